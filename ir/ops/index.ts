@@ -1,0 +1,9 @@
+// Registers every IR op. Each family file calls registerOp for its ops when imported.
+import './elementwise.js';
+import './nn.js';
+import './tensor-ops.js';
+import './reduce.js';
+import './quant.js';
+
+export { registerOp, getOpSchema, isRegisteredOp, registeredOps, getAttr, resolvedAttrs, inferNodeTypes } from './registry.js';
+export type { AttrSpec, AttrType, InferContext, OpSchema, OperandSpec } from './registry.js';

@@ -1,0 +1,2 @@
+// Op schemas for this family are registered here.
+export {};

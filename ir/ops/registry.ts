@@ -1,0 +1,175 @@
+import { EdgecError, type ErrorCode } from '../errors.js';
+import type { AttrValue, Attributes, Node } from '../graph.js';
+import type { Tensor } from '../tensor.js';
+import { formatType, type TensorType } from '../types.js';
+
+/**
+ * The op registry: one schema per IR op, registered once. An IR op has one canonical form, the form of the
+ * newest ONNX opset (operands where ONNX moved attributes to inputs, e.g. Reshape's shape or ReduceSum's axes);
+ * the ONNX front end rewrites older forms into it. Attributes that name an element type hold an IR dtype name
+ * ('f32'), not an ONNX enum.
+ */
+export type AttrType = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'strings' | 'tensor';
+
+export interface AttrSpec {
+  type: AttrType;
+  default?: AttrValue;
+  required?: boolean;
+}
+
+export interface OperandSpec {
+  name: string;
+  /** May be omitted (null) — only trailing operands in ONNX, but null anywhere is accepted. */
+  optional?: boolean;
+  /** Takes all remaining operands (must be the last spec). */
+  variadic?: boolean;
+}
+
+export interface InferContext {
+  readonly node: Node;
+  /** Operand types in schema order; null where an optional operand is omitted. */
+  readonly inputs: readonly (TensorType | null)[];
+  /** The operand's data when it is a constant, so shapes that depend on values can be inferred. */
+  constant(index: number): Tensor | undefined;
+  /** The attribute's value, or its schema default. */
+  attr<T extends AttrValue>(name: string): T;
+  /** Whether the attribute was given explicitly on the node. */
+  hasAttr(name: string): boolean;
+  /** The operand's type; fails if the operand is omitted. */
+  input(index: number): TensorType;
+  fail(message: string, code?: ErrorCode): never;
+}
+
+export interface OpSchema {
+  name: string;
+  doc: string;
+  inputs: OperandSpec[];
+  outputs: OperandSpec[];
+  attrs: Record<string, AttrSpec>;
+  /** Output types (dtype + shape) from operand types; validates operand dtypes and shapes. */
+  infer(ctx: InferContext): TensorType[];
+}
+
+const registry = new Map<string, OpSchema>();
+
+export function registerOp(schema: OpSchema): void {
+  if (registry.has(schema.name)) throw new Error(`op ${schema.name} registered twice`);
+  registry.set(schema.name, schema);
+}
+
+export function getOpSchema(op: string): OpSchema | undefined {
+  return registry.get(op);
+}
+
+export function isRegisteredOp(op: string): boolean {
+  return registry.has(op);
+}
+
+/** Registered op names, sorted. */
+export function registeredOps(): string[] {
+  return [...registry.keys()].sort();
+}
+
+function requireSchema(node: Node): OpSchema {
+  const schema = registry.get(node.op);
+  if (!schema) throw new EdgecError('UNSUPPORTED_OP', `unknown op '${node.op}'`, { node: node.label, op: node.op });
+  return schema;
+}
+
+/** The value of an attribute on a node, falling back to the schema default. */
+export function getAttr<T extends AttrValue>(node: Node, name: string): T {
+  const given = node.attrs[name];
+  if (given !== undefined) return given as T;
+  const spec = requireSchema(node).attrs[name];
+  if (!spec) throw new EdgecError('VERIFY', `op ${node.op} has no attribute '${name}'`, { node: node.label, op: node.op });
+  if (spec.default === undefined) {
+    throw new EdgecError('ONNX_INVALID', `required attribute '${name}' is missing`, { node: node.label, op: node.op });
+  }
+  return spec.default as T;
+}
+
+/** Every attribute with defaults filled in (for interpreters and code generators). */
+export function resolvedAttrs(node: Node): Attributes {
+  const out: Attributes = {};
+  for (const [name, spec] of Object.entries(requireSchema(node).attrs)) {
+    const v = node.attrs[name] ?? spec.default;
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+function checkOperandCount(node: Node, specs: OperandSpec[], actual: number, what: 'inputs' | 'outputs'): void {
+  const variadic = specs.length > 0 && specs[specs.length - 1]!.variadic === true;
+  let minimum = 0;
+  for (let i = 0; i < specs.length; i++) if (!specs[i]!.optional && !specs[i]!.variadic) minimum = i + 1;
+  if (variadic && !specs[specs.length - 1]!.optional) minimum = specs.length;
+  const maximum = variadic ? Infinity : specs.length;
+  if (actual < minimum || actual > maximum) {
+    const range = maximum === Infinity ? `at least ${minimum}` : minimum === maximum ? `${minimum}` : `${minimum} to ${maximum}`;
+    throw new EdgecError('ONNX_INVALID', `${node.op} takes ${range} ${what}, got ${actual}`, { node: node.label, op: node.op });
+  }
+}
+
+function attrMatches(type: AttrType, v: AttrValue): boolean {
+  switch (type) {
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'float':
+      return typeof v === 'number';
+    case 'string':
+      return typeof v === 'string';
+    case 'ints':
+      return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x));
+    case 'floats':
+      return Array.isArray(v) && v.every((x) => typeof x === 'number');
+    case 'strings':
+      return Array.isArray(v) && v.every((x) => typeof x === 'string');
+    case 'tensor':
+      return typeof v === 'object' && !Array.isArray(v) && 'dtype' in v;
+  }
+}
+
+/** Check a node's arity and attributes against its schema, then infer its output types. */
+export function inferNodeTypes(node: Node): TensorType[] {
+  const schema = requireSchema(node);
+  const where = { node: node.label, op: node.op };
+  checkOperandCount(node, schema.inputs, node.inputs.length, 'inputs');
+  checkOperandCount(node, schema.outputs, node.outputs.length, 'outputs');
+  for (const [name, value] of Object.entries(node.attrs)) {
+    const spec = schema.attrs[name];
+    if (!spec) throw new EdgecError('ONNX_INVALID', `unknown attribute '${name}'`, where);
+    if (!attrMatches(spec.type, value)) throw new EdgecError('ONNX_INVALID', `attribute '${name}' must be of type ${spec.type}`, where);
+  }
+  for (const [name, spec] of Object.entries(schema.attrs)) {
+    if (spec.required && node.attrs[name] === undefined) throw new EdgecError('ONNX_INVALID', `required attribute '${name}' is missing`, where);
+  }
+  node.inputs.forEach((v, i) => {
+    const spec = schema.inputs[Math.min(i, schema.inputs.length - 1)]!;
+    if (v === null && !spec.optional) throw new EdgecError('ONNX_INVALID', `operand ${i} ('${spec.name}') is required`, where);
+  });
+  const ctx: InferContext = {
+    node,
+    inputs: node.inputs.map((v) => (v ? v.type : null)),
+    constant: (i) => node.inputs[i]?.data,
+    attr: <T extends AttrValue>(name: string) => getAttr<T>(node, name),
+    hasAttr: (name) => node.attrs[name] !== undefined,
+    input: (i) => {
+      const v = node.inputs[i];
+      if (!v) throw new EdgecError('ONNX_INVALID', `operand ${i} is required`, where);
+      return v.type;
+    },
+    fail: (message, code = 'TYPE_MISMATCH') => {
+      throw new EdgecError(code, message, where);
+    },
+  };
+  const types = schema.infer(ctx);
+  if (types.length < node.outputs.length) {
+    throw new EdgecError('VERIFY', `inference gave ${types.length} output types for ${node.outputs.length} outputs`, where);
+  }
+  return types.slice(0, node.outputs.length);
+}
+
+/** For messages: `f32[1,3]` for each operand type. */
+export function describeOperands(ctx: InferContext): string {
+  return ctx.inputs.map((t) => (t ? formatType(t) : '_')).join(', ');
+}

@@ -1,0 +1,9 @@
+// Registers every reference kernel. Each family file calls registerKernels when imported.
+import './elementwise.js';
+import './nn.js';
+import './tensor-ops.js';
+import './reduce.js';
+import './quant.js';
+
+export { getKernel, kernelOps, kernelContext } from './registry.js';
+export type { Kernel, KernelContext } from './registry.js';

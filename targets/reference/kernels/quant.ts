@@ -1,0 +1,2 @@
+// Reference kernels for this family are registered here.
+export {};
