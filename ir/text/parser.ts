@@ -1,1 +1,323 @@
-export {};
+import { allocArray, arrayFromBytes, isBigInt, isDType, roundToDType, type DType } from '../dtype.js';
+import { EdgecError } from '../errors.js';
+import { Graph, Node, Value, type AttrValue, type Attributes } from '../graph.js';
+import { getOpSchema, type AttrType } from '../ops/registry.js';
+import { numel, type Tensor } from '../tensor.js';
+import { UNKNOWN_DIM, type Dim, type TensorType } from '../types.js';
+import { parseFloatLiteral } from './format.js';
+
+/** Parses the IR text form written by printGraph (see printer.ts for the grammar by example). */
+
+type TokenKind = 'punct' | 'ident' | 'number' | 'string' | 'value' | 'at' | 'eof';
+interface Token {
+  kind: TokenKind;
+  text: string;
+  line: number;
+  col: number;
+}
+
+const PUNCT = new Set(['(', ')', '[', ']', '{', '}', ',', '=', ':', '<', '>', '?']);
+const BARE_CHAR = /[A-Za-z0-9_.\/-]/;
+const IDENT_START = /[A-Za-z_]/;
+const IDENT_CHAR = /[A-Za-z0-9_.]/;
+const NUMBER = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan)/;
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  let line = 1;
+  let lineStart = 0;
+  const fail = (msg: string): never => {
+    throw new EdgecError('IR_PARSE', `${line}:${i - lineStart + 1}: ${msg}`);
+  };
+  const readString = (): string => {
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      if (text[i] === '\n') fail('newline in string');
+      i++;
+    }
+    if (i >= text.length) fail('unterminated string');
+    i++;
+    try {
+      return JSON.parse(text.slice(start, i)) as string;
+    } catch {
+      return fail('bad string escape');
+    }
+  };
+  while (i < text.length) {
+    const c = text[i]!;
+    const col = i - lineStart + 1;
+    if (c === '\n') {
+      line++;
+      i++;
+      lineStart = i;
+    } else if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+    } else if (c === '#') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '%' || c === '@') {
+      i++;
+      let name: string;
+      if (text[i] === '"') name = readString();
+      else {
+        const start = i;
+        while (i < text.length && BARE_CHAR.test(text[i]!)) i++;
+        name = text.slice(start, i);
+        if (!name) fail(`expected a name after '${c}'`);
+      }
+      tokens.push({ kind: c === '%' ? 'value' : 'at', text: name, line, col });
+    } else if (c === '"') {
+      tokens.push({ kind: 'string', text: readString(), line, col });
+    } else if (/[-+0-9.]/.test(c) || text.startsWith('inf', i) || text.startsWith('nan', i)) {
+      const m = NUMBER.exec(text.slice(i, i + 64));
+      if (!m || (IDENT_START.test(c) && IDENT_CHAR.test(text[i + m[0].length] ?? ''))) {
+        if (IDENT_START.test(c)) {
+          const start = i;
+          while (i < text.length && IDENT_CHAR.test(text[i]!)) i++;
+          tokens.push({ kind: 'ident', text: text.slice(start, i), line, col });
+          continue;
+        }
+        fail(`bad number`);
+      }
+      tokens.push({ kind: 'number', text: m![0], line, col });
+      i += m![0].length;
+    } else if (IDENT_START.test(c)) {
+      const start = i;
+      while (i < text.length && IDENT_CHAR.test(text[i]!)) i++;
+      tokens.push({ kind: 'ident', text: text.slice(start, i), line, col });
+    } else if (PUNCT.has(c)) {
+      tokens.push({ kind: 'punct', text: c, line, col });
+      i++;
+    } else {
+      fail(`unexpected character '${c}'`);
+    }
+  }
+  tokens.push({ kind: 'eof', text: '', line, col: i - lineStart + 1 });
+  return tokens;
+}
+
+class Parser {
+  private pos = 0;
+  private readonly values = new Map<string, Value>();
+
+  constructor(private readonly tokens: Token[]) {}
+
+  private peek(): Token {
+    return this.tokens[this.pos]!;
+  }
+  private next(): Token {
+    return this.tokens[this.pos++]!;
+  }
+  private fail(message: string, at: Token = this.peek()): never {
+    throw new EdgecError('IR_PARSE', `${at.line}:${at.col}: ${message}`);
+  }
+  private isPunct(p: string): boolean {
+    const t = this.peek();
+    return t.kind === 'punct' && t.text === p;
+  }
+  private eatPunct(p: string): boolean {
+    if (!this.isPunct(p)) return false;
+    this.pos++;
+    return true;
+  }
+  private expectPunct(p: string): void {
+    if (!this.eatPunct(p)) this.fail(`expected '${p}', found '${this.peek().text || 'end of input'}'`);
+  }
+  private expectKind(kind: TokenKind, what: string): Token {
+    const t = this.peek();
+    if (t.kind !== kind) this.fail(`expected ${what}, found '${t.text || 'end of input'}'`);
+    return this.next();
+  }
+  private expectKeyword(word: string): void {
+    const t = this.peek();
+    if (t.kind !== 'ident' || t.text !== word) this.fail(`expected '${word}', found '${t.text || 'end of input'}'`);
+    this.pos++;
+  }
+
+  /** A comma-separated list between open and close. */
+  private list<T>(open: string, close: string, item: () => T): T[] {
+    this.expectPunct(open);
+    const items: T[] = [];
+    if (this.eatPunct(close)) return items;
+    do items.push(item());
+    while (this.eatPunct(','));
+    this.expectPunct(close);
+    return items;
+  }
+
+  parseGraph(): Graph {
+    this.expectKeyword('graph');
+    const name = this.expectKind('at', 'a graph name (@name)').text;
+    const graph = new Graph(name);
+    graph.inputs = this.list('(', ')', () => {
+      const tok = this.expectKind('value', 'an input (%name)');
+      this.expectPunct(':');
+      return this.define(tok, new Value(tok.text, this.parseType()));
+    });
+    this.expectPunct('{');
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'ident' && t.text === 'meta') {
+        this.pos++;
+        const key = this.expectKind('string', 'a metadata key string').text;
+        this.expectPunct('=');
+        graph.metadata[key] = this.expectKind('string', 'a metadata value string').text;
+      } else if (t.kind === 'ident' && t.text === 'return') {
+        this.pos++;
+        graph.outputs.push(this.use(this.expectKind('value', 'an output (%name)')));
+        while (this.eatPunct(',')) graph.outputs.push(this.use(this.expectKind('value', 'an output (%name)')));
+        break;
+      } else if (t.kind === 'value') {
+        this.parseDefinition(graph);
+      } else {
+        this.fail(`expected a definition, 'meta' or 'return', found '${t.text || 'end of input'}'`);
+      }
+    }
+    this.expectPunct('}');
+    if (this.peek().kind !== 'eof') this.fail('unexpected text after the graph');
+    return graph;
+  }
+
+  private define(tok: Token, v: Value): Value {
+    if (this.values.has(tok.text)) this.fail(`%${tok.text} is defined twice`, tok);
+    this.values.set(tok.text, v);
+    return v;
+  }
+
+  private use(tok: Token): Value {
+    const v = this.values.get(tok.text);
+    if (!v) this.fail(`%${tok.text} is not defined before this use`, tok);
+    return v!;
+  }
+
+  private parseDefinition(graph: Graph): void {
+    const results = [this.next()];
+    while (this.eatPunct(',')) results.push(this.expectKind('value', 'a result (%name)'));
+    this.expectPunct('=');
+    const opTok = this.expectKind('ident', 'an op name or const');
+    if (opTok.text === 'const') {
+      if (results.length !== 1) this.fail('a const defines exactly one value', opTok);
+      const type = this.parseType();
+      const data = this.parseTensorData(type);
+      graph.constants.push(this.define(results[0]!, new Value(results[0]!.text, type, data)));
+      return;
+    }
+    const schema = getOpSchema(opTok.text);
+    if (!schema) this.fail(`unknown op '${opTok.text}'`, opTok);
+    const inputs = this.list('(', ')', () => {
+      const t = this.peek();
+      if (t.kind === 'ident' && t.text === '_') {
+        this.pos++;
+        return null;
+      }
+      return this.use(this.expectKind('value', 'an operand (%name or _)'));
+    });
+    const attrs: Attributes = {};
+    if (this.isPunct('{')) {
+      this.list('{', '}', () => {
+        const key = this.expectKind('ident', 'an attribute name');
+        const spec = schema!.attrs[key.text];
+        if (!spec) this.fail(`op ${opTok.text} has no attribute '${key.text}'`, key);
+        this.expectPunct('=');
+        attrs[key.text] = this.parseAttr(spec!.type);
+      });
+    }
+    this.expectPunct(':');
+    const types = [this.parseType()];
+    while (this.eatPunct(',')) types.push(this.parseType());
+    if (types.length !== results.length) this.fail(`${results.length} results but ${types.length} types`, opTok);
+    let name = '';
+    if (this.peek().kind === 'at') name = this.next().text;
+    const outputs = results.map((tok, i) => new Value(tok.text, types[i]!));
+    graph.nodes.push(new Node(opTok.text, inputs, outputs, attrs, name));
+    results.forEach((tok, i) => this.define(tok, outputs[i]!));
+  }
+
+  private parseType(): TensorType {
+    const tok = this.expectKind('ident', 'a dtype');
+    if (!isDType(tok.text)) this.fail(`unknown dtype '${tok.text}'`, tok);
+    const shape = this.list<Dim>('[', ']', () => {
+      const t = this.next();
+      if (t.kind === 'number' && /^\d+$/.test(t.text)) return Number(t.text);
+      if (t.kind === 'ident' || t.kind === 'string') return t.text;
+      if (t.kind === 'punct' && t.text === '?') return UNKNOWN_DIM;
+      return this.fail(`bad dimension '${t.text}'`, t);
+    });
+    return { dtype: tok.text as DType, shape };
+  }
+
+  private parseNumber(float: boolean): number {
+    const t = this.expectKind('number', 'a number');
+    const x = parseFloatLiteral(t.text);
+    if (!float && !Number.isInteger(x)) this.fail(`expected an integer, found ${t.text}`, t);
+    return float ? Math.fround(x) : x;
+  }
+
+  private parseAttr(type: AttrType): AttrValue {
+    switch (type) {
+      case 'int':
+        return this.parseNumber(false);
+      case 'float':
+        return this.parseNumber(true);
+      case 'string':
+        return this.expectKind('string', 'a string').text;
+      case 'ints':
+        return this.list('[', ']', () => this.parseNumber(false));
+      case 'floats':
+        return this.list('[', ']', () => this.parseNumber(true));
+      case 'strings':
+        return this.list('[', ']', () => this.expectKind('string', 'a string').text);
+      case 'tensor': {
+        this.expectKeyword('tensor');
+        this.expectPunct('<');
+        const type = this.parseType();
+        const data = this.parseTensorData(type);
+        this.expectPunct('>');
+        return data;
+      }
+    }
+  }
+
+  private parseTensorData(type: TensorType): Tensor {
+    const shape = type.shape;
+    if (!shape.every((d): d is number => typeof d === 'number')) this.fail('constant tensors need a static shape');
+    const n = numel(shape as number[]);
+    const t = this.peek();
+    if (t.kind === 'punct' && t.text === '<') this.fail('constant data was elided when this IR was printed; it cannot be parsed back');
+    if (t.kind === 'ident' && t.text === 'base64') {
+      this.pos++;
+      const body = this.expectKind('string', 'base64 data');
+      const bytes = new Uint8Array(Buffer.from(body.text, 'base64'));
+      const data = arrayFromBytes(type.dtype, bytes);
+      if (data.length !== n) this.fail(`base64 data holds ${data.length} elements; the type needs ${n}`, body);
+      return { dtype: type.dtype, shape: shape as number[], data };
+    }
+    const start = this.peek();
+    const items = this.list('[', ']', () => this.parseElement(type.dtype));
+    if (items.length !== n) this.fail(`literal holds ${items.length} elements; the type needs ${n}`, start);
+    const data = allocArray(type.dtype, n);
+    items.forEach((x, i) => ((data as unknown as (number | bigint)[])[i] = x));
+    return { dtype: type.dtype, shape: shape as number[], data };
+  }
+
+  private parseElement(dtype: DType): number | bigint {
+    const t = this.next();
+    if (dtype === 'bool') {
+      if (t.kind === 'ident' && (t.text === 'true' || t.text === 'false')) return t.text === 'true' ? 1 : 0;
+      return this.fail(`expected true or false, found '${t.text}'`, t);
+    }
+    if (t.kind !== 'number') return this.fail(`expected a number, found '${t.text}'`, t);
+    if (isBigInt(dtype)) {
+      if (!/^[-+]?\d+$/.test(t.text)) this.fail(`expected an integer, found ${t.text}`, t);
+      return BigInt(t.text);
+    }
+    const x = parseFloatLiteral(t.text);
+    return roundToDType(dtype, x);
+  }
+}
+
+export function parseGraph(text: string): Graph {
+  return new Parser(tokenize(text)).parseGraph();
+}

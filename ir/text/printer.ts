@@ -1,1 +1,86 @@
-export {};
+import { arrayToBytes } from '../dtype.js';
+import type { AttrValue, Graph, Node, Value } from '../graph.js';
+import { getOpSchema, type AttrType } from '../ops/registry.js';
+import type { Tensor } from '../tensor.js';
+import { formatType } from '../types.js';
+import { formatElement, formatFloat32, formatName } from './format.js';
+
+/**
+ * The IR text form, in the spirit of MLIR's generic syntax:
+ *
+ *   graph @main(%input: f32[1,3,224,224]) {
+ *     meta "onnx.opset" = "13"
+ *     %w = const f32[2] [0.5, 1.25]
+ *     %y = Conv(%input, %w, _) {group = 1, strides = [2, 2]} : f32[1,64,112,112] @"/conv1/Conv"
+ *     return %y
+ *   }
+ *
+ * Operands `_` are omitted optionals; `@name` after the type is the source node name. Attributes print
+ * sorted by name and typed by the op schema, so the text is canonical: parse(print(g)) prints identically.
+ */
+export interface PrintOptions {
+  /** Constants with more elements than this print as base64 of their bytes (exact); smaller ones as a list. */
+  inlineLimit?: number;
+  /** Replace the data of constants above this many bytes by a size note (readable, but no longer parseable). */
+  elideAboveBytes?: number;
+}
+
+const DEFAULT_INLINE_LIMIT = 16;
+
+export function printGraph(graph: Graph, options: PrintOptions = {}): string {
+  const ref = (v: Value) => formatName('%', v.name);
+  const lines: string[] = [];
+  const inputs = graph.inputs.map((v) => `${ref(v)}: ${formatType(v.type)}`).join(', ');
+  lines.push(`graph ${formatName('@', graph.name)}(${inputs}) {`);
+  for (const key of Object.keys(graph.metadata).sort()) {
+    lines.push(`  meta ${JSON.stringify(key)} = ${JSON.stringify(graph.metadata[key])}`);
+  }
+  for (const c of graph.constants) {
+    lines.push(`  ${ref(c)} = const ${formatType(c.type)} ${formatTensorData(c.data!, options)}`);
+  }
+  for (const node of graph.nodes) lines.push(`  ${printNode(node, options)}`);
+  lines.push(`  return ${graph.outputs.map(ref).join(', ')}`);
+  lines.push('}');
+  return lines.join('\n') + '\n';
+}
+
+export function printNode(node: Node, options: PrintOptions = {}): string {
+  const outs = node.outputs.map((v) => formatName('%', v.name)).join(', ');
+  const operands = node.inputs.map((v) => (v ? formatName('%', v.name) : '_')).join(', ');
+  const attrs = printAttributes(node, options);
+  const types = node.outputs.map((v) => formatType(v.type)).join(', ');
+  const name = node.name ? ` ${formatName('@', node.name)}` : '';
+  return `${outs} = ${node.op}(${operands})${attrs} : ${types}${name}`;
+}
+
+function printAttributes(node: Node, options: PrintOptions): string {
+  const names = Object.keys(node.attrs).sort();
+  if (names.length === 0) return '';
+  const specs = getOpSchema(node.op)?.attrs ?? {};
+  const parts = names.map((name) => `${name} = ${formatAttr(node.attrs[name]!, specs[name]?.type, options)}`);
+  return ` {${parts.join(', ')}}`;
+}
+
+function formatAttr(value: AttrValue, type: AttrType | undefined, options: PrintOptions): string {
+  const scalar = (x: number | string, float: boolean) =>
+    typeof x === 'string' ? JSON.stringify(x) : float ? formatFloat32(x) : String(x);
+  if (Array.isArray(value)) {
+    const float = type === 'floats';
+    return `[${(value as (number | string)[]).map((x) => scalar(x, float)).join(', ')}]`;
+  }
+  if (typeof value === 'object') {
+    return `tensor<${formatType({ dtype: value.dtype, shape: value.shape })} ${formatTensorData(value, options)}>`;
+  }
+  return scalar(value, type === 'float');
+}
+
+export function formatTensorData(t: Tensor, options: PrintOptions = {}): string {
+  const bytes = t.data.length * (t.data.BYTES_PER_ELEMENT ?? 1);
+  if (options.elideAboveBytes !== undefined && bytes > options.elideAboveBytes) return `<elided ${bytes} bytes>`;
+  if (t.data.length <= (options.inlineLimit ?? DEFAULT_INLINE_LIMIT)) {
+    const items: string[] = [];
+    for (let i = 0; i < t.data.length; i++) items.push(formatElement(t.dtype, t.data[i]!));
+    return `[${items.join(', ')}]`;
+  }
+  return `base64"${Buffer.from(arrayToBytes(t.dtype, t.data)).toString('base64')}"`;
+}
