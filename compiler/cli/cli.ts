@@ -1,0 +1,63 @@
+import chalk from 'chalk';
+import yargs from 'yargs';
+import { EdgecError } from '../../ir/index.js';
+import { inspectBuilder, inspectCommand, type InspectArgs } from './commands/inspect.js';
+import { runBuilder, runCommand, type RunArgs } from './commands/run.js';
+import { processIO, type CliIO } from './io.js';
+
+/** Exit codes (documented in the README). */
+export const EXIT = { ok: 0, error: 1, usage: 2, internal: 3 } as const;
+
+/**
+ * Runs the edgec command line and resolves to its exit code. Errors print as one line with their code;
+ * a stack trace only with --debug.
+ */
+export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const debug = argv.includes('--debug');
+  const guard = (fn: () => number) => {
+    try {
+      exitCode = fn();
+    } catch (e) {
+      exitCode = reportError(e, io, debug);
+    }
+  };
+  const parser = yargs([...argv])
+    .scriptName('edgec')
+    .usage('$0 <command> [options]\n\nCompile trained ONNX models into small, fast, sealed artifacts for edge hardware.')
+    .command('inspect <model>', 'show a model: inputs, outputs, ops, parameters, MACs, unsupported ops', inspectBuilder, (a) =>
+      guard(() => inspectCommand(a as unknown as InspectArgs, io)),
+    )
+    .command('run <model>', 'run a model and summarize its outputs', runBuilder, (a) => guard(() => runCommand(a as unknown as RunArgs, io)))
+    .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of errors' })
+    .demandCommand(1, 'name a command (edgec --help lists them)')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      io.err(`${chalk.red('error')} [USAGE] ${message}`);
+      exitCode = EXIT.usage;
+    });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    exitCode = reportError(e, io, debug);
+  }
+  return exitCode;
+}
+
+function reportError(e: unknown, io: CliIO, debug: boolean): number {
+  if (e instanceof EdgecError) {
+    io.err(`${chalk.red('error')} [${e.code}] ${e.message}`);
+    if (debug && e.stack) io.err(e.stack);
+    return e.code === 'USAGE' ? EXIT.usage : EXIT.error;
+  }
+  const err = e as Error;
+  io.err(`${chalk.red('internal error')} ${err?.message ?? String(e)} (this is a bug in edgec; rerun with --debug for the stack)`);
+  if (debug && err?.stack) io.err(err.stack);
+  return EXIT.internal;
+}

@@ -1,0 +1,33 @@
+/**
+ * The edgec library API; the CLI is a thin layer over it.
+ */
+import type { Graph, Tensor } from '../ir/index.js';
+import { referenceTarget, runGraph } from '../targets/reference/index.js';
+import { summarizeModel, type ModelSummary } from './inspect.js';
+import { importOnnxFile } from './onnx/index.js';
+
+export { importOnnx, importOnnxFile, decodeTensorProto, encodeTensorProto, readTensorProtoFile } from './onnx/index.js';
+export { summarizeModel, nodeMacs, type ModelSummary } from './inspect.js';
+export { decodeNpy, encodeNpy } from './io/npy.js';
+export { readTensorFile, writeTensorFile } from './io/tensor-files.js';
+export { prepareFeeds, parseInputFiles, parseInputShapes } from './feeds.js';
+
+export interface LoadOptions {
+  /** Fix symbolic or unknown input dims, e.g. { input: [1, 32, 64] }. */
+  inputShapes?: Record<string, number[]>;
+}
+
+/** Imports an ONNX model file into the edgec IR. */
+export function loadModel(path: string, options: LoadOptions = {}): Graph {
+  return importOnnxFile(path, options);
+}
+
+/** Signature, op mix, parameters, MACs and unsupported ops of a model file. */
+export function inspectModel(path: string, options: LoadOptions = {}): ModelSummary {
+  return summarizeModel(loadModel(path, options), referenceTarget.supports);
+}
+
+/** Runs a graph on the reference interpreter (the other targets arrive with their own compile step). */
+export function runReference(graph: Graph, feeds: Record<string, Tensor>): Record<string, Tensor> {
+  return runGraph(graph, feeds);
+}
