@@ -1,0 +1,21 @@
+import type { Graph } from '../ir/index.js';
+
+/** Options given to one pass in a pipeline string: `fold-constants{max-bytes=65536}`. */
+export type PassOptions = Record<string, string>;
+
+/**
+ * A pass rewrites a graph in place and says whether it changed anything. It must be deterministic: it visits
+ * nodes in graph order and never depends on the iteration order of maps keyed by names.
+ */
+export interface Pass {
+  readonly name: string;
+  readonly description: string;
+  /** Option names the pass accepts, with their meaning (for help and for rejecting typos). */
+  readonly options?: Record<string, string>;
+  run(graph: Graph, options: PassOptions, context: PassContext): boolean;
+}
+
+/** What passes may report besides the graph (e.g. plan-memory's arena size), keyed by pass name. */
+export interface PassContext {
+  readonly reports: Map<string, unknown>;
+}
