@@ -72,7 +72,10 @@ export function arrayFromBytes(dtype: DType, bytes: Uint8Array): TypedArray {
     for (let i = 0; i < n; i++) out[i] = bytes[i] ? 1 : 0;
     return out;
   }
-  const copy = bytes.slice(0, n * INFO[dtype].bytes);
+  // Copy into a fresh buffer: `bytes` may be a view into a larger (or shared, for Node Buffers) ArrayBuffer
+  // at an offset the typed array could not be aligned to.
+  const copy = new Uint8Array(n * INFO[dtype].bytes);
+  copy.set(bytes.subarray(0, copy.length));
   return new INFO[dtype].array(copy.buffer, 0, n);
 }
 

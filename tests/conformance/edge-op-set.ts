@@ -11,4 +11,7 @@ export const EDGE_OP_SET: ReadonlySet<string> = new Set([
   'ReduceMax', 'ReduceMin', 'ArgMax', 'Identity', 'Dropout', 'Constant', 'ConstantOfShape', 'Range', 'Tile', 'Min',
   'Max', 'Neg', 'Abs', 'Reciprocal', 'Floor', 'Ceil', 'Sum', 'Mean', 'QuantizeLinear', 'DequantizeLinear',
   'DynamicQuantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger',
+  // Beyond the edge op set, cheap once its relatives existed:
+  'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare', 'ArgMin', 'CastLike',
+  'GatherElements',
 ]);
