@@ -11,6 +11,8 @@ export type Attributes = Record<string, AttrValue>;
 export class Value {
   /** The node whose output this is; null for graph inputs and constants. */
   producer: Node | null = null;
+  /** Byte offset in the run-time arena, once plan-memory has placed the value. */
+  arenaOffset?: number;
 
   constructor(
     public name: string,

@@ -154,7 +154,9 @@ class Parser {
     graph.inputs = this.list('(', ')', () => {
       const tok = this.expectKind('value', 'an input (%name)');
       this.expectPunct(':');
-      return this.define(tok, new Value(tok.text, this.parseType()));
+      const v = new Value(tok.text, this.parseType());
+      this.parseArenaOffset(v);
+      return this.define(tok, v);
     });
     this.expectPunct('{');
     for (;;) {
@@ -225,14 +227,31 @@ class Parser {
       });
     }
     this.expectPunct(':');
-    const types = [this.parseType()];
-    while (this.eatPunct(',')) types.push(this.parseType());
-    if (types.length !== results.length) this.fail(`${results.length} results but ${types.length} types`, opTok);
+    const outputs: Value[] = [];
+    do {
+      const tok = results[outputs.length];
+      if (!tok) this.fail(`more types than the ${results.length} results`, opTok);
+      const v = new Value(tok!.text, this.parseType());
+      this.parseArenaOffset(v);
+      outputs.push(v);
+    } while (this.eatPunct(','));
+    if (outputs.length !== results.length) this.fail(`${results.length} results but ${outputs.length} types`, opTok);
     let name = '';
     if (this.peek().kind === 'at') name = this.next().text;
-    const outputs = results.map((tok, i) => new Value(tok.text, types[i]!));
     graph.nodes.push(new Node(opTok.text, inputs, outputs, attrs, name));
     results.forEach((tok, i) => this.define(tok, outputs[i]!));
+  }
+
+  /** The optional `arena(N)` placement after a value's type. */
+  private parseArenaOffset(v: Value): void {
+    const t = this.peek();
+    if (t.kind !== 'ident' || t.text !== 'arena') return;
+    this.pos++;
+    this.expectPunct('(');
+    const offset = this.expectKind('number', 'an arena offset');
+    if (!/^\d+$/.test(offset.text)) this.fail(`bad arena offset '${offset.text}'`, offset);
+    v.arenaOffset = Number(offset.text);
+    this.expectPunct(')');
   }
 
   private parseType(): TensorType {

@@ -15,7 +15,8 @@ import { formatElement, formatFloat32, formatName } from './format.js';
  *     return %y
  *   }
  *
- * Operands `_` are omitted optionals; `@name` after the type is the source node name. Attributes print
+ * Operands `_` are omitted optionals; `@name` after the type is the source node name; `arena(N)` after a type is
+ * the value's byte offset in the run-time arena once plan-memory has run. Attributes print
  * sorted by name and typed by the op schema, so the text is canonical: parse(print(g)) prints identically.
  */
 export interface PrintOptions {
@@ -30,7 +31,7 @@ const DEFAULT_INLINE_LIMIT = 16;
 export function printGraph(graph: Graph, options: PrintOptions = {}): string {
   const ref = (v: Value) => formatName('%', v.name);
   const lines: string[] = [];
-  const inputs = graph.inputs.map((v) => `${ref(v)}: ${formatType(v.type)}`).join(', ');
+  const inputs = graph.inputs.map((v) => `${ref(v)}: ${formatValueType(v)}`).join(', ');
   lines.push(`graph ${formatName('@', graph.name)}(${inputs}) {`);
   for (const key of Object.keys(graph.metadata).sort()) {
     lines.push(`  meta ${JSON.stringify(key)} = ${JSON.stringify(graph.metadata[key])}`);
@@ -48,7 +49,7 @@ export function printNode(node: Node, options: PrintOptions = {}): string {
   const outs = node.outputs.map((v) => formatName('%', v.name)).join(', ');
   const operands = node.inputs.map((v) => (v ? formatName('%', v.name) : '_')).join(', ');
   const attrs = printAttributes(node, options);
-  const types = node.outputs.map((v) => formatType(v.type)).join(', ');
+  const types = node.outputs.map(formatValueType).join(', ');
   const name = node.name ? ` ${formatName('@', node.name)}` : '';
   return `${outs} = ${node.op}(${operands})${attrs} : ${types}${name}`;
 }
@@ -72,6 +73,11 @@ function formatAttr(value: AttrValue, type: AttrType | undefined, options: Print
     return `tensor<${formatType({ dtype: value.dtype, shape: value.shape })} ${formatTensorData(value, options)}>`;
   }
   return scalar(value, type === 'float');
+}
+
+/** A value's type, followed by its arena placement once memory is planned: `f32[1,64] arena(4096)`. */
+function formatValueType(v: Value): string {
+  return v.arenaOffset === undefined ? formatType(v.type) : `${formatType(v.type)} arena(${v.arenaOffset})`;
 }
 
 export function formatTensorData(t: Tensor, options: PrintOptions = {}): string {

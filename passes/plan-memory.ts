@@ -1,0 +1,172 @@
+import { dtypeBytes, EdgecError, formatType, isStaticShape, numel, type Graph, type Node, type Value } from '../ir/index.js';
+import type { Pass } from './pass.js';
+
+/**
+ * plan-memory: gives every non-constant value (graph inputs, intermediates, outputs) a byte offset in one arena,
+ * so that artifacts allocate nothing at run time. Values whose lifetimes do not overlap share bytes; an
+ * elementwise op whose operand dies at that op writes its result in place over the operand, and so do
+ * reshaping views (Reshape, Flatten, Squeeze, Unsqueeze, Identity), which then cost no copy at all.
+ *
+ * Placement is greedy by size (largest first, lowest free offset), the strategy TFLite's arena planner uses;
+ * ties are broken by definition order so the plan is deterministic.
+ */
+
+export const ARENA_ALIGNMENT = 16; // one v128; also keeps every dtype naturally aligned
+
+export interface MemoryPlanReport {
+  arenaBytes: number;
+  /** What the values would need with a buffer each. */
+  naiveBytes: number;
+  values: number;
+  /** Values that share their operand's bytes (in-place ops and views). */
+  inPlace: number;
+}
+
+/** Elementwise ops whose kernels may write each output element over the same element of a same-shaped operand. */
+const IN_PLACE_OPS = new Set([
+  'Abs', 'Neg', 'Reciprocal', 'Floor', 'Ceil', 'Sqrt', 'Exp', 'Log', 'Erf', 'Tanh', 'Sigmoid', 'Relu', 'LeakyRelu',
+  'HardSigmoid', 'HardSwish', 'Gelu', 'Clip', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sum', 'Mean', 'Min', 'Max',
+  'FusedElementwise',
+]);
+/** Ops whose output is the operand's bytes reinterpreted. */
+const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
+
+const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
+
+export function valueBytes(v: Value): number {
+  if (!isStaticShape(v.type.shape)) {
+    throw new EdgecError('BAD_SHAPE', `plan-memory needs static shapes, but %${v.name} is ${formatType(v.type)}; fix input dims with --input-shape`);
+  }
+  return numel(v.type.shape) * dtypeBytes(v.type.dtype);
+}
+
+/** A set of values sharing one buffer: its size and the steps during which it is live. */
+interface Buffer {
+  values: Value[];
+  bytes: number;
+  start: number;
+  end: number;
+  offset: number;
+}
+
+function buildBuffers(graph: Graph): { buffers: Buffer[]; inPlace: number } {
+  const last = graph.nodes.length; // graph outputs stay live to the end
+  const lastUse = new Map<Value, number>();
+  graph.nodes.forEach((node, step) => node.inputs.forEach((v) => v && !v.isConstant && lastUse.set(v, step)));
+  for (const v of graph.outputs) lastUse.set(v, last);
+  const bufferOf = new Map<Value, Buffer>();
+  const buffers: Buffer[] = [];
+  let inPlace = 0;
+  const open = (v: Value, step: number) => {
+    const b: Buffer = { values: [v], bytes: valueBytes(v), start: step, end: Math.max(step, lastUse.get(v) ?? step), offset: -1 };
+    bufferOf.set(v, b);
+    buffers.push(b);
+  };
+  for (const v of graph.inputs) open(v, -1);
+  graph.nodes.forEach((node, step) => {
+    node.outputs.forEach((out, i) => {
+      const host = i === 0 ? reusableOperand(node, out, step, lastUse, graph) : undefined;
+      const b = host ? bufferOf.get(host) : undefined;
+      if (b) {
+        b.values.push(out);
+        b.end = Math.max(b.end, lastUse.get(out) ?? step);
+        bufferOf.set(out, b);
+        inPlace++;
+      } else {
+        open(out, step);
+      }
+    });
+  });
+  return { buffers, inPlace };
+}
+
+/** The operand whose bytes the node's output may take over, if any. */
+function reusableOperand(node: Node, out: Value, step: number, lastUse: Map<Value, number>, graph: Graph): Value | undefined {
+  if (!IN_PLACE_OPS.has(node.op) && !VIEW_OPS.has(node.op)) return undefined;
+  const bytes = valueBytes(out);
+  const candidates = VIEW_OPS.has(node.op) ? node.inputs.slice(0, 1) : node.inputs;
+  for (const v of candidates) {
+    if (!v || v.isConstant || graph.inputs.includes(v) || graph.outputs.includes(v)) continue;
+    if (lastUse.get(v) !== step || valueBytes(v) !== bytes || v.type.dtype !== out.type.dtype) continue;
+    // A value read twice by this node (x * x) may still be overwritten: the kernel reads each element before writing it.
+    if (!VIEW_OPS.has(node.op) && v.type.shape.join() !== out.type.shape.join()) continue;
+    return v;
+  }
+  return undefined;
+}
+
+/** Greedy-by-size placement: each buffer at the lowest offset free of every time-overlapping placed buffer. */
+function place(buffers: Buffer[]): number {
+  const order = buffers.map((b, i) => ({ b, i })).sort((x, y) => y.b.bytes - x.b.bytes || x.i - y.i);
+  const placed: Buffer[] = [];
+  let arena = 0;
+  for (const { b } of order) {
+    const clashes = placed
+      .filter((p) => p.start <= b.end && b.start <= p.end)
+      .sort((x, y) => x.offset - y.offset);
+    let offset = 0;
+    for (const p of clashes) {
+      if (offset + align(b.bytes) <= p.offset) break;
+      offset = Math.max(offset, p.offset + align(p.bytes));
+    }
+    b.offset = offset;
+    placed.push(b);
+    arena = Math.max(arena, offset + align(b.bytes));
+  }
+  return arena;
+}
+
+export function planMemory(graph: Graph): MemoryPlanReport {
+  const { buffers, inPlace } = buildBuffers(graph);
+  const arenaBytes = place(buffers);
+  let naiveBytes = 0;
+  for (const b of buffers) {
+    for (const v of b.values) {
+      v.arenaOffset = b.offset;
+      naiveBytes += align(valueBytes(v));
+    }
+  }
+  graph.metadata['edgec.arena_bytes'] = String(arenaBytes);
+  return { arenaBytes, naiveBytes, values: buffers.reduce((n, b) => n + b.values.length, 0), inPlace };
+}
+
+/**
+ * Checks a plan: every non-constant value is placed, inside the arena, and no two values that are live at the
+ * same time overlap in bytes unless one is written in place over the other by an op that allows it.
+ */
+export function checkMemoryPlan(graph: Graph): void {
+  const arena = Number(graph.metadata['edgec.arena_bytes']);
+  const { buffers } = buildBuffers(graph);
+  for (const b of buffers) {
+    for (const v of b.values) {
+      if (v.arenaOffset === undefined) throw new EdgecError('VERIFY', `%${v.name} has no arena offset`);
+      if (v.arenaOffset !== b.values[0]!.arenaOffset) throw new EdgecError('VERIFY', `%${v.name} should share the bytes of %${b.values[0]!.name}`);
+      if (v.arenaOffset % ARENA_ALIGNMENT !== 0 || v.arenaOffset + valueBytes(v) > arena) {
+        throw new EdgecError('VERIFY', `%${v.name} at ${v.arenaOffset} (+${valueBytes(v)} bytes) is misaligned or outside the ${arena}-byte arena`);
+      }
+    }
+  }
+  for (let i = 0; i < buffers.length; i++) {
+    for (let j = i + 1; j < buffers.length; j++) {
+      const a = buffers[i]!;
+      const b = buffers[j]!;
+      const liveTogether = a.start <= b.end && b.start <= a.end;
+      const offA = a.values[0]!.arenaOffset!;
+      const offB = b.values[0]!.arenaOffset!;
+      const overlap = offA < offB + b.bytes && offB < offA + a.bytes;
+      if (liveTogether && overlap) {
+        throw new EdgecError('VERIFY', `%${a.values[0]!.name} and %${b.values[0]!.name} are live together but overlap in the arena`);
+      }
+    }
+  }
+}
+
+export const planMemoryPass: Pass = {
+  name: 'plan-memory',
+  description: 'assign every value an offset in one arena by liveness, with in-place elementwise ops and free reshapes',
+  run(graph, _options, context) {
+    const report = planMemory(graph);
+    context.reports.set('plan-memory', report);
+    return true;
+  },
+};
