@@ -66,8 +66,8 @@ registerKernels({
     const [min, max] = isFloat(x!.dtype) ? [-Infinity, Infinity] : dtypeRange(x!.dtype);
     const low = lo ? Number(lo.data[0]) : min;
     const high = hi ? Number(hi.data[0]) : max;
-    // NaN passes through, as in ONNX Runtime.
-    return [mapUnary(x!, (v) => (v < low ? low : v > high ? high : v))];
+    // min(max(x, lo), hi): with lo > hi everything becomes hi (as numpy.clip); NaN passes through.
+    return [mapUnary(x!, (v) => Math.min(Math.max(v, low), high))];
   },
 
   Add: arithmetic((a, b) => a + b),
