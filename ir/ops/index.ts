@@ -4,6 +4,7 @@ import './nn.js';
 import './tensor-ops.js';
 import './reduce.js';
 import './quant.js';
+import './fused.js';
 
 export { registerOp, getOpSchema, isRegisteredOp, registeredOps, getAttr, resolvedAttrs, inferNodeTypes } from './registry.js';
 export type { AttrSpec, AttrType, InferContext, OpSchema, OperandSpec } from './registry.js';

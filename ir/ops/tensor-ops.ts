@@ -502,6 +502,16 @@ registerOp(
 
 registerOp(
   schema({
+    name: 'Size',
+    doc: 'the number of elements of data, as an i64 scalar',
+    inputs: [operand('data')],
+    outputs: [operand('size')],
+    infer: () => [tensorType('i64', [])],
+  }),
+);
+
+registerOp(
+  schema({
     name: 'Cast',
     doc: "converts elements to dtype `to` (floats to integers truncate toward zero; to bool is x != 0)",
     inputs: [operand('input')],

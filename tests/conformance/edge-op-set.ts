@@ -13,5 +13,5 @@ export const EDGE_OP_SET: ReadonlySet<string> = new Set([
   'DynamicQuantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger',
   // Beyond the edge op set, cheap once its relatives existed:
   'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare', 'ArgMin', 'CastLike',
-  'GatherElements',
+  'GatherElements', 'Size',
 ]);

@@ -112,7 +112,17 @@ export function compareTensors(actual: Tensor, expected: Tensor, tol = TOLERANCE
 
 const FEATURE_CODES = new Set(['UNSUPPORTED_DTYPE', 'UNSUPPORTED_FEATURE']);
 
+/** Messages name files relative to the repo (`../shared/...`), so reports read the same on every machine. */
+function relativePaths(message: string): string {
+  return message.split(sharedPath()).join('../shared');
+}
+
 export function runCase(c: ConformanceCase): CaseResult {
+  const result = runCaseUnscrubbed(c);
+  return result.detail ? { ...result, detail: relativePaths(result.detail) } : result;
+}
+
+function runCaseUnscrubbed(c: ConformanceCase): CaseResult {
   const ops = modelOps(join(c.dir, 'model.onnx'));
   const base = { suite: c.suite, name: c.name, ops };
   const outside = ops.filter((op) => !EDGE_OP_SET.has(op));

@@ -260,6 +260,8 @@ const Shape: Kernel = ([x], ctx) => {
   return [{ dtype: 'i64', shape: [dims.length], data: BigInt64Array.from(dims, (d) => BigInt(d)) }];
 };
 
+const Size: Kernel = ([x]) => [{ dtype: 'i64', shape: [], data: BigInt64Array.of(BigInt(numel(x!.shape))) }];
+
 const Dropout: Kernel = ([x, , training]) => {
   if (training && training.data[0]) {
     throw new EdgecError('UNSUPPORTED_FEATURE', 'Dropout with training_mode = true is not supported (edgec runs inference graphs)');
@@ -314,6 +316,7 @@ registerKernels({
   Pad,
   Tile,
   Shape,
+  Size,
   Cast: ([x], ctx) => [castTensor(x!, ctx.attr<string>('to') as DType)],
   CastLike: ([x, like]) => [castTensor(x!, like!.dtype)],
   Dropout,

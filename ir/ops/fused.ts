@@ -1,0 +1,2 @@
+// Fused ops created by the optimizer (FusedConv, FusedGemm, FusedElementwise, ...).
+export {};

@@ -1,0 +1,2 @@
+// Reference kernels for the fused ops the optimizer creates.
+export {};
