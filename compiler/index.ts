@@ -1,10 +1,10 @@
 /**
  * The edgec library API; the CLI is a thin layer over it.
  */
-import type { Graph, Tensor } from '../ir/index.js';
+import { EdgecError, type Graph, type Tensor } from '../ir/index.js';
 import { referenceTarget, runGraph } from '../targets/reference/index.js';
 import { summarizeModel, type ModelSummary } from './inspect.js';
-import { importOnnxFile } from './onnx/index.js';
+import { importOnnxFile, outlineOnnxFile } from './onnx/index.js';
 
 export { importOnnx, importOnnxFile, decodeTensorProto, encodeTensorProto, readTensorProtoFile } from './onnx/index.js';
 export { summarizeModel, nodeMacs, type ModelSummary } from './inspect.js';
@@ -22,9 +22,17 @@ export function loadModel(path: string, options: LoadOptions = {}): Graph {
   return importOnnxFile(path, options);
 }
 
-/** Signature, op mix, parameters, MACs and unsupported ops of a model file. */
+/**
+ * Signature, op mix, parameters, MACs and unsupported ops of a model file. A model with ops edgec cannot import
+ * is still described, from its protobuf (MACs then unknown), with every unsupported op and its nodes.
+ */
 export function inspectModel(path: string, options: LoadOptions = {}): ModelSummary {
-  return summarizeModel(loadModel(path, options), referenceTarget.supports);
+  try {
+    return summarizeModel(loadModel(path, options), referenceTarget.supports);
+  } catch (e) {
+    if (!(e instanceof EdgecError) || e.code !== 'UNSUPPORTED_OP') throw e;
+    return { ...outlineOnnxFile(path), macs: null };
+  }
 }
 
 /** Runs a graph on the reference interpreter (the other targets arrive with their own compile step). */

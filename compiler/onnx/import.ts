@@ -64,7 +64,7 @@ export function importOnnxFile(path: string, options: Omit<ImportOptions, 'file'
   return importOnnx(bytes, { ...options, file: path });
 }
 
-function decodeModel(bytes: Uint8Array, file?: string): ModelProto {
+export function decodeModel(bytes: Uint8Array, file?: string): ModelProto {
   if (bytes.length === 0) throw new EdgecError('ONNX_DECODE', 'the file is empty, not an ONNX model', { file });
   let model: ModelProto;
   try {
@@ -77,7 +77,7 @@ function decodeModel(bytes: Uint8Array, file?: string): ModelProto {
   return model;
 }
 
-function defaultOpset(model: ModelProto, nodes: readonly NodeProto[], file?: string): number {
+export function defaultOpset(model: ModelProto, nodes: readonly NodeProto[], file?: string): number {
   const entry = (model.opsetImport ?? []).find((o) => DEFAULT_DOMAINS.has(o.domain ?? ''));
   if (entry) {
     const version = int64ToNumber(entry.version);
@@ -91,8 +91,8 @@ function defaultOpset(model: ModelProto, nodes: readonly NodeProto[], file?: str
   return 1;
 }
 
-/** Every op edgec cannot import, reported together with the nodes that use it, before building anything. */
-function checkSupportedOps(nodes: readonly NodeProto[], file?: string): void {
+/** Op types edgec cannot import (domain-qualified outside the default domain), with the nodes using each. */
+export function unsupportedOnnxOps(nodes: readonly NodeProto[]): Map<string, string[]> {
   const missing = new Map<string, string[]>();
   for (const node of nodes) {
     if (isConstantNode(node)) continue;
@@ -103,6 +103,12 @@ function checkSupportedOps(nodes: readonly NodeProto[], file?: string): void {
     list.push(printable(nodeLabel(node)));
     missing.set(name, list);
   }
+  return missing;
+}
+
+/** Every op edgec cannot import, reported together with the nodes that use it, before building anything. */
+function checkSupportedOps(nodes: readonly NodeProto[], file?: string): void {
+  const missing = unsupportedOnnxOps(nodes);
   if (missing.size === 0) return;
   const parts = [...missing].map(([op, names]) => {
     const shown = names.slice(0, 5).map((n) => `'${n}'`).join(', ');
@@ -117,7 +123,7 @@ function printable(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function modelMetadata(model: ModelProto, opset: number): Record<string, string> {
+export function modelMetadata(model: ModelProto, opset: number): Record<string, string> {
   const md: Record<string, string> = {};
   for (const p of model.metadataProps ?? []) md[p.key ?? ''] = p.value ?? '';
   if (model.producerName) md['onnx.producer_name'] = model.producerName;

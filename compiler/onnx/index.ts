@@ -3,3 +3,4 @@ export { importOnnx, importOnnxFile, type ImportOptions } from './import.js';
 export { decodeTensorProto, readTensorProtoFile, encodeTensorProto, tensorFromProto } from './tensor-proto.js';
 export { onnxDTypeToIr, irDTypeToOnnx } from './dtypes.js';
 export { NORMALIZERS, IR_OP_FOR_ONNX } from './normalize.js';
+export { outlineOnnxFile, type OnnxOutline } from './outline.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../compiler/cli/cli.js';
 import { decodeNpy, encodeNpy } from '../../compiler/io/npy.js';
 import { makeTensor } from '../../ir/index.js';
-import { modelPath } from '../support/shared.js';
+import { modelPath, sharedPath } from '../support/shared.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -37,6 +37,14 @@ describe('edgec inspect', () => {
     expect(plain.out).toContain('LayerNormalization');
     const fixed = await cli('inspect', modelPath('tiny_encoder'), '--input-shape', 'input=1,32,64', '--json');
     expect(JSON.parse(fixed.out).macs).toBeGreaterThan(0);
+  });
+
+  it('still describes a model with unsupported ops, listing each with its nodes', async () => {
+    const { code, out } = await cli('inspect', sharedPath('onnx-backend', 'node', 'test_nonzero_example', 'model.onnx'));
+    expect(code).toBe(0);
+    expect(out).toContain('unsupported ops:');
+    expect(out).toMatch(/NonZero: \S+/);
+    expect(out).toContain('MACs        unknown (unsupported ops)');
   });
 
   it('fails with a code and the file name on a missing or bad model', async () => {

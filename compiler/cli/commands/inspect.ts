@@ -38,11 +38,11 @@ function renderSummary(file: string, s: ModelSummary): string {
     table([
       ['parameters', `${formatCount(s.parameters)} (${formatBytes(s.parameterBytes)})`],
       ['constants', formatBytes(s.constantBytes)],
-      ['MACs', s.macs === null ? 'unknown (symbolic shapes: fix them with --input-shape)' : formatCount(s.macs)],
+      ['MACs', s.macs !== null ? formatCount(s.macs) : s.unsupported.length > 0 ? 'unknown (unsupported ops)' : 'unknown (symbolic shapes: fix them with --input-shape)'],
     ], ''),
   );
   if (s.unsupported.length > 0) {
-    out.push('', chalk.yellow('unsupported by the reference interpreter:'));
+    out.push('', chalk.yellow('unsupported ops:'));
     for (const u of s.unsupported) out.push(`  ${u.op}: ${u.nodes.join(', ')}`);
   } else {
     out.push('', chalk.green('all ops supported'));
