@@ -9,6 +9,8 @@ export interface PipelineRunOptions {
   printAfter?: readonly string[] | 'all';
   /** Where printed IR and timings go. */
   print?: (text: string) => void;
+  /** How passes may evaluate a node on constant operands (see PassContext.evaluate). */
+  evaluate?: PassContext['evaluate'];
 }
 
 export interface PassTiming {
@@ -48,7 +50,7 @@ export function runPipeline(
   if (problems.length > 0) {
     throw new EdgecError('USAGE', `${problems.join('; ')} (passes: ${[...registry.keys()].sort().join(', ')})`);
   }
-  const context: PassContext = { reports: new Map() };
+  const context: PassContext = { reports: new Map(), evaluate: options.evaluate };
   const timings: PassTiming[] = [];
   const print = options.print ?? ((text: string) => process.stderr.write(text));
   for (const step of steps) {

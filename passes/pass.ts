@@ -1,4 +1,4 @@
-import type { Graph } from '../ir/index.js';
+import type { Graph, Node, Tensor } from '../ir/index.js';
 
 /** Options given to one pass in a pipeline string: `fold-constants{max-bytes=65536}`. */
 export type PassOptions = Record<string, string>;
@@ -18,4 +18,10 @@ export interface Pass {
 /** What passes may report besides the graph (e.g. plan-memory's arena size), keyed by pass name. */
 export interface PassContext {
   readonly reports: Map<string, unknown>;
+  /**
+   * Computes a node's outputs from its operands' data (null for omitted operands), or undefined when it cannot.
+   * Supplied by whoever runs the pipeline (e.g. the reference kernels): passes/ may not import targets/, so
+   * constant folding borrows its arithmetic from here. Without it, nothing is folded by evaluation.
+   */
+  readonly evaluate?: (node: Node, inputs: readonly (Tensor | null)[]) => Tensor[] | undefined;
 }

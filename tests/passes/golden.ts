@@ -4,7 +4,7 @@ import { parseGraph, printGraph, type Graph, type Tensor } from '../../ir/index.
 import { prepareFeeds } from '../../compiler/feeds.js';
 import { PASSES } from '../../passes/registry.js';
 import { runPipeline } from '../../passes/manager.js';
-import { runGraph } from '../../targets/reference/index.js';
+import { referenceEvaluate, runGraph } from '../../targets/reference/index.js';
 
 /**
  * Golden IR tests in the spirit of MLIR's FileCheck tests. A `.ir` file under tests/passes/golden/ holds:
@@ -98,7 +98,7 @@ export interface GoldenRun {
 export function runGolden(c: GoldenCase): GoldenRun {
   const before = parseGraph(c.input);
   const after = parseGraph(c.input);
-  runPipeline(after, c.pipeline, PASSES, { verifyEach: true });
+  runPipeline(after, c.pipeline, PASSES, { verifyEach: true, evaluate: referenceEvaluate });
   return { output: printGraph(after), before, after };
 }
 
