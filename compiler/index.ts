@@ -10,7 +10,8 @@ export { importOnnx, importOnnxFile, decodeTensorProto, encodeTensorProto, readT
 export { summarizeModel, nodeMacs, type ModelSummary } from './inspect.js';
 export { decodeNpy, encodeNpy } from './io/npy.js';
 export { readTensorFile, writeTensorFile } from './io/tensor-files.js';
-export { prepareFeeds, parseInputFiles, parseInputShapes } from './feeds.js';
+export { prepareFeeds, parseInputFiles, parseInputShapes, readInputFiles, staticInputShapes, graphSignature, type InputSignature } from './feeds.js';
+export { optimize, compileGraph, unsupportedNodes, type OptimizeOptions, type OptimizeResult, type CompileResult } from './driver.js';
 
 export interface LoadOptions {
   /** Fix symbolic or unknown input dims, e.g. { input: [1, 32, 64] }. */
@@ -28,7 +29,7 @@ export function loadModel(path: string, options: LoadOptions = {}): Graph {
  */
 export function inspectModel(path: string, options: LoadOptions = {}): ModelSummary {
   try {
-    return summarizeModel(loadModel(path, options), referenceTarget.supports);
+    return summarizeModel(loadModel(path, options), (node) => referenceTarget.check(node) === null);
   } catch (e) {
     if (!(e instanceof EdgecError) || e.code !== 'UNSUPPORTED_OP') throw e;
     return { ...outlineOnnxFile(path), macs: null };

@@ -1,10 +1,24 @@
-import type { Node } from '../ir/index.js';
+import type { Graph, Node } from '../ir/index.js';
+import type { OptLevel } from '../passes/pipelines.js';
 
-/** What every target exports: a name, its default pass pipeline and which nodes it can run. */
+/** What a compiled model is, per target: bytes to write to a file, and what the artifact holds. */
+export interface Artifact {
+  /** The artifact file's bytes. */
+  readonly bytes: Uint8Array;
+  /** File name extension, with the dot. */
+  readonly extension: string;
+  /** Facts for reports (sizes, arena bytes, kernel counts...). */
+  readonly summary: Record<string, number | string>;
+}
+
+/** What every target exports: a name, its pipelines, which nodes it can run, and how it compiles a graph. */
 export interface Target {
   readonly name: string;
   readonly description: string;
-  /** Pass pipeline string run before code generation (empty: run the graph as imported). */
-  readonly pipeline: string;
-  supports(node: Node): boolean;
+  /** Pass pipeline run before code generation at each optimization level. */
+  pipeline(level: OptLevel): string;
+  /** null when the target can compile the node, else why not. */
+  check(node: Node): string | null;
+  /** Code generation from an optimized graph (the pipeline has run). */
+  compile(graph: Graph, options: Record<string, unknown>): Artifact;
 }

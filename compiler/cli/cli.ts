@@ -2,6 +2,7 @@ import chalk from 'chalk';
 import yargs from 'yargs';
 import { EdgecError } from '../../ir/index.js';
 import { inspectBuilder, inspectCommand, type InspectArgs } from './commands/inspect.js';
+import { compileBuilder, compileCommand, type CompileArgs } from './commands/compile.js';
 import { runBuilder, runCommand, type RunArgs } from './commands/run.js';
 import { processIO, type CliIO } from './io.js';
 
@@ -15,9 +16,9 @@ export const EXIT = { ok: 0, error: 1, usage: 2, internal: 3 } as const;
 export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   let exitCode: number = EXIT.ok;
   const debug = argv.includes('--debug');
-  const guard = (fn: () => number) => {
+  const guard = async (fn: () => number | Promise<number>) => {
     try {
-      exitCode = fn();
+      exitCode = await fn();
     } catch (e) {
       exitCode = reportError(e, io, debug);
     }
@@ -28,7 +29,12 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .command('inspect <model>', 'show a model: inputs, outputs, ops, parameters, MACs, unsupported ops', inspectBuilder, (a) =>
       guard(() => inspectCommand(a as unknown as InspectArgs, io)),
     )
-    .command('run <model>', 'run a model and summarize its outputs', runBuilder, (a) => guard(() => runCommand(a as unknown as RunArgs, io)))
+    .command('compile <model>', 'compile a model into an artifact for a target', compileBuilder, (a) =>
+      guard(() => compileCommand(a as unknown as CompileArgs, io)),
+    )
+    .command('run <model>', 'run a model (or a compiled artifact) and summarize its outputs', runBuilder, (a) =>
+      guard(() => runCommand(a as unknown as RunArgs, io)),
+    )
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of errors' })
     .demandCommand(1, 'name a command (edgec --help lists them)')
     .strict()

@@ -95,7 +95,7 @@ describe('edgec run', () => {
     writeFileSync(wrong, encodeNpy(makeTensor('f32', [1, 31, 64], new Float32Array(31 * 64))));
     const bad = await cli('run', modelPath('tiny_encoder'), '-i', `input=${wrong}`);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/\[RUNTIME_INPUT\] input 'input' must have shape f32\[batch,32,64\], got \[1,31,64\]/);
+    expect(bad.err).toMatch(/\[RUNTIME_INPUT\] input 'input' must have shape f32\[1,32,64\], got \[1,31,64\]/);
 
     const unknown = await cli('run', modelPath('tiny_encoder'), '-i', `nosuch=${good}`);
     expect(unknown.code).toBe(1);

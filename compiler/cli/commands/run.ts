@@ -1,35 +1,40 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
-import { EdgecError } from '../../../ir/index.js';
-import { loadModel, parseInputFiles, parseInputShapes, prepareFeeds, runReference, writeTensorFile } from '../../index.js';
+import { EdgecError, isDType, makeTensor, parseGraph, type Graph, type Tensor } from '../../../ir/index.js';
+import { load, type LoadedModel } from '../../../runtime/index.js';
+import { TARGETS } from '../../../targets/index.js';
+import { runGraph } from '../../../targets/reference/index.js';
+import { compileGraph } from '../../driver.js';
+import { graphSignature, parseInputFiles, parseInputShapes, prepareFeeds, readInputFiles, staticInputShapes, type InputSignature } from '../../feeds.js';
+import { loadModel, writeTensorFile } from '../../index.js';
 import { describeStats, tensorStats } from '../format.js';
 import type { CliIO } from '../io.js';
+import { optimizeOptionsFrom, withPipelineOptions, type PipelineArgs } from '../options.js';
 
-export interface RunArgs {
+export interface RunArgs extends PipelineArgs {
   model: string;
   input: string[];
-  'input-shape': string[];
   'output-dir'?: string;
   seed: number;
   target: string;
   json: boolean;
 }
 
-export const RUN_TARGETS = ['reference'] as const;
-
 export function runBuilder(y: Argv): Argv<RunArgs> {
-  return y
-    .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model file' })
-    .option('input', { alias: 'i', type: 'string', array: true, default: [] as string[], describe: 'input data: name=file.npy or name=file.pb (others are random)' })
-    .option('input-shape', { type: 'string', array: true, default: [] as string[], describe: 'fix an input shape: name=1,3,224,224' })
-    .option('output-dir', { alias: 'o', type: 'string', describe: 'write each output to <dir>/<name>.npy' })
-    .option('seed', { type: 'number', default: 0, describe: 'seed for random inputs' })
-    .option('target', { type: 'string', default: 'reference', choices: [...RUN_TARGETS], describe: 'where to run' })
-    .option('json', { type: 'boolean', default: false, describe: 'print JSON for scripts' })
-    .example('$0 run model.onnx', 'run on seeded random inputs and summarize the outputs')
-    .example('$0 run model.onnx -i input=x.npy -o out/', 'run on a .npy input, write outputs as .npy') as Argv<RunArgs>;
+  return withPipelineOptions(
+    y
+      .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model, compiled artifact (.wasm) or IR text (.ir)' })
+      .option('input', { alias: 'i', type: 'string', array: true, default: [] as string[], describe: 'input data: name=file.npy or name=file.pb (others are random)' })
+      .option('output-dir', { alias: 'o', type: 'string', describe: 'write each output to <dir>/<name>.npy' })
+      .option('seed', { type: 'number', default: 0, describe: 'seed for random inputs' })
+      .option('target', { alias: 't', type: 'string', default: 'reference', choices: [...TARGETS.keys()], describe: 'where to run an ONNX model' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON for scripts' }),
+  )
+    .example('$0 run model.onnx', 'run on seeded random inputs on the reference interpreter')
+    .example('$0 run model.onnx -t wasm -i input=x.npy -o out/', 'compile for wasm, run on x.npy, write outputs as .npy')
+    .example('$0 run model.wasm', 'run a compiled artifact') as Argv<RunArgs>;
 }
 
 /** File name for an output: its value name with anything unsafe for a file name replaced. */
@@ -38,11 +43,66 @@ export function outputFileName(name: string): string {
   return `${safe || 'output'}.npy`;
 }
 
-export function runCommand(args: RunArgs, io: CliIO): number {
-  const graph = loadModel(args.model, { inputShapes: parseInputShapes(args['input-shape']) });
-  const { feeds, sources } = prepareFeeds(graph, parseInputFiles(args.input), args.seed);
+interface Execution {
+  /** What ran: "reference", "wasm", ... */
+  target: string;
+  inputs: readonly InputSignature[];
+  run(feeds: Record<string, Tensor>): Record<string, Tensor>;
+}
+
+async function wasmExecution(bytes: Uint8Array): Promise<Execution> {
+  const model: LoadedModel = await load(bytes);
+  const signature = (list: LoadedModel['inputs']) =>
+    list.map((t) => {
+      if (!isDType(t.dtype)) throw new EdgecError('UNSUPPORTED_DTYPE', `artifact input '${t.name}' has element type ${t.dtype}`);
+      return { name: t.name, dtype: t.dtype, shape: t.shape };
+    });
+  const outputs = signature(model.outputs);
+  return {
+    target: 'wasm',
+    inputs: signature(model.inputs),
+    run(feeds) {
+      const views = model.run(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { data: t.data, shape: t.shape }])));
+      // Copy out of the module's memory: the views are overwritten by the next run.
+      return Object.fromEntries(outputs.map((o) => [o.name, makeTensor(o.dtype, o.shape as number[], views[o.name]!)]));
+    },
+  };
+}
+
+function referenceExecution(graph: Graph): Execution {
+  return { target: 'reference', inputs: graphSignature(graph), run: (feeds) => runGraph(graph, feeds) };
+}
+
+async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io: CliIO): Promise<Execution> {
+  const ext = extname(args.model).toLowerCase();
+  if (ext === '.wasm' || ext === '.ir') {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(args.model);
+    } catch (e) {
+      throw new EdgecError('IO', `cannot read: ${(e as Error).message}`, { file: args.model });
+    }
+    return ext === '.wasm' ? wasmExecution(bytes) : referenceExecution(parseGraph(new TextDecoder().decode(bytes)));
+  }
+  const shapes = parseInputShapes(args['input-shape']);
+  let graph = loadModel(args.model, { inputShapes: shapes });
+  // Compiled targets need static shapes: take symbolic dims from the given inputs, else 1.
+  const fixed = staticInputShapes(graphSignature(graph), shapes, given);
+  if (Object.keys(fixed).length > Object.keys(shapes).length) graph = loadModel(args.model, { inputShapes: fixed });
+  const compiled = compileGraph(graph, optimizeOptionsFrom(args, args.target, io.err));
+  if (args.target === 'reference') return referenceExecution(compiled.graph);
+  if (args.target === 'wasm') return wasmExecution(compiled.artifact.bytes);
+  throw new EdgecError('USAGE', `running on target '${args.target}' is not supported`);
+}
+
+export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
+  const given = readInputFiles(parseInputFiles(args.input));
+  const files = parseInputFiles(args.input);
+  const execution = await prepareExecution(args, given, io);
+  const { feeds, sources } = prepareFeeds(execution.inputs, given, args.seed);
+  for (const name of Object.keys(files)) sources[name] = files[name]!;
   const started = performance.now();
-  const outputs = runReference(graph, feeds);
+  const outputs = execution.run(feeds);
   const ms = performance.now() - started;
   const written: Record<string, string> = {};
   if (args['output-dir']) {
@@ -59,10 +119,10 @@ export function runCommand(args: RunArgs, io: CliIO): number {
   }
   const stats = Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, tensorStats(t)]));
   if (args.json) {
-    io.out(JSON.stringify({ model: args.model, target: args.target, milliseconds: ms, inputs: sources, outputs: stats, written }, null, 2));
+    io.out(JSON.stringify({ model: args.model, target: execution.target, milliseconds: ms, inputs: sources, outputs: stats, written }, null, 2));
     return 0;
   }
-  io.out(`${chalk.bold(args.model)} on ${args.target} in ${ms.toFixed(1)} ms`);
+  io.out(`${chalk.bold(args.model)} on ${execution.target} in ${ms.toFixed(1)} ms`);
   for (const [name, source] of Object.entries(sources)) io.out(`  input ${name}: ${source}`);
   for (const [name, s] of Object.entries(stats)) {
     io.out(describeStats(name, s));

@@ -1,0 +1,69 @@
+import { EdgecError, type Graph, type Node } from '../ir/index.js';
+import { formatTimings, runPipeline, type PassTiming } from '../passes/manager.js';
+import type { OptLevel } from '../passes/pipelines.js';
+import { PASSES } from '../passes/registry.js';
+import { targetNamed, type Artifact, type Target } from '../targets/index.js';
+import { referenceEvaluate } from '../targets/reference/index.js';
+
+/**
+ * The compile driver: optimize a graph with the target's pipeline (or the user's), check that the target
+ * supports every node (all problems reported at once), then generate the artifact.
+ */
+export interface OptimizeOptions {
+  target?: string;
+  /** Optimization level for the target's standard pipeline; default 2. */
+  optLevel?: OptLevel;
+  /** A pipeline string that replaces the target's. */
+  passes?: string;
+  verifyEach?: boolean;
+  printAfter?: readonly string[] | 'all';
+  timePasses?: boolean;
+  /** Where --print-after and --time-passes output goes (default stderr). */
+  print?: (text: string) => void;
+}
+
+export interface OptimizeResult {
+  graph: Graph;
+  target: Target;
+  pipeline: string;
+  timings: PassTiming[];
+  reports: Map<string, unknown>;
+}
+
+/** Runs the pipeline in place on the graph. */
+export function optimize(graph: Graph, options: OptimizeOptions = {}): OptimizeResult {
+  const target = targetNamed(options.target ?? 'reference');
+  const pipeline = options.passes ?? target.pipeline(options.optLevel ?? 2);
+  const print = options.print ?? ((text: string) => void process.stderr.write(text));
+  const { timings, reports } = runPipeline(graph, pipeline, PASSES, {
+    verifyEach: options.verifyEach,
+    printAfter: options.printAfter,
+    print,
+    evaluate: referenceEvaluate,
+  });
+  if (options.timePasses) print(`pass timings (${target.name}):\n${formatTimings(timings)}`);
+  return { graph, target, pipeline, timings, reports };
+}
+
+/** Nodes the target cannot compile, with reasons. */
+export function unsupportedNodes(graph: Graph, target: Target): { node: Node; reason: string }[] {
+  return graph.nodes.flatMap((node) => {
+    const reason = target.check(node);
+    return reason ? [{ node, reason }] : [];
+  });
+}
+
+export interface CompileResult extends OptimizeResult {
+  artifact: Artifact;
+}
+
+/** Optimizes the graph for the target and generates its artifact. */
+export function compileGraph(graph: Graph, options: OptimizeOptions & { targetOptions?: Record<string, unknown> } = {}): CompileResult {
+  const result = optimize(graph, options);
+  const problems = unsupportedNodes(graph, result.target);
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.node.op} (node '${p.node.label}'): ${p.reason}`).join('; ');
+    throw new EdgecError('UNSUPPORTED_OP', `target ${result.target.name} cannot compile ${problems.length} node${problems.length > 1 ? 's' : ''}: ${list}`);
+  }
+  return { ...result, artifact: result.target.compile(graph, options.targetOptions ?? {}) };
+}

@@ -1,0 +1,15 @@
+import { EdgecError } from '../ir/index.js';
+import { referenceTarget } from './reference/index.js';
+import type { Target } from './target.js';
+import { wasmTarget } from './wasm/index.js';
+
+export type { Artifact, Target } from './target.js';
+
+/** Every target by name. */
+export const TARGETS: ReadonlyMap<string, Target> = new Map([referenceTarget, wasmTarget].map((t) => [t.name, t]));
+
+export function targetNamed(name: string): Target {
+  const target = TARGETS.get(name);
+  if (!target) throw new EdgecError('USAGE', `unknown target '${name}' (targets: ${[...TARGETS.keys()].join(', ')})`);
+  return target;
+}
