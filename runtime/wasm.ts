@@ -1,0 +1,85 @@
+import { EdgecRuntimeError } from './errors.js';
+import { arrayTypeFor, checkFeed, elementCount, type ElementArray, type Feed, type TensorInfo } from './tensors.js';
+
+/**
+ * Runs a wasm artifact. Works in Node and browsers (standard WebAssembly API only). Memory is fixed at
+ * compile time, so inputs, outputs and every intermediate live at known offsets: a run copies the feeds in,
+ * calls `run`, and returns views of the outputs — the same objects every time, overwritten by the next run.
+ */
+export interface LoadedModel {
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  /** Runs the model. The returned arrays are views into the model's memory, valid until the next run. */
+  run(feeds: Record<string, Feed>): Readonly<Record<string, ElementArray>>;
+}
+
+interface IoEntry extends TensorInfo {
+  readonly offset: number;
+}
+interface IoTable {
+  format: string;
+  inputs: IoEntry[];
+  outputs: IoEntry[];
+}
+
+const IO_SECTION = 'edgec.io';
+
+function readIoTable(module: WebAssembly.Module): IoTable {
+  const sections = WebAssembly.Module.customSections(module, IO_SECTION);
+  if (sections.length !== 1) throw new EdgecRuntimeError('ARTIFACT_INVALID', `the module has no '${IO_SECTION}' section: not an edgec artifact`);
+  let table: IoTable;
+  try {
+    table = JSON.parse(new TextDecoder().decode(sections[0]!)) as IoTable;
+  } catch {
+    throw new EdgecRuntimeError('ARTIFACT_INVALID', `the '${IO_SECTION}' section is not valid JSON`);
+  }
+  if (table.format !== 'edgec.io/1' || !Array.isArray(table.inputs) || !Array.isArray(table.outputs)) {
+    throw new EdgecRuntimeError('UNSUPPORTED_ARTIFACT', `unknown I/O table format '${String(table.format)}'`);
+  }
+  return table;
+}
+
+export async function loadWasm(bytes: Uint8Array): Promise<LoadedModel> {
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(bytes as BufferSource);
+  } catch (e) {
+    throw new EdgecRuntimeError('ARTIFACT_INVALID', `not a valid WebAssembly module: ${(e as Error).message}`);
+  }
+  const io = readIoTable(module);
+  const instance = await WebAssembly.instantiate(module, {});
+  const memory = instance.exports.memory;
+  const run = instance.exports.run;
+  if (!(memory instanceof WebAssembly.Memory) || typeof run !== 'function') {
+    throw new EdgecRuntimeError('ARTIFACT_INVALID', 'the module does not export memory and run');
+  }
+  const view = (e: IoEntry): ElementArray => {
+    const type = arrayTypeFor(e.dtype);
+    const length = elementCount(e.shape);
+    if (e.offset < 0 || e.offset + length * type.BYTES_PER_ELEMENT > memory.buffer.byteLength) {
+      throw new EdgecRuntimeError('ARTIFACT_INVALID', `'${e.name}' lies outside the module's memory`);
+    }
+    return new type(memory.buffer, e.offset, length);
+  };
+  const inputViews = io.inputs.map(view);
+  const outputs: Record<string, ElementArray> = {};
+  io.outputs.forEach((e) => (outputs[e.name] = view(e)));
+  Object.freeze(outputs);
+  const inputNames = new Set(io.inputs.map((e) => e.name));
+  const strip = ({ name, dtype, shape }: IoEntry): TensorInfo => Object.freeze({ name, dtype, shape: Object.freeze([...shape]) });
+
+  return {
+    inputs: io.inputs.map(strip),
+    outputs: io.outputs.map(strip),
+    run(feeds) {
+      for (const name in feeds) {
+        if (!inputNames.has(name)) {
+          throw new EdgecRuntimeError('RUNTIME_INPUT', `unknown input '${name}'; the model takes ${io.inputs.map((e) => `'${e.name}'`).join(', ')}`);
+        }
+      }
+      io.inputs.forEach((e, i) => inputViews[i]!.set(checkFeed(e, feeds[e.name]) as never));
+      (run as () => void)();
+      return outputs;
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import binaryen from 'binaryen';
+import { arrayToBytes, dtypeBytes, EdgecError, isStaticShape, type Graph, type Node, type Value } from '../../ir/index.js';
+import { FunctionBuilder } from './dsl.js';
+import { DEFAULT_WASM_OPTIONS, type EmitContext, type WasmKernel, type WasmOptions } from './kernel.js';
+import { kernelFor } from './kernels/index.js';
+
+/**
+ * Code generation for WebAssembly SIMD128. The module is self-contained: one exported memory laid out as
+ *
+ *   [ guard | arena (from plan-memory) | scratch | read-only data (weights, packed panels, tables) ]
+ *
+ * one exported function `run` executing the graph's nodes in order, and a custom section `edgec.io` describing
+ * inputs and outputs (name, dtype, shape, byte offset), so a runtime needs nothing else to use it.
+ */
+export const IO_SECTION = 'edgec.io';
+const GUARD_BYTES = 64; // address 0 stays unused so a zero pointer is never valid data
+const PAGE = 65536;
+
+export interface IoEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  offset: number;
+}
+
+export interface IoTable {
+  format: 'edgec.io/1';
+  inputs: IoEntry[];
+  outputs: IoEntry[];
+}
+
+export interface WasmArtifact {
+  bytes: Uint8Array;
+  io: IoTable;
+  layout: { arenaBytes: number; scratchBytes: number; dataBytes: number; memoryBytes: number };
+  /** Kernel function count after deduplication, for reports. */
+  functions: number;
+}
+
+const align = (n: number, a: number) => Math.ceil(n / a) * a;
+
+/** Every node the wasm target cannot compile, with the reason, reported together before any code is made. */
+export function unsupportedByWasm(graph: Graph): { node: Node; reason: string }[] {
+  const problems: { node: Node; reason: string }[] = [];
+  for (const node of graph.nodes) {
+    const kernel = kernelFor(node.op);
+    const reason = kernel ? kernel.check(node) : `no wasm kernel for ${node.op}`;
+    if (reason) problems.push({ node, reason });
+  }
+  return problems;
+}
+
+function checkCompilable(graph: Graph): void {
+  const problems = unsupportedByWasm(graph);
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.node.op} (node '${p.node.label}'): ${p.reason}`).join('; ');
+    throw new EdgecError('UNSUPPORTED_OP', `the wasm target cannot compile ${problems.length} node${problems.length > 1 ? 's' : ''}: ${list}`);
+  }
+  const unplaced = [...graph.inputs, ...graph.nodes.flatMap((n) => n.outputs)].filter((v) => v.arenaOffset === undefined);
+  if (unplaced.length > 0) throw new EdgecError('VERIFY', `the wasm target needs plan-memory to have run (%${unplaced[0]!.name} has no arena offset)`);
+  for (const v of [...graph.inputs, ...graph.outputs]) {
+    if (!isStaticShape(v.type.shape)) throw new EdgecError('BAD_SHAPE', `the wasm target needs static shapes; fix %${v.name} with --input-shape`);
+  }
+}
+
+export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): WasmArtifact {
+  const opts: WasmOptions = { ...DEFAULT_WASM_OPTIONS, ...options };
+  checkCompilable(graph);
+  const arenaBytes = Number(graph.metadata['edgec.arena_bytes'] ?? 0);
+  const arenaBase = GUARD_BYTES;
+  const scratchBase = align(arenaBase + arenaBytes, 64);
+  const kernels = graph.nodes.map((n) => kernelFor(n.op)!);
+  const scratchBytes = align(Math.max(0, ...graph.nodes.map((n, i) => kernels[i]!.scratchBytes?.(n, opts) ?? 0)), 64);
+  const dataBase = scratchBase + scratchBytes;
+
+  const m = new binaryen.Module();
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.Multivalue | (opts.relaxedSimd ? binaryen.Features.RelaxedSIMD : 0));
+  const data: Uint8Array[] = [];
+  let dataEnd = dataBase;
+  const placed = new Map<string, number>();
+  const place = (key: string, bytes: Uint8Array, alignment = 16): number => {
+    const known = placed.get(key);
+    if (known !== undefined) return known;
+    const at = align(dataEnd, alignment);
+    if (at > dataEnd) data.push(new Uint8Array(at - dataEnd));
+    data.push(bytes);
+    dataEnd = at + bytes.length;
+    placed.set(key, at);
+    return at;
+  };
+  const constantKeys = new Map<Value, string>();
+  const functions = new Map<string, string>();
+
+  const ctx: EmitContext & { scratchBytesUsed: number } = {
+    m,
+    options: opts,
+    scratchBytesUsed: 0,
+    addressOf(v) {
+      if (v.arenaOffset !== undefined) return arenaBase + v.arenaOffset;
+      if (!v.data) throw new EdgecError('VERIFY', `%${v.name} is neither placed in the arena nor a constant`);
+      let key = constantKeys.get(v);
+      if (!key) {
+        key = `const:${v.name}`;
+        constantKeys.set(v, key);
+      }
+      return place(key, arrayToBytes(v.data.dtype, v.data.data), Math.max(16, dtypeBytes(v.data.dtype)));
+    },
+    placeData: place,
+    scratch(bytes) {
+      if (bytes > scratchBytes) throw new EdgecError('VERIFY', `a kernel asked for ${bytes} scratch bytes but declared ${scratchBytes}`);
+      return scratchBase;
+    },
+    defineFunction(key, params, build) {
+      const known = functions.get(key);
+      if (known) return known;
+      const name = `k${functions.size}`;
+      functions.set(key, name);
+      const fn = new FunctionBuilder(m, params);
+      const body = build(fn);
+      m.addFunction(name, binaryen.createType(new Array(params).fill(binaryen.i32)), binaryen.none, [...fn.localTypes], body);
+      return name;
+    },
+    call(name, args) {
+      return m.call(name, args.map((a) => m.i32.const(a | 0)), binaryen.none);
+    },
+  };
+
+  const statements = graph.nodes.map((node, i) => kernels[i]!.emit(node, ctx));
+  // Graph outputs that are constants (a folded model) are read straight from the data region.
+  const ioEntry = (v: Value): IoEntry => ({ name: v.name, dtype: v.type.dtype, shape: v.type.shape as number[], offset: ctx.addressOf(v) });
+  const io: IoTable = { format: 'edgec.io/1', inputs: graph.inputs.map(ioEntry), outputs: graph.outputs.map(ioEntry) };
+
+  m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, statements.length ? statements : [m.nop()], binaryen.none));
+  m.addFunctionExport('run', 'run');
+  const memoryBytes = align(dataEnd, PAGE);
+  const segment = concat(data, dataEnd - dataBase);
+  m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, 'memory', segment.length ? [{ offset: m.i32.const(dataBase), data: segment }] : []);
+  m.addCustomSection(IO_SECTION, new TextEncoder().encode(JSON.stringify(io)));
+  if (!m.validate()) {
+    m.dispose();
+    throw new EdgecError('VERIFY', 'binaryen rejected the generated module (a code generator bug)');
+  }
+  binaryen.setOptimizeLevel(2);
+  binaryen.setShrinkLevel(0);
+  m.optimize();
+  const bytes = m.emitBinary();
+  m.dispose();
+  return {
+    bytes,
+    io,
+    layout: { arenaBytes, scratchBytes, dataBytes: dataEnd - dataBase, memoryBytes },
+    functions: functions.size,
+  };
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+

@@ -1,0 +1,33 @@
+import { pipelineFor } from '../../passes/pipelines.js';
+import type { Target } from '../target.js';
+import { compileWasm } from './compile.js';
+import type { WasmOptions } from './kernel.js';
+import { kernelFor } from './kernels/index.js';
+
+export { compileWasm, unsupportedByWasm, IO_SECTION, type WasmArtifact, type IoTable } from './compile.js';
+export { wasmOps } from './kernels/index.js';
+
+export const wasmTarget: Target = {
+  name: 'wasm',
+  description: 'WebAssembly SIMD128 module (one self-contained .wasm: code, weights, static arena)',
+  pipeline: (level) => pipelineFor(level, 'plan-memory'),
+  check(node) {
+    const kernel = kernelFor(node.op);
+    return kernel ? kernel.check(node) : `no wasm kernel for ${node.op}`;
+  },
+  compile(graph, options) {
+    const artifact = compileWasm(graph, options as Partial<WasmOptions>);
+    return {
+      bytes: artifact.bytes,
+      extension: '.wasm',
+      summary: {
+        bytes: artifact.bytes.length,
+        arenaBytes: artifact.layout.arenaBytes,
+        scratchBytes: artifact.layout.scratchBytes,
+        dataBytes: artifact.layout.dataBytes,
+        memoryBytes: artifact.layout.memoryBytes,
+        functions: artifact.functions,
+      },
+    };
+  },
+};
