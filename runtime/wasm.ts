@@ -9,6 +9,8 @@ import { arrayTypeFor, checkFeed, elementCount, type ElementArray, type Feed, ty
 export interface LoadedModel {
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
+  /** Profiling builds: the nodes the profiler's indices refer to. */
+  readonly nodes?: readonly { name: string; op: string }[];
   /** Runs the model. The returned arrays are views into the model's memory, valid until the next run. */
   run(feeds: Record<string, Feed>): Readonly<Record<string, ElementArray>>;
 }
@@ -20,6 +22,17 @@ interface IoTable {
   format: string;
   inputs: IoEntry[];
   outputs: IoEntry[];
+  nodes?: { name: string; op: string }[];
+}
+
+/** Receives the hooks of a profiling build (compiled with `profile`): node indices into `nodes`. */
+export interface Profiler {
+  begin(node: number): void;
+  end(node: number): void;
+}
+
+export interface WasmLoadOptions {
+  profiler?: Profiler;
 }
 
 const IO_SECTION = 'edgec.io';
@@ -39,7 +52,7 @@ function readIoTable(module: WebAssembly.Module): IoTable {
   return table;
 }
 
-export async function loadWasm(bytes: Uint8Array): Promise<LoadedModel> {
+export async function loadWasm(bytes: Uint8Array, options: WasmLoadOptions = {}): Promise<LoadedModel> {
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(bytes as BufferSource);
@@ -47,7 +60,17 @@ export async function loadWasm(bytes: Uint8Array): Promise<LoadedModel> {
     throw new EdgecRuntimeError('ARTIFACT_INVALID', `not a valid WebAssembly module: ${(e as Error).message}`);
   }
   const io = readIoTable(module);
-  const instance = await WebAssembly.instantiate(module, {});
+  const profiler = options.profiler ?? { begin: () => {}, end: () => {} };
+  const wantsProfiler = WebAssembly.Module.imports(module).some((i) => i.module === 'edgec');
+  const imports: WebAssembly.Imports = wantsProfiler
+    ? { edgec: { profile_begin: (i: number) => profiler.begin(i), profile_end: (i: number) => profiler.end(i) } }
+    : {};
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, imports);
+  } catch (e) {
+    throw new EdgecRuntimeError('ARTIFACT_INVALID', `cannot instantiate the module: ${(e as Error).message}`);
+  }
   const memory = instance.exports.memory;
   const run = instance.exports.run;
   if (!(memory instanceof WebAssembly.Memory) || typeof run !== 'function') {
@@ -71,6 +94,7 @@ export async function loadWasm(bytes: Uint8Array): Promise<LoadedModel> {
   return {
     inputs: io.inputs.map(strip),
     outputs: io.outputs.map(strip),
+    nodes: io.nodes,
     run(feeds) {
       for (const name in feeds) {
         if (!inputNames.has(name)) {

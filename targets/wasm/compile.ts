@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
 import { arrayToBytes, dtypeBytes, EdgecError, isStaticShape, type Graph, type Node, type Value } from '../../ir/index.js';
-import { FunctionBuilder } from './dsl.js';
+import { FunctionBuilder, MEMORY } from './dsl.js';
 import { DEFAULT_WASM_OPTIONS, type EmitContext, type WasmKernel, type WasmOptions } from './kernel.js';
 import { kernelFor } from './kernels/index.js';
 
@@ -27,7 +27,12 @@ export interface IoTable {
   format: 'edgec.io/1';
   inputs: IoEntry[];
   outputs: IoEntry[];
+  /** Profiling builds only: the node each profile index stands for. */
+  nodes?: { name: string; op: string }[];
 }
+
+/** Module and field names of the profiling hooks a profiling build imports. */
+export const PROFILE_IMPORTS = { module: 'edgec', begin: 'profile_begin', end: 'profile_end' } as const;
 
 export interface WasmArtifact {
   bytes: Uint8Array;
@@ -74,7 +79,7 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
   const dataBase = scratchBase + scratchBytes;
 
   const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.Multivalue | (opts.relaxedSimd ? binaryen.Features.RelaxedSIMD : 0));
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals | (opts.relaxedSimd ? binaryen.Features.RelaxedSIMD : 0));
   const data: Uint8Array[] = [];
   let dataEnd = dataBase;
   const placed = new Map<string, number>();
@@ -125,16 +130,27 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
     },
   };
 
-  const statements = graph.nodes.map((node, i) => kernels[i]!.emit(node, ctx));
+  let statements = graph.nodes.map((node, i) => kernels[i]!.emit(node, ctx));
+  if (opts.profile) {
+    for (const hook of [PROFILE_IMPORTS.begin, PROFILE_IMPORTS.end]) {
+      m.addFunctionImport(hook, PROFILE_IMPORTS.module, hook, binaryen.i32, binaryen.none);
+    }
+    statements = statements.map((s, i) => m.block(null, [
+      m.call(PROFILE_IMPORTS.begin, [m.i32.const(i)], binaryen.none),
+      s,
+      m.call(PROFILE_IMPORTS.end, [m.i32.const(i)], binaryen.none),
+    ]));
+  }
   // Graph outputs that are constants (a folded model) are read straight from the data region.
   const ioEntry = (v: Value): IoEntry => ({ name: v.name, dtype: v.type.dtype, shape: v.type.shape as number[], offset: ctx.addressOf(v) });
   const io: IoTable = { format: 'edgec.io/1', inputs: graph.inputs.map(ioEntry), outputs: graph.outputs.map(ioEntry) };
+  if (opts.profile) io.nodes = graph.nodes.map((n) => ({ name: n.label, op: n.op }));
 
   m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, statements.length ? statements : [m.nop()], binaryen.none));
   m.addFunctionExport('run', 'run');
   const memoryBytes = align(dataEnd, PAGE);
   const segment = concat(data, dataEnd - dataBase);
-  m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, 'memory', segment.length ? [{ offset: m.i32.const(dataBase), data: segment }] : []);
+  m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, 'memory', segment.length ? [{ offset: m.i32.const(dataBase), data: segment }] : [], false, false, MEMORY);
   m.addCustomSection(IO_SECTION, new TextEncoder().encode(JSON.stringify(io)));
   if (!m.validate()) {
     m.dispose();

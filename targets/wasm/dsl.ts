@@ -2,6 +2,13 @@ import binaryen from 'binaryen';
 
 type Expr = binaryen.ExpressionRef;
 
+/**
+ * The module's one memory. Every memory access must name it: kernels are built before the memory is declared
+ * (its size is known only once all kernels are emitted), and binaryen resolves unnamed accesses at creation.
+ * Use the FunctionBuilder's load/store helpers, which do; a raw `m.f32.load(...)` without this name is invalid.
+ */
+export const MEMORY = 'mem';
+
 /** A local variable of a function being built. */
 export class Local {
   constructor(
@@ -117,17 +124,56 @@ export class FunctionBuilder {
     ]);
   }
 
-  /** f32x4 load/store at `ptr + offset` (offset a static byte immediate). */
+  /** memory.copy of `bytes` bytes (regions may overlap). */
+  copy(dst: Expr, src: Expr, bytes: Expr): Expr {
+    return this.m.memory.copy(dst, src, bytes, MEMORY, MEMORY);
+  }
+  /** memory.fill of `bytes` bytes with a byte value. */
+  fill(dst: Expr, value: Expr, bytes: Expr): Expr {
+    return this.m.memory.fill(dst, value, bytes, MEMORY);
+  }
+
+  /** Loads and stores at `ptr + offset` (offset a static byte immediate); all name the module's memory. */
   loadV(ptr: Expr, offset = 0): Expr {
-    return this.m.v128.load(offset, 4, ptr);
+    return this.m.v128.load(offset, 4, ptr, MEMORY);
   }
   storeV(ptr: Expr, value: Expr, offset = 0): Expr {
-    return this.m.v128.store(offset, 4, ptr, value);
+    return this.m.v128.store(offset, 4, ptr, value, MEMORY);
+  }
+  /** One f32 broadcast to all four lanes. */
+  loadSplat(ptr: Expr, offset = 0): Expr {
+    return this.m.v128.load32_splat(offset, 4, ptr, MEMORY);
   }
   loadF(ptr: Expr, offset = 0): Expr {
-    return this.m.f32.load(offset, 4, ptr);
+    return this.m.f32.load(offset, 4, ptr, MEMORY);
   }
   storeF(ptr: Expr, value: Expr, offset = 0): Expr {
-    return this.m.f32.store(offset, 4, ptr, value);
+    return this.m.f32.store(offset, 4, ptr, value, MEMORY);
+  }
+  loadI32(ptr: Expr, offset = 0): Expr {
+    return this.m.i32.load(offset, 4, ptr, MEMORY);
+  }
+  storeI32(ptr: Expr, value: Expr, offset = 0): Expr {
+    return this.m.i32.store(offset, 4, ptr, value, MEMORY);
+  }
+  /** Signed / unsigned 8-bit loads widened to i32, and the 8-bit store. */
+  loadI8(ptr: Expr, offset = 0): Expr {
+    return this.m.i32.load8_s(offset, 1, ptr, MEMORY);
+  }
+  loadU8(ptr: Expr, offset = 0): Expr {
+    return this.m.i32.load8_u(offset, 1, ptr, MEMORY);
+  }
+  storeI8(ptr: Expr, value: Expr, offset = 0): Expr {
+    return this.m.i32.store8(offset, 1, ptr, value, MEMORY);
+  }
+  loadI64(ptr: Expr, offset = 0): Expr {
+    return this.m.i64.load(offset, 8, ptr, MEMORY);
+  }
+  storeI64(ptr: Expr, value: Expr, offset = 0): Expr {
+    return this.m.i64.store(offset, 8, ptr, value, MEMORY);
+  }
+  /** Eight i8 (or u8) widened to eight i16 lanes. */
+  load8x8(ptr: Expr, signed: boolean, offset = 0): Expr {
+    return signed ? this.m.v128.load8x8_s(offset, 1, ptr, MEMORY) : this.m.v128.load8x8_u(offset, 1, ptr, MEMORY);
   }
 }

@@ -39,8 +39,13 @@ export interface WasmKernel {
 export interface WasmOptions {
   /** Allow relaxed-simd (f32x4.relaxed_madd): faster, but results may differ between engines. */
   relaxedSimd: boolean;
-  /** Use Winograd F(2x2,3x3) for 3x3 stride-1 convolutions where it pays. */
+  /** Use Winograd for 3x3 stride-1 convolutions where it pays. */
   winograd: boolean;
+  /**
+   * Profiling build: the module imports `edgec.profile_begin(node)` / `edgec.profile_end(node)` and calls
+   * them around every node, and the I/O table lists the nodes; for per-kernel time breakdowns in bench/.
+   */
+  profile: boolean;
 }
 
-export const DEFAULT_WASM_OPTIONS: WasmOptions = { relaxedSimd: false, winograd: true };
+export const DEFAULT_WASM_OPTIONS: WasmOptions = { relaxedSimd: false, winograd: true, profile: false };

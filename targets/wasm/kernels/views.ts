@@ -1,4 +1,5 @@
 import { dtypeBytes, numel, type Node } from '../../../ir/index.js';
+import { MEMORY } from '../dsl.js';
 import type { WasmKernel } from '../kernel.js';
 
 /**
@@ -18,6 +19,6 @@ export const viewKernels: WasmKernel = {
     const dst = ctx.addressOf(out);
     if (src === dst) return ctx.m.nop();
     const bytes = numel(out.type.shape as number[]) * dtypeBytes(out.type.dtype);
-    return ctx.m.memory.copy(ctx.m.i32.const(dst), ctx.m.i32.const(src), ctx.m.i32.const(bytes));
+    return ctx.m.memory.copy(ctx.m.i32.const(dst), ctx.m.i32.const(src), ctx.m.i32.const(bytes), MEMORY, MEMORY);
   },
 };

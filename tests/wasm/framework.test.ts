@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { GraphBuilder, makeTensor, type Graph } from '../../ir/index.js';
+import { runPipeline } from '../../passes/manager.js';
+import { PASSES } from '../../passes/registry.js';
+import { load } from '../../runtime/index.js';
+import { compileWasm, IO_SECTION } from '../../targets/wasm/index.js';
+import { expectWasmMatchesReference } from './harness.js';
+
+function reshapeGraph(): Graph {
+  const b = new GraphBuilder('g');
+  const x = b.input('x', { dtype: 'f32', shape: [2, 6] });
+  const shape = b.constant('shape', makeTensor('i64', [2], [3, 4]));
+  b.output(b.op('Reshape', [x, shape], {}, 'y'));
+  return b.build();
+}
+
+describe('wasm target framework', () => {
+  it('compiles a view op and runs it through the runtime', async () => {
+    await expectWasmMatchesReference(reshapeGraph, { tolerance: 0 });
+  });
+
+  it('writes the I/O table into a custom section and exports memory and run', async () => {
+    const g = reshapeGraph();
+    runPipeline(g, 'plan-memory', PASSES);
+    const { bytes, io } = compileWasm(g);
+    const module = await WebAssembly.compile(bytes as BufferSource);
+    expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(['memory', 'run']);
+    expect(WebAssembly.Module.imports(module)).toEqual([]);
+    const section = JSON.parse(new TextDecoder().decode(WebAssembly.Module.customSections(module, IO_SECTION)[0]!));
+    expect(section).toEqual(io);
+    expect(io.inputs).toEqual([{ name: 'x', dtype: 'f32', shape: [2, 6], offset: expect.any(Number) }]);
+    expect(io.outputs[0]).toMatchObject({ name: 'y', dtype: 'f32', shape: [3, 4] });
+  });
+
+  it('is deterministic: the same graph compiles to the same bytes', () => {
+    const compile = () => {
+      const g = reshapeGraph();
+      runPipeline(g, 'plan-memory', PASSES);
+      return compileWasm(g).bytes;
+    };
+    expect(Buffer.from(compile()).equals(Buffer.from(compile()))).toBe(true);
+  });
+
+  it('lists every unsupported node up front, with node names and reasons', () => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', { dtype: 'f32', shape: [4] });
+    const [y] = b.node('Dropout', [x, null, null], {}, { name: 'drop1', outputNames: ['y', 'mask1'] });
+    const [z] = b.node('Dropout', [y!, null, null], {}, { name: 'drop2', outputNames: ['z', 'mask2'] });
+    b.output(z!);
+    const g = b.build();
+    runPipeline(g, 'plan-memory', PASSES);
+    expect(() => compileWasm(g)).toThrow(
+      /cannot compile 2 nodes: Dropout \(node 'drop1'\): the Dropout mask output is not supported; Dropout \(node 'drop2'\)/,
+    );
+  });
+
+  it('rejects wrong feeds with clear runtime errors', async () => {
+    const g = reshapeGraph();
+    runPipeline(g, 'plan-memory', PASSES);
+    const model = await load(compileWasm(g).bytes);
+    expect(() => model.run({})).toThrow(/input 'x' \(f32\[2,6\]\) is not fed/);
+    expect(() => model.run({ x: new Float32Array(5) })).toThrow(/input 'x' must hold 12 elements/);
+    expect(() => model.run({ x: new Int32Array(12) })).toThrow(/input 'x' must be f32 \(Float32Array\), got Int32Array/);
+    expect(() => model.run({ x: { data: new Float32Array(12), shape: [12] } })).toThrow(/input 'x' must have shape \[2,6\], got \[12\]/);
+    expect(() => model.run({ x: new Float32Array(12), z: new Float32Array(1) })).toThrow(/unknown input 'z'/);
+  });
+});
