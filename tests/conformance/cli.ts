@@ -1,28 +1,38 @@
-// Runs the conformance cases and regenerates docs/ops.md:  npm run conformance [-- --filter conv] [-- --verbose]
+// Runs the conformance cases and regenerates docs/ops.md:
+//   npm run conformance [-- --filter conv] [-- --verbose] [-- --no-wasm]
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/shared.js';
 import { opsReport } from './report.js';
-import { listCases, runCases, summarize } from './runner.js';
+import { listCases, runCases, summarize, summarizeWasm } from './runner.js';
 
 const args = process.argv.slice(2);
 const filterAt = args.indexOf('--filter');
 const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
 const verbose = args.includes('--verbose');
+const wasm = !args.includes('--no-wasm');
 
 const started = Date.now();
-const results = runCases(listCases(filter), (r) => {
+const results = await runCases(listCases(filter), { wasm }, (r) => {
   if (r.status === 'fail' || (verbose && r.status !== 'unsupported-op')) {
     console.log(`${r.status.padEnd(20)} ${r.suite}/${r.name}${r.detail ? `: ${r.detail.split('\n')[0]}` : ''}`);
+  }
+  if (r.wasm && (r.wasm.status === 'fail' || verbose)) {
+    console.log(`wasm ${r.wasm.status.padEnd(15)} ${r.suite}/${r.name}${r.wasm.detail ? `: ${r.wasm.detail.split('\n')[0]}` : ''}`);
   }
 });
 const counts = summarize(results);
 console.log(
-  `conformance: ${counts.pass} passed, ${counts.fail} failed, ${counts['unsupported-feature']} need an unsupported type or feature, ` +
+  `reference: ${counts.pass} passed, ${counts.fail} failed, ${counts['unsupported-feature']} need an unsupported type or feature, ` +
     `${counts['unsupported-op']} use unclaimed ops (${((Date.now() - started) / 1000).toFixed(1)} s)`,
 );
-if (!filter) {
+const failed = counts.fail + (wasm ? summarizeWasm(results).fail : 0);
+if (wasm) {
+  const w = summarizeWasm(results);
+  console.log(`wasm: ${w.pass} passed, ${w.fail} failed, ${w.unsupported} not supported by the wasm target`);
+}
+if (!filter && wasm) {
   writeFileSync(join(REPO_ROOT, 'docs', 'ops.md'), opsReport(results));
   console.log('wrote docs/ops.md');
 }
-process.exitCode = counts.fail > 0 ? 1 : 0;
+process.exitCode = failed > 0 ? 1 : 0;

@@ -1,9 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { optimize, unsupportedNodes } from '../../compiler/driver.js';
+import { graphSignature, staticInputShapes } from '../../compiler/feeds.js';
 import { importOnnxFile, readTensorProtoFile } from '../../compiler/onnx/index.js';
-import { EdgecError, isFloat, type Tensor } from '../../ir/index.js';
+import { EdgecError, isFloat, makeTensor, type DType, type Tensor } from '../../ir/index.js';
+import { load } from '../../runtime/index.js';
 import { runGraph } from '../../targets/reference/index.js';
+import { wasmTarget } from '../../targets/wasm/index.js';
 import { sharedPath } from '../support/shared.js';
 import { EDGE_OP_SET } from './edge-op-set.js';
 
@@ -17,12 +21,20 @@ export const SUITES = ['node', 'pytorch-converted', 'pytorch-operator', 'simple'
 
 export type CaseStatus = 'pass' | 'fail' | 'unsupported-op' | 'unsupported-feature';
 
+/** A compiled target's verdict on a case the reference passes. */
+export interface TargetResult {
+  status: 'pass' | 'fail' | 'unsupported';
+  detail?: string;
+}
+
 export interface CaseResult {
   suite: string;
   name: string;
   ops: string[];
+  /** The reference interpreter's verdict. */
   status: CaseStatus;
   detail?: string;
+  wasm?: TargetResult;
 }
 
 export const TOLERANCE = { rtol: 1e-3, atol: 1e-7 };
@@ -117,54 +129,132 @@ function relativePaths(message: string): string {
   return message.split(sharedPath()).join('../shared');
 }
 
-export function runCase(c: ConformanceCase): CaseResult {
-  const result = runCaseUnscrubbed(c);
-  return result.detail ? { ...result, detail: relativePaths(result.detail) } : result;
+function describeError(e: unknown): string {
+  return e instanceof EdgecError ? `${e.code}: ${e.message}` : String((e as Error)?.stack ?? e);
 }
 
-function runCaseUnscrubbed(c: ConformanceCase): CaseResult {
+interface LoadedCase {
+  feeds: (graphInputs: readonly { name: string }[]) => Record<string, Tensor>;
+  expected: Tensor[];
+}
+
+function loadCaseData(c: ConformanceCase): LoadedCase {
+  const inputs = dataFiles(c.dir, 'input').map((f) => readTensorProtoFile(f).tensor);
+  const expected = dataFiles(c.dir, 'output').map((f) => readTensorProtoFile(f).tensor);
+  return {
+    expected,
+    // Inputs bind to graph inputs by position (the .pb names are not always set).
+    feeds: (graphInputs) => {
+      const feeds: Record<string, Tensor> = {};
+      graphInputs.forEach((v, i) => {
+        const given = inputs[i];
+        if (!given) throw new EdgecError('RUNTIME_INPUT', `case has no data for input ${i} ('${v.name}')`);
+        feeds[v.name] = given;
+      });
+      return feeds;
+    },
+  };
+}
+
+function compareOutputs(names: readonly string[], outputs: Record<string, Tensor>, expected: Tensor[]): string[] {
+  const problems: string[] = [];
+  names.forEach((name, i) => {
+    const want = expected[i];
+    if (!want) return;
+    const cmp = compareTensors(outputs[name]!, want);
+    if (!cmp.ok) problems.push(`output ${i} '${name}': ${cmp.reason}`);
+  });
+  if (expected.length !== names.length) problems.push(`case expects ${expected.length} outputs, graph has ${names.length}`);
+  return problems;
+}
+
+/** The case on the reference interpreter, as imported. */
+function runOnReference(c: ConformanceCase, data: LoadedCase): { status: CaseStatus; detail?: string } {
+  try {
+    const graph = importOnnxFile(join(c.dir, 'model.onnx'));
+    const outputs = runGraph(graph, data.feeds(graph.inputs));
+    const problems = compareOutputs(graph.outputs.map((v) => v.name), outputs, data.expected);
+    return problems.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems.join('; ') };
+  } catch (e) {
+    if (e instanceof EdgecError && FEATURE_CODES.has(e.code)) return { status: 'unsupported-feature', detail: `${e.code}: ${e.message}` };
+    return { status: 'fail', detail: describeError(e) };
+  }
+}
+
+/**
+ * The case compiled for wasm with the target's full -O2 pipeline (so the passes are exercised too), with input
+ * shapes fixed from the case's data, run through the runtime.
+ */
+async function runOnWasm(c: ConformanceCase, data: LoadedCase): Promise<TargetResult> {
+  let graph;
+  let feeds: Record<string, Tensor>;
+  try {
+    const declared = importOnnxFile(join(c.dir, 'model.onnx'));
+    feeds = data.feeds(declared.inputs);
+    graph = importOnnxFile(join(c.dir, 'model.onnx'), { inputShapes: staticInputShapes(graphSignature(declared), {}, feeds) });
+    optimize(graph, { target: 'wasm', print: () => {} });
+  } catch (e) {
+    // Shapes that stay data-dependent after folding cannot be planned into a static arena.
+    if (e instanceof EdgecError && e.code === 'BAD_SHAPE') return { status: 'unsupported', detail: e.message };
+    return { status: 'fail', detail: `optimizing: ${describeError(e)}` };
+  }
+  const problems = unsupportedNodes(graph, wasmTarget);
+  if (problems.length > 0) return { status: 'unsupported', detail: problems.map((p) => `${p.node.op}: ${p.reason}`).join('; ') };
+  try {
+    const artifact = wasmTarget.compile(graph, {});
+    const model = await load(artifact.bytes);
+    const views = model.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { data: t.data, shape: t.shape }])));
+    const outputs: Record<string, Tensor> = {};
+    for (const o of model.outputs) outputs[o.name] = makeTensor(o.dtype as DType, o.shape, views[o.name]! as ArrayLike<number>);
+    const problems = compareOutputs(graph.outputs.map((v) => v.name), outputs, data.expected);
+    return problems.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems.join('; ') };
+  } catch (e) {
+    return { status: 'fail', detail: describeError(e) };
+  }
+}
+
+export interface RunCaseOptions {
+  /** Also compile and run the case on wasm. */
+  wasm?: boolean;
+}
+
+export async function runCase(c: ConformanceCase, options: RunCaseOptions = {}): Promise<CaseResult> {
   const ops = modelOps(join(c.dir, 'model.onnx'));
   const base = { suite: c.suite, name: c.name, ops };
   const outside = ops.filter((op) => !EDGE_OP_SET.has(op));
   if (outside.length > 0) return { ...base, status: 'unsupported-op', detail: outside.join(', ') };
+  let data: LoadedCase;
   try {
-    const graph = importOnnxFile(join(c.dir, 'model.onnx'));
-    const inputs = dataFiles(c.dir, 'input').map((f) => readTensorProtoFile(f));
-    const expected = dataFiles(c.dir, 'output').map((f) => readTensorProtoFile(f).tensor);
-    // Inputs bind to graph inputs by position (the .pb names are not always set).
-    const feeds: Record<string, Tensor> = {};
-    graph.inputs.forEach((v, i) => {
-      const given = inputs[i];
-      if (!given) throw new EdgecError('RUNTIME_INPUT', `case has no data for input ${i} ('${v.name}')`);
-      feeds[v.name] = given.tensor;
-    });
-    const outputs = runGraph(graph, feeds);
-    const problems: string[] = [];
-    graph.outputs.forEach((v, i) => {
-      const want = expected[i];
-      if (!want) return;
-      const cmp = compareTensors(outputs[v.name]!, want);
-      if (!cmp.ok) problems.push(`output ${i} '${v.name}': ${cmp.reason}`);
-    });
-    if (expected.length !== graph.outputs.length) problems.push(`case expects ${expected.length} outputs, graph has ${graph.outputs.length}`);
-    return problems.length === 0 ? { ...base, status: 'pass' } : { ...base, status: 'fail', detail: problems.join('; ') };
+    data = loadCaseData(c);
   } catch (e) {
-    if (e instanceof EdgecError && FEATURE_CODES.has(e.code)) return { ...base, status: 'unsupported-feature', detail: `${e.code}: ${e.message}` };
-    const msg = e instanceof EdgecError ? `${e.code}: ${e.message}` : String((e as Error)?.stack ?? e);
-    return { ...base, status: 'fail', detail: msg };
+    return { ...base, status: 'unsupported-feature', detail: relativePaths(describeError(e)) };
   }
+  const reference = runOnReference(c, data);
+  const result: CaseResult = { ...base, ...reference };
+  if (options.wasm && reference.status === 'pass') result.wasm = await runOnWasm(c, data);
+  if (result.detail) result.detail = relativePaths(result.detail);
+  if (result.wasm?.detail) result.wasm.detail = relativePaths(result.wasm.detail);
+  return result;
 }
 
-export function runCases(cases: ConformanceCase[], onResult?: (r: CaseResult) => void): CaseResult[] {
-  return cases.map((c) => {
-    const r = runCase(c);
+export async function runCases(cases: ConformanceCase[], options: RunCaseOptions = {}, onResult?: (r: CaseResult) => void): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    const r = await runCase(c, options);
     onResult?.(r);
-    return r;
-  });
+    results.push(r);
+  }
+  return results;
 }
 
 export function summarize(results: CaseResult[]): Record<CaseStatus, number> {
   const counts: Record<CaseStatus, number> = { pass: 0, fail: 0, 'unsupported-op': 0, 'unsupported-feature': 0 };
   for (const r of results) counts[r.status]++;
+  return counts;
+}
+
+export function summarizeWasm(results: CaseResult[]): Record<TargetResult['status'], number> {
+  const counts = { pass: 0, fail: 0, unsupported: 0 };
+  for (const r of results) if (r.wasm) counts[r.wasm.status]++;
   return counts;
 }
