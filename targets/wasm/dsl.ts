@@ -29,7 +29,7 @@ export class Local {
 
 /**
  * A thin layer over binaryen's expression builder for writing kernels: typed locals, counted loops and i32
- * arithmetic that folds constants (kernels are specialized to static shapes, so most bounds are constants).
+ * arithmetic with constants (kernels are specialized to static shapes, so most bounds are constants).
  * Parameters are i32 (addresses); kernels take the addresses of their operands and results.
  */
 export class FunctionBuilder {
@@ -74,19 +74,17 @@ export class FunctionBuilder {
     return this.m.f32x4.splat(this.m.f32.const(x));
   }
 
-  /** a + b, folding constants; `a` may be an expression or a number. */
-  add(a: Expr | number, b: Expr | number): Expr {
-    if (typeof a === 'number' && typeof b === 'number') return this.i32(a + b);
-    if (b === 0) return typeof a === 'number' ? this.i32(a) : a;
-    if (a === 0) return typeof b === 'number' ? this.i32(b) : b;
-    return this.m.i32.add(typeof a === 'number' ? this.i32(a) : a, typeof b === 'number' ? this.i32(b) : b);
+  // binaryen expressions are plain numbers too, so constants and expressions never share a parameter:
+  // the helpers below take an expression and a JS number, and say so in their names.
+
+  /** expr + n, emitting nothing for n = 0. */
+  addConst(expr: Expr, n: number): Expr {
+    return n === 0 ? expr : this.m.i32.add(expr, this.i32(n));
   }
-  mul(a: Expr | number, b: Expr | number): Expr {
-    if (typeof a === 'number' && typeof b === 'number') return this.i32(a * b);
-    if (b === 1) return typeof a === 'number' ? this.i32(a) : a;
-    if (a === 1) return typeof b === 'number' ? this.i32(b) : b;
-    if (a === 0 || b === 0) return this.i32(0);
-    return this.m.i32.mul(typeof a === 'number' ? this.i32(a) : a, typeof b === 'number' ? this.i32(b) : b);
+  /** expr * n, folding n = 0 and n = 1. */
+  mulConst(expr: Expr, n: number): Expr {
+    if (n === 0) return this.i32(0);
+    return n === 1 ? expr : this.m.i32.mul(expr, this.i32(n));
   }
 
   block(statements: Expr[]): Expr {
@@ -95,26 +93,28 @@ export class FunctionBuilder {
   }
 
   /**
-   * for (counter = start; counter < end; counter += step) body. With constant bounds an empty range emits
+   * for (counter = start; counter < end; counter += step) body, with constant bounds: an empty range emits
    * nothing and a single iteration emits the body once, without a loop.
    */
-  for(counter: Local, start: Expr | number, end: Expr | number, step: number, body: Expr[]): Expr {
+  for(counter: Local, start: number, end: number, step: number, body: Expr[]): Expr {
+    if (start >= end) return this.m.nop();
+    if (start + step >= end) return this.block([counter.set(this.i32(start)), ...body]);
+    return this.forRuntime(counter, this.i32(start), () => this.i32(end), step, body);
+  }
+
+  /** The same loop with bounds computed at run time (`end` is re-evaluated every iteration). */
+  forRuntime(counter: Local, start: Expr, end: () => Expr, step: number, body: Expr[]): Expr {
     const m = this.m;
-    if (typeof start === 'number' && typeof end === 'number') {
-      if (start >= end) return m.nop();
-      if (start + step >= end) return this.block([counter.set(this.i32(start)), ...body]);
-    }
     const id = this.labels++;
     const exit = `exit${id}`;
     const top = `loop${id}`;
-    const endExpr = typeof end === 'number' ? this.i32(end) : end;
     return m.block(null, [
-      counter.set(typeof start === 'number' ? this.i32(start) : start),
+      counter.set(start),
       m.block(exit, [
         m.loop(
           top,
           m.block(null, [
-            m.br(exit, m.i32.ge_s(counter.get(), endExpr)),
+            m.br(exit, m.i32.ge_s(counter.get(), end())),
             ...body,
             counter.set(m.i32.add(counter.get(), this.i32(step))),
             m.br(top),
