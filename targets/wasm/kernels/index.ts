@@ -1,8 +1,28 @@
 import type { WasmKernel } from '../kernel.js';
 import { viewKernels } from './views.js';
+import { elementwiseKernels } from './elementwise.js';
+import { reduceKernels } from './reduce.js';
+import { poolKernels } from './pool.js';
+import { softmaxKernels } from './softmax.js';
+import { normKernels } from './norm.js';
+import { resizeKernels } from './resize.js';
+import { movementKernels } from './movement.js';
+import { castKernels } from './cast.js';
+import { convTransposeKernels } from './conv-transpose.js';
 
 /** Every wasm kernel family; each claims a set of IR ops. */
-const FAMILIES: readonly WasmKernel[] = [viewKernels];
+const FAMILIES: readonly WasmKernel[] = [
+  viewKernels,
+  elementwiseKernels,
+  reduceKernels,
+  poolKernels,
+  softmaxKernels,
+  normKernels,
+  resizeKernels,
+  movementKernels,
+  castKernels,
+  convTransposeKernels,
+];
 
 const BY_OP = new Map<string, WasmKernel>();
 for (const family of FAMILIES) {

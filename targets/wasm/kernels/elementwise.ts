@@ -1,0 +1,470 @@
+import binaryen from 'binaryen';
+import { dtypeBytes, getAttr, isStaticShape, type DType, type Node, type Value } from '../../../ir/index.js';
+import { expressionOperands, parseExpression, type Expr as Expression } from '../../../ir/ops/fused.js';
+import type { FunctionBuilder } from '../dsl.js';
+import type { EmitContext, WasmKernel } from '../kernel.js';
+import { erfV, expV, geluTanhV, geluV, hardSigmoidV, hardSwishV, leakyReluV, logV, sigmoidV, tanhV } from '../vmath.js';
+import { lowerExpression, powConstV, powV, splatF, SUPPORTED_EXPRESSION_OPS } from './elementwise-f32.js';
+import { collapseBroadcast, elementAddress, emitLoopNest, memoryOps } from './elementwise-loops.js';
+import { classType, integerPow, loadScalar, scalarClass, scalarOps, storeScalar } from './elementwise-scalar.js';
+
+/**
+ * Elementwise kernels: unary math and activations, Clip, PRelu, binary arithmetic, Pow, variadic Sum / Mean /
+ * Min / Max, comparisons, Where and FusedElementwise, all with ONNX multidirectional broadcasting specialized to
+ * the static shapes (elementwise-loops.ts).
+ *
+ * f32 runs in SIMD: four elements per step along the innermost contiguous axis, broadcast operands splatted
+ * once per row, and a scalar tail that runs the same f32x4 code on splats (so every element gets bit-identical
+ * math). Bool operands (Where's condition) become lane masks; bool results are narrowed from masks.
+ * i8/u8/i16/u16/i32/u32/i64/u64/f64/bool run one element at a time (elementwise-scalar.ts) for the ops ONNX
+ * allows on them; f16/bf16 and the transcendental ops on f64/integers are reported by check().
+ *
+ * Every kernel reads all operands of an element (or of a 4-lane chunk) before writing that element, so
+ * plan-memory may place the result over a same-shaped operand.
+ */
+
+type Expr = binaryen.ExpressionRef;
+type Getter = () => Expr;
+
+/** How a node computes: its runtime operands, and the code for one chunk (SIMD) or one element (scalar). */
+interface Spec {
+  operands: Value[];
+  /** Semantics beyond op, shapes and dtypes: attributes and constants baked into the code. */
+  key: string;
+  /** f32x4 code: f32 operands as f32x4, bool operands as i32x4 masks; a bool result is a mask. */
+  vector?: (fn: FunctionBuilder, args: Getter[]) => Expr;
+  /** Scalar code on values of the operands' scalar class; bool results are i32 0/1. */
+  scalar?: (fn: FunctionBuilder, args: Getter[]) => Expr;
+}
+
+const UNARY_OPS = ['Abs', 'Neg', 'Reciprocal', 'Floor', 'Ceil', 'Sqrt', 'Exp', 'Log', 'Erf', 'Tanh', 'Sigmoid', 'Relu', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Gelu'];
+const BINARY_OPS = ['Add', 'Sub', 'Mul', 'Div', 'Pow'];
+const VARIADIC_OPS = ['Sum', 'Mean', 'Min', 'Max'];
+const COMPARISON_OPS = ['Equal', 'Less', 'Greater'];
+const OPS = [...UNARY_OPS, ...BINARY_OPS, ...VARIADIC_OPS, ...COMPARISON_OPS, 'Clip', 'PRelu', 'Where', 'FusedElementwise'];
+
+const fround = Math.fround;
+
+/** The single value of a constant operand whose elements are all equal (a scalar in effect), else undefined. */
+function uniformConstant(v: Value | null): number | undefined {
+  if (!v?.data || v.data.data.length === 0) return undefined;
+  const d = v.data.data;
+  const first = Number(d[0]);
+  for (let i = 1; i < d.length; i++) if (Number(d[i]) !== first && !(Number.isNaN(first) && Number.isNaN(Number(d[i])))) return undefined;
+  return first;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// f32 (SIMD) specs
+
+function f32Unary(node: Node): ((fn: FunctionBuilder, x: Expr) => Expr) | string {
+  const f = (fn: FunctionBuilder) => fn.m.f32x4;
+  switch (node.op) {
+    case 'Abs':
+      return (fn, x) => f(fn).abs(x);
+    case 'Neg':
+      return (fn, x) => f(fn).neg(x);
+    case 'Reciprocal':
+      return (fn, x) => f(fn).div(splatF(fn, 1), x);
+    case 'Floor':
+      return (fn, x) => f(fn).floor(x);
+    case 'Ceil':
+      return (fn, x) => f(fn).ceil(x);
+    case 'Sqrt':
+      return (fn, x) => f(fn).sqrt(x);
+    case 'Exp':
+      return expV;
+    case 'Log':
+      return logV;
+    case 'Erf':
+      return erfV;
+    case 'Tanh':
+      return tanhV;
+    case 'Sigmoid':
+      return sigmoidV;
+    case 'Relu': // x > 0 ? x : 0
+      return (fn, x) => f(fn).pmax(splatF(fn, 0), x);
+    case 'LeakyRelu': {
+      const alpha = fround(getAttr<number>(node, 'alpha'));
+      return (fn, x) => leakyReluV(fn, x, splatF(fn, alpha));
+    }
+    case 'HardSigmoid': {
+      const alpha = fround(getAttr<number>(node, 'alpha'));
+      const beta = fround(getAttr<number>(node, 'beta'));
+      return (fn, x) => hardSigmoidV(fn, x, splatF(fn, alpha), splatF(fn, beta));
+    }
+    case 'HardSwish':
+      return hardSwishV;
+    case 'Gelu': {
+      const approximate = getAttr<string>(node, 'approximate');
+      if (approximate !== 'none' && approximate !== 'tanh') return `Gelu approximate='${approximate}' is not 'none' or 'tanh'`;
+      return approximate === 'tanh' ? geluTanhV : geluV;
+    }
+    default:
+      return `${node.op} has no f32 code`;
+  }
+}
+
+function f32Spec(node: Node, inputs: Value[]): Spec | string {
+  const op = node.op;
+  const f = (fn: FunctionBuilder) => fn.m.f32x4;
+  const attrsKey = JSON.stringify(node.attrs);
+  if (UNARY_OPS.includes(op)) {
+    const u = f32Unary(node);
+    if (typeof u === 'string') return u;
+    return { operands: inputs, key: attrsKey, vector: (fn, [x]) => u(fn, x!()) };
+  }
+  switch (op) {
+    case 'Add':
+      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).add(a!(), b!()) };
+    case 'Sub':
+      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).sub(a!(), b!()) };
+    case 'Mul':
+      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).mul(a!(), b!()) };
+    case 'Div':
+      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).div(a!(), b!()) };
+    case 'Pow': {
+      const [x, y] = inputs as [Value, Value];
+      const c = uniformConstant(y);
+      if (c !== undefined) return { operands: [x], key: `c${c}`, vector: (fn, [a]) => powConstV(fn, a!, fround(c)) };
+      if (y.type.dtype !== 'f32') return `Pow with a ${y.type.dtype} exponent that is not a constant scalar needs an f32 exponent`;
+      return { operands: inputs, key: '', vector: (fn, [a, b]) => powV(fn, a!, b!) };
+    }
+    case 'Sum':
+    case 'Mean':
+    case 'Min':
+    case 'Max': {
+      const n = inputs.length;
+      const combine = op === 'Min' ? 'min' : op === 'Max' ? 'max' : 'add';
+      return {
+        operands: inputs,
+        key: '',
+        vector: (fn, args) => {
+          let acc = args[0]!();
+          for (let k = 1; k < n; k++) acc = f(fn)[combine](acc, args[k]!());
+          return op === 'Mean' && n > 1 ? f(fn).div(acc, splatF(fn, n)) : acc;
+        },
+      };
+    }
+    case 'Equal':
+      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).eq(a!(), b!()) };
+    case 'Less':
+      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).lt(a!(), b!()) };
+    case 'Greater':
+      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).gt(a!(), b!()) };
+    case 'Where':
+      return { operands: inputs, key: '', vector: (fn, [c, a, b]) => fn.m.v128.bitselect(a!(), b!(), c!()) };
+    case 'PRelu':
+      return {
+        operands: inputs,
+        key: '',
+        vector: (fn, [x, s]) => fn.m.v128.bitselect(f(fn).mul(x!(), s!()), x!(), f(fn).lt(x!(), splatF(fn, 0))),
+      };
+    case 'Clip': {
+      const s = clipSpec(node, (fn, x, lo, hi) => {
+        // Math.min(Math.max(x, lo), hi), NaN-propagating; constant non-NaN bounds use the cheaper pmax/pmin,
+        // which agree with it for every x (NaN x passes either way)
+        const cheap = (b: number) => !Number.isNaN(b);
+        let r = x();
+        if (lo !== undefined) r = typeof lo === 'number' ? (cheap(lo) ? f(fn).pmax(r, splatF(fn, lo)) : f(fn).max(r, splatF(fn, lo))) : f(fn).max(r, lo());
+        if (hi !== undefined) r = typeof hi === 'number' ? (cheap(hi) ? f(fn).pmin(r, splatF(fn, hi)) : f(fn).min(r, splatF(fn, hi))) : f(fn).min(r, hi());
+        return r;
+      });
+      return { ...s, scalar: undefined };
+    }
+    case 'FusedElementwise': {
+      let expr: Expression;
+      try {
+        expr = parseExpression(getAttr<string>(node, 'expression'));
+      } catch (e) {
+        return (e as Error).message;
+      }
+      const unknown = [...new Set(opsOf(expr))].filter((o) => !SUPPORTED_EXPRESSION_OPS.has(o));
+      if (unknown.length) return `expression ops ${unknown.join(', ')} have no wasm code`;
+      if (expressionOperands(expr).size !== inputs.length) return 'the expression does not read every operand';
+      return { operands: inputs, key: getAttr<string>(node, 'expression'), vector: (fn, args) => lowerExpression(fn, expr, args) };
+    }
+    default:
+      return `${op} has no f32 code`;
+  }
+}
+
+function opsOf(e: Expression): string[] {
+  return e.kind === 'call' ? [e.op, ...e.args.flatMap(opsOf)] : [];
+}
+
+type Bound<G> = number | G | undefined;
+
+/** Clip: constant bounds are baked (omitted ones skipped), runtime bounds become broadcast operands. */
+function clipSpec(node: Node, code: (fn: FunctionBuilder, x: Getter, lo: Bound<Getter>, hi: Bound<Getter>) => Expr): Spec {
+  const [x, lo, hi] = node.inputs;
+  const operands: Value[] = [x!];
+  const bound = (v: Value | null | undefined): { value?: number; index: number } => {
+    if (!v) return { index: -1 };
+    const c = uniformConstant(v);
+    if (c !== undefined) return { value: c, index: -1 };
+    operands.push(v);
+    return { index: operands.length - 1 };
+  };
+  const blo = bound(lo);
+  const bhi = bound(hi);
+  const keyOf = (b: { value?: number; index: number }) => (b.index >= 0 ? 'r' : b.value ?? null);
+  return {
+    operands,
+    key: JSON.stringify([keyOf(blo), keyOf(bhi)]),
+    vector: (fn, args) => code(fn, args[0]!, blo.index >= 0 ? args[blo.index]! : blo.value, bhi.index >= 0 ? args[bhi.index]! : bhi.value),
+    scalar: (fn, args) => code(fn, args[0]!, blo.index >= 0 ? args[blo.index]! : blo.value, bhi.index >= 0 ? args[bhi.index]! : bhi.value),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// scalar specs (integers, f64, bool)
+
+const FLOAT_ONLY = ['Reciprocal', 'Floor', 'Ceil', 'Sqrt', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Mean'];
+const TRANSCENDENTAL = ['Exp', 'Log', 'Erf', 'Tanh', 'Sigmoid', 'Gelu'];
+
+function scalarSpec(node: Node, inputs: Value[], dtype: DType): Spec | string {
+  const op = node.op;
+  if (TRANSCENDENTAL.includes(op)) return `${op} on ${dtype} is not supported (f32 only)`;
+  if (op === 'FusedElementwise') return `FusedElementwise on ${dtype} is not supported (f32 only)`;
+  const isF64 = dtype === 'f64';
+  if (FLOAT_ONLY.includes(op) && !isF64) return `${op} on ${dtype} is not supported`;
+  const ops = (fn: FunctionBuilder) => scalarOps(fn, dtype);
+  const spec = (scalar: Spec['scalar'], operands = inputs, key = ''): Spec => ({ operands, key, scalar });
+  const m = (fn: FunctionBuilder) => fn.m;
+  switch (op) {
+    case 'Abs':
+      return spec((fn, [x]) => ops(fn).abs(x!));
+    case 'Neg':
+      return spec((fn, [x]) => ops(fn).neg(x!()));
+    case 'Relu':
+      return spec((fn, [x]) => ops(fn).select(ops(fn).gt(x!(), ops(fn).konst(0)), x!(), ops(fn).konst(0)));
+    case 'Reciprocal':
+      return spec((fn, [x]) => m(fn).f64.div(m(fn).f64.const(1), x!()));
+    case 'Floor':
+      return spec((fn, [x]) => m(fn).f64.floor(x!()));
+    case 'Ceil':
+      return spec((fn, [x]) => m(fn).f64.ceil(x!()));
+    case 'Sqrt':
+      return spec((fn, [x]) => m(fn).f64.sqrt(x!()));
+    case 'LeakyRelu': {
+      const alpha = getAttr<number>(node, 'alpha');
+      return spec((fn, [x]) => ops(fn).select(m(fn).f64.lt(x!(), m(fn).f64.const(0)), m(fn).f64.mul(x!(), m(fn).f64.const(alpha)), x!()), inputs, `${alpha}`);
+    }
+    case 'HardSigmoid': {
+      const [alpha, beta] = [getAttr<number>(node, 'alpha'), getAttr<number>(node, 'beta')];
+      const f = (fn: FunctionBuilder) => m(fn).f64;
+      return spec((fn, [x]) => f(fn).max(f(fn).const(0), f(fn).min(f(fn).const(1), f(fn).add(f(fn).mul(f(fn).const(alpha), x!()), f(fn).const(beta)))), inputs, `${alpha},${beta}`);
+    }
+    case 'HardSwish': {
+      const f = (fn: FunctionBuilder) => m(fn).f64;
+      return spec((fn, [x]) => f(fn).mul(x!(), f(fn).max(f(fn).const(0), f(fn).min(f(fn).const(1), f(fn).add(f(fn).div(x!(), f(fn).const(6)), f(fn).const(0.5))))));
+    }
+    case 'Add':
+      return spec((fn, [a, b]) => ops(fn).add(a!(), b!()));
+    case 'Sub':
+      return spec((fn, [a, b]) => ops(fn).sub(a!(), b!()));
+    case 'Mul':
+      return spec((fn, [a, b]) => ops(fn).mul(a!(), b!()));
+    case 'Div':
+      return spec((fn, [a, b]) => ops(fn).div(a!, b!));
+    case 'Pow': {
+      const [x, y] = inputs as [Value, Value];
+      const c = uniformConstant(y);
+      if (isF64) {
+        const f = (fn: FunctionBuilder) => m(fn).f64;
+        const special: Record<number, (fn: FunctionBuilder, a: Getter) => Expr> = {
+          0: (fn) => f(fn).const(1),
+          1: (_fn, a) => a(),
+          2: (fn, a) => f(fn).mul(a(), a()),
+          3: (fn, a) => f(fn).mul(f(fn).mul(a(), a()), a()),
+          [-1]: (fn, a) => f(fn).div(f(fn).const(1), a()),
+        };
+        if (c === undefined || !special[c]) return 'Pow on f64 supports only the constant exponents 0, 1, 2, 3 and -1';
+        return spec((fn, [a]) => special[c]!(fn, a!), [x], `c${c}`);
+      }
+      if (y.type.dtype !== dtype) return `integer Pow needs the exponent in the base's dtype ${dtype}, got ${y.type.dtype}`;
+      return spec((fn, [a, b]) => integerPow(fn, dtype, a!, b!));
+    }
+    case 'Sum':
+    case 'Mean':
+    case 'Min':
+    case 'Max': {
+      const n = inputs.length;
+      return spec((fn, args) => {
+        const o = ops(fn);
+        if (op === 'Sum' || op === 'Mean') {
+          let acc = args[0]!();
+          for (let k = 1; k < n; k++) acc = o.add(acc, args[k]!());
+          return op === 'Mean' && n > 1 ? m(fn).f64.div(acc, m(fn).f64.const(n)) : acc;
+        }
+        // fold through locals: min/max read each argument twice
+        const type = classType(scalarClass(dtype)!);
+        const acc = fn.local(type);
+        const steps: Expr[] = [acc.set(args[0]!())];
+        for (let k = 1; k < n; k++) steps.push(acc.set(op === 'Min' ? o.min(() => acc.get(), args[k]!) : o.max(() => acc.get(), args[k]!)));
+        return m(fn).block(null, [...steps, acc.get()], type);
+      });
+    }
+    case 'Equal':
+      return spec((fn, [a, b]) => ops(fn).eq(a!(), b!()));
+    case 'Less':
+      return spec((fn, [a, b]) => ops(fn).lt(a!(), b!()));
+    case 'Greater':
+      return spec((fn, [a, b]) => ops(fn).gt(a!(), b!()));
+    case 'Where':
+      return spec((fn, [c, a, b]) => ops(fn).select(c!(), a!(), b!()));
+    case 'PRelu':
+      return spec((fn, [x, s]) => ops(fn).select(ops(fn).lt(x!(), ops(fn).konst(0)), ops(fn).mul(s!(), x!()), x!()));
+    case 'Clip': {
+      const s = clipSpec(node, (fn, x, lo, hi) => {
+        const o = ops(fn);
+        const type = classType(scalarClass(dtype)!);
+        const r = fn.local(type);
+        const steps: Expr[] = [r.set(x())];
+        const getter = (b: Bound<Getter>): Getter | null => (b === undefined ? null : typeof b === 'number' ? () => o.konst(b) : b);
+        const glo = getter(lo);
+        const ghi = getter(hi);
+        if (glo) steps.push(r.set(o.max(() => r.get(), glo)));
+        if (ghi) steps.push(r.set(o.min(() => r.get(), ghi)));
+        return m(fn).block(null, [...steps, r.get()], type);
+      });
+      return { ...s, vector: undefined };
+    }
+    default:
+      return `${op} on ${dtype} is not supported`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// planning and checking
+
+/** The dtype the node computes in: the operands' (Where: of X and Y). */
+function computeDType(node: Node): DType {
+  return node.op === 'Where' ? node.inputs[1]!.type.dtype : node.inputs[0]!.type.dtype;
+}
+
+function specFor(node: Node): Spec | string {
+  const inputs = node.inputs.filter((v): v is Value => v !== null);
+  if (node.op !== 'Clip' && inputs.length !== node.inputs.length) return 'omitted operands are not supported';
+  if (inputs.length === 0) return 'no operands';
+  if (node.outputs.length !== 1) return 'exactly one result expected';
+  for (const v of [...inputs, node.outputs[0]!]) {
+    if (!isStaticShape(v.type.shape)) return `%${v.name} has a symbolic shape`;
+  }
+  const dtype = computeDType(node);
+  if (node.op === 'Where' && inputs[0]!.type.dtype !== 'bool') return `Where needs a bool condition, got ${inputs[0]!.type.dtype}`;
+  const sameDType = node.op === 'Pow' || node.op === 'Where' ? [] : inputs.filter((v) => v.type.dtype !== dtype);
+  if (sameDType.length) return `mixed operand dtypes (${dtype} and ${sameDType[0]!.type.dtype})`;
+  if (dtype === 'f32') return f32Spec(node, inputs);
+  if (scalarClass(dtype) === null) return `${node.op} on ${dtype} is not supported by the wasm target`;
+  if (dtype === 'bool' && !['Equal', 'Where'].includes(node.op)) return `${node.op} on bool is not supported`;
+  return scalarSpec(node, inputs, dtype);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// code
+
+/** Inner-axis code of an f32 spec: f32x4 chunks, then a tail of single elements on splats. */
+function simdInner(fn: FunctionBuilder, spec: Spec, dtypes: DType[], outDType: DType, strides: number[], ptrs: readonly Getter[], length: number): Expr {
+  const m = fn.m;
+  const mem = memoryOps(m);
+  const n = spec.operands.length;
+  const bytes = [...dtypes, outDType].map(dtypeBytes);
+  const zero = () => m.i32x4.splat(m.i32.const(0));
+  const loadOne = (k: number, ptr: Expr): Expr => (dtypes[k] === 'bool' ? m.i32x4.ne(mem.load8Splat(ptr), zero()) : fn.loadSplat(ptr));
+  const loadFour = (k: number, ptr: Expr): Expr =>
+    dtypes[k] === 'bool' ? m.i32x4.ne(m.i32x4.extend_low_i16x8_u(m.i16x8.extend_low_i8x16_u(mem.load32Zero(ptr))), zero()) : fn.loadV(ptr);
+  const statements: Expr[] = [];
+  // Operands broadcast along this axis: one splat for the whole row.
+  const held = spec.operands.map((_, k) => {
+    if (strides[k] !== 0) return null;
+    const l = fn.v128Local();
+    statements.push(l.set(loadOne(k, ptrs[k]!())));
+    return () => l.get();
+  });
+  const i = fn.i32Local();
+  const chunk = (width: 1 | 4): Expr[] => {
+    const locals = spec.operands.map(() => fn.v128Local());
+    const loads: Expr[] = [];
+    const args = spec.operands.map((_, k) => {
+      if (held[k]) return held[k]!;
+      const at = elementAddress(m, ptrs[k]!(), i.get(), bytes[k]!);
+      loads.push(locals[k]!.set(width === 4 ? loadFour(k, at) : loadOne(k, at)));
+      return () => locals[k]!.get();
+    });
+    const value = spec.vector!(fn, args);
+    const out = elementAddress(m, ptrs[n]!(), i.get(), bytes[n]!);
+    let store: Expr;
+    if (outDType === 'bool') {
+      const ones = (v: Expr) => m.v128.and(v, m.i32x4.splat(m.i32.const(1)));
+      if (width === 4) {
+        const narrow = m.i8x16.narrow_i16x8_s(m.i16x8.narrow_i32x4_s(value, zero()), zero());
+        store = mem.store32Lane0(out, m.v128.and(narrow, m.i8x16.splat(m.i32.const(1))));
+      } else {
+        store = mem.store8Lane0(out, ones(value));
+      }
+    } else {
+      store = width === 4 ? fn.storeV(out, value) : mem.store32Lane0(out, value);
+    }
+    return [...loads, store];
+  };
+  const body = length - (length % 4);
+  if (body > 0) statements.push(fn.for(i, 0, body, 4, chunk(4)));
+  if (length > body) statements.push(fn.for(i, body, length, 1, chunk(1)));
+  return fn.block(statements);
+}
+
+/** Inner-axis code of a scalar spec: one element per step, broadcast operands loaded once per row. */
+function scalarInner(fn: FunctionBuilder, spec: Spec, dtypes: DType[], outDType: DType, strides: number[], ptrs: readonly Getter[], length: number): Expr {
+  const m = fn.m;
+  const n = spec.operands.length;
+  const bytes = [...dtypes, outDType].map(dtypeBytes);
+  const statements: Expr[] = [];
+  const held = spec.operands.map((_, k) => {
+    if (strides[k] !== 0) return null;
+    const l = fn.local(classType(scalarClass(dtypes[k]!)!));
+    statements.push(l.set(loadScalar(fn, dtypes[k]!, ptrs[k]!())));
+    return () => l.get();
+  });
+  const i = fn.i32Local();
+  const locals = spec.operands.map((_, k) => fn.local(classType(scalarClass(dtypes[k]!)!)));
+  const loads: Expr[] = [];
+  const args = spec.operands.map((_, k) => {
+    if (held[k]) return held[k]!;
+    loads.push(locals[k]!.set(loadScalar(fn, dtypes[k]!, elementAddress(m, ptrs[k]!(), i.get(), bytes[k]!))));
+    return () => locals[k]!.get();
+  });
+  const store = storeScalar(fn, outDType, elementAddress(m, ptrs[n]!(), i.get(), bytes[n]!), spec.scalar!(fn, args));
+  statements.push(fn.for(i, 0, length, 1, [...loads, store]));
+  return fn.block(statements);
+}
+
+function emitElementwise(node: Node, ctx: EmitContext): Expr {
+  const spec = specFor(node);
+  if (typeof spec === 'string') throw new Error(`elementwise kernel asked to emit unsupported ${node.op}: ${spec}`);
+  const out = node.outputs[0]!;
+  const outShape = out.type.shape as number[];
+  const shapes = spec.operands.map((v) => v.type.shape as number[]);
+  const dtypes = spec.operands.map((v) => v.type.dtype);
+  const layout = collapseBroadcast(outShape, [...shapes, outShape]);
+  const innerStrides = layout.strides.map((s) => s[s.length - 1]!);
+  const bytes = [...dtypes, out.type.dtype].map(dtypeBytes);
+  const key = JSON.stringify(['elementwise', node.op, spec.key, dtypes, out.type.dtype, layout]);
+  const params = spec.operands.length + 1;
+  const name = ctx.defineFunction(key, params, (fn) => {
+    const pointers = Array.from({ length: params }, (_, k) => () => fn.param(k));
+    const inner = spec.vector ? simdInner : scalarInner;
+    return emitLoopNest(fn, layout, pointers, bytes, (ptrs, length) => inner(fn, spec, dtypes, out.type.dtype, innerStrides, ptrs, length));
+  });
+  return ctx.call(name, [...spec.operands.map((v) => ctx.addressOf(v)), ctx.addressOf(out)]);
+}
+
+export const elementwiseKernels: WasmKernel = {
+  ops: OPS,
+  check(node) {
+    const spec = specFor(node);
+    return typeof spec === 'string' ? spec : null;
+  },
+  emit: emitElementwise,
+};

@@ -1,0 +1,251 @@
+import binaryen from 'binaryen';
+import { EdgecError, getAttr, isStaticShape, numel, type Node } from '../../../ir/index.js';
+import { windowGeometry, type WindowGeometry } from '../../../ir/ops/nn.js';
+import type { FunctionBuilder, Local } from '../dsl.js';
+import type { EmitContext, WasmKernel } from '../kernel.js';
+import { buildReduceF32 } from './reduce.js';
+import { addImm, gather, laneBytes, nest } from './reduce-simd.js';
+
+/**
+ * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools.
+ *
+ * Everything about the windows is static, so the code is specialized per layer: output rows are grouped into
+ * segments whose windows cover the same kernel rows (interior rows, and each border row alone); in a row,
+ * interior columns (windows wholly inside the input) are computed four at a time — a vector of four adjacent
+ * outputs, loaded directly for stride 1, deinterleaved with a shuffle for stride 2, gathered otherwise — and
+ * border columns one at a time with exactly their valid taps. Padding never contributes a value. MaxPool keeps
+ * the reference's NaN rule (the first tap, then strictly larger values) via pmax; AveragePool divides the f32
+ * sum by the reference's divisor.
+ *
+ * Global pools reduce each (n, c) plane with the reduction kernels (blocked SIMD sums).
+ */
+
+type Expr = binaryen.ExpressionRef;
+
+interface Plan {
+  planes: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
+  KH: number;
+  KW: number;
+  SH: number;
+  SW: number;
+  DH: number;
+  DW: number;
+  PH: number;
+  PW: number;
+  /** End pads (they only matter for count_include_pad divisors). */
+  EH: number;
+  EW: number;
+}
+
+function planOf(node: Node): Plan {
+  const x = node.inputs[0]!;
+  const shape = x.type.shape as number[];
+  const spatial = shape.slice(2);
+  const fail = (m: string): never => {
+    throw new EdgecError('VERIFY', m);
+  };
+  const g: WindowGeometry = windowGeometry({ attr: (name) => getAttr(node, name) }, spatial, fail);
+  const out = node.outputs[0]!.type.shape as number[];
+  const two = spatial.length === 2;
+  const n = spatial.length;
+  const pick = (values: readonly number[], i2: number, fill: number) => (two ? values[i2]! : i2 === 0 ? fill : values[0]!);
+  return {
+    planes: shape[0]! * shape[1]!,
+    H: two ? spatial[0]! : 1,
+    W: two ? spatial[1]! : spatial[0]!,
+    OH: two ? out[2]! : 1,
+    OW: two ? out[3]! : out[2]!,
+    KH: pick(g.kernel, 0, 1),
+    KW: pick(g.kernel, 1, 1),
+    SH: pick(g.strides, 0, 1),
+    SW: pick(g.strides, 1, 1),
+    DH: pick(g.dilations, 0, 1),
+    DW: pick(g.dilations, 1, 1),
+    PH: pick(g.pads.slice(0, n), 0, 0),
+    PW: pick(g.pads.slice(0, n), 1, 0),
+    EH: pick(g.pads.slice(n), 0, 0),
+    EW: pick(g.pads.slice(n), 1, 0),
+  };
+}
+
+function checkPool(node: Node): string | null {
+  const x = node.inputs[0]!;
+  if (x.type.dtype !== 'f32') return `${node.op} on ${x.type.dtype} is not supported (only f32)`;
+  if (!isStaticShape(x.type.shape) || !isStaticShape(node.outputs[0]!.type.shape)) return 'shapes must be static';
+  if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') return numel(x.type.shape as number[]) === 0 ? 'empty tensors are not supported' : null;
+  const spatial = x.type.shape.length - 2;
+  if (spatial < 1 || spatial > 2) return `${spatial}-D pooling is not supported (1-D and 2-D)`;
+  if (node.op === 'MaxPool' && node.outputs.length > 1) return 'the MaxPool Indices output is not supported';
+  if (numel(node.outputs[0]!.type.shape as number[]) === 0) return 'empty tensors are not supported';
+  return null;
+}
+
+/** The taps of a window starting at `start` with k taps `dil` apart that fall in [lo, hi). */
+function taps(start: number, k: number, dil: number, lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < k; i++) if (start + i * dil >= lo && start + i * dil < hi) out.push(i);
+  return out;
+}
+
+interface Segment {
+  from: number;
+  to: number;
+  /** Valid kernel rows, and the include-pad row count. */
+  rows: number[];
+  padRows: number;
+}
+
+function segments(p: Plan): Segment[] {
+  const out: Segment[] = [];
+  for (let oh = 0; oh < p.OH; oh++) {
+    const start = oh * p.SH - p.PH;
+    const rows = taps(start, p.KH, p.DH, 0, p.H);
+    const padRows = taps(start, p.KH, p.DH, -p.PH, p.H + p.EH).length;
+    const last = out[out.length - 1];
+    if (last && last.rows.join() === rows.join() && last.padRows === padRows) last.to = oh + 1;
+    else out.push({ from: oh, to: oh + 1, rows, padRows });
+  }
+  return out;
+}
+
+function buildPool(fn: FunctionBuilder, p: Plan, max: boolean, includePad: boolean): Expr {
+  const m = fn.m;
+  const f = m.f32x4;
+  const inBase = fn.i32Local();
+  const outBase = fn.i32Local();
+  // Interior columns: every tap inside [0, W).
+  const interior: number[] = [];
+  for (let ow = 0; ow < p.OW; ow++) {
+    const c = ow * p.SW - p.PW;
+    if (c >= 0 && c + (p.KW - 1) * p.DW < p.W) interior.push(ow);
+  }
+  const vectorized = interior.length >= 4;
+  const owLo = vectorized ? interior[0]! : 0;
+  const owHi = vectorized ? interior[interior.length - 1]! + 1 : 0;
+  const vectors = Math.floor((owHi - owLo) / 4);
+  const overlap = vectorized && (owHi - owLo) % 4 !== 0;
+  const scalarColumns = Array.from({ length: p.OW }, (_, ow) => ow).filter((ow) => ow < owLo || ow >= owHi);
+
+  /** Four adjacent outputs' inputs for kernel column kw, from the input row pointer at byte offset `off`. */
+  const loadFour = (ptr: Local, off: number): Expr => {
+    if (p.SW === 1) return fn.loadV(ptr.get(), off);
+    if (p.SW === 2) return m.i8x16.shuffle(fn.loadV(ptr.get(), off), fn.loadV(ptr.get(), off + 12), laneBytes([0, 2, 5, 7]));
+    return gather(fn, ptr, off, 4 * p.SW);
+  };
+  const combineV = (acc: Expr, x: Expr): Expr => (max ? f.pmax(acc, x) : f.add(acc, x));
+  const combineS = (acc: Local, x: Expr): Expr => {
+    if (!max) return acc.set(m.f32.add(acc.get(), x));
+    const t = fn.f32Local();
+    return m.block(null, [t.set(x), m.if(m.f32.lt(acc.get(), t.get()), acc.set(t.get()))]);
+  };
+
+  const segmentCode = (seg: Segment): Expr => {
+    if (seg.rows.length === 0) {
+      // Windows wholly in padding (possible only with ceil_mode): the reference gives -inf / 0.
+      const rowBytes = p.OW * 4;
+      const value = max ? -Infinity : 0;
+      const o = fn.i32Local();
+      const fill = nest(fn, [{ size: seg.to - seg.from, strides: [rowBytes] }], [o], ([po]) =>
+        Array.from({ length: p.OW }, (_, ow) => fn.storeF(po!.get(), fn.f32(value), 4 * ow)),
+      );
+      return m.block(null, [o.set(addImm(fn, outBase.get(), seg.from * rowBytes)), fill]);
+    }
+    const kh0 = seg.rows[0]!;
+    const rowOff = (kh: number) => (kh - kh0) * p.DH * p.W * 4;
+    const rowValid = seg.rows.length;
+    const firstRow = seg.from * p.SH - p.PH + kh0 * p.DH;
+    const ri = fn.i32Local();
+    const ro = fn.i32Local();
+    const rowBody = (pi: Local, po: Local): Expr[] => {
+      const out: Expr[] = [];
+      if (vectorized) {
+        const divisor = (includePad ? seg.padRows : rowValid) * p.KW;
+        const vecAt = (ci: Local, co: Local, inOff: number, outOff: number): Expr[] => {
+          const acc = fn.v128Local();
+          const code: Expr[] = [];
+          let first = true;
+          for (const kh of seg.rows) {
+            for (let kw = 0; kw < p.KW; kw++) {
+              const x = loadFour(ci, inOff + rowOff(kh) + kw * p.DW * 4);
+              code.push(acc.set(first ? x : combineV(acc.get(), x)));
+              first = false;
+            }
+          }
+          const result = max ? acc.get() : f.div(acc.get(), fn.splat(divisor));
+          code.push(fn.storeV(co.get(), result, outOff));
+          return code;
+        };
+        const startIn = (owLo * p.SW - p.PW) * 4;
+        const ci = fn.i32Local();
+        const co = fn.i32Local();
+        out.push(ci.set(addImm(fn, pi.get(), startIn)), co.set(addImm(fn, po.get(), owLo * 4)));
+        out.push(nest(fn, [{ size: vectors, strides: [16 * p.SW, 16] }], [ci, co], ([vi, vo]) => vecAt(vi!, vo!, 0, 0)));
+        if (overlap) {
+          const ow = owHi - 4;
+          out.push(...vecAt(pi, po, (ow * p.SW - p.PW) * 4, ow * 4));
+        }
+      }
+      for (const ow of scalarColumns) {
+        const start = ow * p.SW - p.PW;
+        const cols = taps(start, p.KW, p.DW, 0, p.W);
+        const acc = fn.f32Local();
+        let first = true;
+        for (const kh of seg.rows) {
+          for (const kw of cols) {
+            const x = fn.loadF(pi.get(), rowOff(kh) + (start + kw * p.DW) * 4);
+            out.push(first ? acc.set(x) : combineS(acc, x));
+            first = false;
+          }
+        }
+        if (first) {
+          out.push(fn.storeF(po.get(), fn.f32(max ? -Infinity : 0), ow * 4));
+          continue;
+        }
+        const count = includePad ? seg.padRows * taps(start, p.KW, p.DW, -p.PW, p.W + p.EW).length : rowValid * cols.length;
+        out.push(fn.storeF(po.get(), max ? acc.get() : m.f32.div(acc.get(), fn.f32(count)), ow * 4));
+      }
+      return out;
+    };
+    return m.block(null, [
+      ri.set(addImm(fn, inBase.get(), firstRow * p.W * 4)),
+      ro.set(addImm(fn, outBase.get(), seg.from * p.OW * 4)),
+      nest(fn, [{ size: seg.to - seg.from, strides: [p.SH * p.W * 4, p.OW * 4] }], [ri, ro], ([pi, po]) => rowBody(pi!, po!)),
+    ]);
+  };
+
+  const planeIn = fn.i32Local();
+  const planeOut = fn.i32Local();
+  const body = nest(fn, [{ size: p.planes, strides: [p.H * p.W * 4, p.OH * p.OW * 4] }], [planeIn, planeOut], ([pi, po]) => [
+    inBase.set(pi!.get()),
+    outBase.set(po!.get()),
+    ...segments(p).map(segmentCode),
+  ]);
+  return m.block(null, [planeIn.set(fn.param(0)), planeOut.set(fn.param(1)), body]);
+}
+
+function emitPool(node: Node, ctx: EmitContext): Expr {
+  const x = node.inputs[0]!;
+  const shape = x.type.shape as number[];
+  const src = ctx.addressOf(x);
+  const dst = ctx.addressOf(node.outputs[0]!);
+  if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') {
+    const rows = [shape[0]! * shape[1]!, numel(shape.slice(2))];
+    const kind = node.op === 'GlobalMaxPool' ? 'Max' : 'Mean';
+    return ctx.call(ctx.defineFunction(`reduce:${kind}:f32:${rows.join('x')}:1`, 2, (fn) => buildReduceF32(fn, kind, rows, [1])), [src, dst]);
+  }
+  const p = planOf(node);
+  const max = node.op === 'MaxPool';
+  const includePad = !max && getAttr<number>(node, 'count_include_pad') !== 0;
+  const key = `pool:${max ? 'max' : includePad ? 'avg-pad' : 'avg'}:${Object.values(p).join(',')}`;
+  return ctx.call(ctx.defineFunction(key, 2, (fn) => buildPool(fn, p, max, includePad)), [src, dst]);
+}
+
+export const poolKernels: WasmKernel = {
+  ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
+  check: checkPool,
+  emit: emitPool,
+};

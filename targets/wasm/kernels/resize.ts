@@ -1,0 +1,260 @@
+import binaryen from 'binaryen';
+import { EdgecError, getAttr, isStaticShape, numel, type Node, type Tensor, type Value } from '../../../ir/index.js';
+import { resizeAxes, resizeTargets } from '../../../ir/ops/nn.js';
+import type { FunctionBuilder, Local } from '../dsl.js';
+import type { EmitContext, WasmKernel } from '../kernel.js';
+import { addImm, LANES, mapRow, nest, storePartial } from './reduce-simd.js';
+import { resizeTaps, type AxisTaps } from './resize-taps.js';
+
+/**
+ * Resize of 4-D NCHW f32 with constant scales/sizes (and roi), over H and W (N and C must come out unchanged).
+ * Every mode is separable and all coordinates are static, so the taps (source indices and weights) of each
+ * output row and column are computed at compile time exactly as the reference computes them, and placed as
+ * tables: nearest, linear and cubic (and antialias, exclude_outside, tf_crop_and_resize) all run the same code.
+ *
+ * Per plane and output row: the row is first resampled along H into a scratch row (a weighted sum of whole
+ * input rows, SIMD along W) — or used in place when it is a single input row (nearest) — then each group of
+ * four output columns gathers its taps from that row and sums them with their weights.
+ */
+
+type Expr = binaryen.ExpressionRef;
+
+interface ResizePlan {
+  planes: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
+  rows: AxisTaps;
+  cols: AxisTaps;
+  extrapolation: number;
+}
+
+function constantOf(v: Value | null | undefined): Tensor | null {
+  if (!v) return null;
+  if (!v.data) return null;
+  return v.data.data.length > 0 ? v.data : null;
+}
+
+/** The plan, or a reason the node is not supported. */
+function planOf(node: Node): ResizePlan | string {
+  const [x, roiV, scalesV, sizesV] = node.inputs;
+  if (x!.type.dtype !== 'f32') return `Resize on ${x!.type.dtype} is not supported (only f32)`;
+  if (!isStaticShape(x!.type.shape)) return 'the input shape must be static';
+  const shape = x!.type.shape as number[];
+  if (shape.length !== 4) return `Resize of a rank-${shape.length} tensor is not supported (4-D NCHW)`;
+  if (numel(shape) === 0) return 'empty tensors are not supported';
+  const presentOperand = (v: Value | null | undefined) => v && !(v.type.shape.length === 1 && v.type.shape[0] === 0);
+  if ((presentOperand(scalesV) && !constantOf(scalesV)) || (presentOperand(sizesV) && !constantOf(sizesV))) return 'scales/sizes must be constants';
+  const ctm = getAttr<string>(node, 'coordinate_transformation_mode');
+  if (ctm === 'tf_crop_and_resize' && presentOperand(roiV) && !constantOf(roiV)) return 'roi must be a constant';
+  const attrs = { attr: <T,>(name: string) => getAttr(node, name) as T };
+  const fail = (m: string): never => {
+    throw new EdgecError('VERIFY', m);
+  };
+  try {
+    const axes = resizeAxes(attrs, 4, fail);
+    const numbers = (t: Tensor | null) => (t ? Array.from(t.data as ArrayLike<number | bigint>, Number) : undefined);
+    const targets = resizeTargets(attrs, axes.map((a) => shape[a]!), numbers(constantOf(scalesV)), numbers(constantOf(sizesV)), fail);
+    const roi = ctm === 'tf_crop_and_resize' ? numbers(constantOf(roiV)) : undefined;
+    const taps: AxisTaps[] = [];
+    for (let a = 0; a < 4; a++) {
+      const i = axes.indexOf(a);
+      const inLen = shape[a]!;
+      if (i < 0) {
+        taps.push(resizeTaps(node, { inLen, outLen: inLen, scale: 1, roiStart: 0, roiEnd: 1 }));
+        continue;
+      }
+      taps.push(
+        resizeTaps(node, {
+          inLen,
+          outLen: targets.outSizes[i] as number,
+          scale: targets.scales[i]!,
+          roiStart: roi ? roi[i]! : 0,
+          roiEnd: roi ? roi[i + axes.length]! : 1,
+        }),
+      );
+    }
+    for (const a of [0, 1]) {
+      if (!isIdentity(taps[a]!, shape[a]!)) return `resizing the ${a === 0 ? 'batch' : 'channel'} axis is not supported (only H and W)`;
+    }
+    return {
+      planes: shape[0]! * shape[1]!,
+      H: shape[2]!,
+      W: shape[3]!,
+      OH: taps[2]!.outLen,
+      OW: taps[3]!.outLen,
+      rows: taps[2]!,
+      cols: taps[3]!,
+      extrapolation: getAttr<number>(node, 'extrapolation_value'),
+    };
+  } catch (e) {
+    if (e instanceof EdgecError) return e.message;
+    throw e;
+  }
+}
+
+/** Whether every output index is its own input index with weight 1 (other taps weigh 0). */
+function isIdentity(t: AxisTaps, inLen: number): boolean {
+  if (t.outLen !== inLen) return false;
+  for (let o = 0; o < t.outLen; o++) {
+    if (t.outside[o]) return false;
+    for (let k = 0; k < t.count; k++) {
+      const w = t.weight[o * t.count + k]!;
+      if (w !== 0 && !(w === 1 && t.index[o * t.count + k] === o)) return false;
+    }
+  }
+  return true;
+}
+
+/** One tap of weight 1 everywhere (nearest): the source is used without multiplying. */
+function isSingleTap(t: AxisTaps): boolean {
+  return t.count === 1 && t.weight.every((w) => w === 1) && t.outside.every((o) => o === 0);
+}
+
+/**
+ * Row table: per output row, `count` i32 byte offsets of input rows, then `count` f32 weights, then the f32
+ * value added (the extrapolation value for rows outside the roi, else 0).
+ */
+function rowTable(p: ResizePlan): Uint8Array {
+  const { count, index, weight, outside } = p.rows;
+  const per = 2 * count + 1;
+  const buf = new ArrayBuffer(p.OH * per * 4);
+  const ints = new Int32Array(buf);
+  const floats = new Float32Array(buf);
+  for (let o = 0; o < p.OH; o++) {
+    for (let k = 0; k < count; k++) {
+      ints[o * per + k] = outside[o] ? 0 : index[o * count + k]! * p.W * 4;
+      floats[o * per + count + k] = outside[o] ? 0 : weight[o * count + k]!;
+    }
+    floats[o * per + 2 * count] = outside[o] ? p.extrapolation : 0;
+  }
+  return new Uint8Array(buf);
+}
+
+/**
+ * Column table, per group of four output columns: for each tap, four i32 byte offsets into the row and four
+ * f32 weights; then four f32 values added (extrapolation outside the roi). Columns past OW weigh 0.
+ */
+function columnTable(p: ResizePlan): Uint8Array {
+  const { count, index, weight, outside } = p.cols;
+  const groups = Math.ceil(p.OW / LANES);
+  const per = (2 * count + 1) * LANES;
+  const buf = new ArrayBuffer(groups * per * 4);
+  const ints = new Int32Array(buf);
+  const floats = new Float32Array(buf);
+  for (let o = 0; o < groups * LANES; o++) {
+    const g = Math.floor(o / LANES);
+    const lane = o % LANES;
+    const inside = o < p.OW && !outside[o];
+    for (let k = 0; k < count; k++) {
+      ints[g * per + k * LANES + lane] = inside ? index[o * count + k]! * 4 : 0;
+      floats[g * per + (count + k) * LANES + lane] = inside ? weight[o * count + k]! : 0;
+    }
+    floats[g * per + 2 * count * LANES + lane] = o < p.OW && outside[o] ? p.extrapolation : 0;
+  }
+  return new Uint8Array(buf);
+}
+
+/** Params: X, Y, row table, column table, scratch row (W floats). */
+function buildResize(fn: FunctionBuilder, p: ResizePlan): Expr {
+  const m = fn.m;
+  const f = m.f32x4;
+  const [x, y, rowT, colT, scratch] = [0, 1, 2, 3, 4].map((i) => fn.i32Local());
+  const init = [x, y, rowT, colT, scratch].map((l, i) => l!.set(fn.param(i)));
+  const rowsDirect = isSingleTap(p.rows);
+  const colsNearest = isSingleTap(p.cols);
+  const rc = p.rows.count;
+  const cc = p.cols.count;
+  const rowRecord = (2 * rc + 1) * 4;
+  const colRecord = (2 * cc + 1) * 16;
+  const hasColBias = p.cols.outside.some((o) => o !== 0);
+  const hasRowBias = p.rows.outside.some((o) => o !== 0);
+
+  // Output row at `po` from the H-resampled source row at `src`: full groups of four columns in a loop, then
+  // the partial group (its table entries exist; only its store is partial).
+  const fullGroups = Math.floor(p.OW / LANES);
+  const rest = p.OW - fullGroups * LANES;
+  const columnsExact = (src: Local, po: Local): Expr => {
+    const ct = fn.i32Local();
+    const group = (t: Local, o: Local, lanes: number): Expr[] => {
+      const acc = fn.v128Local();
+      const code: Expr[] = [];
+      for (let k = 0; k < cc; k++) {
+        let v = fn.splat(0);
+        for (let lane = 0; lane < lanes; lane++) {
+          v = f.replace_lane(v, lane, fn.loadF(m.i32.add(src.get(), fn.loadI32(t.get(), k * 16 + lane * 4))));
+        }
+        const term = colsNearest ? v : f.mul(v, fn.loadV(t.get(), (cc + k) * 16));
+        code.push(acc.set(k === 0 ? term : f.add(acc.get(), term)));
+      }
+      if (hasColBias) code.push(acc.set(f.add(acc.get(), fn.loadV(t.get(), 2 * cc * 16))));
+      code.push(storePartial(fn, o, 0, acc, lanes));
+      return code;
+    };
+    const code: Expr[] = [ct.set(colT!.get())];
+    if (fullGroups > 0) code.push(nest(fn, [{ size: fullGroups, strides: [colRecord, 16] }], [ct, po], ([t, o]) => group(t!, o!, LANES)));
+    if (rest > 0) {
+      const t = fn.i32Local();
+      const o = fn.i32Local();
+      code.push(t.set(addImm(fn, ct.get(), fullGroups * colRecord)), o.set(addImm(fn, po.get(), fullGroups * 16)), ...group(t, o, rest));
+    }
+    return fn.block(code);
+  };
+
+  const planeIn = fn.i32Local();
+  const planeOut = fn.i32Local();
+  const body = nest(fn, [{ size: p.planes, strides: [p.H * p.W * 4, p.OH * p.OW * 4] }], [x!, y!], ([pi, po]) => {
+    const rt = fn.i32Local();
+    const ro = fn.i32Local();
+    const code: Expr[] = [planeIn.set(pi!.get()), planeOut.set(po!.get()), rt.set(rowT!.get()), ro.set(po!.get())];
+    code.push(
+      nest(fn, [{ size: p.OH, strides: [rowRecord, p.OW * 4] }], [rt, ro], ([t, o]) => {
+        const src = fn.i32Local();
+        if (rowsDirect) return [src.set(m.i32.add(planeIn.get(), fn.loadI32(t!.get()))), columnsExact(src, o!)];
+        const srcs = Array.from({ length: rc }, () => fn.i32Local());
+        const weights = Array.from({ length: rc }, () => fn.v128Local());
+        const bias = fn.v128Local();
+        return [
+          ...srcs.map((s, k) => s.set(m.i32.add(planeIn.get(), fn.loadI32(t!.get(), 4 * k)))),
+          ...weights.map((w, k) => w.set(fn.loadSplat(t!.get(), 4 * (rc + k)))),
+          ...(hasRowBias ? [bias.set(fn.loadSplat(t!.get(), 4 * 2 * rc))] : []),
+          ...mapRow(fn, scratch!, srcs, p.W, (xs) => {
+            let acc = f.mul(xs[0]!, weights[0]!.get());
+            for (let k = 1; k < rc; k++) acc = f.add(acc, f.mul(xs[k]!, weights[k]!.get()));
+            return hasRowBias ? f.add(acc, bias.get()) : acc;
+          }),
+          src.set(scratch!.get()),
+          columnsExact(src, o!),
+        ];
+      }),
+    );
+    return code;
+  });
+  return fn.block([...init, body]);
+}
+
+function keyOf(p: ResizePlan): string {
+  const t = (a: AxisTaps) => `${a.count}|${Array.from(a.index).join(',')}|${Array.from(a.weight).join(',')}|${Array.from(a.outside).join('')}`;
+  return `${p.planes}:${p.H}x${p.W}->${p.OH}x${p.OW}:${p.extrapolation}:${t(p.rows)}:${t(p.cols)}`;
+}
+
+export const resizeKernels: WasmKernel = {
+  ops: ['Resize'],
+  check(node) {
+    const p = planOf(node);
+    return typeof p === 'string' ? p : null;
+  },
+  scratchBytes(node) {
+    const p = planOf(node);
+    return typeof p === 'string' ? 0 : p.W * 4;
+  },
+  emit(node, ctx: EmitContext) {
+    const p = planOf(node) as ResizePlan;
+    const key = keyOf(p);
+    const rows = ctx.placeData(`resize-rows:${key}`, rowTable(p));
+    const cols = ctx.placeData(`resize-cols:${key}`, columnTable(p));
+    const name = ctx.defineFunction(`resize:${key}`, 5, (fn) => buildResize(fn, p));
+    return ctx.call(name, [ctx.addressOf(node.inputs[0]!), ctx.addressOf(node.outputs[0]!), rows, cols, ctx.scratch(p.W * 4)]);
+  },
+};
