@@ -11,6 +11,10 @@ export { summarizeModel, nodeMacs, type ModelSummary } from './inspect.js';
 export { decodeNpy, encodeNpy } from './io/npy.js';
 export { readTensorFile, writeTensorFile } from './io/tensor-files.js';
 export { prepareFeeds, parseInputFiles, parseInputShapes, readInputFiles, staticInputShapes, graphSignature, type InputSignature } from './feeds.js';
+export {
+  compileModel, sealArtifact, verifyArtifact, readProvenance, generateKeyPair, writeKeyPair, validateContract, resolveContract, spdxExpressionProblem,
+  type CompileModelOptions, type CompiledModel, type SealInputs, type SealedArtifact, type SealReport, type ProvenanceRecord, type KeyPair, type Contract,
+} from './provenance/index.js';
 export { optimize, compileGraph, unsupportedNodes, type OptimizeOptions, type OptimizeResult, type CompileResult } from './driver.js';
 
 export interface LoadOptions {

@@ -25,6 +25,7 @@ export function nodeMacs(node: Node): number | null {
   const out = node.outputs[0]!.type.shape;
   switch (node.op) {
     case 'Conv':
+    case 'FusedConv':
     case 'ConvInteger':
     case 'QLinearConv': {
       const w = node.inputs[node.op === 'QLinearConv' ? 3 : 1]!.type.shape;
@@ -38,7 +39,8 @@ export function nodeMacs(node: Node): number | null {
       const perInput = dimProduct(w.slice(1));
       return x === undefined || perInput === undefined ? null : x * perInput;
     }
-    case 'Gemm': {
+    case 'Gemm':
+    case 'FusedGemm': {
       const a = node.inputs[0]!.type.shape;
       const k = getAttr<number>(node, 'transA') ? a[0] : a[1];
       const outputs = dimProduct(out);

@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'RUNTIME_INPUT' // wrong feed names, shapes or dtypes at run time
   | 'RUNTIME' // an op failed while executing
   | 'IO' // reading or writing a file failed
+  | 'CONTRACT_INVALID' // a model contract breaks its schema (unknown field, bad license expression, bad date)
+  | 'KEY_INVALID' // a signing or trusted key cannot be read
+  | 'SEAL_INVALID' // an artifact's seal is malformed
   | 'USAGE'; // the command line is wrong
 
 export interface ErrorLocation {

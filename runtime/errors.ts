@@ -2,7 +2,14 @@
  * Errors the runtime raises, with the same codes as the compiler's EdgecError so callers handle both alike.
  * The runtime ships to devices and imports nothing from the compiler.
  */
-export type RuntimeErrorCode = 'RUNTIME_INPUT' | 'ARTIFACT_INVALID' | 'UNSUPPORTED_ARTIFACT';
+export type RuntimeErrorCode =
+  | 'RUNTIME_INPUT'
+  | 'ARTIFACT_INVALID'
+  | 'UNSUPPORTED_ARTIFACT'
+  | 'SEAL_MISSING' // a seal (or a signature) is required and the artifact has none: never sealed, or stripped
+  | 'SEAL_INVALID' // the seal is malformed, does not match the artifact, or a signature does not verify
+  | 'UNTRUSTED_SIGNER' // validly signed, but not by a trusted key (or not by a signer the contract requires)
+  | 'CONTRACT_VIOLATION'; // the model's contract forbids this use, target or time
 
 export class EdgecRuntimeError extends Error {
   constructor(

@@ -1,16 +1,35 @@
 import { EdgecRuntimeError } from './errors.js';
+import { enforceSeal, type SealReport, type VerifyOptions } from './seal.js';
 import { loadWasm, type LoadedModel, type WasmLoadOptions } from './wasm.js';
 
-export { EdgecRuntimeError } from './errors.js';
+export { EdgecRuntimeError, type RuntimeErrorCode } from './errors.js';
 export type { LoadedModel, Profiler, WasmLoadOptions } from './wasm.js';
+export { verifySeal, keyIdOf, type PublicKeyInput, type SealProblem, type SealReport, type VerifyOptions } from './seal.js';
+export type { Contract, DataLineageEntry } from './contract.js';
 
-export type LoadOptions = WasmLoadOptions;
+/**
+ * Options of load(): the wasm loader's, plus what the seal must satisfy — `trustedKeys` (PEM or raw Ed25519
+ * public keys; when given, a signature by one of them is required), `requireSignature`, `intendedUse` (checked
+ * against the contract's permitted and prohibited uses) and `now` (for notBefore / expires).
+ */
+export type LoadOptions = WasmLoadOptions & VerifyOptions;
 export type { ElementArray, Feed, TensorInfo } from './tensors.js';
+
+/** A loaded model, with what its seal said when it had one (null: unsealed, loaded because nothing was required). */
+export type SealedModel = LoadedModel & { readonly seal: SealReport | null };
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
-/** Loads any edgec artifact (by its magic bytes) and returns `{ inputs, outputs, run }`. */
-export async function load(bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedModel> {
-  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return loadWasm(bytes, options);
+/**
+ * Loads any edgec artifact (by its magic bytes) and returns `{ inputs, outputs, run }`. The seal is verified
+ * and the contract enforced before anything is instantiated; a refusal is an EdgecRuntimeError (SEAL_MISSING,
+ * SEAL_INVALID, UNTRUSTED_SIGNER, CONTRACT_VIOLATION) whose message names the failed clause.
+ */
+export async function load(bytes: Uint8Array, options: LoadOptions = {}): Promise<SealedModel> {
+  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) {
+    const report = await enforceSeal(bytes, options);
+    const model = await loadWasm(bytes, options);
+    return Object.assign(model, { seal: report.sealed ? report : null });
+  }
   throw new EdgecRuntimeError('UNSUPPORTED_ARTIFACT', 'not an edgec artifact this runtime knows (expected a WebAssembly module)');
 }

@@ -4,6 +4,9 @@ import { EdgecError } from '../../ir/index.js';
 import { inspectBuilder, inspectCommand, type InspectArgs } from './commands/inspect.js';
 import { compileBuilder, compileCommand, type CompileArgs } from './commands/compile.js';
 import { runBuilder, runCommand, type RunArgs } from './commands/run.js';
+import { keygenBuilder, keygenCommand, type KeygenArgs } from './commands/keygen.js';
+import { verifyBuilder, verifyCommand, type VerifyArgs } from './commands/verify.js';
+import { provenanceBuilder, provenanceCommand, type ProvenanceArgs } from './commands/provenance.js';
 import { processIO, type CliIO } from './io.js';
 
 /** Exit codes (documented in the README). */
@@ -34,6 +37,15 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     )
     .command('run <model>', 'run a model (or a compiled artifact) and summarize its outputs', runBuilder, (a) =>
       guard(() => runCommand(a as unknown as RunArgs, io)),
+    )
+    .command('keygen', 'make an Ed25519 key pair for signing seals', keygenBuilder, (a) =>
+      guard(() => keygenCommand(a as unknown as KeygenArgs, io)),
+    )
+    .command('verify <artifact>', 'check an artifact\'s seal, signature and contract (exit 0 only if all hold)', verifyBuilder, (a) =>
+      guard(() => verifyCommand(a as unknown as VerifyArgs, io)),
+    )
+    .command('provenance <artifact>', 'show where an artifact came from: source model, build, contract, data lineage', provenanceBuilder, (a) =>
+      guard(() => provenanceCommand(a as unknown as ProvenanceArgs, io)),
     )
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of errors' })
     .demandCommand(1, 'name a command (edgec --help lists them)')

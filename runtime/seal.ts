@@ -1,0 +1,488 @@
+/**
+ * Reading and verifying an artifact's provenance seal. Runs in browsers and Node 20 alike: hashing and Ed25519
+ * through WebCrypto (`crypto.subtle`), nothing from Node. The compiler writes seals (compiler/provenance) and
+ * reuses this file to read them, so there is one verifier.
+ *
+ * A seal is JSON: `{ format: "edgec.seal/1", keys: [{ keyid, spki }], envelopes: [DSSE, ...] }`. Each DSSE
+ * envelope holds one in-toto Statement v1 whose subject digest is the sha256 of the artifact without its seal.
+ * `keys` carries the signers' public keys (SPKI DER, base64) so a seal can be checked for integrity and for the
+ * contract's required signers without a key at hand; trust still comes only from the caller's trusted keys.
+ */
+import { CONTRACT_PREDICATE_TYPE, contractViolations, type Contract } from './contract.js';
+import { EdgecRuntimeError, type RuntimeErrorCode } from './errors.js';
+
+export const SEAL_FORMAT = 'edgec.seal/1';
+export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+export const PROVENANCE_PREDICATE_TYPE = 'https://slsa.dev/provenance/v1';
+export const AIBOM_PREDICATE_TYPE = 'https://spdx.dev/Document/v3.0.1';
+export { CONTRACT_PREDICATE_TYPE };
+
+export interface Signature {
+  keyid: string;
+  sig: string;
+}
+export interface Envelope {
+  payloadType: string;
+  payload: string;
+  signatures: Signature[];
+}
+export interface SealDocument {
+  format: string;
+  keys: { keyid: string; spki: string }[];
+  envelopes: Envelope[];
+}
+export interface ResourceDescriptor {
+  name?: string;
+  uri?: string;
+  digest?: Record<string, string>;
+  [field: string]: unknown;
+}
+export interface Statement {
+  _type: string;
+  subject: ResourceDescriptor[];
+  predicateType: string;
+  predicate: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Containers: where each artifact kind keeps its seal. rvv (ELF note) and webgpu (bundle header) plug in here.
+
+/** A named piece of the unsealed artifact hashed on its own, so a mismatch can say what changed. */
+export interface ArtifactPart {
+  name: string;
+  /** What a change to this part means, for messages: "the code changed". */
+  meaning: string;
+  bytes: Uint8Array;
+}
+
+export interface OpenedArtifact {
+  kind: string;
+  /** The bytes the subject digest covers. */
+  unsealed: Uint8Array;
+  /** Seal payloads found (more than one means a second seal was appended). */
+  seals: Uint8Array[];
+  /** Structural problems with where the seal sits (e.g. something appended after it). */
+  problems: string[];
+  parts: ArtifactPart[];
+}
+
+export interface SealContainer {
+  readonly kind: string;
+  /** Does this look like an artifact of this kind (magic bytes)? */
+  detect(bytes: Uint8Array): boolean;
+  /** Splits the artifact into the sealed-over bytes and its seal(s). Throws on a malformed artifact. */
+  open(bytes: Uint8Array): OpenedArtifact;
+}
+
+export const WASM_SEAL_SECTION = 'edgec.seal';
+const WASM_IO_SECTION = 'edgec.io';
+const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+const WASM_DATA_SECTION = 11;
+
+export interface WasmSection {
+  id: number;
+  /** Custom sections only. */
+  name?: string;
+  /** Byte range of the whole section, id byte included. */
+  start: number;
+  end: number;
+  /** Where the section's content starts (after the size; for custom sections, before the name). */
+  contentStart: number;
+}
+
+function readU32Leb(bytes: Uint8Array, at: number): [value: number, next: number] {
+  let value = 0;
+  for (let shift = 0, i = at; shift < 35; shift += 7, i++) {
+    if (i >= bytes.length) throw new Error('truncated LEB128');
+    const b = bytes[i]!;
+    value += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [value, i + 1];
+  }
+  throw new Error('LEB128 longer than 5 bytes');
+}
+
+/** The sections of a wasm module, in order; throws when the module is truncated or malformed at the section level. */
+export function wasmSections(bytes: Uint8Array): WasmSection[] {
+  if (bytes.length < 8 || !WASM_HEADER.every((b, i) => bytes[i] === b)) throw new Error('not a WebAssembly module (bad header)');
+  const sections: WasmSection[] = [];
+  let at = 8;
+  while (at < bytes.length) {
+    const start = at;
+    const id = bytes[at]!;
+    const [size, contentStart] = readU32Leb(bytes, at + 1);
+    const end = contentStart + size;
+    if (end > bytes.length) throw new Error(`section ${id} at byte ${start} runs past the end of the module`);
+    const section: WasmSection = { id, start, end, contentStart };
+    if (id === 0) {
+      const [length, nameStart] = readU32Leb(bytes, contentStart);
+      if (nameStart + length > end) throw new Error(`custom section at byte ${start} has a name longer than the section`);
+      section.name = new TextDecoder().decode(bytes.subarray(nameStart, nameStart + length));
+    }
+    sections.push(section);
+    at = end;
+  }
+  return sections;
+}
+
+/** The payload of a custom section (after its name). */
+export function customSectionPayload(bytes: Uint8Array, s: WasmSection): Uint8Array {
+  const [length, nameStart] = readU32Leb(bytes, s.contentStart);
+  return bytes.subarray(nameStart + length, s.end);
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export const wasmContainer: SealContainer = {
+  kind: 'wasm',
+  detect: (bytes) => WASM_HEADER.slice(0, 4).every((b, i) => bytes[i] === b),
+  open(bytes) {
+    const sections = wasmSections(bytes);
+    const seals = sections.filter((s) => s.id === 0 && s.name === WASM_SEAL_SECTION);
+    const problems: string[] = [];
+    if (seals.length > 1) problems.push(`the module holds ${seals.length} '${WASM_SEAL_SECTION}' sections: a second seal was appended`);
+    if (seals.length > 0 && sections[sections.length - 1] !== seals[seals.length - 1]) {
+      problems.push(`a section was appended after the '${WASM_SEAL_SECTION}' section (the seal must be last)`);
+    }
+    const kept = sections.filter((s) => !seals.includes(s));
+    const slice = (s: WasmSection) => bytes.subarray(s.start, s.end);
+    const header = bytes.subarray(0, 8);
+    return {
+      kind: 'wasm',
+      unsealed: seals.length === 0 ? bytes : concatBytes([header, ...kept.map(slice)]),
+      seals: seals.map((s) => customSectionPayload(bytes, s)),
+      problems,
+      parts: [
+        { name: 'code', meaning: 'the code changed', bytes: concatBytes([header, ...kept.filter((s) => s.id !== 0 && s.id !== WASM_DATA_SECTION).map(slice)]) },
+        { name: 'weights', meaning: 'the weights changed (data section)', bytes: concatBytes(kept.filter((s) => s.id === WASM_DATA_SECTION).map(slice)) },
+        { name: 'io', meaning: 'the I/O table changed', bytes: concatBytes(kept.filter((s) => s.id === 0 && s.name === WASM_IO_SECTION).map(slice)) },
+        { name: 'metadata', meaning: 'other custom sections changed', bytes: concatBytes(kept.filter((s) => s.id === 0 && s.name !== WASM_IO_SECTION).map(slice)) },
+      ],
+    };
+  },
+};
+
+/** Every artifact kind that can carry a seal. */
+export const SEAL_CONTAINERS: readonly SealContainer[] = [wasmContainer];
+
+export function containerFor(bytes: Uint8Array): SealContainer | undefined {
+  return SEAL_CONTAINERS.find((c) => c.detect(bytes));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Encodings and crypto (WebCrypto only).
+
+export function base64Encode(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export function base64Decode(text: string): Uint8Array {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)));
+}
+
+/** DSSE pre-authentication encoding: what is actually signed. Lengths are byte lengths. */
+export function pae(payloadType: string, body: Uint8Array): Uint8Array {
+  const type = new TextEncoder().encode(payloadType);
+  const head = new TextEncoder().encode(`DSSEv1 ${type.length} ${payloadType} ${body.length} `);
+  return concatBytes([head, body]);
+}
+
+/** SPKI DER prefix of an Ed25519 public key (RFC 8410); the raw 32-byte key follows. */
+const ED25519_SPKI_PREFIX = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+
+/** A public key as the caller may hold it: PEM text, 64 hex chars (raw), or bytes (raw 32 or SPKI DER 44). */
+export type PublicKeyInput = string | Uint8Array;
+
+/** The SPKI DER form of an Ed25519 public key given as PEM, raw hex, or raw / SPKI bytes. */
+export function ed25519Spki(key: PublicKeyInput): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof key === 'string') {
+    const pem = /-----BEGIN PUBLIC KEY-----([\s\S]*?)-----END PUBLIC KEY-----/.exec(key);
+    if (pem) bytes = base64Decode(pem[1]!.replace(/\s+/g, ''));
+    else if (/^[0-9a-fA-F]{64}$/.test(key.trim())) bytes = Uint8Array.from(key.trim().match(/../g)!.map((h) => parseInt(h, 16)));
+    else throw new EdgecRuntimeError('UNTRUSTED_SIGNER', 'a trusted key is neither a PEM public key nor 64 hex characters');
+  } else bytes = key;
+  if (bytes.length === 32) return concatBytes([Uint8Array.from(ED25519_SPKI_PREFIX), bytes]);
+  if (bytes.length === 44 && ED25519_SPKI_PREFIX.every((b, i) => bytes[i] === b)) return bytes;
+  throw new EdgecRuntimeError('UNTRUSTED_SIGNER', 'a trusted key is not an Ed25519 public key');
+}
+
+/** keyid = sha256 of the SPKI DER public key, hex. */
+export async function keyIdOf(key: PublicKeyInput): Promise<string> {
+  return sha256Hex(ed25519Spki(key));
+}
+
+async function verifyEd25519(spki: Uint8Array, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
+  try {
+    const key = await crypto.subtle.importKey('spki', spki as BufferSource, { name: 'Ed25519' }, false, ['verify']);
+    return await crypto.subtle.verify({ name: 'Ed25519' }, key, signature as BufferSource, data as BufferSource);
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Verification.
+
+export type SealProblemCode = Extract<RuntimeErrorCode, 'ARTIFACT_INVALID' | 'SEAL_MISSING' | 'SEAL_INVALID' | 'UNTRUSTED_SIGNER' | 'CONTRACT_VIOLATION'>;
+
+export interface SealProblem {
+  code: SealProblemCode;
+  /** The check or contract field that failed: "digest", "signature", "prohibitedUses", "expires", ... */
+  clause: string;
+  message: string;
+}
+
+export interface VerifyOptions {
+  /** Public keys whose signature makes an artifact trusted; when given, a signature by one of them is required. */
+  trustedKeys?: readonly PublicKeyInput[];
+  /** Require a seal signed on every statement (by a trusted key when trustedKeys are given). */
+  requireSignature?: boolean;
+  /** What the model will be used for, checked against permittedUses / prohibitedUses. */
+  intendedUse?: string;
+  /** The time validity is checked at (default: now). */
+  now?: Date;
+}
+
+export interface EnvelopeReport {
+  predicateType: string | null;
+  /** sha256 of the decoded payload (the statement's JSON bytes). */
+  payloadDigest: string;
+  signatures: { keyid: string; valid: boolean; trusted: boolean }[];
+}
+
+export interface SealReport {
+  kind: string;
+  sealed: boolean;
+  /** sha256 of the artifact without its seal (what the subject digest must be). */
+  digest: string;
+  /** The digest the seal records, when readable. */
+  sealedDigest: string | null;
+  /** Parts whose digest differs from the one recorded (empty when the digest matches). */
+  changed: string[];
+  signed: boolean;
+  /** Key ids with a valid signature on every statement. */
+  signers: string[];
+  /** Of those, the ones among the trusted keys. */
+  trustedSigners: string[];
+  envelopes: EnvelopeReport[];
+  provenance: Statement | null;
+  contract: Contract | null;
+  aibom: Statement | null;
+  /** Everything that failed, in order of importance: structure, digest, signatures, trust, contract. */
+  problems: SealProblem[];
+}
+
+export function parseSealDocument(payload: Uint8Array): SealDocument {
+  const doc = JSON.parse(new TextDecoder().decode(payload)) as SealDocument;
+  if (!doc || doc.format !== SEAL_FORMAT) throw new Error(`unknown seal format '${String(doc?.format)}'`);
+  if (!Array.isArray(doc.envelopes) || !Array.isArray(doc.keys)) throw new Error('the seal has no envelopes or keys list');
+  for (const e of doc.envelopes) {
+    if (typeof e?.payload !== 'string' || typeof e.payloadType !== 'string' || !Array.isArray(e.signatures)) throw new Error('an envelope is not DSSE');
+  }
+  return doc;
+}
+
+export function decodeStatement(envelope: Envelope): Statement {
+  const statement = JSON.parse(new TextDecoder().decode(base64Decode(envelope.payload))) as Statement;
+  if (statement?._type !== STATEMENT_TYPE || !Array.isArray(statement.subject) || typeof statement.predicateType !== 'string') {
+    throw new Error('not an in-toto Statement v1');
+  }
+  return statement;
+}
+
+const STATEMENT_NAMES: Record<string, string> = {
+  [PROVENANCE_PREDICATE_TYPE]: 'provenance',
+  [CONTRACT_PREDICATE_TYPE]: 'contract',
+  [AIBOM_PREDICATE_TYPE]: 'AI bill of materials',
+};
+
+/** Records of the other statements' payload digests in the provenance (runDetails.byproducts). */
+function recordedStatementDigests(provenance: Statement | null): Map<string, string> {
+  const out = new Map<string, string>();
+  const run = provenance?.predicate['runDetails'] as { byproducts?: ResourceDescriptor[] } | undefined;
+  for (const b of run?.byproducts ?? []) {
+    const digest = b.digest?.['sha256'];
+    if (typeof b.name === 'string' && b.name.startsWith('statement:') && digest) out.set(b.name.slice('statement:'.length), digest);
+  }
+  return out;
+}
+
+function recordedParts(provenance: Statement | null): Map<string, string> {
+  const out = new Map<string, string>();
+  const run = provenance?.predicate['runDetails'] as { byproducts?: ResourceDescriptor[] } | undefined;
+  for (const b of run?.byproducts ?? []) {
+    const digest = b.digest?.['sha256'];
+    if (typeof b.name === 'string' && b.name.startsWith('part:') && digest) out.set(b.name.slice('part:'.length), digest);
+  }
+  return out;
+}
+
+/** Verifies everything a seal claims and every requirement of the caller; never throws for a bad artifact. */
+export async function verifySeal(bytes: Uint8Array, options: VerifyOptions = {}): Promise<SealReport> {
+  const container = containerFor(bytes);
+  if (!container) throw new EdgecRuntimeError('UNSUPPORTED_ARTIFACT', 'not an artifact kind that carries a seal');
+  const report: SealReport = {
+    kind: container.kind, sealed: false, digest: '', sealedDigest: null, changed: [], signed: false, signers: [], trustedSigners: [],
+    envelopes: [], provenance: null, contract: null, aibom: null, problems: [],
+  };
+  const problem = (code: SealProblemCode, clause: string, message: string) => report.problems.push({ code, clause, message });
+  let opened: OpenedArtifact;
+  try {
+    opened = container.open(bytes);
+  } catch (e) {
+    problem('ARTIFACT_INVALID', 'artifact', `the artifact is malformed: ${(e as Error).message}`);
+    return report;
+  }
+  report.digest = await sha256Hex(opened.unsealed);
+  const trusted = await Promise.all((options.trustedKeys ?? []).map(async (k) => ({ spki: ed25519Spki(k), keyid: await keyIdOf(k) })));
+  const mustSign = options.requireSignature || trusted.length > 0;
+  if (opened.seals.length === 0) {
+    if (mustSign) problem('SEAL_MISSING', 'seal', 'the artifact has no seal (never sealed, or the seal was stripped), and a signed seal is required');
+    return report;
+  }
+  report.sealed = true;
+  for (const p of opened.problems) problem('SEAL_INVALID', 'seal-placement', p);
+
+  let doc: SealDocument;
+  const statements: (Statement | null)[] = [];
+  try {
+    doc = parseSealDocument(opened.seals[opened.seals.length - 1]!);
+  } catch (e) {
+    problem('SEAL_INVALID', 'seal', `the seal is unreadable (edited or corrupted): ${(e as Error).message}`);
+    return report;
+  }
+  for (const envelope of doc.envelopes) {
+    let statement: Statement | null = null;
+    try {
+      statement = decodeStatement(envelope);
+    } catch (e) {
+      problem('SEAL_INVALID', 'statement', `a statement of the seal is unreadable (edited or corrupted): ${(e as Error).message}`);
+    }
+    statements.push(statement);
+    if (statement?.predicateType === PROVENANCE_PREDICATE_TYPE) report.provenance = statement;
+    if (statement?.predicateType === CONTRACT_PREDICATE_TYPE) report.contract = statement.predicate as Contract;
+    if (statement?.predicateType === AIBOM_PREDICATE_TYPE) report.aibom = statement;
+  }
+  if (!report.provenance) problem('SEAL_INVALID', 'provenance', 'the seal has no readable provenance statement');
+
+  // Digest: every statement must name this artifact; parts say what changed when it does not.
+  const subjectDigests = new Set(statements.map((s) => s?.subject[0]?.digest?.['sha256'] ?? null));
+  report.sealedDigest = report.provenance?.subject[0]?.digest?.['sha256'] ?? [...subjectDigests][0] ?? null;
+  if (subjectDigests.size > 1) problem('SEAL_INVALID', 'subject', 'the statements of the seal name different artifacts (a statement was swapped in)');
+  if (report.sealedDigest !== report.digest) {
+    const recorded = recordedParts(report.provenance);
+    for (const part of opened.parts) {
+      const was = recorded.get(part.name);
+      if (was !== undefined && was !== (await sha256Hex(part.bytes))) report.changed.push(part.name);
+    }
+    const meanings = opened.parts.filter((p) => report.changed.includes(p.name)).map((p) => p.meaning);
+    const what = report.changed.length === opened.parts.length
+      ? 'every part differs: the seal belongs to another artifact'
+      : meanings.length ? meanings.join('; ') : 'bytes outside the recorded parts changed';
+    problem('SEAL_INVALID', 'digest', `the artifact does not match its seal (sha256 ${report.digest.slice(0, 12)}… ≠ sealed ${String(report.sealedDigest).slice(0, 12)}…): ${what}`);
+  }
+
+  // Signatures: with the caller's trusted keys, else with the seal's own keys (whose ids must be their hashes).
+  const embedded = new Map<string, Uint8Array>();
+  for (const k of doc.keys) {
+    try {
+      const spki = base64Decode(k.spki);
+      if ((await sha256Hex(spki)) === k.keyid) embedded.set(k.keyid, spki);
+      else problem('SEAL_INVALID', 'keys', `the seal's key ${String(k.keyid).slice(0, 16)}… does not hash to its key id (substituted key)`);
+    } catch {
+      problem('SEAL_INVALID', 'keys', 'the seal holds an unreadable public key');
+    }
+  }
+  const digestsRecorded = recordedStatementDigests(report.provenance);
+  const validOnEvery = new Map<string, number>();
+  for (const [i, envelope] of doc.envelopes.entries()) {
+    const body = (() => {
+      try {
+        return base64Decode(envelope.payload);
+      } catch {
+        return new TextEncoder().encode(envelope.payload);
+      }
+    })();
+    const predicateType = statements[i]?.predicateType ?? null;
+    const entry: EnvelopeReport = { predicateType, payloadDigest: await sha256Hex(body), signatures: [] };
+    const name = (predicateType && STATEMENT_NAMES[predicateType]) || `statement ${i + 1}`;
+    for (const s of envelope.signatures) {
+      const keyid = String(s?.keyid ?? '');
+      const spki = trusted.find((t) => t.keyid === keyid)?.spki ?? embedded.get(keyid);
+      let valid = false;
+      if (spki && typeof s.sig === 'string') {
+        try {
+          valid = await verifyEd25519(spki, base64Decode(s.sig), pae(envelope.payloadType, body));
+        } catch {
+          valid = false;
+        }
+      }
+      entry.signatures.push({ keyid, valid, trusted: valid && trusted.some((t) => t.keyid === keyid) });
+      if (valid) validOnEvery.set(keyid, (validOnEvery.get(keyid) ?? 0) + 1);
+      else if (!spki) problem('SEAL_INVALID', 'signature', `the ${name} statement is signed by key ${keyid.slice(0, 16)}…, whose public key is neither in the seal nor among the trusted keys`);
+      else {
+        const recorded = digestsRecorded.get(predicateType ?? '');
+        const edited = predicateType !== PROVENANCE_PREDICATE_TYPE && recorded !== undefined && recorded !== entry.payloadDigest;
+        problem('SEAL_INVALID', 'signature', edited
+          ? `the ${name} statement was edited after sealing (its signature does not verify)`
+          : `the signature on the ${name} statement does not verify (the statement was edited, or the signature corrupted or made by another key)`);
+      }
+    }
+    if (predicateType !== PROVENANCE_PREDICATE_TYPE && envelope.signatures.length === 0) {
+      const recorded = digestsRecorded.get(predicateType ?? '');
+      if (recorded !== undefined && recorded !== entry.payloadDigest) problem('SEAL_INVALID', 'statement', `the ${name} statement was edited after sealing`);
+    }
+    report.envelopes.push(entry);
+  }
+  report.signed = doc.envelopes.length > 0 && doc.envelopes.every((e) => e.signatures.length > 0);
+  report.signers = [...validOnEvery].filter(([, n]) => n === doc.envelopes.length).map(([k]) => k).sort();
+  report.trustedSigners = report.signers.filter((k) => trusted.some((t) => t.keyid === k));
+
+  if (mustSign && !report.signed) problem('SEAL_MISSING', 'signature', 'the seal is not signed, and a signed seal is required');
+  else if (trusted.length > 0 && report.trustedSigners.length === 0 && !report.problems.some((p) => p.clause === 'signature')) {
+    const by = report.signers.length ? `signed by key ${report.signers.map((k) => k.slice(0, 16) + '…').join(', ')}, ` : '';
+    problem('UNTRUSTED_SIGNER', 'trustedKeys', `${by}not by a trusted key`);
+  }
+
+  if (report.contract) {
+    const build = report.provenance?.predicate['buildDefinition'] as { externalParameters?: { target?: unknown; board?: unknown } } | undefined;
+    const target = typeof build?.externalParameters?.target === 'string' ? build.externalParameters.target : container.kind;
+    const board = typeof build?.externalParameters?.board === 'string' ? build.externalParameters.board : null;
+    for (const v of contractViolations(report.contract, { intendedUse: options.intendedUse, now: options.now ?? new Date(), target, board, signers: report.signers })) {
+      problem(v.code, v.clause, v.message);
+    }
+  }
+  return report;
+}
+
+/** Verifies the seal and throws the first problem as an EdgecRuntimeError naming the clause. */
+export async function enforceSeal(bytes: Uint8Array, options: VerifyOptions = {}): Promise<SealReport> {
+  const report = await verifySeal(bytes, options);
+  const first = report.problems[0];
+  if (first) throw new EdgecRuntimeError(first.code, first.message);
+  return report;
+}
