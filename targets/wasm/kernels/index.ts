@@ -6,6 +6,9 @@ import { poolKernels } from './pool.js';
 import { softmaxKernels } from './softmax.js';
 import { normKernels } from './norm.js';
 import { resizeKernels } from './resize.js';
+import { convKernels } from './conv.js';
+import { gemmKernels } from './gemm.js';
+import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { castKernels } from './cast.js';
 import { convTransposeKernels } from './conv-transpose.js';
@@ -19,6 +22,9 @@ const FAMILIES: readonly WasmKernel[] = [
   softmaxKernels,
   normKernels,
   resizeKernels,
+  convKernels,
+  gemmKernels,
+  matmulKernels,
   movementKernels,
   castKernels,
   convTransposeKernels,

@@ -1,0 +1,186 @@
+import type binaryen from 'binaryen';
+import { getAttr, type Node } from '../../../ir/index.js';
+import type { FunctionBuilder } from '../dsl.js';
+import type { EmitContext, WasmKernel, WasmOptions } from '../kernel.js';
+import { activationUnsupported } from '../vmath.js';
+import { convGeometry, geometryKey, type ConvGeometry } from './conv-geometry.js';
+import { emitIm2col } from './conv-im2col.js';
+import { add2, addc, mulc } from './gemm-dsl.js';
+import { emitGemm, floatBytes, packA, packedALayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
+import { depthwiseScratchBytes, emitDepthwise, isDepthwise } from './depthwise.js';
+import { emitWinograd, useWinograd, winogradScratchBytes } from './winograd.js';
+
+type Expr = binaryen.ExpressionRef;
+
+/**
+ * Conv and FusedConv (y = act(conv(X, W) + B + Z)) on NCHW f32 tensors, 1-D and 2-D, any stride, dilation,
+ * padding and group. Three strategies:
+ *   - depthwise (group = C = M): direct SIMD loops (depthwise.ts);
+ *   - 3×3 stride-1 convolutions with enough channels and constant weights: Winograd F(4×4, 3×3) on larger
+ *     maps, F(2×2, 3×3) on small ones (winograd.ts);
+ *   - everything else: per group, the GEMM W[Mg × Cg·KH·KW] · cols[Cg·KH·KW × OH·OW], where cols is the input
+ *     itself for 1×1 stride-1 unpadded convolutions and an im2col of a band of output rows otherwise (in scratch,
+ *     sized so the band stays in L2 while the GEMM sweeps it).
+ * Bias, residual and activation are applied as the GEMM stores its tiles, so the output is written once.
+ */
+
+export const CONV_MR = 4;
+export const CONV_NR = 8;
+/** Bytes of im2col columns per band. */
+const BAND_BYTES = 256 * 1024;
+
+export interface ConvActivation {
+  name: string;
+  params: readonly number[];
+}
+
+export function activationOf(node: Node): ConvActivation {
+  if (node.op !== 'FusedConv' && node.op !== 'FusedGemm') return { name: 'None', params: [] };
+  return { name: getAttr<string>(node, 'activation'), params: getAttr<number[]>(node, 'activation_params') };
+}
+
+function isPointwise(g: ConvGeometry): boolean {
+  return g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT + g.PL + g.PB + g.PR === 0;
+}
+
+/** Output rows per im2col band. */
+function bandRows(g: ConvGeometry): number {
+  return Math.max(1, Math.min(g.OH, Math.floor(BAND_BYTES / (g.K * g.OW * 4))));
+}
+
+function bandStride(g: ConvGeometry, rows: number): number {
+  return Math.ceil((rows * g.OW) / CONV_NR) * CONV_NR;
+}
+
+function gemmScratchBytes(g: ConvGeometry): number {
+  if (isPointwise(g)) return 0;
+  return g.K * bandStride(g, bandRows(g)) * 4 + 64;
+}
+
+type Strategy = 'depthwise' | 'winograd' | 'gemm';
+
+function strategyOf(node: Node, g: ConvGeometry, options: Pick<WasmOptions, 'winograd'>): Strategy {
+  if (isDepthwise(g)) return 'depthwise';
+  // Winograd transforms the weights at compile time, so they must be constant.
+  if (options.winograd && useWinograd(g) && node.inputs[1]!.data) return 'winograd';
+  return 'gemm';
+}
+
+export const convKernels: WasmKernel = {
+  ops: ['Conv', 'FusedConv'],
+  check(node) {
+    const g = convGeometry(node);
+    if (typeof g === 'string') return g;
+    const act = activationOf(node);
+    return activationUnsupported(act.name, act.params);
+  },
+  scratchBytes(node, options) {
+    const g = convGeometry(node) as ConvGeometry;
+    const s = strategyOf(node, g, options);
+    if (s === 'depthwise') return depthwiseScratchBytes(g);
+    if (s === 'winograd') return winogradScratchBytes(g);
+    return gemmScratchBytes(g);
+  },
+  emit(node, ctx) {
+    const g = convGeometry(node) as ConvGeometry;
+    const s = strategyOf(node, g, ctx.options);
+    if (s === 'depthwise') return emitDepthwise(node, g, ctx);
+    if (s === 'winograd') return emitWinograd(node, g, ctx);
+    return emitGemmConv(node, g, ctx);
+  },
+};
+
+/** Operand addresses of a conv call: x, w (packed or plain), bias, z, y, scratch (0 when absent). */
+export interface ConvCall {
+  args: number[];
+  hasBias: boolean;
+  hasZ: boolean;
+}
+
+export function convOperands(node: Node, ctx: EmitContext, w: number, scratchBytes: number): ConvCall {
+  const [x, , b, z] = node.inputs;
+  return {
+    args: [ctx.addressOf(x!), w, b ? ctx.addressOf(b) : 0, z ? ctx.addressOf(z) : 0, ctx.addressOf(node.outputs[0]!), scratchBytes > 0 ? ctx.scratch(scratchBytes) : 0],
+    hasBias: !!b,
+    hasZ: !!z,
+  };
+}
+
+export const P = { x: 0, w: 1, bias: 2, z: 3, y: 4, scratch: 5 } as const;
+
+/** Epilogue terms of a conv whose output rows are channels: bias per row, residual Z like the output. */
+export function convTerms(fn: FunctionBuilder, call: ConvCall, biasAt: () => Expr, zAt: () => Expr, zRow: number): EpilogueTerm[] {
+  const terms: EpilogueTerm[] = [];
+  if (call.hasBias) terms.push({ kind: 'row', scale: 1, addr: biasAt });
+  if (call.hasZ) terms.push({ kind: 'matrix', scale: 1, row: zRow, addr: zAt });
+  return terms;
+}
+
+function emitGemmConv(node: Node, g: ConvGeometry, ctx: EmitContext): Expr {
+  const w = node.inputs[1]!;
+  const act = activationOf(node);
+  const packed = !!w.data;
+  const panelRows = Math.ceil(g.Mg / CONV_MR) * CONV_MR;
+  let wAddr: number;
+  if (packed) {
+    const data = w.data!.data as Float32Array;
+    const parts = new Float32Array(g.group * panelRows * g.K);
+    for (let grp = 0; grp < g.group; grp++) {
+      parts.set(packA(data.subarray(grp * g.Mg * g.K, (grp + 1) * g.Mg * g.K), g.Mg, g.K, g.K, 1, CONV_MR), grp * panelRows * g.K);
+    }
+    wAddr = ctx.placeData(`conv-packed-w:${w.name}:${CONV_MR}`, floatBytes(parts));
+  } else {
+    wAddr = ctx.addressOf(w);
+  }
+  const scratch = gemmScratchBytes(g);
+  const call = convOperands(node, ctx, wAddr, scratch);
+  const key = `conv-gemm:${geometryKey(g)}:${act.name}(${act.params.join(',')}):${packed}:${call.hasBias}:${call.hasZ}`;
+  const name = ctx.defineFunction(key, 6, (fn) => gemmConvBody(fn, g, call, act, packed));
+  return ctx.call(name, call.args);
+}
+
+function gemmConvBody(fn: FunctionBuilder, g: ConvGeometry, call: ConvCall, act: ConvActivation, packed: boolean): Expr {
+  const n = fn.i32Local();
+  const grp = fn.i32Local();
+  const plane = g.H * g.W;
+  const outPlane = g.OH * g.OW;
+  const panelRows = Math.ceil(g.Mg / CONV_MR) * CONV_MR;
+  const xG = () => add2(fn, fn.param(P.x), add2(fn, mulc(fn, n.get(), g.C * plane * 4), mulc(fn, grp.get(), g.Cg * plane * 4)));
+  const yOffset = () => add2(fn, mulc(fn, n.get(), g.M * outPlane * 4), mulc(fn, grp.get(), g.Mg * outPlane * 4));
+  const aG = () => add2(fn, fn.param(P.w), mulc(fn, grp.get(), (packed ? panelRows : g.Mg) * g.K * 4));
+  const biasG = () => add2(fn, fn.param(P.bias), mulc(fn, grp.get(), g.Mg * 4));
+  const aLayout = packed ? packedALayout(g.K, CONV_MR) : { mr: CONV_MR, aPanel: g.K * 4, aRow: g.K * 4, aK: 4 };
+  const base = { M: g.Mg, K: g.K, ...aLayout, nr: CONV_NR, cRow: outPlane * 4 };
+
+  let inner: Expr;
+  if (isPointwise(g)) {
+    const layout: GemmLayout = { ...base, N: outPlane, bTile: CONV_NR * 4, bK: plane * 4, bPadded: false };
+    const y = () => add2(fn, fn.param(P.y), yOffset());
+    const z = () => add2(fn, fn.param(P.z), yOffset());
+    inner = emitGemm(fn, layout, { a: aG, b: xG, c: y }, { alpha: 1, terms: convTerms(fn, call, biasG, z, outPlane * 4), activation: act });
+  } else {
+    const rows = bandRows(g);
+    const bands = Math.ceil(g.OH / rows);
+    const lastRows = g.OH - (bands - 1) * rows;
+    const stride = bandStride(g, rows);
+    const band = fn.i32Local();
+    const cols = () => fn.param(P.scratch);
+    const bandBody = (oh0: () => Expr, nRows: number) => {
+      const at = () => add2(fn, yOffset(), mulc(fn, oh0(), g.OW * 4));
+      const layout: GemmLayout = { ...base, N: nRows * g.OW, bTile: CONV_NR * 4, bK: stride * 4, bPadded: true };
+      return fn.block([
+        emitIm2col(fn, g, xG, cols, oh0, nRows, stride),
+        emitGemm(fn, layout, { a: aG, b: cols, c: () => add2(fn, fn.param(P.y), at()) }, {
+          alpha: 1,
+          terms: convTerms(fn, call, biasG, () => add2(fn, fn.param(P.z), at()), outPlane * 4),
+          activation: act,
+        }),
+      ]);
+    };
+    const parts: Expr[] = [];
+    if (bands > 1) parts.push(fn.for(band, 0, (bands - 1) * rows, rows, [bandBody(() => band.get(), rows)]));
+    parts.push(bandBody(() => fn.i32((bands - 1) * rows), lastRows));
+    inner = fn.block(parts);
+  }
+  return fn.for(n, 0, g.batch, 1, [fn.for(grp, 0, g.group, 1, [inner])]);
+}
