@@ -104,3 +104,19 @@ describe('wasm pool check()', () => {
     ]);
   });
 });
+
+// Windows large enough that unrolling every tap would make huge code: the kernels loop over the window instead.
+describe('wasm pooling with very large windows', () => {
+  const large: [string, Attributes][] = [
+    ['MaxPool', { kernel_shape: [60, 80], strides: [10, 10], dilations: [2, 2], pads: [10, 20, 10, 20] }],
+    ['AveragePool', { kernel_shape: [40, 40], strides: [7, 9], pads: [5, 3, 6, 2], count_include_pad: 1 }],
+    ['AveragePool', { kernel_shape: [40, 40], strides: [7, 9], pads: [5, 3, 6, 2], ceil_mode: 1 }],
+  ];
+  for (const [op, attrs] of large) {
+    it(`${op} ${JSON.stringify(attrs)} compiles quickly and matches the reference`, async () => {
+      const started = performance.now();
+      await expectWasmMatchesReference(poolGraph(op, [1, 2, 200, 210], attrs));
+      expect(performance.now() - started).toBeLessThan(20_000);
+    });
+  }
+});

@@ -227,6 +227,76 @@ function buildPool(fn: FunctionBuilder, p: Plan, max: boolean, includePad: boole
   return m.block(null, [planeIn.set(fn.param(0)), planeOut.set(fn.param(1)), body]);
 }
 
+/**
+ * Past this many unrolled taps the specialized code would be huge (a 60x80 window unrolls into millions of
+ * instructions, and binaryen then takes minutes): such layers use plain loops instead.
+ */
+const MAX_UNROLLED_TAPS = 4096;
+
+/** Taps the specialized code unrolls: per segment, each valid row's kernel columns, once for the vector body and once per border column. */
+function unrolledTaps(p: Plan): number {
+  let columns = 0;
+  for (let ow = 0; ow < p.OW; ow++) {
+    const c = ow * p.SW - p.PW;
+    if (!(c >= 0 && c + (p.KW - 1) * p.DW < p.W)) columns++;
+  }
+  return segments(p).reduce((sum, seg) => sum + seg.rows.length * p.KW * (columns + 1), 0);
+}
+
+/**
+ * The same pooling with loops over the window instead of unrolled taps: one output at a time, skipping taps
+ * outside the input, with the reference's divisor (taps inside the padded input with count_include_pad, else
+ * the valid ones) and its rule for windows wholly in padding (-inf for max, 0 for average).
+ */
+function buildPoolLooped(fn: FunctionBuilder, p: Plan, max: boolean, includePad: boolean): Expr {
+  const m = fn.m;
+  const [plane, oh, ow, kh, kw] = [fn.i32Local(), fn.i32Local(), fn.i32Local(), fn.i32Local(), fn.i32Local()];
+  const [ih, iw, valid, padded] = [fn.i32Local(), fn.i32Local(), fn.i32Local(), fn.i32Local()];
+  const [inPlane, out] = [fn.i32Local(), fn.i32Local()];
+  const acc = fn.f32Local();
+  const x = fn.f32Local();
+  const within = (v: Local, lo: number, hi: number) => m.i32.and(m.i32.ge_s(v.get(), fn.i32(lo)), m.i32.lt_s(v.get(), fn.i32(hi)));
+  const combine = max
+    ? m.if(m.i32.or(m.i32.eqz(valid.get()), m.f32.lt(acc.get(), x.get())), acc.set(x.get()))
+    : acc.set(m.f32.add(acc.get(), x.get()));
+  const tap = m.block(null, [
+    iw.set(fn.addConst(fn.mulConst(ow.get(), p.SW), -p.PW)),
+    iw.set(m.i32.add(iw.get(), fn.mulConst(kw.get(), p.DW))),
+    m.if(m.i32.and(within(ih, -p.PH, p.H + p.EH), within(iw, -p.PW, p.W + p.EW)), padded.set(fn.addConst(padded.get(), 1))),
+    m.if(
+      m.i32.and(within(ih, 0, p.H), within(iw, 0, p.W)),
+      m.block(null, [
+        x.set(fn.loadF(m.i32.add(inPlane.get(), fn.mulConst(m.i32.add(fn.mulConst(ih.get(), p.W), iw.get()), 4)))),
+        combine,
+        valid.set(fn.addConst(valid.get(), 1)),
+      ]),
+    ),
+  ]);
+  const window = fn.for(kh, 0, p.KH, 1, [
+    ih.set(m.i32.add(fn.addConst(fn.mulConst(oh.get(), p.SH), -p.PH), fn.mulConst(kh.get(), p.DH))),
+    fn.for(kw, 0, p.KW, 1, [tap]),
+  ]);
+  const divisor = m.f32.convert_s.i32(includePad ? padded.get() : valid.get());
+  const result = max
+    ? m.select(m.i32.eqz(valid.get()), fn.f32(-Infinity), acc.get())
+    : m.select(m.i32.eqz(valid.get()), fn.f32(0), m.f32.div(acc.get(), divisor));
+  const output = fn.block([
+    acc.set(fn.f32(0)),
+    valid.set(fn.i32(0)),
+    padded.set(fn.i32(0)),
+    window,
+    fn.storeF(out.get(), result),
+    out.set(fn.addConst(out.get(), 4)),
+  ]);
+  return fn.block([
+    out.set(fn.param(1)),
+    fn.for(plane, 0, p.planes, 1, [
+      inPlane.set(m.i32.add(fn.param(0), fn.mulConst(plane.get(), p.H * p.W * 4))),
+      fn.for(oh, 0, p.OH, 1, [fn.for(ow, 0, p.OW, 1, [output])]),
+    ]),
+  ]);
+}
+
 function emitPool(node: Node, ctx: EmitContext): Expr {
   const x = node.inputs[0]!;
   const shape = x.type.shape as number[];
@@ -240,8 +310,10 @@ function emitPool(node: Node, ctx: EmitContext): Expr {
   const p = planOf(node);
   const max = node.op === 'MaxPool';
   const includePad = !max && getAttr<number>(node, 'count_include_pad') !== 0;
-  const key = `pool:${max ? 'max' : includePad ? 'avg-pad' : 'avg'}:${Object.values(p).join(',')}`;
-  return ctx.call(ctx.defineFunction(key, 2, (fn) => buildPool(fn, p, max, includePad)), [src, dst]);
+  const looped = unrolledTaps(p) > MAX_UNROLLED_TAPS;
+  const key = `pool:${looped ? 'looped:' : ''}${max ? 'max' : includePad ? 'avg-pad' : 'avg'}:${Object.values(p).join(',')}`;
+  const build = looped ? buildPoolLooped : buildPool;
+  return ctx.call(ctx.defineFunction(key, 2, (fn) => build(fn, p, max, includePad)), [src, dst]);
 }
 
 export const poolKernels: WasmKernel = {
