@@ -13,6 +13,7 @@ import { kernelFor } from './kernels/index.js';
  * inputs and outputs (name, dtype, shape, byte offset), so a runtime needs nothing else to use it.
  */
 export const IO_SECTION = 'edgec.io';
+const WASM_PASSES = ['optimize-instructions', 'precompute', 'simplify-locals', 'vacuum', 'coalesce-locals', 'reorder-locals'];
 const GUARD_BYTES = 64; // address 0 stays unused so a zero pointer is never valid data
 const PAGE = 65536;
 
@@ -149,18 +150,21 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
   m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, statements.length ? statements : [m.nop()], binaryen.none));
   m.addFunctionExport('run', 'run');
   const memoryBytes = align(dataEnd, PAGE);
-  const segment = concat(data, dataEnd - dataBase);
-  m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, 'memory', segment.length ? [{ offset: m.i32.const(dataBase), data: segment }] : [], false, false, MEMORY);
+  // The read-only data (tens of MB of weights) does not go through binaryen, which would copy and re-emit it
+  // several times: it is appended afterwards as the module's data section (see appendDataSection).
+  m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, 'memory', [], false, false, MEMORY);
   m.addCustomSection(IO_SECTION, new TextEncoder().encode(JSON.stringify(io)));
   if (!m.validate()) {
     m.dispose();
     throw new EdgecError('VERIFY', 'binaryen rejected the generated module (a code generator bug)');
   }
-  binaryen.setOptimizeLevel(2);
-  binaryen.setShrinkLevel(0);
-  m.optimize();
-  const bytes = m.emitBinary();
+  // Not binaryen's full -O2: the kernels are already specialized and folded, and V8 optimizes the rest, so
+  // these passes (cleanup of the DSL's locals and constant arithmetic) run as fast at a third of the compile
+  // time on the shared models (measured with bench/models.ts).
+  m.runPasses(WASM_PASSES);
+  const code = m.emitBinary();
   m.dispose();
+  const bytes = appendDataSection(code, dataBase, data, dataEnd - dataBase);
   return {
     bytes,
     io,
@@ -169,13 +173,50 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
   };
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
+const DATA_SECTION_ID = 11;
+
+function leb128(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return out;
+}
+
+/** Signed LEB128, for the i32.const of the segment offset. */
+function sleb128(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+/**
+ * Appends the data section (one active segment at `offset`) to a module that has none. Sections must keep
+ * their order, but custom sections may stand anywhere, so the data section can follow binaryen's last section.
+ */
+export function appendDataSection(module: Uint8Array, offset: number, parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (total === 0) return module;
+  const segmentHeader = [1, 0x00, 0x41, ...sleb128(offset), 0x0b, ...leb128(total)]; // count 1; active, memory 0; i32.const offset; end; size
+  const sectionSize = segmentHeader.length + total;
+  const sectionHeader = [DATA_SECTION_ID, ...leb128(sectionSize)];
+  const out = new Uint8Array(module.length + sectionHeader.length + sectionSize);
+  out.set(module, 0);
+  let at = module.length;
+  out.set(sectionHeader, at);
+  at += sectionHeader.length;
+  out.set(segmentHeader, at);
+  at += segmentHeader.length;
   for (const p of parts) {
     out.set(p, at);
     at += p.length;
   }
   return out;
 }
-

@@ -7,7 +7,7 @@ import { geometryKey, type ConvGeometry } from './conv-geometry.js';
 import { copyFloats } from './conv-im2col.js';
 import { activationOf, convOperands, CONV_MR, CONV_NR, P } from './conv.js';
 import { add2, addc, forRuntime, mulc } from './gemm-dsl.js';
-import { emitGemm, floatBytes, loadLanes, packA, packedALayout, storeLanes } from './gemm-core.js';
+import { emitGemm, floatBytes, loadLanes, packedALayout, storeLanes } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -149,32 +149,38 @@ export function winogradScratchBytes(g: ConvGeometry): number {
 
 /** U_ξ = (G g Gᵀ)_ξ for every (co, ci), packed per ξ in GEMM panels; computed in f64, rounded once. */
 export function transformWeights(w: ArrayLike<number>, Cout: number, Cin: number, T: WinogradMatrices): Float32Array {
+  // U = G g G^T for every (co, ci), computed in f64 and written straight into the packed GEMM layout of each
+  // transform position xi: panels of CONV_MR output channels, input channels k-major (what packA produces).
   const a = T.alpha;
-  const u = new Float64Array(a * a * Cout * Cin);
+  const G = Float64Array.from(T.G.flat()); // a x 3, row-major
+  const panelRows = Math.ceil(Cout / CONV_MR) * CONV_MR;
+  const positionStride = panelRows * Cin;
+  const out = new Float32Array(a * a * positionStride);
   const tmp = new Float64Array(a * 3);
+  const g = new Float64Array(9);
   for (let co = 0; co < Cout; co++) {
+    const rowBase = Math.floor(co / CONV_MR) * CONV_MR * Cin + (co % CONV_MR);
     for (let ci = 0; ci < Cin; ci++) {
       const base = (co * Cin + ci) * 9;
+      for (let t = 0; t < 9; t++) g[t] = w[base + t]!;
       for (let i = 0; i < a; i++) {
-        for (let c = 0; c < 3; c++) {
-          let s = 0;
-          for (let r = 0; r < 3; r++) s += T.G[i]![r]! * w[base + r * 3 + c]!;
-          tmp[i * 3 + c] = s;
-        }
+        const g0 = G[i * 3]!;
+        const g1 = G[i * 3 + 1]!;
+        const g2 = G[i * 3 + 2]!;
+        tmp[i * 3] = g0 * g[0]! + g1 * g[3]! + g2 * g[6]!;
+        tmp[i * 3 + 1] = g0 * g[1]! + g1 * g[4]! + g2 * g[7]!;
+        tmp[i * 3 + 2] = g0 * g[2]! + g1 * g[5]! + g2 * g[8]!;
       }
+      const at = rowBase + ci * CONV_MR;
       for (let i = 0; i < a; i++) {
+        const t0 = tmp[i * 3]!;
+        const t1 = tmp[i * 3 + 1]!;
+        const t2 = tmp[i * 3 + 2]!;
         for (let j = 0; j < a; j++) {
-          let s = 0;
-          for (let c = 0; c < 3; c++) s += tmp[i * 3 + c]! * T.G[j]![c]!;
-          u[((i * a + j) * Cout + co) * Cin + ci] = s;
+          out[(i * a + j) * positionStride + at] = t0 * G[j * 3]! + t1 * G[j * 3 + 1]! + t2 * G[j * 3 + 2]!;
         }
       }
     }
-  }
-  const panelRows = Math.ceil(Cout / CONV_MR) * CONV_MR;
-  const out = new Float32Array(a * a * panelRows * Cin);
-  for (let xi = 0; xi < a * a; xi++) {
-    out.set(packA(u.subarray(xi * Cout * Cin, (xi + 1) * Cout * Cin), Cout, Cin, Cin, 1, CONV_MR), xi * panelRows * Cin);
   }
   return out;
 }
