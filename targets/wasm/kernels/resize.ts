@@ -1,10 +1,10 @@
 import binaryen from 'binaryen';
-import { EdgecError, getAttr, isStaticShape, numel, type Node, type Tensor, type Value } from '../../../ir/index.js';
+import { EdgecError, getAttr, isStaticShape, numel, type AttrValue, type Node, type Tensor, type Value } from '../../../ir/index.js';
 import { resizeAxes, resizeTargets } from '../../../ir/ops/nn.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { addImm, LANES, mapRow, nest, storePartial } from './reduce-simd.js';
-import { resizeTaps, type AxisTaps } from './resize-taps.js';
+import { resizeTaps, type AxisTaps } from '../../../ir/ops/resize-taps.js';
 
 /**
  * Resize of 4-D NCHW f32 with constant scales/sizes (and roi), over H and W (N and C must come out unchanged).
@@ -57,16 +57,17 @@ function planOf(node: Node): ResizePlan | string {
     const numbers = (t: Tensor | null) => (t ? Array.from(t.data as ArrayLike<number | bigint>, Number) : undefined);
     const targets = resizeTargets(attrs, axes.map((a) => shape[a]!), numbers(constantOf(scalesV)), numbers(constantOf(sizesV)), fail);
     const roi = ctm === 'tf_crop_and_resize' ? numbers(constantOf(roiV)) : undefined;
+    const attr = <T extends AttrValue>(name: string) => getAttr<T>(node, name);
     const taps: AxisTaps[] = [];
     for (let a = 0; a < 4; a++) {
       const i = axes.indexOf(a);
       const inLen = shape[a]!;
       if (i < 0) {
-        taps.push(resizeTaps(node, { inLen, outLen: inLen, scale: 1, roiStart: 0, roiEnd: 1 }));
+        taps.push(resizeTaps(attr, { inLen, outLen: inLen, scale: 1, roiStart: 0, roiEnd: 1 }));
         continue;
       }
       taps.push(
-        resizeTaps(node, {
+        resizeTaps(attr, {
           inLen,
           outLen: targets.outSizes[i] as number,
           scale: targets.scales[i]!,

@@ -1,18 +1,17 @@
-import { getAttr, type Node } from '../../../ir/index.js';
+import type { AttrValue } from '../graph.js';
 
 /**
- * Resize's per-axis taps — for each output index, the input indices it reads and their weights — computed at
- * compile time with exactly the formulas of the reference kernel (targets/reference/kernels/nn/resize.ts, whose
- * helpers are private; keep the two in step).
+ * Resize's per-axis taps, following the ONNX reference implementation: every mode is separable, so each output
+ * index along an axis is a weighted sum of a few input indices (its taps), or the extrapolation value when
+ * tf_crop_and_resize maps it outside the input. Shared by every target, so they all resample alike.
  */
-
 export interface AxisTaps {
   outLen: number;
   /** Taps per output index. */
   count: number;
   index: Int32Array;
   weight: Float64Array;
-  /** 1 where the output index takes extrapolation_value (tf_crop_and_resize outside the roi). */
+  /** 1 where the output index takes extrapolation_value. */
   outside: Uint8Array;
 }
 
@@ -24,7 +23,9 @@ export interface AxisPlan {
   roiEnd: number;
 }
 
+/** The input coordinate an output index maps to (coordinate_transformation_mode), or NaN if outside (crop). */
 function sourceCoordinate(mode: string, x: number, p: AxisPlan): number {
+  // As in the ONNX reference, the "output width" in these formulas is scale * input, not the rounded size.
   const outWidth = p.scale * p.inLen;
   switch (mode) {
     case 'align_corners':
@@ -43,7 +44,7 @@ function sourceCoordinate(mode: string, x: number, p: AxisPlan): number {
       const offset = (p.inLen / 2) * (1 - adjustment);
       return offset + (x + 0.5) / p.scale - 0.5;
     }
-    default:
+    default: // half_pixel
       return (x + 0.5) / p.scale - 0.5;
   }
 }
@@ -59,11 +60,12 @@ function nearestIndex(x: number, mode: string): number {
       return floor;
     case 'ceil':
       return floor + 1;
-    default:
+    default: // round_prefer_floor
       return frac <= 0.5 ? floor : floor + 1;
   }
 }
 
+/** Keys' cubic convolution kernel with parameter a. */
 function cubicWeight(d: number, a: number): number {
   const x = Math.abs(d);
   if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
@@ -71,13 +73,13 @@ function cubicWeight(d: number, a: number): number {
   return 0;
 }
 
-export function resizeTaps(node: Node, p: AxisPlan): AxisTaps {
-  const attr = <T>(name: string) => getAttr(node, name) as T;
+export function resizeTaps(attr: <T extends AttrValue>(name: string) => T, p: AxisPlan): AxisTaps {
   const mode = attr<string>('mode');
   const ctm = attr<string>('coordinate_transformation_mode');
   const excludeOutside = attr<number>('exclude_outside') !== 0;
   const antialias = attr<number>('antialias') !== 0;
   const a = attr<number>('cubic_coeff_a');
+  // Filter support: linear reaches 1 input step each side, cubic 2; antialiasing stretches it by 1/scale.
   const radius = mode === 'cubic' ? 2 : 1;
   const stretch = antialias ? Math.min(p.scale, 1) : 1;
   const first = Math.floor(-radius / stretch) + 1;
@@ -98,6 +100,7 @@ export function resizeTaps(node: Node, p: AxisPlan): AxisTaps {
       weight[t] = 1;
       continue;
     }
+    // The reference keeps the fractional part in (0, 1]: an integral coordinate counts from the index below.
     const base = Number.isInteger(x) ? x - 1 : Math.floor(x);
     const ratio = Number.isInteger(x) ? 1 : x - base;
     let sum = 0;
@@ -110,7 +113,9 @@ export function resizeTaps(node: Node, p: AxisPlan): AxisTaps {
       weight[t + k] = w;
       sum += w;
     }
+    // Antialiased filters and exclude_outside renormalize so the weights sum to one.
     if ((antialias || excludeOutside) && sum !== 0) for (let k = 0; k < count; k++) weight[t + k] /= sum;
   }
   return { outLen: p.outLen, count, index, weight, outside };
 }
+
