@@ -1,4 +1,5 @@
 import { containerFor, WASM_SEAL_SECTION, type SealContainer } from '../../runtime/seal.js';
+import { concatBytes, wasmCustomSection } from '../../targets/wasm/binary.js';
 import { provenanceError } from './errors.js';
 
 /**
@@ -14,37 +15,10 @@ export interface SealWriter {
   embed(unsealed: Uint8Array, payload: Uint8Array): Uint8Array;
 }
 
-function uleb128(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-}
-
-/** A wasm custom section: id 0, LEB128 size, LEB128 name length, name, payload. */
-export function wasmCustomSection(name: string, payload: Uint8Array): Uint8Array {
-  const nameBytes = new TextEncoder().encode(name);
-  const content = [...uleb128(nameBytes.length), ...nameBytes];
-  const size = content.length + payload.length;
-  const head = Uint8Array.from([0, ...uleb128(size), ...content]);
-  const out = new Uint8Array(head.length + payload.length);
-  out.set(head);
-  out.set(payload, head.length);
-  return out;
-}
-
 export const wasmSealWriter: SealWriter = {
   kind: 'wasm',
   embed(unsealed, payload) {
-    const section = wasmCustomSection(WASM_SEAL_SECTION, payload);
-    const out = new Uint8Array(unsealed.length + section.length);
-    out.set(unsealed);
-    out.set(section, unsealed.length);
-    return out;
+    return concatBytes([unsealed, wasmCustomSection(WASM_SEAL_SECTION, payload)]);
   },
 };
 

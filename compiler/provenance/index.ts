@@ -7,7 +7,8 @@ export { resolveContract, readContractFile, parseContractText, contractFromMetad
 export { spdxExpressionProblem } from './spdx-license.js';
 export { parseYaml } from './yaml.js';
 export { compileModel, sealCompileResult, prepareContract, recordedOptions, checkContractTarget, type CompileModelOptions, type CompiledModel, type SealOptions } from './compile-model.js';
-export { canSeal, wasmCustomSection, type SealWriter } from './embed.js';
+export { canSeal, type SealWriter } from './embed.js';
+export { wasmCustomSection } from '../../targets/wasm/binary.js';
 export { BUILD_TYPE, DEFAULT_BUILDER_ID } from './slsa.js';
 export { SPDX_CONTEXT } from './aibom.js';
 export type { Contract, DataLineageEntry, ModelCard } from '../../runtime/contract.js';

@@ -1,5 +1,6 @@
 import binaryen from 'binaryen';
 import { arrayToBytes, dtypeBytes, EdgecError, isStaticShape, type Graph, type Node, type Value } from '../../ir/index.js';
+import { concatBytes, wasmDataSection } from './binary.js';
 import { FunctionBuilder, MEMORY } from './dsl.js';
 import { DEFAULT_WASM_OPTIONS, type EmitContext, type WasmKernel, type WasmOptions } from './kernel.js';
 import { kernelFor } from './kernels/index.js';
@@ -173,50 +174,10 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
   };
 }
 
-const DATA_SECTION_ID = 11;
-
-function leb128(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-}
-
-/** Signed LEB128, for the i32.const of the segment offset. */
-function sleb128(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
 /**
  * Appends the data section (one active segment at `offset`) to a module that has none. Sections must keep
  * their order, but custom sections may stand anywhere, so the data section can follow binaryen's last section.
  */
 export function appendDataSection(module: Uint8Array, offset: number, parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (total === 0) return module;
-  const segmentHeader = [1, 0x00, 0x41, ...sleb128(offset), 0x0b, ...leb128(total)]; // count 1; active, memory 0; i32.const offset; end; size
-  const sectionSize = segmentHeader.length + total;
-  const sectionHeader = [DATA_SECTION_ID, ...leb128(sectionSize)];
-  const out = new Uint8Array(module.length + sectionHeader.length + sectionSize);
-  out.set(module, 0);
-  let at = module.length;
-  out.set(sectionHeader, at);
-  at += sectionHeader.length;
-  out.set(segmentHeader, at);
-  at += segmentHeader.length;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return total === 0 ? module : concatBytes([module, wasmDataSection(offset, parts)]);
 }
