@@ -15,6 +15,7 @@ export {
   compileModel, sealArtifact, verifyArtifact, readProvenance, generateKeyPair, writeKeyPair, validateContract, resolveContract, spdxExpressionProblem,
   type CompileModelOptions, type CompiledModel, type SealInputs, type SealedArtifact, type SealReport, type ProvenanceRecord, type KeyPair, type Contract,
 } from './provenance/index.js';
+export { quantizeModel, calibrationInputs, collectStats, calibratedRanges, exportQdqOnnx, type QuantizeModelOptions, type QuantizedModel, type CalibrationMethod } from './quantize/api.js';
 export { optimize, compileGraph, unsupportedNodes, type OptimizeOptions, type OptimizeResult, type CompileResult } from './driver.js';
 
 export interface LoadOptions {

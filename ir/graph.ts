@@ -6,6 +6,16 @@ export type AttrValue = number | string | number[] | string[] | Tensor;
 export type Attributes = Record<string, AttrValue>;
 
 /**
+ * How a quantized value maps to reals: real = (q - zeroPoint) * scale. One scale and zero point per tensor, or one
+ * per index along `axis` (per-channel weights). On a float value it records the calibrated quantization to apply.
+ */
+export interface QuantParams {
+  scale: number[];
+  zeroPoint: number[];
+  axis?: number;
+}
+
+/**
  * An SSA value: produced by exactly one node, or a graph input, or a constant (which carries `data`).
  */
 export class Value {
@@ -13,6 +23,8 @@ export class Value {
   producer: Node | null = null;
   /** Byte offset in the run-time arena, once plan-memory has placed the value. */
   arenaOffset?: number;
+  /** Quantization parameters, once calibrated or quantized (see QuantParams). */
+  quant?: QuantParams;
 
   constructor(
     public name: string,

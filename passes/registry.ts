@@ -13,6 +13,8 @@ import { fuseActivation } from './fuse-activation.js';
 import { recognizeGelu } from './recognize-gelu.js';
 import { recognizeLayernorm } from './recognize-layernorm.js';
 import { fuseElementwise } from './fuse-elementwise.js';
+import { quantizePass } from './quantize.js';
+import { lowerQdqPass } from './lower-qdq.js';
 
 /**
  * Every pass by name, in one table: pipelines (from users, tests and targets alike) name passes from here.
@@ -33,6 +35,8 @@ const ALL_PASSES: Pass[] = [
   recognizeGelu,
   recognizeLayernorm,
   fuseElementwise,
+  quantizePass,
+  lowerQdqPass,
 ];
 
 export const PASSES: ReadonlyMap<string, Pass> = new Map(ALL_PASSES.map((p) => [p.name, p]));

@@ -7,6 +7,7 @@ import { runBuilder, runCommand, type RunArgs } from './commands/run.js';
 import { keygenBuilder, keygenCommand, type KeygenArgs } from './commands/keygen.js';
 import { verifyBuilder, verifyCommand, type VerifyArgs } from './commands/verify.js';
 import { provenanceBuilder, provenanceCommand, type ProvenanceArgs } from './commands/provenance.js';
+import { quantizeBuilder, quantizeCommand, type QuantizeArgs } from './commands/quantize.js';
 import { processIO, type CliIO } from './io.js';
 
 /** Exit codes (documented in the README). */
@@ -46,6 +47,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     )
     .command('provenance <artifact>', 'show where an artifact came from: source model, build, contract, data lineage', provenanceBuilder, (a) =>
       guard(() => provenanceCommand(a as unknown as ProvenanceArgs, io)),
+    )
+    .command('quantize <model>', 'post-training int8 quantization: calibrate, write a QDQ ONNX model', quantizeBuilder, (a) =>
+      guard(() => quantizeCommand(a as unknown as QuantizeArgs, io)),
     )
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of errors' })
     .demandCommand(1, 'name a command (edgec --help lists them)')

@@ -4,6 +4,7 @@ import './nn.js';
 import './tensor-ops.js';
 import './reduce.js';
 import './quant.js';
+import './quantized.js';
 import './fused.js';
 
 export { registerOp, getOpSchema, isRegisteredOp, registeredOps, getAttr, resolvedAttrs, inferNodeTypes } from './registry.js';

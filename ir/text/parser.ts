@@ -1,6 +1,6 @@
 import { allocArray, arrayFromBytes, isBigInt, isDType, roundToDType, type DType } from '../dtype.js';
 import { EdgecError } from '../errors.js';
-import { Graph, Node, Value, type AttrValue, type Attributes } from '../graph.js';
+import { Graph, Node, Value, type AttrValue, type Attributes, type QuantParams } from '../graph.js';
 import { getOpSchema, type AttrType } from '../ops/registry.js';
 import { numel, type Tensor } from '../tensor.js';
 import { UNKNOWN_DIM, type Dim, type TensorType } from '../types.js';
@@ -155,6 +155,7 @@ class Parser {
       const tok = this.expectKind('value', 'an input (%name)');
       this.expectPunct(':');
       const v = new Value(tok.text, this.parseType());
+      this.parseQuant(v);
       this.parseArenaOffset(v);
       return this.define(tok, v);
     });
@@ -202,8 +203,10 @@ class Parser {
     if (opTok.text === 'const') {
       if (results.length !== 1) this.fail('a const defines exactly one value', opTok);
       const type = this.parseType();
-      const data = this.parseTensorData(type);
-      graph.constants.push(this.define(results[0]!, new Value(results[0]!.text, type, data)));
+      const constant = new Value(results[0]!.text, type);
+      this.parseQuant(constant);
+      constant.data = this.parseTensorData(type);
+      graph.constants.push(this.define(results[0]!, constant));
       return;
     }
     const schema = getOpSchema(opTok.text);
@@ -232,6 +235,7 @@ class Parser {
       const tok = results[outputs.length];
       if (!tok) this.fail(`more types than the ${results.length} results`, opTok);
       const v = new Value(tok!.text, this.parseType());
+      this.parseQuant(v);
       this.parseArenaOffset(v);
       outputs.push(v);
     } while (this.eatPunct(','));
@@ -240,6 +244,36 @@ class Parser {
     if (this.peek().kind === 'at') name = this.next().text;
     graph.nodes.push(new Node(opTok.text, inputs, outputs, attrs, name));
     results.forEach((tok, i) => this.define(tok, outputs[i]!));
+  }
+
+  /** The optional quantization parameters after a value's type: `q(scale, zp)` or `q[axis=A]([scales], [zps])`. */
+  private parseQuant(v: Value): void {
+    const t = this.peek();
+    if (t.kind !== 'ident' || t.text !== 'q') return;
+    this.pos++;
+    const quant: QuantParams = { scale: [], zeroPoint: [] };
+    if (this.eatPunct('[')) {
+      this.expectKeyword('axis');
+      this.expectPunct('=');
+      quant.axis = this.parseNumber(false);
+      this.expectPunct(']');
+      this.expectPunct('(');
+      quant.scale = this.list('[', ']', () => this.parseDouble());
+      this.expectPunct(',');
+      quant.zeroPoint = this.list('[', ']', () => this.parseNumber(false));
+      if (quant.scale.length !== quant.zeroPoint.length) this.fail(`${quant.scale.length} scales but ${quant.zeroPoint.length} zero points`, t);
+    } else {
+      this.expectPunct('(');
+      quant.scale = [this.parseDouble()];
+      this.expectPunct(',');
+      quant.zeroPoint = [this.parseNumber(false)];
+    }
+    this.expectPunct(')');
+    v.quant = quant;
+  }
+
+  private parseDouble(): number {
+    return parseFloatLiteral(this.expectKind('number', 'a number').text);
   }
 
   /** The optional `arena(N)` placement after a value's type. */

@@ -1,9 +1,9 @@
 import { arrayToBytes } from '../dtype.js';
-import type { AttrValue, Graph, Node, Value } from '../graph.js';
+import type { AttrValue, Graph, Node, QuantParams, Value } from '../graph.js';
 import { getOpSchema, type AttrType } from '../ops/registry.js';
 import type { Tensor } from '../tensor.js';
 import { formatType } from '../types.js';
-import { formatElement, formatFloat32, formatName } from './format.js';
+import { formatElement, formatFloat32, formatFloat64, formatName } from './format.js';
 
 /**
  * The IR text form, in the spirit of MLIR's generic syntax:
@@ -16,7 +16,9 @@ import { formatElement, formatFloat32, formatName } from './format.js';
  *   }
  *
  * Operands `_` are omitted optionals; `@name` after the type is the source node name; `arena(N)` after a type is
- * the value's byte offset in the run-time arena once plan-memory has run. Attributes print
+ * the value's byte offset in the run-time arena once plan-memory has run; `q(scale, zero_point)` (per tensor) or
+ * `q[axis=0]([scales...], [zero points...])` (per channel) right after a type are the value's quantization
+ * parameters (ir/graph.ts QuantParams). Attributes print
  * sorted by name and typed by the op schema, so the text is canonical: parse(print(g)) prints identically.
  */
 export interface PrintOptions {
@@ -37,7 +39,7 @@ export function printGraph(graph: Graph, options: PrintOptions = {}): string {
     lines.push(`  meta ${JSON.stringify(key)} = ${JSON.stringify(graph.metadata[key])}`);
   }
   for (const c of graph.constants) {
-    lines.push(`  ${ref(c)} = const ${formatType(c.type)} ${formatTensorData(c.data!, options)}`);
+    lines.push(`  ${ref(c)} = const ${formatType(c.type)}${formatQuant(c.quant)} ${formatTensorData(c.data!, options)}`);
   }
   for (const node of graph.nodes) lines.push(`  ${printNode(node, options)}`);
   lines.push(`  return ${graph.outputs.map(ref).join(', ')}`);
@@ -75,9 +77,17 @@ function formatAttr(value: AttrValue, type: AttrType | undefined, options: Print
   return scalar(value, type === 'float');
 }
 
-/** A value's type, followed by its arena placement once memory is planned: `f32[1,64] arena(4096)`. */
+/** A value's type, its quantization and its arena placement once memory is planned: `i8[1,64] q(0.5, -3) arena(4096)`. */
 function formatValueType(v: Value): string {
-  return v.arenaOffset === undefined ? formatType(v.type) : `${formatType(v.type)} arena(${v.arenaOffset})`;
+  const arena = v.arenaOffset === undefined ? '' : ` arena(${v.arenaOffset})`;
+  return `${formatType(v.type)}${formatQuant(v.quant)}${arena}`;
+}
+
+/** ` q(0.5, -3)` or ` q[axis=0]([0.5, 0.25], [0, 0])`; empty without parameters. Scales print as exact doubles. */
+function formatQuant(q: QuantParams | undefined): string {
+  if (!q) return '';
+  if (q.axis === undefined) return ` q(${formatFloat64(q.scale[0]!)}, ${q.zeroPoint[0]!})`;
+  return ` q[axis=${q.axis}]([${q.scale.map(formatFloat64).join(', ')}], [${q.zeroPoint.join(', ')}])`;
 }
 
 export function formatTensorData(t: Tensor, options: PrintOptions = {}): string {

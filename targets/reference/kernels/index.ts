@@ -4,6 +4,7 @@ import './nn.js';
 import './tensor-ops.js';
 import './reduce.js';
 import './quant.js';
+import './quantized.js';
 import './fused.js';
 
 export { getKernel, kernelOps, kernelContext } from './registry.js';
