@@ -35,9 +35,47 @@ const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
 
 export function valueBytes(v: Value): number {
   if (!isStaticShape(v.type.shape)) {
+    const origin = dataDependentOrigin(v, new Map());
+    if (origin) {
+      const runtime = origin.inputs.filter((x): x is Value => !!x && !x.isConstant);
+      // The shape-giving operands are the later ones (axes, shape, repeats...) unless the data is all there is.
+      const named = (runtime.length > 1 ? runtime.filter((x) => x !== origin.inputs[0]) : runtime).map((x) => `%${x.name}`).join(', ');
+      throw new EdgecError(
+        'BAD_SHAPE',
+        `plan-memory needs static shapes, but %${v.name} is ${formatType(v.type)}: its shape depends on the values of ${named || 'its operands'} ` +
+          `(read by ${origin.op} '${origin.label}'), known only at run time, which the static arena cannot hold; ` +
+          'make those values constants (or fold them) to compile this graph',
+      );
+    }
     throw new EdgecError('BAD_SHAPE', `plan-memory needs static shapes, but %${v.name} is ${formatType(v.type)}; fix input dims with --input-shape`);
   }
   return numel(v.type.shape) * dtypeBytes(v.type.dtype);
+}
+
+/**
+ * The node a value's non-static shape starts at when that shape depends on run-time values rather than on
+ * symbolic input dims: walking producers back, a node whose operands all have static shapes but whose result
+ * does not. null when a symbolic graph input is behind it (then --input-shape is the fix).
+ */
+function dataDependentOrigin(v: Value, memo: Map<Value, Node | null>): Node | null {
+  const known = memo.get(v);
+  if (known !== undefined) return known;
+  const node = v.producer;
+  let origin: Node | null = null;
+  if (node) {
+    const dynamic = node.inputs.filter((x): x is Value => !!x && !isStaticShape(x.type.shape));
+    origin = node;
+    for (const x of dynamic) {
+      const o = dataDependentOrigin(x, memo);
+      if (!o) {
+        origin = null;
+        break;
+      }
+      if (origin === node) origin = o;
+    }
+  }
+  memo.set(v, origin);
+  return origin;
 }
 
 /** A set of values sharing one buffer: its size and the steps during which it is live. */

@@ -8,6 +8,9 @@ type ArrayConstructor = { new (buffer: ArrayBufferLike, byteOffset: number, leng
 const ARRAYS: Record<string, ArrayConstructor> = {
   f32: Float32Array,
   f64: Float64Array,
+  // Half-precision floats travel as their raw 2-byte encodings (compiler/io/artifact-io.ts converts).
+  f16: Uint16Array,
+  bf16: Uint16Array,
   i8: Int8Array,
   u8: Uint8Array,
   bool: Uint8Array,

@@ -4,7 +4,8 @@ import onnxProto from 'onnx-proto';
 import { optimize, unsupportedNodes } from '../../compiler/driver.js';
 import { graphSignature, staticInputShapes } from '../../compiler/feeds.js';
 import { importOnnxFile, readTensorProtoFile } from '../../compiler/onnx/index.js';
-import { EdgecError, isFloat, makeTensor, type DType, type Tensor } from '../../ir/index.js';
+import { fromArtifactView, toArtifactFeeds } from '../../compiler/io/artifact-io.js';
+import { EdgecError, isFloat, type DType, type Tensor } from '../../ir/index.js';
 import { load } from '../../runtime/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { wasmTarget } from '../../targets/wasm/index.js';
@@ -203,9 +204,9 @@ async function runOnWasm(c: ConformanceCase, data: LoadedCase): Promise<TargetRe
   try {
     const artifact = wasmTarget.compile(graph, {});
     const model = await load(artifact.bytes);
-    const views = model.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { data: t.data, shape: t.shape }])));
+    const views = model.run(toArtifactFeeds(feeds));
     const outputs: Record<string, Tensor> = {};
-    for (const o of model.outputs) outputs[o.name] = makeTensor(o.dtype as DType, o.shape, views[o.name]! as ArrayLike<number>);
+    for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
     const problems = compareOutputs(graph.outputs.map((v) => v.name), outputs, data.expected);
     return problems.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems.join('; ') };
   } catch (e) {

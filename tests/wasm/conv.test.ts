@@ -192,10 +192,10 @@ describe('wasm conv: fused epilogue', () => {
   it('rejects unsupported nodes with a reason', async () => {
     const { unsupportedByWasm } = await import('../../targets/wasm/index.js');
     const b = new GraphBuilder('g');
-    const x = b.input('x', { dtype: 'f32', shape: [1, 1, 4, 4, 4] });
-    const w = b.constant('w', randomTensor('f32', [1, 1, 1, 1, 1], seededRandom(1)));
+    const x = b.input('x', { dtype: 'f32', shape: [1, 1, 4, 4, 4, 4] });
+    const w = b.constant('w', randomTensor('f32', [1, 1, 1, 1, 1, 1], seededRandom(1)));
     b.output(b.op('Conv', [x, w, null], {}, 'y'));
-    expect(unsupportedByWasm(b.build())[0]?.reason).toMatch(/only 1-D and 2-D convolutions/);
+    expect(unsupportedByWasm(b.build())[0]?.reason).toMatch(/only 1-D, 2-D and 3-D convolutions/);
   });
 });
 

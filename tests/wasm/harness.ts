@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { prepareFeeds } from '../../compiler/feeds.js';
-import { makeTensor, type DType, type Graph, type Tensor } from '../../ir/index.js';
+import { fromArtifactView, toArtifactFeeds } from '../../compiler/io/artifact-io.js';
+import type { DType, Graph, Tensor } from '../../ir/index.js';
 import { runPipeline } from '../../passes/manager.js';
 import { PASSES } from '../../passes/registry.js';
 import { load } from '../../runtime/index.js';
@@ -20,9 +21,9 @@ export async function runOnWasm(
   runPipeline(graph, options.pipeline ?? 'plan-memory', PASSES, { verifyEach: true, evaluate: referenceEvaluate });
   const artifact = compileWasm(graph, options.wasm);
   const model = await load(artifact.bytes);
-  const views = model.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { data: t.data, shape: t.shape }])));
+  const views = model.run(toArtifactFeeds(feeds));
   const outputs: Record<string, Tensor> = {};
-  for (const o of model.outputs) outputs[o.name] = makeTensor(o.dtype as DType, o.shape, views[o.name]! as ArrayLike<number>);
+  for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
   return { outputs, artifact };
 }
 

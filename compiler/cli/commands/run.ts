@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
-import { EdgecError, isDType, makeTensor, parseGraph, type Graph, type Tensor } from '../../../ir/index.js';
+import { EdgecError, isDType, parseGraph, type Graph, type Tensor } from '../../../ir/index.js';
+import { fromArtifactView, toArtifactFeeds } from '../../io/artifact-io.js';
 import { load, type LoadedModel } from '../../../runtime/index.js';
 import { TARGETS } from '../../../targets/index.js';
 import { runGraph } from '../../../targets/reference/index.js';
@@ -62,9 +63,9 @@ async function wasmExecution(bytes: Uint8Array): Promise<Execution> {
     target: 'wasm',
     inputs: signature(model.inputs),
     run(feeds) {
-      const views = model.run(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { data: t.data, shape: t.shape }])));
+      const views = model.run(toArtifactFeeds(feeds));
       // Copy out of the module's memory: the views are overwritten by the next run.
-      return Object.fromEntries(outputs.map((o) => [o.name, makeTensor(o.dtype, o.shape as number[], views[o.name]!)]));
+      return Object.fromEntries(outputs.map((o) => [o.name, fromArtifactView(o.dtype, o.shape, views[o.name]!)]));
     },
   };
 }

@@ -3,6 +3,7 @@ import { dtypeBytes, getAttr, numel, type DType, type Node } from '../../../ir/i
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { WasmKernel } from '../kernel.js';
 import { addConst } from './movement-copy.js';
+import { f32ToHalf, halfToF32 } from './half.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -15,13 +16,15 @@ type Expr = binaryen.ExpressionRef;
  * - integers to integers keep the low bits (sign- or zero-extending by the source's signedness);
  * - i64/u64 to f32 round through f64 first, as Number(bigint) then Math.fround do;
  * - anything to bool is x != 0 (NaN is true).
- * f16 and bf16 are rejected: they would need software rounding that no model here has needed.
+ * - f16 / bf16 (2-byte encodings in memory) convert through f32 like the reference's Float32Array: a source is
+ *   decoded exactly to f32 and cast from there; a target takes the value's f32 rounding (as a Float32Array store
+ *   would), then rounds to nearest even in integer arithmetic (half.ts), bit for bit as ir/dtype.ts does.
  */
 
 /** How a source element sits in a wasm value: its value type and, for small integers, its signedness. */
 type Kind = 'f32' | 'f64' | 'i32' | 'i64';
 
-const KIND: Record<string, Kind> = { f32: 'f32', f64: 'f64', i8: 'i32', u8: 'i32', i16: 'i32', u16: 'i32', i32: 'i32', u32: 'i32', bool: 'i32', i64: 'i64', u64: 'i64' };
+const KIND: Record<string, Kind> = { f32: 'f32', f16: 'f32', bf16: 'f32', f64: 'f64', i8: 'i32', u8: 'i32', i16: 'i32', u16: 'i32', i32: 'i32', u32: 'i32', bool: 'i32', i64: 'i64', u64: 'i64' };
 const SIGNED = new Set<DType>(['i8', 'i16', 'i32', 'i64']);
 
 const TWO31 = 2147483648;
@@ -35,6 +38,9 @@ function load(m: binaryen.Module, from: DType, ptr: Expr, offset: number): Expr 
       return m.f32.load(offset, 4, ptr, MEMORY);
     case 'f64':
       return m.f64.load(offset, 8, ptr, MEMORY);
+    case 'f16':
+    case 'bf16':
+      return halfToF32(m, from, m.i32.load16_u(offset, 2, ptr, MEMORY));
     case 'i8':
       return m.i32.load8_s(offset, 1, ptr, MEMORY);
     case 'u8':
@@ -84,6 +90,9 @@ function store(m: binaryen.Module, to: DType, ptr: Expr, value: Expr, offset: nu
     case 'i16':
     case 'u16':
       return m.i32.store16(offset, 2, ptr, value, MEMORY);
+    case 'f16':
+    case 'bf16':
+      return m.i32.store16(offset, 2, ptr, f32ToHalf(m, to, value), MEMORY);
     case 'i32':
     case 'u32':
       return m.i32.store(offset, 4, ptr, value, MEMORY);
@@ -110,16 +119,18 @@ function convertOne(fn: FunctionBuilder, from: DType, to: DType, src: Expr, srcO
     if (kind === 'i64') return [put(m.i64.ne(x(), m.i64.const(0n)))];
     return [put(m.i32.ne(x(), m.i32.const(0)))];
   }
-  if (to === 'f32' || to === 'f64') {
-    const viaF64 = (v: Expr) => (to === 'f32' ? m.f32.demote(v) : v);
+  if (to === 'f32' || to === 'f64' || to === 'f16' || to === 'bf16') {
+    // Half targets take the f32 value (store() then narrows its bits).
+    const single = to !== 'f64';
+    const viaF64 = (v: Expr) => (single ? m.f32.demote(v) : v);
     switch (kind) {
       case 'f32':
-        return [put(to === 'f32' ? x() : m.f64.promote(x()))];
+        return [put(single ? x() : m.f64.promote(x()))];
       case 'f64':
         return [put(viaF64(x()))];
       case 'i32': {
         const signed = SIGNED.has(from);
-        if (to === 'f32') return [put(signed ? m.f32.convert_s.i32(x()) : m.f32.convert_u.i32(x()))];
+        if (single) return [put(signed ? m.f32.convert_s.i32(x()) : m.f32.convert_u.i32(x()))];
         return [put(signed ? m.f64.convert_s.i32(x()) : m.f64.convert_u.i32(x()))];
       }
       default:
@@ -226,11 +237,6 @@ const targetOf = (node: Node): DType => (node.op === 'CastLike' ? node.inputs[1]
 export const castKernels: WasmKernel = {
   ops: ['Cast', 'CastLike'],
   check(node) {
-    const from = node.inputs[0]!.type.dtype;
-    const to = targetOf(node);
-    for (const d of [from, to]) {
-      if (d === 'f16' || d === 'bf16') return from === to ? null : `Cast from ${from} to ${to}: ${d} conversions are not supported by the wasm target`;
-    }
     if (!node.outputs[0]!.type.shape.every((d) => typeof d === 'number')) return 'Cast needs a static shape';
     return null;
   },

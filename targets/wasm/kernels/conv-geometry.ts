@@ -39,7 +39,7 @@ export function convGeometry(node: Node): ConvGeometry | string {
   if (x.dtype !== 'f32') return `only f32 convolutions are supported, got ${x.dtype}`;
   if (x.shape.some((d) => typeof d !== 'number') || w.shape.some((d) => typeof d !== 'number')) return 'shapes must be static';
   const rank = x.shape.length;
-  if (rank !== 3 && rank !== 4) return `only 1-D and 2-D convolutions are supported (X has rank ${rank})`;
+  if (rank !== 3 && rank !== 4) return `only 1-D, 2-D and 3-D convolutions are supported (X has rank ${rank})`;
   for (const extra of node.inputs.slice(2)) {
     if (extra && extra.type.dtype !== 'f32') return `operand %${extra.name} must be f32`;
   }

@@ -9,12 +9,13 @@ import { add2, addc, mulc } from './gemm-dsl.js';
 import { emitGemm, floatBytes, packA, packedALayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
 import { depthwiseScratchBytes, emitDepthwise, isDepthwise } from './depthwise.js';
 import { emitWinograd, useWinograd, winogradScratchBytes } from './winograd.js';
+import { conv3dGeometry, conv3dScratchBytes, emitConv3d, type Conv3dGeometry } from './conv-3d.js';
 
 type Expr = binaryen.ExpressionRef;
 
 /**
  * Conv and FusedConv (y = act(conv(X, W) + B + Z)) on NCHW f32 tensors, 1-D and 2-D, any stride, dilation,
- * padding and group. Three strategies:
+ * padding and group (3-D ones: conv-3d.ts, im2col + the same GEMM). Three strategies:
  *   - depthwise (group = C = M): direct SIMD loops (depthwise.ts);
  *   - 3×3 stride-1 convolutions with enough channels and constant weights: Winograd F(4×4, 3×3) on larger
  *     maps, F(2×2, 3×3) on small ones (winograd.ts);
@@ -66,15 +67,18 @@ function strategyOf(node: Node, g: ConvGeometry, options: Pick<WasmOptions, 'win
   return 'gemm';
 }
 
+const is3d = (node: Node) => node.inputs[0]?.type.shape.length === 5;
+
 export const convKernels: WasmKernel = {
   ops: ['Conv', 'FusedConv'],
   check(node) {
-    const g = convGeometry(node);
+    const g = is3d(node) ? conv3dGeometry(node) : convGeometry(node);
     if (typeof g === 'string') return g;
     const act = activationOf(node);
     return activationUnsupported(act.name, act.params);
   },
   scratchBytes(node, options) {
+    if (is3d(node)) return conv3dScratchBytes(conv3dGeometry(node) as Conv3dGeometry);
     const g = convGeometry(node) as ConvGeometry;
     const s = strategyOf(node, g, options);
     if (s === 'depthwise') return depthwiseScratchBytes(g);
@@ -82,6 +86,7 @@ export const convKernels: WasmKernel = {
     return gemmScratchBytes(g);
   },
   emit(node, ctx) {
+    if (is3d(node)) return emitConv3d(node, conv3dGeometry(node) as Conv3dGeometry, ctx);
     const g = convGeometry(node) as ConvGeometry;
     const s = strategyOf(node, g, ctx.options);
     if (s === 'depthwise') return emitDepthwise(node, g, ctx);

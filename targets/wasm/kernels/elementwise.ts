@@ -45,6 +45,60 @@ const OPS = [...UNARY_OPS, ...BINARY_OPS, ...VARIADIC_OPS, ...COMPARISON_OPS, 'C
 
 const fround = Math.fround;
 
+/** Exponent dtypes an f32 Pow converts to f32 lanes. */
+const INT_EXPONENTS = new Set<DType>(['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64']);
+
+/** One integer element at ptr + offset as f32 (rounded to nearest, as Math.fround(Number(v)) is). */
+function intToF32(fn: FunctionBuilder, dtype: DType, ptr: Expr, offset: number): Expr {
+  const m = fn.m;
+  switch (dtype) {
+    case 'i64':
+      return m.f32.convert_s.i64(fn.loadI64(ptr, offset));
+    case 'u64':
+      return m.f32.convert_u.i64(fn.loadI64(ptr, offset));
+    case 'u32':
+      return m.f32.convert_u.i32(fn.loadI32(ptr, offset));
+    default:
+      return m.f32.convert_s.i32(loadScalar(fn, dtype, offset === 0 ? ptr : m.i32.add(ptr, m.i32.const(offset))));
+  }
+}
+
+/** Scalar-path operands: their class's value, and f32 (a float exponent of an integer Pow) widened to f64. */
+function operandType(dtype: DType): binaryen.Type {
+  return dtype === 'f32' ? binaryen.f64 : classType(scalarClass(dtype)!);
+}
+function loadOperand(fn: FunctionBuilder, dtype: DType, ptr: Expr): Expr {
+  return dtype === 'f32' ? fn.m.f64.promote(fn.loadF(ptr)) : loadScalar(fn, dtype, ptr);
+}
+
+/**
+ * Integer x ** y for a float y (held as f64), as the reference's trunc(x ** y): integral exponents exactly by
+ * squaring (integerPow); others through the f32 pow, nudged onto an integer it lands within 2^-20 of (so exact
+ * powers such as 4 ** 0.5 are not truncated one below), then truncated; NaN results store 0.
+ */
+function integerPowFloatExponent(fn: FunctionBuilder, dtype: DType, x: Getter, y: Getter): Expr {
+  const m = fn.m;
+  const c = scalarClass(dtype)!;
+  const type = classType(c);
+  const e = fn.local(binaryen.f64);
+  const r = fn.local(binaryen.f64);
+  const n = fn.local(binaryen.f64);
+  const xv = fn.local(type);
+  const integral = m.i32.and(m.f64.eq(m.f64.trunc(e.get()), e.get()), m.f64.lt(m.f64.abs(e.get()), m.f64.const(2147483648)));
+  const exponent = () => (c === 'i32' ? m.i32.trunc_s_sat.f64(e.get()) : m.i64.trunc_s_sat.f64(e.get()));
+  // Getters build fresh expressions: binaryen expressions cannot be shared between parents.
+  const base = () => m.f32x4.splat(c === 'i32' ? m.f32.convert_s.i32(xv.get()) : m.f32.convert_s.i64(xv.get()));
+  const pow = m.f64.promote(m.f32x4.extract_lane(powV(fn, base, () => m.f32x4.splat(m.f32.demote(e.get()))), 0));
+  const near = m.f64.le(m.f64.abs(m.f64.sub(r.get(), n.get())), m.f64.mul(m.f64.abs(r.get()), m.f64.const(2 ** -20)));
+  const truncated = m.f64.trunc(m.select(near, n.get(), r.get()));
+  const fractional = m.block(
+    null,
+    [r.set(pow), n.set(m.f64.nearest(r.get())), c === 'i32' ? m.i32.trunc_s_sat.f64(truncated) : m.i64.trunc_s_sat.f64(truncated)],
+    type,
+  );
+  return m.block(null, [xv.set(x()), e.set(y()), m.if(integral, integerPow(fn, dtype, () => xv.get(), exponent), fractional)], type);
+}
+
 /** The single value of a constant operand whose elements are all equal (a scalar in effect), else undefined. */
 function uniformConstant(v: Value | null): number | undefined {
   if (!v?.data || v.data.data.length === 0) return undefined;
@@ -127,7 +181,8 @@ function f32Spec(node: Node, inputs: Value[]): Spec | string {
       const [x, y] = inputs as [Value, Value];
       const c = uniformConstant(y);
       if (c !== undefined) return { operands: [x], key: `c${c}`, vector: (fn, [a]) => powConstV(fn, a!, fround(c)) };
-      if (y.type.dtype !== 'f32') return `Pow with a ${y.type.dtype} exponent that is not a constant scalar needs an f32 exponent`;
+      // Integer exponents arrive as f32 lanes (simdInner converts them on load), as the reference's Number(y).
+      if (y.type.dtype !== 'f32' && !INT_EXPONENTS.has(y.type.dtype)) return `Pow with a ${y.type.dtype} exponent is not supported by the wasm target`;
       return { operands: inputs, key: '', vector: (fn, [a, b]) => powV(fn, a!, b!) };
     }
     case 'Sum':
@@ -283,7 +338,8 @@ function scalarSpec(node: Node, inputs: Value[], dtype: DType): Spec | string {
         if (c === undefined || !special[c]) return 'Pow on f64 supports only the constant exponents 0, 1, 2, 3 and -1';
         return spec((fn, [a]) => special[c]!(fn, a!), [x], `c${c}`);
       }
-      if (y.type.dtype !== dtype) return `integer Pow needs the exponent in the base's dtype ${dtype}, got ${y.type.dtype}`;
+      if (y.type.dtype === 'f32' || y.type.dtype === 'f64') return spec((fn, [a, b]) => integerPowFloatExponent(fn, dtype, a!, b!));
+      if (y.type.dtype !== dtype) return `integer Pow needs the exponent in the base's dtype ${dtype} or a float, got ${y.type.dtype}`;
       return spec((fn, [a, b]) => integerPow(fn, dtype, a!, b!));
     }
     case 'Sum':
@@ -372,9 +428,23 @@ function simdInner(fn: FunctionBuilder, spec: Spec, dtypes: DType[], outDType: D
   const n = spec.operands.length;
   const bytes = [...dtypes, outDType].map(dtypeBytes);
   const zero = () => m.i32x4.splat(m.i32.const(0));
-  const loadOne = (k: number, ptr: Expr): Expr => (dtypes[k] === 'bool' ? m.i32x4.ne(mem.load8Splat(ptr), zero()) : fn.loadSplat(ptr));
-  const loadFour = (k: number, ptr: Expr): Expr =>
-    dtypes[k] === 'bool' ? m.i32x4.ne(m.i32x4.extend_low_i16x8_u(m.i16x8.extend_low_i8x16_u(mem.load32Zero(ptr))), zero()) : fn.loadV(ptr);
+  const loadOne = (k: number, ptr: Expr): Expr => {
+    if (INT_EXPONENTS.has(dtypes[k]!)) return m.f32x4.splat(intToF32(fn, dtypes[k]!, ptr, 0));
+    return dtypes[k] === 'bool' ? m.i32x4.ne(mem.load8Splat(ptr), zero()) : fn.loadSplat(ptr);
+  };
+  const loadFour = (k: number, ptr: Expr): Expr => {
+    const d = dtypes[k]!;
+    if (d === 'i32') return m.f32x4.convert_i32x4_s(fn.loadV(ptr));
+    if (d === 'u32') return m.f32x4.convert_i32x4_u(fn.loadV(ptr));
+    if (INT_EXPONENTS.has(d)) {
+      // Other integer widths lane by lane, from the address held in a local.
+      const at = fn.i32Local();
+      let v = m.f32x4.splat(intToF32(fn, d, m.local.tee(at.index, ptr, binaryen.i32), 0));
+      for (let lane = 1; lane < 4; lane++) v = m.f32x4.replace_lane(v, lane, intToF32(fn, d, at.get(), lane * dtypeBytes(d)));
+      return v;
+    }
+    return d === 'bool' ? m.i32x4.ne(m.i32x4.extend_low_i16x8_u(m.i16x8.extend_low_i8x16_u(mem.load32Zero(ptr))), zero()) : fn.loadV(ptr);
+  };
   const statements: Expr[] = [];
   // Operands broadcast along this axis: one splat for the whole row.
   const held = spec.operands.map((_, k) => {
@@ -423,16 +493,16 @@ function scalarInner(fn: FunctionBuilder, spec: Spec, dtypes: DType[], outDType:
   const statements: Expr[] = [];
   const held = spec.operands.map((_, k) => {
     if (strides[k] !== 0) return null;
-    const l = fn.local(classType(scalarClass(dtypes[k]!)!));
-    statements.push(l.set(loadScalar(fn, dtypes[k]!, ptrs[k]!())));
+    const l = fn.local(operandType(dtypes[k]!));
+    statements.push(l.set(loadOperand(fn, dtypes[k]!, ptrs[k]!())));
     return () => l.get();
   });
   const i = fn.i32Local();
-  const locals = spec.operands.map((_, k) => fn.local(classType(scalarClass(dtypes[k]!)!)));
+  const locals = spec.operands.map((_, k) => fn.local(operandType(dtypes[k]!)));
   const loads: Expr[] = [];
   const args = spec.operands.map((_, k) => {
     if (held[k]) return held[k]!;
-    loads.push(locals[k]!.set(loadScalar(fn, dtypes[k]!, elementAddress(m, ptrs[k]!(), i.get(), bytes[k]!))));
+    loads.push(locals[k]!.set(loadOperand(fn, dtypes[k]!, elementAddress(m, ptrs[k]!(), i.get(), bytes[k]!))));
     return () => locals[k]!.get();
   });
   const store = storeScalar(fn, outDType, elementAddress(m, ptrs[n]!(), i.get(), bytes[n]!), spec.scalar!(fn, args));

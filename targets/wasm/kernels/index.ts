@@ -12,6 +12,7 @@ import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { castKernels } from './cast.js';
 import { convTransposeKernels } from './conv-transpose.js';
+import { quantKernels } from './quant.js';
 
 /** Every wasm kernel family; each claims a set of IR ops. */
 const FAMILIES: readonly WasmKernel[] = [
@@ -28,6 +29,7 @@ const FAMILIES: readonly WasmKernel[] = [
   movementKernels,
   castKernels,
   convTransposeKernels,
+  quantKernels,
 ];
 
 const BY_OP = new Map<string, WasmKernel>();

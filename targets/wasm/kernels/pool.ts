@@ -5,9 +5,11 @@ import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { buildReduceF32 } from './reduce.js';
 import { addImm, gather, laneBytes, nest } from './reduce-simd.js';
+import { buildPoolNd, poolNdKey, poolNdPlan } from './pool-nd.js';
 
 /**
- * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools.
+ * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools. 3-D pools and MaxPool's Indices output
+ * take the loop-based path of pool-nd.ts.
  *
  * Everything about the windows is static, so the code is specialized per layer: output rows are grouped into
  * segments whose windows cover the same kernel rows (interior rows, and each border row alone); in a row,
@@ -78,8 +80,8 @@ function checkPool(node: Node): string | null {
   if (!isStaticShape(x.type.shape) || !isStaticShape(node.outputs[0]!.type.shape)) return 'shapes must be static';
   if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') return numel(x.type.shape as number[]) === 0 ? 'empty tensors are not supported' : null;
   const spatial = x.type.shape.length - 2;
-  if (spatial < 1 || spatial > 2) return `${spatial}-D pooling is not supported (1-D and 2-D)`;
-  if (node.op === 'MaxPool' && node.outputs.length > 1) return 'the MaxPool Indices output is not supported';
+  if (spatial < 1 || spatial > 3) return `${spatial}-D pooling is not supported (1-D to 3-D)`;
+  if (node.outputs.some((o) => !isStaticShape(o.type.shape))) return 'shapes must be static';
   if (numel(node.outputs[0]!.type.shape as number[]) === 0) return 'empty tensors are not supported';
   return null;
 }
@@ -307,9 +309,17 @@ function emitPool(node: Node, ctx: EmitContext): Expr {
     const kind = node.op === 'GlobalMaxPool' ? 'Max' : 'Mean';
     return ctx.call(ctx.defineFunction(`reduce:${kind}:f32:${rows.join('x')}:1`, 2, (fn) => buildReduceF32(fn, kind, rows, [1])), [src, dst]);
   }
-  const p = planOf(node);
   const max = node.op === 'MaxPool';
   const includePad = !max && getAttr<number>(node, 'count_include_pad') !== 0;
+  const withIndices = max && node.outputs.length > 1;
+  if (shape.length === 5 || withIndices) {
+    const plan = poolNdPlan(node);
+    const mode = max ? 'max' : includePad ? 'avg-pad' : 'avg';
+    const indices = withIndices ? (getAttr<number>(node, 'storage_order') === 1 ? 'column' : 'row') : null;
+    const fnName = ctx.defineFunction(`pool-nd:${mode}:${indices}:${poolNdKey(plan)}`, indices ? 3 : 2, (fn) => buildPoolNd(fn, plan, mode, indices));
+    return ctx.call(fnName, indices ? [src, dst, ctx.addressOf(node.outputs[1]!)] : [src, dst]);
+  }
+  const p = planOf(node);
   const looped = unrolledTaps(p) > MAX_UNROLLED_TAPS;
   const key = `pool:${looped ? 'looped:' : ''}${max ? 'max' : includePad ? 'avg-pad' : 'avg'}:${Object.values(p).join(',')}`;
   const build = looped ? buildPoolLooped : buildPool;

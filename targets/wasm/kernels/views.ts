@@ -1,4 +1,4 @@
-import { dtypeBytes, numel, type Node } from '../../../ir/index.js';
+import { dtypeBytes, isStaticShape, numel, type Node } from '../../../ir/index.js';
 import { MEMORY } from '../dsl.js';
 import type { WasmKernel } from '../kernel.js';
 
@@ -6,19 +6,29 @@ import type { WasmKernel } from '../kernel.js';
  * Ops that only reinterpret their operand's bytes. plan-memory usually gives the result the operand's own
  * bytes, and then there is nothing to do; otherwise (the operand is a graph input, a constant or still live)
  * the bytes are copied once with memory.copy.
+ *
+ * Dropout is inference-mode only (as the reference): its mask output, when used, is all true (bytes of 1).
  */
 export const viewKernels: WasmKernel = {
   ops: ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'],
   check(node: Node) {
-    if (node.op === 'Dropout' && node.outputs.length > 1) return 'the Dropout mask output is not supported';
+    if (node.op === 'Dropout') {
+      const training = node.inputs[2];
+      if (training?.data && Number(training.data.data[0]) !== 0) return 'Dropout with training_mode = true is not supported (inference only)';
+      const mask = node.outputs[1];
+      if (mask && !isStaticShape(mask.type.shape)) return 'the Dropout mask needs a static shape';
+    }
     return null;
   },
   emit(node, ctx) {
+    const m = ctx.m;
     const src = ctx.addressOf(node.inputs[0]!);
     const out = node.outputs[0]!;
     const dst = ctx.addressOf(out);
-    if (src === dst) return ctx.m.nop();
     const bytes = numel(out.type.shape as number[]) * dtypeBytes(out.type.dtype);
-    return ctx.m.memory.copy(ctx.m.i32.const(dst), ctx.m.i32.const(src), ctx.m.i32.const(bytes), MEMORY, MEMORY);
+    const statements = src === dst ? [] : [m.memory.copy(m.i32.const(dst), m.i32.const(src), m.i32.const(bytes), MEMORY, MEMORY)];
+    const mask = node.op === 'Dropout' ? node.outputs[1] : undefined;
+    if (mask) statements.push(m.memory.fill(m.i32.const(ctx.addressOf(mask)), m.i32.const(1), m.i32.const(numel(mask.type.shape as number[])), MEMORY));
+    return statements.length === 0 ? m.nop() : statements.length === 1 ? statements[0]! : m.block(null, statements);
   },
 };

@@ -1,0 +1,43 @@
+import type { WasmKernel } from '../kernel.js';
+import { checkQuantConv, emitQuantConv } from './quant-conv.js';
+import { checkDequantizeLinear, checkDynamicQuantizeLinear, checkQuantizeLinear, emitDequantizeLinear, emitDynamicQuantizeLinear, emitQuantizeLinear } from './quant-linear.js';
+import { checkQuantMatmul, emitQuantMatmul } from './quant-matmul.js';
+
+/**
+ * The ONNX quantization ops, with exactly the reference's integer arithmetic and float32 rounding
+ * (targets/reference/kernels/quant/*): QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear
+ * (quant-linear.ts), QLinearMatMul / MatMulInteger (quant-matmul.ts), QLinearConv / ConvInteger (quant-conv.ts).
+ */
+export const quantKernels: WasmKernel = {
+  ops: ['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'QLinearMatMul', 'MatMulInteger', 'QLinearConv', 'ConvInteger'],
+  check(node) {
+    switch (node.op) {
+      case 'QuantizeLinear':
+        return checkQuantizeLinear(node);
+      case 'DequantizeLinear':
+        return checkDequantizeLinear(node);
+      case 'DynamicQuantizeLinear':
+        return checkDynamicQuantizeLinear(node);
+      case 'QLinearMatMul':
+      case 'MatMulInteger':
+        return checkQuantMatmul(node);
+      default:
+        return checkQuantConv(node);
+    }
+  },
+  emit(node, ctx) {
+    switch (node.op) {
+      case 'QuantizeLinear':
+        return emitQuantizeLinear(node, ctx);
+      case 'DequantizeLinear':
+        return emitDequantizeLinear(node, ctx);
+      case 'DynamicQuantizeLinear':
+        return emitDynamicQuantizeLinear(node, ctx);
+      case 'QLinearMatMul':
+      case 'MatMulInteger':
+        return emitQuantMatmul(node, ctx);
+      default:
+        return emitQuantConv(node, ctx);
+    }
+  },
+};
