@@ -2,7 +2,6 @@ import binaryen from 'binaryen';
 import { dtypeBytes, getAttr, numel, type DType, type Node } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { WasmKernel } from '../kernel.js';
-import { addConst } from './movement-copy.js';
 import { f32ToHalf, halfToF32 } from './half.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -218,7 +217,7 @@ function castBody(fn: FunctionBuilder, from: DType, to: DType, n: number, fallba
   const four = n >= 4 ? convertFour(fn, from, to, src, dst, fallback) : null;
   if (four) {
     done = n - (n % 4);
-    out.push(fn.for(i, 0, done / 4, 1, [...four, src.set(addConst(fn, src.get(), 4 * sw)), dst.set(addConst(fn, dst.get(), 4 * dw))]));
+    out.push(fn.for(i, 0, done / 4, 1, [...four, src.set(fn.addConst(src.get(), 4 * sw)), dst.set(fn.addConst(dst.get(), 4 * dw))]));
   }
   const rest = n - done;
   // The remaining elements, unrolled by 4 in a loop with a scalar tail.
@@ -226,7 +225,7 @@ function castBody(fn: FunctionBuilder, from: DType, to: DType, n: number, fallba
   const groups = Math.floor(rest / 4);
   if (groups > 0) {
     const j = fn.i32Local();
-    out.push(fn.for(j, 0, groups, 1, [...[0, 1, 2, 3].flatMap(one), src.set(addConst(fn, src.get(), 4 * sw)), dst.set(addConst(fn, dst.get(), 4 * dw))]));
+    out.push(fn.for(j, 0, groups, 1, [...[0, 1, 2, 3].flatMap(one), src.set(fn.addConst(src.get(), 4 * sw)), dst.set(fn.addConst(dst.get(), 4 * dw))]));
   }
   for (let k = 0; k < rest % 4; k++) out.push(...one(k));
   return m.block(null, out, binaryen.none);

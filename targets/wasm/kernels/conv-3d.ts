@@ -6,7 +6,6 @@ import type { EmitContext } from '../kernel.js';
 import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, P, type ConvActivation, type ConvCall } from './conv.js';
 import { validRange } from './conv-geometry.js';
 import { copyFloats, zeroFloats } from './conv-im2col.js';
-import { add2, addc, mulc } from './gemm-dsl.js';
 import { emitGemm, floatBytes, packA, packedALayout, type GemmLayout } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -111,24 +110,24 @@ function emitIm2col3d(fn: FunctionBuilder, g: Conv3dGeometry, x: () => Expr, dst
         const tap = (kd * KH + kh) * KW + kw;
         const offset = kw * DW - PL;
         const [lo, hi] = validRange(OW, SW, offset, W);
-        const row = () => add2(fn, addc(fn, add2(fn, dst(), mulc(fn, c.get(), taps * stride * 4)), tap * stride * 4), mulc(fn, add2(fn, mulc(fn, r.get(), OH), oh.get()), OW * 4));
-        const srcRow = () => add2(fn, add2(fn, x(), mulc(fn, c.get(), D * H * W * 4)), mulc(fn, add2(fn, mulc(fn, id.get(), H), ih.get()), W * 4));
+        const row = () => fn.m.i32.add(fn.addConst(fn.m.i32.add(dst(), fn.mulConst(c.get(), taps * stride * 4)), tap * stride * 4), fn.mulConst(fn.m.i32.add(fn.mulConst(r.get(), OH), oh.get()), OW * 4));
+        const srcRow = () => fn.m.i32.add(fn.m.i32.add(x(), fn.mulConst(c.get(), D * H * W * 4)), fn.mulConst(fn.m.i32.add(fn.mulConst(id.get(), H), ih.get()), W * 4));
         const inside: Expr[] = [zeroFloats(fn, row, lo)];
         if (hi > lo) {
-          const src = () => addc(fn, srcRow(), (lo * SW + offset) * 4);
-          const d = () => addc(fn, row(), lo * 4);
+          const src = () => fn.addConst(srcRow(), (lo * SW + offset) * 4);
+          const d = () => fn.addConst(row(), lo * 4);
           if (SW === 1) inside.push(copyFloats(fn, d, src, hi - lo));
           else {
             const q = fn.i32Local();
-            inside.push(fn.for(q, 0, hi - lo, 1, [fn.storeF(add2(fn, d(), mulc(fn, q.get(), 4)), fn.loadF(add2(fn, src(), mulc(fn, q.get(), SW * 4))))]));
+            inside.push(fn.for(q, 0, hi - lo, 1, [fn.storeF(fn.m.i32.add(d(), fn.mulConst(q.get(), 4)), fn.loadF(fn.m.i32.add(src(), fn.mulConst(q.get(), SW * 4))))]));
           }
         }
-        inside.push(zeroFloats(fn, () => addc(fn, row(), hi * 4), OW - hi));
+        inside.push(zeroFloats(fn, () => fn.addConst(row(), hi * 4), OW - hi));
         body.push(
           fn.for(r, 0, planes, 1, [
-            id.set(addc(fn, mulc(fn, add2(fn, od0(), r.get()), SD), kd * DD - PF)),
+            id.set(fn.addConst(fn.mulConst(fn.m.i32.add(od0(), r.get()), SD), kd * DD - PF)),
             fn.for(oh, 0, OH, 1, [
-              ih.set(addc(fn, mulc(fn, oh.get(), SH), kh * DH - PT)),
+              ih.set(fn.addConst(fn.mulConst(oh.get(), SH), kh * DH - PT)),
               m.if(m.i32.and(m.i32.lt_u(id.get(), fn.i32(D)), m.i32.lt_u(ih.get(), fn.i32(H))), fn.block(inside), zeroFloats(fn, row, OW)),
             ]),
           ]),
@@ -169,10 +168,10 @@ function conv3dBody(fn: FunctionBuilder, g: Conv3dGeometry, call: ConvCall, act:
   const plane = g.out[1] * g.out[2];
   const outVol = g.out[0] * plane;
   const panelRows = Math.ceil(g.Mg / CONV_MR) * CONV_MR;
-  const xG = () => add2(fn, fn.param(P.x), add2(fn, mulc(fn, n.get(), g.C * inVol * 4), mulc(fn, grp.get(), g.Cg * inVol * 4)));
-  const yOffset = () => add2(fn, mulc(fn, n.get(), g.M * outVol * 4), mulc(fn, grp.get(), g.Mg * outVol * 4));
-  const aG = () => add2(fn, fn.param(P.w), mulc(fn, grp.get(), (packed ? panelRows : g.Mg) * g.K * 4));
-  const biasG = () => add2(fn, fn.param(P.bias), mulc(fn, grp.get(), g.Mg * 4));
+  const xG = () => fn.m.i32.add(fn.param(P.x), fn.m.i32.add(fn.mulConst(n.get(), g.C * inVol * 4), fn.mulConst(grp.get(), g.Cg * inVol * 4)));
+  const yOffset = () => fn.m.i32.add(fn.mulConst(n.get(), g.M * outVol * 4), fn.mulConst(grp.get(), g.Mg * outVol * 4));
+  const aG = () => fn.m.i32.add(fn.param(P.w), fn.mulConst(grp.get(), (packed ? panelRows : g.Mg) * g.K * 4));
+  const biasG = () => fn.m.i32.add(fn.param(P.bias), fn.mulConst(grp.get(), g.Mg * 4));
   const aLayout = packed ? packedALayout(g.K, CONV_MR) : { mr: CONV_MR, aPanel: g.K * 4, aRow: g.K * 4, aK: 4 };
   const planes = bandPlanes(g);
   const bands = Math.ceil(g.out[0] / planes);
@@ -180,13 +179,13 @@ function conv3dBody(fn: FunctionBuilder, g: Conv3dGeometry, call: ConvCall, act:
   const stride = bandStride(g, planes);
   const cols = () => fn.param(P.scratch);
   const bandBody = (od0: () => Expr, count: number) => {
-    const at = () => add2(fn, yOffset(), mulc(fn, od0(), plane * 4));
+    const at = () => fn.m.i32.add(yOffset(), fn.mulConst(od0(), plane * 4));
     const layout: GemmLayout = { M: g.Mg, K: g.K, ...aLayout, nr: CONV_NR, cRow: outVol * 4, N: count * plane, bTile: CONV_NR * 4, bK: stride * 4, bPadded: true };
     return fn.block([
       emitIm2col3d(fn, g, xG, cols, od0, count, stride),
-      emitGemm(fn, layout, { a: aG, b: cols, c: () => add2(fn, fn.param(P.y), at()) }, {
+      emitGemm(fn, layout, { a: aG, b: cols, c: () => fn.m.i32.add(fn.param(P.y), at()) }, {
         alpha: 1,
-        terms: convTerms(fn, call, biasG, () => add2(fn, fn.param(P.z), at()), outVol * 4),
+        terms: convTerms(fn, call, biasG, () => fn.m.i32.add(fn.param(P.z), at()), outVol * 4),
         activation: act,
       }),
     ]);

@@ -1,7 +1,6 @@
 import type binaryen from 'binaryen';
 import type { FunctionBuilder } from '../dsl.js';
 import { validRange, type ConvGeometry } from './conv-geometry.js';
-import { add2, addc, mulc } from './gemm-dsl.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -14,7 +13,7 @@ export function copyFloats(fn: FunctionBuilder, dst: () => Expr, src: () => Expr
       for (let q = 0; q < vec; q += 4) out.push(fn.storeV(dst(), fn.loadV(src(), q * 4), q * 4));
     } else {
       const q = fn.i32Local();
-      const at = (base: () => Expr) => add2(fn, base(), mulc(fn, q.get(), 4));
+      const at = (base: () => Expr) => fn.m.i32.add(base(), fn.mulConst(q.get(), 4));
       out.push(fn.for(q, 0, vec, 4, [fn.storeV(at(dst), fn.loadV(at(src)))]));
     }
   }
@@ -60,22 +59,22 @@ export function emitIm2col(
       const tap = kh * g.KW + kw;
       const offset = kw * g.DW - g.PL;
       const [lo, hi] = validRange(g.OW, g.SW, offset, g.W);
-      const row = () => add2(fn, addc(fn, add2(fn, dst(), mulc(fn, c.get(), taps * stride * 4)), tap * stride * 4), mulc(fn, r.get(), g.OW * 4));
-      const srcRow = () => add2(fn, add2(fn, x(), mulc(fn, c.get(), g.H * g.W * 4)), mulc(fn, ih.get(), g.W * 4));
+      const row = () => fn.m.i32.add(fn.addConst(fn.m.i32.add(dst(), fn.mulConst(c.get(), taps * stride * 4)), tap * stride * 4), fn.mulConst(r.get(), g.OW * 4));
+      const srcRow = () => fn.m.i32.add(fn.m.i32.add(x(), fn.mulConst(c.get(), g.H * g.W * 4)), fn.mulConst(ih.get(), g.W * 4));
       const inside: Expr[] = [zeroFloats(fn, row, lo)];
       if (hi > lo) {
-        const src = () => addc(fn, srcRow(), (lo * g.SW + offset) * 4);
-        const d = () => addc(fn, row(), lo * 4);
+        const src = () => fn.addConst(srcRow(), (lo * g.SW + offset) * 4);
+        const d = () => fn.addConst(row(), lo * 4);
         if (g.SW === 1) inside.push(copyFloats(fn, d, src, hi - lo));
         else {
           const q = fn.i32Local();
-          inside.push(fn.for(q, 0, hi - lo, 1, [fn.storeF(add2(fn, d(), mulc(fn, q.get(), 4)), fn.loadF(add2(fn, src(), mulc(fn, q.get(), g.SW * 4))))]));
+          inside.push(fn.for(q, 0, hi - lo, 1, [fn.storeF(fn.m.i32.add(d(), fn.mulConst(q.get(), 4)), fn.loadF(fn.m.i32.add(src(), fn.mulConst(q.get(), g.SW * 4))))]));
         }
       }
-      inside.push(zeroFloats(fn, () => addc(fn, row(), hi * 4), g.OW - hi));
+      inside.push(zeroFloats(fn, () => fn.addConst(row(), hi * 4), g.OW - hi));
       body.push(
         fn.for(r, 0, rows, 1, [
-          ih.set(addc(fn, mulc(fn, add2(fn, oh0(), r.get()), g.SH), kh * g.DH - g.PT)),
+          ih.set(fn.addConst(fn.mulConst(fn.m.i32.add(oh0(), r.get()), g.SH), kh * g.DH - g.PT)),
           m.if(m.i32.lt_u(ih.get(), fn.i32(g.H)), fn.block(inside), zeroFloats(fn, row, g.OW)),
         ]),
       );

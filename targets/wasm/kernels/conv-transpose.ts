@@ -3,7 +3,7 @@ import { getAttr, isStaticShape, type AttrValue, type Node } from '../../../ir/i
 import { convTransposeGeometry } from '../../../ir/ops/nn.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { WasmKernel, WasmOptions } from '../kernel.js';
-import { addConst, mulConst, fillRun, loopNest, type Get } from './movement-copy.js';
+import { fillRun, loopNest, type Get } from './movement-copy.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -90,16 +90,16 @@ function gemmTile(fn: FunctionBuilder, p: Plan, rows: number, vecs: number, w: G
       body.push(ws.set(fn.loadSplat(wp.get(), 4 * i)));
       row.forEach((a, j) => body.push(a.set(m.f32x4.add(a.get(), m.f32x4.mul(ws.get(), xv[j]!.get())))));
     });
-    acc.forEach((row, i) => row.forEach((a, j) => stores.push(fn.storeV(addConst(fn, col(), i * rowBytes), a.get(), 16 * j))));
+    acc.forEach((row, i) => row.forEach((a, j) => stores.push(fn.storeV(fn.addConst(col(), i * rowBytes), a.get(), 16 * j))));
   } else {
     const acc = Array.from({ length: rows }, () => fn.f32Local());
     const xs = fn.f32Local();
     for (const a of acc) out.push(a.set(fn.f32(0)));
     body.push(xs.set(fn.loadF(xp.get())));
     acc.forEach((a, i) => body.push(a.set(m.f32.add(a.get(), m.f32.mul(fn.loadF(wp.get(), 4 * i), xs.get())))));
-    acc.forEach((a, i) => stores.push(fn.storeF(addConst(fn, col(), i * rowBytes), a.get())));
+    acc.forEach((a, i) => stores.push(fn.storeF(fn.addConst(col(), i * rowBytes), a.get())));
   }
-  out.push(fn.for(c, 0, Cg, 1, [...body, wp.set(addConst(fn, wp.get(), wStride)), xp.set(addConst(fn, xp.get(), xStride))]));
+  out.push(fn.for(c, 0, Cg, 1, [...body, wp.set(fn.addConst(wp.get(), wStride)), xp.set(fn.addConst(xp.get(), xStride))]));
   return [...out, ...stores];
 }
 
@@ -112,23 +112,23 @@ function gemm(fn: FunctionBuilder, p: Plan, w: Get, x: Get, col: Get): Expr[] {
     const out: Expr[] = [];
     const t = fn.i32Local();
     const full = Math.floor(HW / 8);
-    if (full > 0) out.push(fn.for(t, 0, full, 1, gemmTile(fn, p, rows, 2, wRow, () => fn.m.i32.add(x(), mulConst(fn, t.get(), 32)), () => fn.m.i32.add(colRow(), mulConst(fn, t.get(), 32)))));
+    if (full > 0) out.push(fn.for(t, 0, full, 1, gemmTile(fn, p, rows, 2, wRow, () => fn.m.i32.add(x(), fn.mulConst(t.get(), 32)), () => fn.m.i32.add(colRow(), fn.mulConst(t.get(), 32)))));
     let at = full * 8;
     if (HW - at >= 4) {
-      out.push(...gemmTile(fn, p, rows, 1, wRow, () => addConst(fn, x(), at * 4), () => addConst(fn, colRow(), at * 4)));
+      out.push(...gemmTile(fn, p, rows, 1, wRow, () => fn.addConst(x(), at * 4), () => fn.addConst(colRow(), at * 4)));
       at += 4;
     }
     for (; at < HW; at++) {
       const col0 = at;
-      out.push(...gemmTile(fn, p, rows, 0, wRow, () => addConst(fn, x(), col0 * 4), () => addConst(fn, colRow(), col0 * 4)));
+      out.push(...gemmTile(fn, p, rows, 0, wRow, () => fn.addConst(x(), col0 * 4), () => fn.addConst(colRow(), col0 * 4)));
     }
     return out;
   };
   const out: Expr[] = [];
   const r = fn.i32Local();
   const quads = Math.floor(R / 4);
-  if (quads > 0) out.push(fn.for(r, 0, quads, 1, rowsOf(4, () => fn.m.i32.add(w(), mulConst(fn, r.get(), 16)), () => fn.m.i32.add(col(), mulConst(fn, r.get(), 4 * rowBytes)))));
-  for (let k = quads * 4; k < R; k++) out.push(...rowsOf(1, () => addConst(fn, w(), k * 4), () => addConst(fn, col(), k * rowBytes)));
+  if (quads > 0) out.push(fn.for(r, 0, quads, 1, rowsOf(4, () => fn.m.i32.add(w(), fn.mulConst(r.get(), 16)), () => fn.m.i32.add(col(), fn.mulConst(r.get(), 4 * rowBytes)))));
+  for (let k = quads * 4; k < R; k++) out.push(...rowsOf(1, () => fn.addConst(w(), k * 4), () => fn.addConst(col(), k * rowBytes)));
   return out;
 }
 
@@ -174,9 +174,9 @@ function col2im(fn: FunctionBuilder, p: Plan, out: Get, bias: Get, col: Get): Ex
           for (let j = 0; j < count; j++) row.push(fn.storeF(op.get(), m.f32.add(fn.loadF(op.get(), 4 * j * p.SW), fn.loadF(cp.get(), 4 * j)), 4 * j * p.SW));
         }
         code.push(
-          op.set(addConst(fn, plane!(), (oh0 * p.OW + ow0) * 4)),
-          cp.set(addConst(fn, c!(), ((kh * p.KW + kw) * HW + ihLo * p.W + iwLo) * 4)),
-          fn.for(ih, ihLo, ihHi, 1, [...row, op.set(addConst(fn, op.get(), p.SH * p.OW * 4)), cp.set(addConst(fn, cp.get(), p.W * 4))]),
+          op.set(fn.addConst(plane!(), (oh0 * p.OW + ow0) * 4)),
+          cp.set(fn.addConst(c!(), ((kh * p.KW + kw) * HW + ihLo * p.W + iwLo) * 4)),
+          fn.for(ih, ihLo, ihHi, 1, [...row, op.set(fn.addConst(op.get(), p.SH * p.OW * 4)), cp.set(fn.addConst(cp.get(), p.W * 4))]),
         );
       }
     }

@@ -5,7 +5,6 @@ import type { EmitContext, WasmKernel, WasmOptions } from '../kernel.js';
 import { activationUnsupported } from '../vmath.js';
 import { convGeometry, geometryKey, type ConvGeometry } from './conv-geometry.js';
 import { emitIm2col } from './conv-im2col.js';
-import { add2, addc, mulc } from './gemm-dsl.js';
 import { emitGemm, floatBytes, packA, packedALayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
 import { depthwiseScratchBytes, emitDepthwise, isDepthwise } from './depthwise.js';
 import { emitWinograd, useWinograd, winogradScratchBytes } from './winograd.js';
@@ -150,18 +149,18 @@ function gemmConvBody(fn: FunctionBuilder, g: ConvGeometry, call: ConvCall, act:
   const plane = g.H * g.W;
   const outPlane = g.OH * g.OW;
   const panelRows = Math.ceil(g.Mg / CONV_MR) * CONV_MR;
-  const xG = () => add2(fn, fn.param(P.x), add2(fn, mulc(fn, n.get(), g.C * plane * 4), mulc(fn, grp.get(), g.Cg * plane * 4)));
-  const yOffset = () => add2(fn, mulc(fn, n.get(), g.M * outPlane * 4), mulc(fn, grp.get(), g.Mg * outPlane * 4));
-  const aG = () => add2(fn, fn.param(P.w), mulc(fn, grp.get(), (packed ? panelRows : g.Mg) * g.K * 4));
-  const biasG = () => add2(fn, fn.param(P.bias), mulc(fn, grp.get(), g.Mg * 4));
+  const xG = () => fn.m.i32.add(fn.param(P.x), fn.m.i32.add(fn.mulConst(n.get(), g.C * plane * 4), fn.mulConst(grp.get(), g.Cg * plane * 4)));
+  const yOffset = () => fn.m.i32.add(fn.mulConst(n.get(), g.M * outPlane * 4), fn.mulConst(grp.get(), g.Mg * outPlane * 4));
+  const aG = () => fn.m.i32.add(fn.param(P.w), fn.mulConst(grp.get(), (packed ? panelRows : g.Mg) * g.K * 4));
+  const biasG = () => fn.m.i32.add(fn.param(P.bias), fn.mulConst(grp.get(), g.Mg * 4));
   const aLayout = packed ? packedALayout(g.K, CONV_MR) : { mr: CONV_MR, aPanel: g.K * 4, aRow: g.K * 4, aK: 4 };
   const base = { M: g.Mg, K: g.K, ...aLayout, nr: CONV_NR, cRow: outPlane * 4 };
 
   let inner: Expr;
   if (isPointwise(g)) {
     const layout: GemmLayout = { ...base, N: outPlane, bTile: CONV_NR * 4, bK: plane * 4, bPadded: false };
-    const y = () => add2(fn, fn.param(P.y), yOffset());
-    const z = () => add2(fn, fn.param(P.z), yOffset());
+    const y = () => fn.m.i32.add(fn.param(P.y), yOffset());
+    const z = () => fn.m.i32.add(fn.param(P.z), yOffset());
     inner = emitGemm(fn, layout, { a: aG, b: xG, c: y }, { alpha: 1, terms: convTerms(fn, call, biasG, z, outPlane * 4), activation: act });
   } else {
     const rows = bandRows(g);
@@ -171,13 +170,13 @@ function gemmConvBody(fn: FunctionBuilder, g: ConvGeometry, call: ConvCall, act:
     const band = fn.i32Local();
     const cols = () => fn.param(P.scratch);
     const bandBody = (oh0: () => Expr, nRows: number) => {
-      const at = () => add2(fn, yOffset(), mulc(fn, oh0(), g.OW * 4));
+      const at = () => fn.m.i32.add(yOffset(), fn.mulConst(oh0(), g.OW * 4));
       const layout: GemmLayout = { ...base, N: nRows * g.OW, bTile: CONV_NR * 4, bK: stride * 4, bPadded: true };
       return fn.block([
         emitIm2col(fn, g, xG, cols, oh0, nRows, stride),
-        emitGemm(fn, layout, { a: aG, b: cols, c: () => add2(fn, fn.param(P.y), at()) }, {
+        emitGemm(fn, layout, { a: aG, b: cols, c: () => fn.m.i32.add(fn.param(P.y), at()) }, {
           alpha: 1,
-          terms: convTerms(fn, call, biasG, () => add2(fn, fn.param(P.z), at()), outPlane * 4),
+          terms: convTerms(fn, call, biasG, () => fn.m.i32.add(fn.param(P.z), at()), outPlane * 4),
           activation: act,
         }),
       ]);

@@ -6,7 +6,6 @@ import { applyActivationV } from '../vmath.js';
 import { geometryKey, type ConvGeometry } from './conv-geometry.js';
 import { copyFloats } from './conv-im2col.js';
 import { activationOf, convOperands, P } from './conv.js';
-import { add2, addc, mulc } from './gemm-dsl.js';
 import { loadLanes, storeLanes } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -78,23 +77,23 @@ function depthwiseBody(
   const taps = g.KH * g.KW;
   const wv: Local[] = taps <= 9 ? Array.from({ length: taps }, () => fn.v128Local()) : [];
   const plane = () => fn.param(P.scratch);
-  const nc = () => add2(fn, mulc(fn, n.get(), g.C), c.get());
+  const nc = () => fn.m.i32.add(fn.mulConst(n.get(), g.C), c.get());
 
   // Plane row q holds input row q - PT at columns [PL, PL + W); the rest stays zero from the fill.
   const copy = fn.for(r, 0, g.H, 1, [
     copyFloats(
       fn,
-      () => addc(fn, add2(fn, plane(), mulc(fn, r.get(), p.Wp * 4)), (g.PT * p.Wp + g.PL) * 4),
-      () => add2(fn, add2(fn, fn.param(P.x), mulc(fn, nc(), g.H * g.W * 4)), mulc(fn, r.get(), g.W * 4)),
+      () => fn.addConst(fn.m.i32.add(plane(), fn.mulConst(r.get(), p.Wp * 4)), (g.PT * p.Wp + g.PL) * 4),
+      () => fn.m.i32.add(fn.m.i32.add(fn.param(P.x), fn.mulConst(nc(), g.H * g.W * 4)), fn.mulConst(r.get(), g.W * 4)),
       g.W,
     ),
   ]);
-  const weight = (t: number): Expr => (wv.length ? wv[t]!.get() : fn.loadSplat(add2(fn, fn.param(P.w), mulc(fn, c.get(), taps * 4)), t * 4));
-  const loadWeights = wv.map((l, t) => l.set(fn.loadSplat(add2(fn, fn.param(P.w), mulc(fn, c.get(), taps * 4)), t * 4)));
+  const weight = (t: number): Expr => (wv.length ? wv[t]!.get() : fn.loadSplat(fn.m.i32.add(fn.param(P.w), fn.mulConst(c.get(), taps * 4)), t * 4));
+  const loadWeights = wv.map((l, t) => l.set(fn.loadSplat(fn.m.i32.add(fn.param(P.w), fn.mulConst(c.get(), taps * 4)), t * 4)));
 
   /** Four outputs at columns ow .. ow+3 of row oh; inRow = plane address of row oh·SH. */
   const input = (kh: number, kw: number): Expr => {
-    const at = () => add2(fn, inRow.get(), mulc(fn, ow.get(), g.SW * 4));
+    const at = () => fn.m.i32.add(inRow.get(), fn.mulConst(ow.get(), g.SW * 4));
     const off = (kh * g.DH * p.Wp + kw * g.DW) * 4;
     if (g.SW === 1) return fn.loadV(at(), off);
     if (g.SW === 2) return shuffle32(fn, fn.loadV(at(), off), fn.loadV(at(), off + 16), [0, 2, 4, 6]);
@@ -104,20 +103,20 @@ function depthwiseBody(
   };
   const group = (lanes: number): Expr => {
     const s: Expr[] = [];
-    let x: Expr = hasBias ? fn.loadSplat(add2(fn, fn.param(P.bias), mulc(fn, c.get(), 4))) : fn.splat(0);
+    let x: Expr = hasBias ? fn.loadSplat(fn.m.i32.add(fn.param(P.bias), fn.mulConst(c.get(), 4))) : fn.splat(0);
     for (let kh = 0; kh < g.KH; kh++) {
       for (let kw = 0; kw < g.KW; kw++) x = f.add(x, f.mul(weight(kh * g.KW + kw), input(kh, kw)));
     }
-    if (hasZ) x = f.add(x, loadLanes(fn, () => add2(fn, add2(fn, fn.param(P.z), outRow.get()), mulc(fn, ow.get(), 4)), 0, lanes));
+    if (hasZ) x = f.add(x, loadLanes(fn, () => fn.m.i32.add(fn.m.i32.add(fn.param(P.z), outRow.get()), fn.mulConst(ow.get(), 4)), 0, lanes));
     s.push(acc.set(applyActivationV(fn, act.name, act.params, x)));
-    s.push(storeLanes(fn, () => add2(fn, add2(fn, fn.param(P.y), outRow.get()), mulc(fn, ow.get(), 4)), 0, acc, lanes));
+    s.push(storeLanes(fn, () => fn.m.i32.add(fn.m.i32.add(fn.param(P.y), outRow.get()), fn.mulConst(ow.get(), 4)), 0, acc, lanes));
     return fn.block(s);
   };
   const full = Math.floor(g.OW / 4);
   const rem = g.OW - full * 4;
   const row: Expr[] = [
-    inRow.set(add2(fn, plane(), mulc(fn, oh.get(), g.SH * p.Wp * 4))),
-    outRow.set(add2(fn, mulc(fn, nc(), g.OH * g.OW * 4), mulc(fn, oh.get(), g.OW * 4))),
+    inRow.set(fn.m.i32.add(plane(), fn.mulConst(oh.get(), g.SH * p.Wp * 4))),
+    outRow.set(fn.m.i32.add(fn.mulConst(nc(), g.OH * g.OW * 4), fn.mulConst(oh.get(), g.OW * 4))),
   ];
   if (full > 0) row.push(fn.for(ow, 0, full * 4, 4, [group(4)]));
   if (rem > 0) row.push(fn.block([ow.set(fn.i32(full * 4)), group(rem)]));

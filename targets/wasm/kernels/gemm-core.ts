@@ -2,7 +2,6 @@ import binaryen from 'binaryen';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import { MEMORY } from '../dsl.js';
 import { applyActivationV } from '../vmath.js';
-import { add2, addc, forRuntime, mulc } from './gemm-dsl.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -198,10 +197,10 @@ class GemmEmitter {
       const jEnd = fn.i32Local();
       const rowsBody = (rows: number, iStart: number, iEnd: number) =>
         fn.for(this.i, iStart, iEnd, L.mr, [
-          forRuntime(fn, this.jt, jb.get(), () => jEnd.get(), 1, [this.tile(rows, L.nr, k0, kLen, mode)]),
+          fn.forRuntime(this.jt, jb.get(), () => jEnd.get(), 1, [this.tile(rows, L.nr, k0, kLen, mode)]),
         ]);
       const body: Expr[] = [
-        jEnd.set(this.m.select(this.m.i32.lt_s(addc(fn, jb.get(), tilesPerBlock), fn.i32(fullTiles)), addc(fn, jb.get(), tilesPerBlock), fn.i32(fullTiles))),
+        jEnd.set(this.m.select(this.m.i32.lt_s(fn.addConst(jb.get(), tilesPerBlock), fn.i32(fullTiles)), fn.addConst(jb.get(), tilesPerBlock), fn.i32(fullTiles))),
       ];
       if (fullRows > 0) body.push(rowsBody(L.mr, 0, fullRows));
       if (remRows > 0) body.push(rowsBody(remRows, fullRows, fullRows + 1));
@@ -225,10 +224,10 @@ class GemmEmitter {
     const cLanes = (v: number) => (v < nv - 1 ? 4 : lastLanes);
     const acc = (r: number, v: number) => this.acc[r * (L.nr / 4) + v]!;
     const out: Expr[] = [];
-    const withK = (e: Expr, stride: number) => (typeof k0 === 'number' ? addc(fn, e, k0 * stride) : add2(fn, e, mulc(fn, k0(), stride)));
-    out.push(this.aP.set(withK(add2(fn, this.addr.a(), mulc(fn, this.i.get(), L.aPanel)), L.aK)));
-    out.push(this.bP.set(withK(add2(fn, this.addr.b(), mulc(fn, this.jt.get(), L.bTile)), L.bK)));
-    out.push(this.cP.set(add2(fn, add2(fn, this.addr.c(), mulc(fn, this.i.get(), L.cRow)), mulc(fn, this.jt.get(), L.nr * 4))));
+    const withK = (e: Expr, stride: number) => (typeof k0 === 'number' ? fn.addConst(e, k0 * stride) : fn.m.i32.add(e, fn.mulConst(k0(), stride)));
+    out.push(this.aP.set(withK(fn.m.i32.add(this.addr.a(), fn.mulConst(this.i.get(), L.aPanel)), L.aK)));
+    out.push(this.bP.set(withK(fn.m.i32.add(this.addr.b(), fn.mulConst(this.jt.get(), L.bTile)), L.bK)));
+    out.push(this.cP.set(fn.m.i32.add(fn.m.i32.add(this.addr.c(), fn.mulConst(this.i.get(), L.cRow)), fn.mulConst(this.jt.get(), L.nr * 4))));
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < nv; v++) {
         out.push(acc(r, v).set(mode.init === 'zero' ? fn.splat(0) : loadLanes(fn, () => this.cP.get(), r * L.cRow + v * 16, cLanes(v))));
@@ -249,8 +248,8 @@ class GemmEmitter {
     if (main > 0) {
       const body: Expr[] = [];
       for (let u = 0; u < UNROLL; u++) body.push(...step(u));
-      body.push(this.aP.set(addc(fn, this.aP.get(), UNROLL * L.aK)));
-      body.push(this.bP.set(addc(fn, this.bP.get(), UNROLL * L.bK)));
+      body.push(this.aP.set(fn.addConst(this.aP.get(), UNROLL * L.aK)));
+      body.push(this.bP.set(fn.addConst(this.bP.get(), UNROLL * L.bK)));
       out.push(fn.for(this.kk, 0, main, UNROLL, body));
     }
     for (let u = 0; u < kLen - main; u++) out.push(...step(u));
@@ -271,13 +270,13 @@ class GemmEmitter {
     let x = a.get();
     if (ep.alpha !== 1) x = m.f32x4.mul(x, fn.splat(ep.alpha));
     const scaled = (t: Expr, scale: number) => (scale === 1 ? t : m.f32x4.mul(t, fn.splat(scale)));
-    const col = () => addc(fn, mulc(fn, this.jt.get(), L.nr * 4), v * 16);
+    const col = () => fn.addConst(fn.mulConst(this.jt.get(), L.nr * 4), v * 16);
     for (const t of ep.terms) {
       let term: Expr;
-      if (t.kind === 'row') term = fn.loadSplat(add2(fn, t.addr(), mulc(fn, this.i.get(), 4)), r * 4);
+      if (t.kind === 'row') term = fn.loadSplat(fn.m.i32.add(t.addr(), fn.mulConst(this.i.get(), 4)), r * 4);
       else if (t.kind === 'scalar') term = fn.loadSplat(t.addr());
-      else if (t.kind === 'col') term = loadLanes(fn, () => add2(fn, t.addr(), col()), 0, lanes);
-      else term = loadLanes(fn, () => add2(fn, add2(fn, t.addr(), mulc(fn, this.i.get(), t.row)), col()), r * t.row, lanes);
+      else if (t.kind === 'col') term = loadLanes(fn, () => fn.m.i32.add(t.addr(), col()), 0, lanes);
+      else term = loadLanes(fn, () => fn.m.i32.add(fn.m.i32.add(t.addr(), fn.mulConst(this.i.get(), t.row)), col()), r * t.row, lanes);
       x = m.f32x4.add(x, scaled(term, t.scale));
     }
     s.push(a.set(applyActivationV(fn, ep.activation.name, ep.activation.params, x)));

@@ -4,7 +4,6 @@ import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { activationUnsupported } from '../vmath.js';
 import { activationOf } from './conv.js';
-import { add2, mulc } from './gemm-dsl.js';
 import { emitGemm, floatBytes, packB, packedBLayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -129,7 +128,7 @@ export function transposeInto(fn: FunctionBuilder, dst: () => Expr, src: () => E
   const c = fn.i32Local();
   return fn.for(r, 0, rows, 1, [
     fn.for(c, 0, cols, 1, [
-      fn.storeF(add2(fn, add2(fn, dst(), mulc(fn, c.get(), rows * 4)), mulc(fn, r.get(), 4)), fn.loadF(add2(fn, add2(fn, src(), mulc(fn, r.get(), cols * 4)), mulc(fn, c.get(), 4)))),
+      fn.storeF(fn.m.i32.add(fn.m.i32.add(dst(), fn.mulConst(c.get(), rows * 4)), fn.mulConst(r.get(), 4)), fn.loadF(fn.m.i32.add(fn.m.i32.add(src(), fn.mulConst(r.get(), cols * 4)), fn.mulConst(c.get(), 4)))),
     ]),
   ]);
 }

@@ -1,7 +1,6 @@
 import type binaryen from 'binaryen';
 import { broadcastShapes, type Node } from '../../../ir/index.js';
 import type { WasmKernel } from '../kernel.js';
-import { add2, forRuntime, mulc } from './gemm-dsl.js';
 import { emitGemm, floatBytes, packB, packedBLayout, type GemmLayout } from './gemm-core.js';
 import { tileFor } from './gemm.js';
 
@@ -115,18 +114,18 @@ export const matmulKernels: WasmKernel = {
       const none = { alpha: 1, terms: [], activation: { name: 'None', params: [] } };
       if (!p.offsets) return emitGemm(fn, layout, { a: () => fn.param(A), b: () => fn.param(B), c: () => fn.param(Y) }, none);
       const t = fn.i32Local();
-      const entry = () => add2(fn, fn.param(TABLE), mulc(fn, t.get(), 8));
+      const entry = () => fn.m.i32.add(fn.param(TABLE), fn.mulConst(t.get(), 8));
       const gemm = emitGemm(
         fn,
         layout,
         {
-          a: () => add2(fn, fn.param(A), fn.loadI32(entry())),
-          b: () => add2(fn, fn.param(B), fn.loadI32(entry(), 4)),
-          c: () => add2(fn, fn.param(Y), mulc(fn, t.get(), p.M * p.N * 4)),
+          a: () => fn.m.i32.add(fn.param(A), fn.loadI32(entry())),
+          b: () => fn.m.i32.add(fn.param(B), fn.loadI32(entry(), 4)),
+          c: () => fn.m.i32.add(fn.param(Y), fn.mulConst(t.get(), p.M * p.N * 4)),
         },
         none,
       );
-      return forRuntime(fn, t, fn.i32(0), () => fn.i32(p.batches), 1, [gemm]);
+      return fn.forRuntime(t, fn.i32(0), () => fn.i32(p.batches), 1, [gemm]);
     });
     return ctx.call(name, [ctx.addressOf(a!), bAddr, ctx.addressOf(node.outputs[0]!), table]);
   },

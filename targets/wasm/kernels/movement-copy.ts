@@ -53,15 +53,6 @@ export const rowMajorStrides = (shape: readonly number[]): number[] => {
  * expr + n and expr * n for an i32 expression and a compile-time constant. FunctionBuilder.add/mul cannot be
  * used with expressions: binaryen's ExpressionRef is itself a JS number, so they fold the reference as a value.
  */
-export function addConst(fn: FunctionBuilder, e: Expr, n: number): Expr {
-  return n === 0 ? e : fn.m.i32.add(e, fn.i32(n));
-}
-export function mulConst(fn: FunctionBuilder, e: Expr, n: number): Expr {
-  if (n === 1) return e;
-  if (n === 0) return fn.i32(0);
-  return fn.m.i32.mul(e, fn.i32(n));
-}
-
 // --- element-sized loads and stores (every access names the module's memory) ---------------------------
 
 /** Loads `width` bytes (1, 2, 4 or 8) as an integer: i32 for up to 4 bytes, i64 for 8. */
@@ -126,7 +117,7 @@ function storeLane0(m: binaryen.Module, width: number, ptr: Expr, vec: Expr, off
 }
 
 /** Byte address plus a constant, for offsets that may be negative (load/store immediates cannot be). */
-const offsetBy = (fn: FunctionBuilder, ptr: Get, bytes: number): Expr => addConst(fn, ptr(), bytes);
+const offsetBy = (fn: FunctionBuilder, ptr: Get, bytes: number): Expr => fn.addConst(ptr(), bytes);
 
 // --- runs: the innermost dim of a box ----------------------------------------------------------------------
 
@@ -162,7 +153,7 @@ export function fillRun(fn: FunctionBuilder, dst: Get, pattern: Local, width: nu
     const i = fn.i32Local();
     const blocks = Math.floor(bytes / 64);
     out.push(p.set(dst()));
-    out.push(fn.for(i, 0, blocks, 1, [...[0, 16, 32, 48].map((o) => fn.storeV(p.get(), pattern.get(), o)), p.set(addConst(fn, p.get(), 64))]));
+    out.push(fn.for(i, 0, blocks, 1, [...[0, 16, 32, 48].map((o) => fn.storeV(p.get(), pattern.get(), o)), p.set(fn.addConst(p.get(), 64))]));
     base = () => p.get();
     bytes -= blocks * 64;
   }
@@ -192,7 +183,7 @@ function stridedRun(fn: FunctionBuilder, width: number, dst: Get, src: Get, n: n
   const out: Expr[] = [pd.set(dst()), ps.set(src())];
   if (full > 0) {
     const i = fn.i32Local();
-    out.push(fn.for(i, 0, full, 1, [...[0, 1, 2, 3].map(one), ps.set(addConst(fn, ps.get(), U * srcStep)), pd.set(addConst(fn, pd.get(), U * dstStep))]));
+    out.push(fn.for(i, 0, full, 1, [...[0, 1, 2, 3].map(one), ps.set(fn.addConst(ps.get(), U * srcStep)), pd.set(fn.addConst(pd.get(), U * dstStep))]));
   }
   for (let u = 0; u < n % U; u++) out.push(one(u));
   return out;
@@ -207,7 +198,7 @@ export function loopNest(fn: FunctionBuilder, dims: readonly number[], strides: 
   const ptrs = bases.map(() => fn.i32Local());
   const i = fn.i32Local();
   const inner = loopNest(fn, dims.slice(1), strides.map((s) => s.slice(1)), ptrs.map((p) => () => p.get()), body);
-  const advance = ptrs.map((p, k) => (strides[k]![0] === 0 ? null : p.set(addConst(fn, p.get(), strides[k]![0]!)))).filter((e): e is Expr => e !== null);
+  const advance = ptrs.map((p, k) => (strides[k]![0] === 0 ? null : p.set(fn.addConst(p.get(), strides[k]![0]!)))).filter((e): e is Expr => e !== null);
   return [...ptrs.map((p, k) => p.set(bases[k]!())), fn.for(i, 0, dims[0]!, 1, [...inner, ...advance])];
 }
 
@@ -286,15 +277,15 @@ function transposeTiles(fn: FunctionBuilder, box: Box, dst: Get, src: Get): Expr
       fn.for(i, 0, bk, 1, [
         d.set(rowD.get()),
         s.set(rowS.get()),
-        fn.for(j, 0, bj, 1, [...block, d.set(addConst(fn, d.get(), 16)), s.set(addConst(fn, s.get(), 4 * sj))]),
+        fn.for(j, 0, bj, 1, [...block, d.set(fn.addConst(d.get(), 16)), s.set(fn.addConst(s.get(), 4 * sj))]),
         // The last nj % 4 destination columns of these four rows.
-        ...(nj % 4 ? [0, 1, 2, 3].flatMap((r) => stridedRun(fn, 4, () => addConst(fn, d.get(), r * dk), () => addConst(fn, s.get(), r * 4), nj % 4, sj, 4)) : []),
-        rowD.set(addConst(fn, rowD.get(), 4 * dk)),
-        rowS.set(addConst(fn, rowS.get(), 16)),
+        ...(nj % 4 ? [0, 1, 2, 3].flatMap((r) => stridedRun(fn, 4, () => fn.addConst(d.get(), r * dk), () => fn.addConst(s.get(), r * 4), nj % 4, sj, 4)) : []),
+        rowD.set(fn.addConst(rowD.get(), 4 * dk)),
+        rowS.set(fn.addConst(rowS.get(), 16)),
       ]),
     ];
     // The last nk % 4 rows, element by element.
-    for (let r = 0; r < nk % 4; r++) out.push(...stridedRun(fn, 4, () => addConst(fn, rowD.get(), r * dk), () => addConst(fn, rowS.get(), r * 4), nj, sj, 4));
+    for (let r = 0; r < nk % 4; r++) out.push(...stridedRun(fn, 4, () => fn.addConst(rowD.get(), r * dk), () => fn.addConst(rowS.get(), r * 4), nj, sj, 4));
     return out;
   });
 }

@@ -2,7 +2,7 @@ import binaryen from 'binaryen';
 import { dtypeBytes, getAttr, type Node } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { addConst, mulConst, copyRun, loadBytes, loopNest, rowMajorStrides, storeBytes, type Get } from './movement-copy.js';
+import { copyRun, loadBytes, loopNest, rowMajorStrides, storeBytes, type Get } from './movement-copy.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -61,7 +61,7 @@ export function emitRuntimeGather(ctx: EmitContext, g: GatherGeometry, dst: numb
       [() => fn.param(0), () => fn.param(1), () => fn.param(2)],
       ([pd, ps, pi]) => [
         ...resolveIndex(fn, g.indexWidth, pi!(), g.dim, i),
-        ...copyRun(fn, pd!, () => fn.m.i32.add(ps!(), mulConst(fn, i.get(), row)), row),
+        ...copyRun(fn, pd!, () => fn.m.i32.add(ps!(), fn.mulConst(i.get(), row)), row),
       ],
     );
     return fn.block(body);
@@ -93,7 +93,7 @@ export function emitGatherElements(ctx: EmitContext, node: Node, dst: number, sr
       [() => fn.param(0), () => fn.param(1), () => fn.param(2)],
       ([pd, ps, pi]: Get[]) => [
         ...resolveIndex(fn, indexWidth, pi!(), shape[axis]!, i),
-        storeBytes(fn.m, width, pd!(), loadBytes(fn.m, width, fn.m.i32.add(ps!(), mulConst(fn, i.get(), dataStrides[axis]!)))),
+        storeBytes(fn.m, width, pd!(), loadBytes(fn.m, width, fn.m.i32.add(ps!(), fn.mulConst(i.get(), dataStrides[axis]!)))),
       ],
     );
     return fn.block(body);

@@ -2,7 +2,7 @@ import binaryen from 'binaryen';
 import { getAttr, isStaticShape, normalizeAxis, numel, type Node, type Value } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
-import { addImm, horizontal, mapRow, nest, reduceRow, storePartial, SUM, type VecReducer } from './reduce-simd.js';
+import { horizontal, mapRow, nest, reduceRow, storePartial, SUM, type VecReducer } from './reduce-simd.js';
 
 /**
  * BatchNormalization (inference), InstanceNormalization and LayerNormalization, f32.

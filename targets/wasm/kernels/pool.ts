@@ -4,7 +4,7 @@ import { windowGeometry, type WindowGeometry } from '../../../ir/ops/nn.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { buildReduceF32 } from './reduce.js';
-import { addImm, gather, laneBytes, nest } from './reduce-simd.js';
+import { gather, laneBytes, nest } from './reduce-simd.js';
 import { buildPoolNd, poolNdKey, poolNdPlan } from './pool-nd.js';
 
 /**
@@ -154,7 +154,7 @@ function buildPool(fn: FunctionBuilder, p: Plan, max: boolean, includePad: boole
       const fill = nest(fn, [{ size: seg.to - seg.from, strides: [rowBytes] }], [o], ([po]) =>
         Array.from({ length: p.OW }, (_, ow) => fn.storeF(po!.get(), fn.f32(value), 4 * ow)),
       );
-      return m.block(null, [o.set(addImm(fn, outBase.get(), seg.from * rowBytes)), fill]);
+      return m.block(null, [o.set(fn.addConst(outBase.get(), seg.from * rowBytes)), fill]);
     }
     const kh0 = seg.rows[0]!;
     const rowOff = (kh: number) => (kh - kh0) * p.DH * p.W * 4;
@@ -184,7 +184,7 @@ function buildPool(fn: FunctionBuilder, p: Plan, max: boolean, includePad: boole
         const startIn = (owLo * p.SW - p.PW) * 4;
         const ci = fn.i32Local();
         const co = fn.i32Local();
-        out.push(ci.set(addImm(fn, pi.get(), startIn)), co.set(addImm(fn, po.get(), owLo * 4)));
+        out.push(ci.set(fn.addConst(pi.get(), startIn)), co.set(fn.addConst(po.get(), owLo * 4)));
         out.push(nest(fn, [{ size: vectors, strides: [16 * p.SW, 16] }], [ci, co], ([vi, vo]) => vecAt(vi!, vo!, 0, 0)));
         if (overlap) {
           const ow = owHi - 4;
@@ -213,8 +213,8 @@ function buildPool(fn: FunctionBuilder, p: Plan, max: boolean, includePad: boole
       return out;
     };
     return m.block(null, [
-      ri.set(addImm(fn, inBase.get(), firstRow * p.W * 4)),
-      ro.set(addImm(fn, outBase.get(), seg.from * p.OW * 4)),
+      ri.set(fn.addConst(inBase.get(), firstRow * p.W * 4)),
+      ro.set(fn.addConst(outBase.get(), seg.from * p.OW * 4)),
       nest(fn, [{ size: seg.to - seg.from, strides: [p.SH * p.W * 4, p.OW * 4] }], [ri, ro], ([pi, po]) => rowBody(pi!, po!)),
     ]);
   };

@@ -16,10 +16,6 @@ type Expr = binaryen.ExpressionRef;
  * expr + n (a constant). FunctionBuilder.add cannot tell an expression from a number (binaryen's
  * ExpressionRef is a number), so kernels here add constants with this.
  */
-export function addImm(fn: FunctionBuilder, expr: Expr, n: number): Expr {
-  return n === 0 ? expr : fn.m.i32.add(expr, fn.i32(n));
-}
-
 /** Floats per f32x4 vector. */
 export const LANES = 4;
 /** Elements summed into one set of partial accumulators before they are folded into the total. */
@@ -109,7 +105,7 @@ export function nest(fn: FunctionBuilder, dims: readonly LoopDim[], bases: reado
   const ptrs = bases.map(() => fn.i32Local());
   const counter = fn.i32Local();
   const inner = nest(fn, rest, ptrs, body);
-  const steps = ptrs.map((p, k) => (dim!.strides[k] ? p.set(addImm(fn, p.get(), dim!.strides[k]!)) : fn.m.nop()));
+  const steps = ptrs.map((p, k) => (dim!.strides[k] ? p.set(fn.addConst(p.get(), dim!.strides[k]!)) : fn.m.nop()));
   return fn.block([...ptrs.map((p, k) => p.set(bases[k]!.get())), fn.for(counter, 0, dim!.size, 1, [inner, ...steps])]);
 }
 
@@ -148,7 +144,7 @@ export function reduceRow(fn: FunctionBuilder, ptr: Local, count: number, r: Vec
     const runBlock = (len: number): Expr[] => {
       const counter = fn.i32Local();
       const body: Expr[] = parts.map((p, u) => p.set(r.combine(fn, p.get(), mapped(fn, r, fn.loadV(q.get(), 16 * u)))));
-      body.push(q.set(addImm(fn, q.get(), 4 * step)));
+      body.push(q.set(fn.addConst(q.get(), 4 * step)));
       let folded: Expr = parts[0]!.get();
       for (let u = 1; u < unroll; u++) folded = r.combine(fn, folded, parts[u]!.get());
       return [
@@ -187,7 +183,7 @@ export function blockedLoop(
 ): Expr {
   const run = (len: number): Expr[] => {
     const counter = fn.i32Local();
-    const steps = ptrs.map((p, k) => p.set(addImm(fn, p.get(), strides[k]!)));
+    const steps = ptrs.map((p, k) => p.set(fn.addConst(p.get(), strides[k]!)));
     return [...pre(), fn.for(counter, 0, len, 1, [...body(), ...steps]), ...post()];
   };
   const out: Expr[] = [];
@@ -218,7 +214,7 @@ export function mapRow(fn: FunctionBuilder, dst: Local, srcs: readonly Local[], 
     const [wd, ...ws] = walk;
     out.push(
       nest(fn, [{ size: vectors, strides: walk.map(() => 16) }], walk, ([d, ...s]) => [fn.storeV(d!.get(), f(s.map((p) => fn.loadV(p.get()))))]),
-      ...[wd!, ...ws].map((w) => w.set(addImm(fn, w.get(), vectors * 16))),
+      ...[wd!, ...ws].map((w) => w.set(fn.addConst(w.get(), vectors * 16))),
     );
   }
   const rest = count - vectors * LANES;

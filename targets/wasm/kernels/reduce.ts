@@ -3,24 +3,7 @@ import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node } from
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { expV, logV } from '../vmath.js';
-import {
-  addCombine,
-  addImm,
-  blockedLoop,
-  horizontal,
-  LANES,
-  mapped,
-  MAX,
-  maxCombine,
-  minCombine,
-  mulCombine,
-  nest,
-  reduceRow,
-  storePartial,
-  loadPartial,
-  type LoopDim,
-  type VecReducer,
-} from './reduce-simd.js';
+import { addCombine, blockedLoop, horizontal, LANES, mapped, MAX, maxCombine, minCombine, mulCombine, nest, reduceRow, storePartial, loadPartial, type LoopDim, type VecReducer } from './reduce-simd.js';
 
 /**
  * ReduceX over constant axes and ArgMax/ArgMin.
@@ -262,7 +245,7 @@ export function buildReduceF32(fn: FunctionBuilder, kind: Kind, shape: readonly 
       const bo = fn.i32Local();
       const lanes: number[] = [];
       for (let left = rest; left > 0; left -= LANES) lanes.push(Math.min(LANES, left));
-      out.push(bi.set(addImm(fn, pi!.get(), blocks * wide * 4)), bo.set(addImm(fn, po!.get(), blocks * wide * 4)), ...columns(bi, bo, lanes));
+      out.push(bi.set(fn.addConst(pi!.get(), blocks * wide * 4)), bo.set(fn.addConst(po!.get(), blocks * wide * 4)), ...columns(bi, bo, lanes));
     }
     return out;
   });
@@ -380,7 +363,7 @@ function buildArg(fn: FunctionBuilder, largest: boolean, last: boolean, dtype: D
             idx.set(m.i32x4.splat(fn.i32(0))),
             q.set(ci!.get()),
             fn.for(j, 1, dim, 1, [
-              q.set(addImm(fn, q.get(), stepBytes)),
+              q.set(fn.addConst(q.get(), stepBytes)),
               x.set(fn.loadV(q.get())),
               mask.set(betterV(x.get(), best.get())),
               best.set(m.v128.bitselect(x.get(), best.get(), mask.get())),
@@ -402,11 +385,11 @@ function buildArg(fn: FunctionBuilder, largest: boolean, last: boolean, dtype: D
       const j = fn.i32Local();
       const load = (): Expr => (dtype === 'f32' ? fn.loadF(q.get()) : dtype === 'i64' ? fn.loadI64(q.get()) : fn.loadI32(q.get()));
       out.push(
-        q.set(addImm(fn, pi!.get(), k * bytes)),
+        q.set(fn.addConst(pi!.get(), k * bytes)),
         best.set(load()),
         bi.set(fn.i32(0)),
         fn.for(j, 1, dim, 1, [
-          q.set(addImm(fn, q.get(), stepBytes)),
+          q.set(fn.addConst(q.get(), stepBytes)),
           x.set(load()),
           m.if(better(x.get(), best.get()), m.block(null, [best.set(x.get()), bi.set(j.get())])),
         ]),

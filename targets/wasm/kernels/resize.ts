@@ -3,7 +3,7 @@ import { EdgecError, getAttr, isStaticShape, numel, type AttrValue, type Node, t
 import { resizeAxes, resizeTargets } from '../../../ir/ops/nn.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
-import { addImm, LANES, mapRow, nest, storePartial } from './reduce-simd.js';
+import { LANES, mapRow, nest, storePartial } from './reduce-simd.js';
 import { resizeTaps, type AxisTaps } from '../../../ir/ops/resize-taps.js';
 
 /**
@@ -198,7 +198,7 @@ function buildResize(fn: FunctionBuilder, p: ResizePlan): Expr {
     if (rest > 0) {
       const t = fn.i32Local();
       const o = fn.i32Local();
-      code.push(t.set(addImm(fn, ct.get(), fullGroups * colRecord)), o.set(addImm(fn, po.get(), fullGroups * 16)), ...group(t, o, rest));
+      code.push(t.set(fn.addConst(ct.get(), fullGroups * colRecord)), o.set(fn.addConst(po.get(), fullGroups * 16)), ...group(t, o, rest));
     }
     return fn.block(code);
   };

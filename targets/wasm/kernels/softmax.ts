@@ -4,7 +4,7 @@ import type { FunctionBuilder, Local } from '../dsl.js';
 import type { WasmKernel } from '../kernel.js';
 import { expV, logV } from '../vmath.js';
 import { expShifted } from './reduce.js';
-import { addImm, blockedLoop, horizontal, LANES, loadPartial, MAX, mapRow, nest, reduceRow, storePartial, SUM } from './reduce-simd.js';
+import { blockedLoop, horizontal, LANES, loadPartial, MAX, mapRow, nest, reduceRow, storePartial, SUM } from './reduce-simd.js';
 
 /**
  * Softmax and LogSoftmax along one axis, the input viewed as [outer, len, inner]. Numerically stable: the
@@ -107,7 +107,7 @@ function buildColumns(fn: FunctionBuilder, log: boolean, outer: number, len: num
     if (rest > 0) {
       const ci = fn.i32Local();
       const co = fn.i32Local();
-      code.push(ci.set(addImm(fn, pi!.get(), vectors * 16)), co.set(addImm(fn, po!.get(), vectors * 16)), ...column(ci, co, rest));
+      code.push(ci.set(fn.addConst(pi!.get(), vectors * 16)), co.set(fn.addConst(po!.get(), vectors * 16)), ...column(ci, co, rest));
     }
     return code;
   });

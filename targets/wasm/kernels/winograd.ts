@@ -6,7 +6,6 @@ import { applyActivationV } from '../vmath.js';
 import { geometryKey, type ConvGeometry } from './conv-geometry.js';
 import { copyFloats } from './conv-im2col.js';
 import { activationOf, convOperands, CONV_MR, CONV_NR, P } from './conv.js';
-import { add2, addc, forRuntime, mulc } from './gemm-dsl.js';
 import { emitGemm, floatBytes, loadLanes, packedALayout, storeLanes } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -299,7 +298,7 @@ class WinogradEmitter {
 
   /** First tile row of the current block. */
   private th0(): Expr {
-    return mulc(this.fn, this.blk.get(), this.p.rb);
+    return this.fn.mulConst(this.blk.get(), this.p.rb);
   }
 
   /** Copies the input rows a block of `rows` tile rows reads into the plane, then transforms them into V. */
@@ -311,15 +310,15 @@ class WinogradEmitter {
     // are never written after the fill at the start, so they stay zero.
     const copyRows: Expr[] = [];
     const r = this.row;
-    const inRow = () => addc(fn, add2(fn, mulc(fn, this.th0(), m), r.get()), -g.PT);
+    const inRow = () => fn.addConst(fn.m.i32.add(fn.mulConst(this.th0(), m), r.get()), -g.PT);
     copyRows.push(
       fn.for(r, 0, rows * m + 2, 1, [
         mm.if(
           mm.i32.lt_u(inRow(), fn.i32(g.H)),
           copyFloats(
             fn,
-            () => addc(fn, add2(fn, this.plane(), mulc(fn, add2(fn, mulc(fn, this.th0(), m), r.get()), p.Wp * 4)), g.PL * 4),
-            () => add2(fn, add2(fn, fn.param(P.x), mulc(fn, add2(fn, mulc(fn, this.n.get(), g.C), this.ci.get()), g.H * g.W * 4)), mulc(fn, inRow(), g.W * 4)),
+            () => fn.addConst(fn.m.i32.add(this.plane(), fn.mulConst(fn.m.i32.add(fn.mulConst(this.th0(), m), r.get()), p.Wp * 4)), g.PL * 4),
+            () => fn.m.i32.add(fn.m.i32.add(fn.param(P.x), fn.mulConst(fn.m.i32.add(fn.mulConst(this.n.get(), g.C), this.ci.get()), g.H * g.W * 4)), fn.mulConst(inRow(), g.W * 4)),
             g.W,
           ),
         ),
@@ -340,7 +339,7 @@ class WinogradEmitter {
     const T = p.T;
     const out: Expr[] = [];
     // Plane address of the group's top-left input: row (th0 + th)·m, column tw·m.
-    const base = () => add2(fn, add2(fn, this.plane(), mulc(fn, add2(fn, this.th0(), this.th.get()), m * p.Wp * 4)), mulc(fn, this.tw.get(), m * 4));
+    const base = () => fn.m.i32.add(fn.m.i32.add(this.plane(), fn.mulConst(fn.m.i32.add(this.th0(), this.th.get()), m * p.Wp * 4)), fn.mulConst(this.tw.get(), m * 4));
     const rowsOf = (offsets: readonly number[], i: number) =>
       offsets.map((col, q) =>
         this.vecs[q]!.set(combine(fn, T.BT[i]!, Array.from({ length: a }, (_, rr) => () => fn.loadV(base(), (rr * p.Wp + col) * 4)))),
@@ -369,7 +368,7 @@ class WinogradEmitter {
     // V[i·α + j][ci][t] = Σ_c (Bᵀ d)[i][c] B[c][j], t = th·tW + tw relative to the block.
     const v = this.vecs[0]!;
     const at = () =>
-      add2(fn, add2(fn, addc(fn, fn.param(P.scratch), p.vAt), mulc(fn, this.ci.get(), p.tStride * 4)), mulc(fn, add2(fn, mulc(fn, this.th.get(), p.tW), this.tw.get()), 4));
+      fn.m.i32.add(fn.m.i32.add(fn.addConst(fn.param(P.scratch), p.vAt), fn.mulConst(this.ci.get(), p.tStride * 4)), fn.mulConst(fn.m.i32.add(fn.mulConst(this.th.get(), p.tW), this.tw.get()), 4));
     for (let i = 0; i < a; i++) {
       for (let j = 0; j < a; j++) {
         out.push(v.set(combine(fn, T.BT[j]!, Array.from({ length: a }, (_, c) => () => this.gath[i * a + c]!.get()))));
@@ -399,13 +398,13 @@ class WinogradEmitter {
       fn,
       layout,
       {
-        a: () => add2(fn, fn.param(P.w), mulc(fn, this.xi.get(), panelRows * g.C * 4)),
-        b: () => add2(fn, addc(fn, fn.param(P.scratch), p.vAt), mulc(fn, this.xi.get(), g.C * p.tStride * 4)),
-        c: () => add2(fn, addc(fn, fn.param(P.scratch), p.mAt), mulc(fn, this.xi.get(), g.M * p.tStride * 4)),
+        a: () => fn.m.i32.add(fn.param(P.w), fn.mulConst(this.xi.get(), panelRows * g.C * 4)),
+        b: () => fn.m.i32.add(fn.addConst(fn.param(P.scratch), p.vAt), fn.mulConst(this.xi.get(), g.C * p.tStride * 4)),
+        c: () => fn.m.i32.add(fn.addConst(fn.param(P.scratch), p.mAt), fn.mulConst(this.xi.get(), g.M * p.tStride * 4)),
       },
       { alpha: 1, terms: [], activation: { name: 'None', params: [] } },
     );
-    return forRuntime(fn, this.xi, fn.i32(0), () => fn.i32(this.a * this.a), 1, [gemm]);
+    return fn.forRuntime(this.xi, fn.i32(0), () => fn.i32(this.a * this.a), 1, [gemm]);
   }
 
   /** Aᵀ M A + bias + Z, activation, for every output channel and tile of the block. */
@@ -426,7 +425,7 @@ class WinogradEmitter {
     const mm = fn.m;
     const out: Expr[] = [];
     const mAt = () =>
-      add2(fn, add2(fn, addc(fn, fn.param(P.scratch), p.mAt), mulc(fn, this.co.get(), p.tStride * 4)), mulc(fn, add2(fn, mulc(fn, this.th.get(), p.tW), this.tw.get()), 4));
+      fn.m.i32.add(fn.m.i32.add(fn.addConst(fn.param(P.scratch), p.mAt), fn.mulConst(this.co.get(), p.tStride * 4)), fn.mulConst(fn.m.i32.add(fn.mulConst(this.th.get(), p.tW), this.tw.get()), 4));
     const load = (xi: number) => () => fn.loadV(mAt(), xi * g.M * p.tStride * 4);
     // Z[r][j] = Σ_i Aᵀ[r][i] M[i][j]  (m × α), into gath.
     for (let r = 0; r < m; r++) {
@@ -450,9 +449,9 @@ class WinogradEmitter {
       }
     }
     // Stores: output row (th0 + th)·m + r, columns tw·m ...; the last tile row may be cut by OH, the last group by OW.
-    const oh = () => mulc(fn, add2(fn, this.th0(), this.th.get()), m);
+    const oh = () => fn.mulConst(fn.m.i32.add(this.th0(), this.th.get()), m);
     const rowAddr = (base: Expr, r: number) =>
-      add2(fn, add2(fn, base, mulc(fn, add2(fn, mulc(fn, this.n.get(), g.M), this.co.get()), g.OH * g.OW * 4)), add2(fn, mulc(fn, oh(), g.OW * 4), addc(fn, mulc(fn, this.tw.get(), m * 4), r * g.OW * 4)));
+      fn.m.i32.add(fn.m.i32.add(base, fn.mulConst(fn.m.i32.add(fn.mulConst(this.n.get(), g.M), this.co.get()), g.OH * g.OW * 4)), fn.m.i32.add(fn.mulConst(oh(), g.OW * 4), fn.addConst(fn.mulConst(this.tw.get(), m * 4), r * g.OW * 4)));
     // Valid output columns of the group: 4·m, except in the row's last group when OW is not a multiple of m
     // (-1: a full group that is last in its row only for tw = tW - 4, decided at run time).
     const cols = tiles < 4 ? g.OW - (p.tW - tiles) * m : p.tW % 4 === 0 && p.tW * m > g.OW ? -1 : 4 * m;
@@ -462,7 +461,7 @@ class WinogradEmitter {
         const lanes = Math.min(4, ncols - q * 4);
         const v = this.outs[r * 4 + q]!;
         let x = v.get();
-        if (this.hasBias) x = mm.f32x4.add(x, fn.loadSplat(add2(fn, fn.param(P.bias), mulc(fn, this.co.get(), 4))));
+        if (this.hasBias) x = mm.f32x4.add(x, fn.loadSplat(fn.m.i32.add(fn.param(P.bias), fn.mulConst(this.co.get(), 4))));
         if (this.hasZ) x = mm.f32x4.add(x, loadLanes(fn, () => rowAddr(fn.param(P.z), r), q * 16, lanes));
         s.push(v.set(applyActivationV(fn, this.act.name, this.act.params, x)));
         s.push(storeLanes(fn, () => rowAddr(fn.param(P.y), r), q * 16, v, lanes));
@@ -474,7 +473,7 @@ class WinogradEmitter {
       for (let r = 0; r < m; r++) {
         const st = fn.block(stores(r, ncols));
         // Rows past OH exist only in the last tile row when OH is not a multiple of m.
-        if (r > 0 && g.OH % m !== 0) s.push(mm.if(mm.i32.lt_s(addc(fn, oh(), r), fn.i32(g.OH)), st));
+        if (r > 0 && g.OH % m !== 0) s.push(mm.if(mm.i32.lt_s(fn.addConst(oh(), r), fn.i32(g.OH)), st));
         else s.push(st);
       }
       return s;
