@@ -3,10 +3,10 @@ import { getAttr, type Node } from '../../../ir/index.js';
 import { windowGeometry, windowOutputDim } from '../../../ir/ops/nn.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, P, type ConvActivation, type ConvCall } from './conv.js';
+import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvCall } from './conv.js';
 import { validRange } from './conv-geometry.js';
 import { copyFloats, zeroFloats } from './conv-im2col.js';
-import { emitGemm, floatBytes, packA, packedALayout, type GemmLayout } from './gemm-core.js';
+import { emitGemm, packedALayout, type GemmLayout } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -142,18 +142,7 @@ export function emitConv3d(node: Node, g: Conv3dGeometry, ctx: EmitContext): Exp
   const w = node.inputs[1]!;
   const act = activationOf(node);
   const packed = !!w.data;
-  const panelRows = Math.ceil(g.Mg / CONV_MR) * CONV_MR;
-  let wAddr: number;
-  if (packed) {
-    const data = w.data!.data as Float32Array;
-    const parts = new Float32Array(g.group * panelRows * g.K);
-    for (let grp = 0; grp < g.group; grp++) {
-      parts.set(packA(data.subarray(grp * g.Mg * g.K, (grp + 1) * g.Mg * g.K), g.Mg, g.K, g.K, 1, CONV_MR), grp * panelRows * g.K);
-    }
-    wAddr = ctx.placeData(`conv-packed-w:${w.name}:${CONV_MR}`, floatBytes(parts));
-  } else {
-    wAddr = ctx.addressOf(w);
-  }
+  const wAddr = convWeightsAddress(w, g, ctx);
   const call = convOperands(node, ctx, wAddr, conv3dScratchBytes(g));
   const key = `conv3d-gemm:${JSON.stringify(g)}:${act.name}(${act.params.join(',')}):${packed}:${call.hasBias}:${call.hasZ}`;
   const name = ctx.defineFunction(key, 6, (fn) => conv3dBody(fn, g, call, act, packed));

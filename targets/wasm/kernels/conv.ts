@@ -1,5 +1,5 @@
 import type binaryen from 'binaryen';
-import { getAttr, type Node } from '../../../ir/index.js';
+import { getAttr, type Node, type Value } from '../../../ir/index.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext, WasmKernel, WasmOptions } from '../kernel.js';
 import { activationUnsupported } from '../vmath.js';
@@ -120,22 +120,26 @@ export function convTerms(fn: FunctionBuilder, call: ConvCall, biasAt: () => Exp
   return terms;
 }
 
+/**
+ * Where the GEMM reads the weights: constant weights packed per group into panels of CONV_MR output channels
+ * (placed once per weight), run-time weights as they are.
+ */
+export function convWeightsAddress(w: Value, g: { group: number; Mg: number; K: number }, ctx: EmitContext): number {
+  if (!w.data) return ctx.addressOf(w);
+  const data = w.data.data as Float32Array;
+  const panelRows = Math.ceil(g.Mg / CONV_MR) * CONV_MR;
+  const parts = new Float32Array(g.group * panelRows * g.K);
+  for (let grp = 0; grp < g.group; grp++) {
+    parts.set(packA(data.subarray(grp * g.Mg * g.K, (grp + 1) * g.Mg * g.K), g.Mg, g.K, g.K, 1, CONV_MR), grp * panelRows * g.K);
+  }
+  return ctx.placeData(`conv-packed-w:${w.name}:${CONV_MR}`, floatBytes(parts));
+}
+
 function emitGemmConv(node: Node, g: ConvGeometry, ctx: EmitContext): Expr {
   const w = node.inputs[1]!;
   const act = activationOf(node);
   const packed = !!w.data;
-  const panelRows = Math.ceil(g.Mg / CONV_MR) * CONV_MR;
-  let wAddr: number;
-  if (packed) {
-    const data = w.data!.data as Float32Array;
-    const parts = new Float32Array(g.group * panelRows * g.K);
-    for (let grp = 0; grp < g.group; grp++) {
-      parts.set(packA(data.subarray(grp * g.Mg * g.K, (grp + 1) * g.Mg * g.K), g.Mg, g.K, g.K, 1, CONV_MR), grp * panelRows * g.K);
-    }
-    wAddr = ctx.placeData(`conv-packed-w:${w.name}:${CONV_MR}`, floatBytes(parts));
-  } else {
-    wAddr = ctx.addressOf(w);
-  }
+  const wAddr = convWeightsAddress(w, g, ctx);
   const scratch = gemmScratchBytes(g);
   const call = convOperands(node, ctx, wAddr, scratch);
   const key = `conv-gemm:${geometryKey(g)}:${act.name}(${act.params.join(',')}):${packed}:${call.hasBias}:${call.hasZ}`;
