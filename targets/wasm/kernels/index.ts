@@ -13,6 +13,7 @@ import { movementKernels } from './movement.js';
 import { castKernels } from './cast.js';
 import { convTransposeKernels } from './conv-transpose.js';
 import { quantKernels } from './quant.js';
+import { qopsKernels } from './qops.js';
 
 /** Every wasm kernel family; each claims a set of IR ops. */
 const FAMILIES: readonly WasmKernel[] = [
@@ -30,6 +31,7 @@ const FAMILIES: readonly WasmKernel[] = [
   castKernels,
   convTransposeKernels,
   quantKernels,
+  qopsKernels,
 ];
 
 const BY_OP = new Map<string, WasmKernel>();

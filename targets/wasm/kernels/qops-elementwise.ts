@@ -1,0 +1,160 @@
+import binaryen from 'binaryen';
+import { broadcastShapes, dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../ir/index.js';
+import type { FunctionBuilder } from '../dsl.js';
+import type { EmitContext } from '../kernel.js';
+import { saturateRound } from './quant-numeric.js';
+import { i64Const, loadQ, qOutputKey, qOutputOf, requantizeI64, storeClamped, storeQ } from './qops-numeric.js';
+
+type Expr = binaryen.ExpressionRef;
+
+/**
+ * The per-element ops of edgec's quantized IR, as targets/reference/kernels/quantized.ts computes them:
+ * QuantizeF32 (f64 division by the f64 scale, rounded to f32, then round half to even + zp, NaN -> zp),
+ * DequantizeF32 ((q - zp) * scale in f64, rounded once to f32), QRequantize, QAdd (one shared shift, with
+ * numpy broadcasting through static index tables) and QGlobalAveragePool (int32 plane sums). Scalar loops:
+ * these ops move little data next to QConv / QMatMul.
+ */
+
+export function checkStatic(node: Node): string | null {
+  const all = [...node.inputs, ...node.outputs].filter((v): v is Value => !!v);
+  return all.every((v) => isStaticShape(v.type.shape)) ? null : 'shapes must be static';
+}
+
+const sizeOf = (v: Value) => numel(v.type.shape as number[]);
+
+export function emitQuantizeF32(node: Node, ctx: EmitContext): Expr {
+  const x = node.inputs[0]!;
+  const y = node.outputs[0]!;
+  const n = sizeOf(x);
+  const scale = getAttr<number>(node, 'scale');
+  const zp = getAttr<number>(node, 'zero_point');
+  const out = y.type.dtype;
+  const name = ctx.defineFunction(`qf32:${n}:${scale}:${zp}:${out}`, 2, (fn) => {
+    const m = fn.m;
+    const i = fn.i32Local();
+    const q = fn.f32Local();
+    return fn.for(i, 0, n, 1, [
+      q.set(m.f32.demote(m.f64.div(m.f64.promote(fn.loadF(m.i32.add(fn.param(0), fn.mulConst(i.get(), 4)))), m.f64.const(scale)))),
+      storeQ(fn, out, m.i32.add(fn.param(1), fn.mulConst(i.get(), dtypeBytes(out))), saturateRound(fn, q, fn.i32(zp), out)),
+    ]);
+  });
+  return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(y)]);
+}
+
+export function emitDequantizeF32(node: Node, ctx: EmitContext): Expr {
+  const x = node.inputs[0]!;
+  const y = node.outputs[0]!;
+  const n = sizeOf(x);
+  const scale = getAttr<number>(node, 'scale');
+  const zp = getAttr<number>(node, 'zero_point');
+  const xd = x.type.dtype;
+  const name = ctx.defineFunction(`dqf32:${n}:${scale}:${zp}:${xd}`, 2, (fn) => {
+    const m = fn.m;
+    const i = fn.i32Local();
+    const v = m.f64.sub(m.f64.convert_s.i32(loadQ(fn, xd, m.i32.add(fn.param(0), fn.mulConst(i.get(), dtypeBytes(xd))))), m.f64.const(zp));
+    return fn.for(i, 0, n, 1, [fn.storeF(m.i32.add(fn.param(1), fn.mulConst(i.get(), 4)), m.f32.demote(m.f64.mul(v, m.f64.const(scale))))]);
+  });
+  return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(y)]);
+}
+
+export function emitQRequantize(node: Node, ctx: EmitContext): Expr {
+  const x = node.inputs[0]!;
+  const y = node.outputs[0]!;
+  const n = sizeOf(x);
+  const [xZp, M, S] = ['x_zero_point', 'multiplier', 'shift'].map((a) => getAttr<number>(node, a)) as [number, number, number];
+  const out = qOutputOf(node);
+  const xd = x.type.dtype;
+  const name = ctx.defineFunction(`qrequant:${n}:${xd}:${xZp}:${M}:${S}:${qOutputKey(out)}`, 2, (fn) => {
+    const m = fn.m;
+    const i = fn.i32Local();
+    const tmp = fn.local(binaryen.i64);
+    const acc = fn.addConst(loadQ(fn, xd, m.i32.add(fn.param(0), fn.mulConst(i.get(), dtypeBytes(xd)))), -xZp);
+    const t = requantizeI64(fn, acc, fn.i32(M), () => fn.i32(S));
+    return fn.for(i, 0, n, 1, storeClamped(fn, out, m.i32.add(fn.param(1), fn.mulConst(i.get(), dtypeBytes(out.dtype))), t, tmp));
+  });
+  return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(y)]);
+}
+
+/** For each flat index of `full`, the flat index of `shape` broadcast to it (numpy rules, right-aligned). */
+function broadcastIndex(full: readonly number[], shape: readonly number[]): Int32Array {
+  const n = numel(full);
+  const out = new Int32Array(n);
+  const rank = full.length;
+  const padded = [...new Array<number>(rank - shape.length).fill(1), ...shape];
+  const strides = new Array<number>(rank).fill(0);
+  for (let d = rank - 1, s = 1; d >= 0; d--) {
+    strides[d] = padded[d] === 1 ? 0 : s;
+    s *= padded[d]!;
+  }
+  const coord = new Array<number>(rank).fill(0);
+  for (let i = 0; i < n; i++) {
+    let at = 0;
+    for (let d = 0; d < rank; d++) at += coord[d]! * strides[d]!;
+    out[i] = at;
+    for (let d = rank - 1; d >= 0 && ++coord[d]! === full[d]!; d--) coord[d] = 0;
+  }
+  return out;
+}
+
+export function emitQAdd(node: Node, ctx: EmitContext): Expr {
+  const [a, b] = node.inputs as [Value, Value];
+  const y = node.outputs[0]!;
+  const full = broadcastShapes([a.type.shape, b.type.shape]) as number[];
+  const n = numel(full);
+  const [aZp, bZp, Ma, Mb, S] = ['a_zero_point', 'b_zero_point', 'a_multiplier', 'b_multiplier', 'shift'].map((k) => getAttr<number>(node, k)) as number[];
+  const out = qOutputOf(node);
+  // An operand of the output's full size is read directly; a broadcast one through a static index table.
+  const direct = (v: Value) => sizeOf(v) === n;
+  const table = (v: Value) => {
+    if (direct(v)) return { key: '=', addr: 0 };
+    const t = broadcastIndex(full, v.type.shape as number[]);
+    const key = `${(v.type.shape as number[]).join('x')}>${full.join('x')}`;
+    return { key, addr: ctx.placeData(`qadd-index:${key}`, new Uint8Array(t.buffer), 4) };
+  };
+  const [ta, tb] = [table(a), table(b)];
+  const [ad, bd] = [a.type.dtype, b.type.dtype];
+  const key = `qadd:${n}:${ta.key}:${tb.key}:${ad}:${bd}:${[aZp, bZp, Ma, Mb, S].join(',')}:${qOutputKey(out)}`;
+  // Params: a, b, y, index of a, index of b.
+  const name = ctx.defineFunction(key, 5, (fn: FunctionBuilder) => {
+    const m = fn.m;
+    const i = fn.i32Local();
+    const tmp = fn.local(binaryen.i64);
+    const element = (v: Value, dtype: DType, param: number, tableParam: number) => {
+      const index = direct(v) ? i.get() : fn.loadI32(m.i32.add(fn.param(tableParam), fn.mulConst(i.get(), 4)));
+      return loadQ(fn, dtype, m.i32.add(fn.param(param), fn.mulConst(index, dtypeBytes(dtype))));
+    };
+    const term = (v: Value, dtype: DType, param: number, tableParam: number, zp: number, mult: number) =>
+      m.i64.mul(m.i64.extend_s(fn.addConst(element(v, dtype, param, tableParam), -zp)), i64Const(fn, mult));
+    const sum = m.i64.add(m.i64.add(term(a, ad, 0, 3, aZp!, Ma!), term(b, bd, 1, 4, bZp!, Mb!)), i64Const(fn, 2 ** (S! - 1)));
+    const t = m.i64.shr_s(sum, i64Const(fn, S!));
+    return fn.for(i, 0, n, 1, storeClamped(fn, out, m.i32.add(fn.param(2), fn.mulConst(i.get(), dtypeBytes(out.dtype))), t, tmp));
+  });
+  return ctx.call(name, [ctx.addressOf(a), ctx.addressOf(b), ctx.addressOf(y), ta.addr, tb.addr]);
+}
+
+export function emitQGlobalAveragePool(node: Node, ctx: EmitContext): Expr {
+  const x = node.inputs[0]!;
+  const y = node.outputs[0]!;
+  const shape = x.type.shape as number[];
+  const planes = shape[0]! * shape[1]!;
+  const size = numel(shape.slice(2));
+  const [xZp, M, S] = ['x_zero_point', 'multiplier', 'shift'].map((a) => getAttr<number>(node, a)) as [number, number, number];
+  const out = qOutputOf(node);
+  const xd = x.type.dtype;
+  const name = ctx.defineFunction(`qgap:${planes}:${size}:${xd}:${xZp}:${M}:${S}:${qOutputKey(out)}`, 2, (fn) => {
+    const m = fn.m;
+    const [p, i, src, sum] = [fn.i32Local(), fn.i32Local(), fn.i32Local(), fn.i32Local()];
+    const tmp = fn.local(binaryen.i64);
+    const xb = dtypeBytes(xd);
+    return fn.block([
+      src.set(fn.param(0)),
+      fn.for(p, 0, planes, 1, [
+        sum.set(fn.i32(0)),
+        fn.for(i, 0, size, 1, [sum.set(m.i32.add(sum.get(), loadQ(fn, xd, src.get()))), src.set(fn.addConst(src.get(), xb))]),
+        // sum of (x - zp) = sum of x - size * zp, wrapping like the reference's `| 0`.
+        ...storeClamped(fn, out, m.i32.add(fn.param(1), fn.mulConst(p.get(), dtypeBytes(out.dtype))), requantizeI64(fn, fn.addConst(sum.get(), -(size * xZp) | 0), fn.i32(M), () => fn.i32(S)), tmp),
+      ]),
+    ]);
+  });
+  return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(y)]);
+}
