@@ -4,6 +4,7 @@ import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { saturateRound } from './quant-numeric.js';
 import { i64Const, loadQ, qOutputKey, qOutputOf, requantizeI64, storeClamped, storeQ } from './qops-numeric.js';
+import { broadcastIndex } from './quant-matmul.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -75,26 +76,6 @@ export function emitQRequantize(node: Node, ctx: EmitContext): Expr {
   return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(y)]);
 }
 
-/** For each flat index of `full`, the flat index of `shape` broadcast to it (numpy rules, right-aligned). */
-function broadcastIndex(full: readonly number[], shape: readonly number[]): Int32Array {
-  const n = numel(full);
-  const out = new Int32Array(n);
-  const rank = full.length;
-  const padded = [...new Array<number>(rank - shape.length).fill(1), ...shape];
-  const strides = new Array<number>(rank).fill(0);
-  for (let d = rank - 1, s = 1; d >= 0; d--) {
-    strides[d] = padded[d] === 1 ? 0 : s;
-    s *= padded[d]!;
-  }
-  const coord = new Array<number>(rank).fill(0);
-  for (let i = 0; i < n; i++) {
-    let at = 0;
-    for (let d = 0; d < rank; d++) at += coord[d]! * strides[d]!;
-    out[i] = at;
-    for (let d = rank - 1; d >= 0 && ++coord[d]! === full[d]!; d--) coord[d] = 0;
-  }
-  return out;
-}
 
 export function emitQAdd(node: Node, ctx: EmitContext): Expr {
   const [a, b] = node.inputs as [Value, Value];

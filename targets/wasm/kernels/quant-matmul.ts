@@ -38,7 +38,7 @@ function layoutOf(aShape: readonly number[], bShape: readonly number[]): Layout 
 }
 
 /** For each flat index of `full`, the flat index of `shape` broadcast to it (numpy rules, right-aligned). */
-function broadcastIndex(full: readonly number[], shape: readonly number[]): Int32Array {
+export function broadcastIndex(full: readonly number[], shape: readonly number[]): Int32Array {
   const n = numel(full);
   const out = new Int32Array(n);
   const rank = full.length;
