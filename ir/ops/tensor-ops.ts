@@ -1,7 +1,7 @@
 import { registerOp } from './registry.js';
 import type { InferContext } from './registry.js';
 import { constantInts, expectDType, expectSameDType, INDEX_TYPES, NUMERIC_TYPES, operand, optional, schema, unknownShape, variadic } from './common.js';
-import { DTYPES, isDType, type DType } from '../dtype.js';
+import { allocArray, DTYPES, isBigInt, isDType, type DType } from '../dtype.js';
 import { makeTensor, type Tensor } from '../tensor.js';
 import { formatType, tensorType, UNKNOWN_DIM, type Dim, type TensorType } from '../types.js';
 
@@ -586,6 +586,49 @@ registerOp(
 /** Range's element count, max(ceil((limit - start) / delta), 0). */
 export function rangeLength(start: number, limit: number, delta: number): number {
   return Math.max(Math.ceil((limit - start) / delta), 0);
+}
+
+/**
+ * Range's values from its three scalar operands: exact BigInt arithmetic for 64-bit integers, otherwise
+ * start + i * delta stored into the dtype's array (f16/bf16 are held as f32 here; callers round them).
+ */
+export function rangeValues(start: Tensor, limit: Tensor, delta: Tensor): Tensor {
+  const dtype: DType = start.dtype;
+  if (isBigInt(dtype)) {
+    const [s, l, d] = [start, limit, delta].map((t) => (t.data as BigInt64Array)[0]!) as [bigint, bigint, bigint];
+    const span = l - s;
+    let n = span / d;
+    if (n * d !== span && span > 0n === d > 0n) n += 1n;
+    const count = n > 0n ? Number(n) : 0;
+    const data = allocArray(dtype, count) as BigInt64Array;
+    for (let i = 0; i < count; i++) data[i] = s + BigInt(i) * d;
+    return { dtype, shape: [count], data };
+  }
+  const [s, l, d] = [start, limit, delta].map((t) => Number(t.data[0])) as [number, number, number];
+  const count = rangeLength(s, l, d);
+  const data = allocArray(dtype, count);
+  for (let i = 0; i < count; i++) (data as Float64Array)[i] = s + i * d;
+  return { dtype, shape: [count], data };
+}
+
+/** Pad's input coordinate for output coordinate `o` of a padded axis, or -1 for a constant-filled position. */
+export function padSourceIndex(mode: string, o: number, begin: number, dim: number): number {
+  let i = o - begin;
+  if (i >= 0 && i < dim) return i;
+  switch (mode) {
+    case 'edge':
+      return i < 0 ? 0 : dim - 1;
+    case 'wrap':
+      return ((i % dim) + dim) % dim;
+    case 'reflect': {
+      if (dim === 1) return 0;
+      const period = 2 * (dim - 1);
+      i = ((i % period) + period) % period;
+      return i < dim ? i : period - i;
+    }
+    default:
+      return -1;
+  }
 }
 
 registerOp(

@@ -1,5 +1,5 @@
 import { allocArray, broadcastShapes, EdgecError, isBigInt, numel, stridesOf, type DType, type Tensor } from '../../../ir/index.js';
-import { rangeLength, shapeWindow, sliceAxis } from '../../../ir/ops/tensor-ops.js';
+import { padSourceIndex, rangeValues, shapeWindow, sliceAxis } from '../../../ir/ops/tensor-ops.js';
 import { registerKernels, type Kernel, type KernelContext } from './registry.js';
 import { castTensor } from './tensor/cast.js';
 import { affineOffsets, copyRange, gatherByAxisOffsets, intsOf, slots, withShape, zeroOf } from './tensor/copy.js';
@@ -194,26 +194,6 @@ const Expand: Kernel = ([x, shapeT], ctx) => {
   return [gatherByAxisOffsets(x!, shape!, broadcastOffsets(x!, shape!))];
 };
 
-/** Input coordinate for output coordinate `o` of a padded axis, or -1 for a constant-filled position. */
-function padSource(mode: string, o: number, begin: number, dim: number): number {
-  let i = o - begin;
-  if (i >= 0 && i < dim) return i;
-  switch (mode) {
-    case 'edge':
-      return i < 0 ? 0 : dim - 1;
-    case 'wrap':
-      return ((i % dim) + dim) % dim;
-    case 'reflect': {
-      if (dim === 1) return 0;
-      const period = 2 * (dim - 1);
-      i = ((i % period) + period) % period;
-      return i < dim ? i : period - i;
-    }
-    default:
-      return -1;
-  }
-}
-
 const Pad: Kernel = ([x, padsT, cv, axesT], ctx) => {
   const rank = x!.shape.length;
   const mode = ctx.attr<string>('mode');
@@ -233,7 +213,7 @@ const Pad: Kernel = ([x, padsT, cv, axesT], ctx) => {
   const offsets = shape.map((d, a) => {
     const o = new Int32Array(d);
     for (let k = 0; k < d; k++) {
-      const src = padSource(mode, k, begin[a]!, x!.shape[a]!);
+      const src = padSourceIndex(mode, k, begin[a]!, x!.shape[a]!);
       o[k] = src < 0 ? -1 : src * strides[a]!;
     }
     return o;
@@ -280,25 +260,10 @@ const ConstantOfShape: Kernel = ([shapeT], ctx) => {
 };
 
 const Range: Kernel = ([start, limit, delta]) => {
-  const dtype: DType = start!.dtype;
-  if (isBigInt(dtype)) {
-    // Exact in BigInt: ceil((limit - start) / delta) without going through floats.
-    const [s, l, d] = [start!, limit!, delta!].map((t) => (t.data as BigInt64Array)[0]!) as [bigint, bigint, bigint];
-    const span = l - s;
-    let n = span / d;
-    if (n * d !== span && span > 0n === d > 0n) n += 1n;
-    const count = n > 0n ? Number(n) : 0;
-    const data = allocArray(dtype, count) as BigInt64Array;
-    for (let i = 0; i < count; i++) data[i] = s + BigInt(i) * d;
-    return [{ dtype, shape: [count], data }];
-  }
-  const [s, l, d] = [start!, limit!, delta!].map((t) => Number(t.data[0]));
-  const count = rangeLength(s!, l!, d!);
-  const data = allocArray(dtype, count);
-  // The store rounds to the dtype (and f16/bf16 values are re-rounded below).
-  for (let i = 0; i < count; i++) (data as Float64Array)[i] = s! + i * d!;
-  if (dtype === 'f16' || dtype === 'bf16') return [castTensor({ dtype: 'f32', shape: [count], data }, dtype)];
-  return [{ dtype, shape: [count], data }];
+  const values = rangeValues(start!, limit!, delta!);
+  // f16/bf16 values were computed in f32: round them to the dtype.
+  const { dtype } = values;
+  return [dtype === 'f16' || dtype === 'bf16' ? castTensor({ ...values, dtype: 'f32' }, dtype) : values];
 };
 
 registerKernels({

@@ -1,10 +1,9 @@
 import type binaryen from 'binaryen';
 import { arrayToBytes, dtypeBytes, getAttr, isStaticShape, numel, type Node, type Tensor, type Value } from '../../../ir/index.js';
-import { shapeWindow, sliceAxis } from '../../../ir/ops/tensor-ops.js';
+import { padSourceIndex, rangeValues, shapeWindow, sliceAxis } from '../../../ir/ops/tensor-ops.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { emitBox, emitConstantBytes, emitFill, rowMajorStrides, uniformByteOf, type Box } from './movement-copy.js';
 import { emitGatherElements, emitRuntimeGather } from './movement-gather.js';
-import { rangeTensor } from './movement-range.js';
 
 /**
  * Data movement: Transpose, Concat, Split, Slice, Gather, GatherElements, Expand, Tile, Pad, plus the ops whose
@@ -145,26 +144,6 @@ function emitSplit(node: Node, ctx: EmitContext): Expr {
 
 // --- Pad: per-axis affine segments, fills for the constant border ---------------------------------------------
 
-/** Input coordinate for output coordinate `o` of a padded axis, or -1 for a constant-filled position (as the reference). */
-function padSource(mode: string, o: number, begin: number, dim: number): number {
-  let i = o - begin;
-  if (i >= 0 && i < dim) return i;
-  switch (mode) {
-    case 'edge':
-      return i < 0 ? 0 : dim - 1;
-    case 'wrap':
-      return ((i % dim) + dim) % dim;
-    case 'reflect': {
-      if (dim === 1) return 0;
-      const period = 2 * (dim - 1);
-      i = ((i % period) + period) % period;
-      return i < dim ? i : period - i;
-    }
-    default:
-      return -1;
-  }
-}
-
 /** A run of output positions along one axis reading source index src + step * i (src -1: constant fill). */
 interface Segment {
   start: number;
@@ -206,7 +185,7 @@ function padPlan(node: Node): PadPlan {
   const pads = intsOf(node.inputs[1]!.data!);
   const begin = new Array<number>(rank).fill(0);
   axes.forEach((a, k) => (begin[a] = pads[k]!));
-  const segments = out.map((d, a) => affineSegments(Array.from({ length: d }, (_, o) => (inShape[a] === 0 ? -1 : padSource(mode, o, begin[a]!, inShape[a]!)))));
+  const segments = out.map((d, a) => affineSegments(Array.from({ length: d }, (_, o) => (inShape[a] === 0 ? -1 : padSourceIndex(mode, o, begin[a]!, inShape[a]!)))));
   return { begin, segments };
 }
 
@@ -391,7 +370,8 @@ export const movementKernels: WasmKernel = {
       case 'ConstantOfShape':
         return emitConstantOfShape(node, ctx);
       case 'Range': {
-        const t = rangeTensor(node.inputs.map((v) => v!.data!) as [Tensor, Tensor, Tensor]);
+        const [start, limit, delta] = node.inputs.map((v) => v!.data!) as [Tensor, Tensor, Tensor];
+        const t = rangeValues(start, limit, delta);
         const bytes = arrayToBytes(t.dtype, t.data);
         return emitConstantBytes(ctx, `movement:range:${node.outputs[0]!.name}`, bytes, ctx.addressOf(node.outputs[0]!));
       }
