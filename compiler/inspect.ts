@@ -1,23 +1,13 @@
 import { dimProduct, dtypeBytes, formatType, getAttr, isFloat, type Graph, type Node } from '../ir/index.js';
+import type { OnnxOutline } from './onnx/outline.js';
 
-/** What `edgec inspect` reports about a model: its signature, op mix, size and arithmetic cost. */
-export interface ModelSummary {
-  name: string;
-  inputs: { name: string; type: string }[];
-  outputs: { name: string; type: string }[];
-  nodes: number;
-  /** Op type -> node count, most frequent first. */
-  ops: Record<string, number>;
-  /** Elements and bytes of all floating-point constants (the learned weights). */
-  parameters: number;
-  parameterBytes: number;
-  /** Bytes of all constants. */
-  constantBytes: number;
-  /** Multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul and their integer forms; null when a shape is symbolic. */
+/**
+ * What `edgec inspect` reports about a model: what its protobuf says (signature, op mix, size; see OnnxOutline),
+ * plus its arithmetic cost once imported.
+ */
+export interface ModelSummary extends OnnxOutline {
+  /** Multiply-accumulates of Conv/ConvTranspose/Gemm/MatMul and their integer and fused forms; null when a shape is symbolic or the model could not be imported. */
   macs: number | null;
-  /** Ops of nodes the reference interpreter cannot run, with their node names. */
-  unsupported: { op: string; nodes: string[] }[];
-  metadata: Record<string, string>;
 }
 
 /** MACs of one node, 0 for ops that do no multiply-accumulate work, null if its shapes are not static. */

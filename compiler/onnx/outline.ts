@@ -15,10 +15,14 @@ export interface OnnxOutline {
   inputs: { name: string; type: string }[];
   outputs: { name: string; type: string }[];
   nodes: number;
+  /** Op type -> node count, most frequent first. */
   ops: Record<string, number>;
+  /** Elements and bytes of all floating-point constants (the learned weights). */
   parameters: number;
   parameterBytes: number;
+  /** Bytes of all constants. */
   constantBytes: number;
+  /** Ops of nodes edgec cannot run, with their node names. */
   unsupported: { op: string; nodes: string[] }[];
   metadata: Record<string, string>;
 }
