@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a machine for edgec: the npm packages (then builds the CLI into dist/), and, when run as root, the
-# Debian packages the targets need (clang-19 and qemu for RISC-V Vector, Chromium for WebGPU via SwiftShader
+# Debian packages the targets need (clang-19 and qemu for RISC-V Vector, Chromium and the Vulkan loader for WebGPU via SwiftShader
 # and the browser tests). Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # ships in the package (also set in .npmrc).
 export ONNXRUNTIME_NODE_INSTALL=skip
 
-DEBIAN_PACKAGES=(clang-19 lld-19 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user qemu-user-static chromium)
+DEBIAN_PACKAGES=(clang-19 lld-19 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user qemu-user-static chromium libvulkan1)
 
 missing_debian_packages() {
   local pkg
