@@ -17,6 +17,7 @@ export function nodeMacs(node: Node): number | null {
     case 'Conv':
     case 'FusedConv':
     case 'ConvInteger':
+    case 'QConv':
     case 'QLinearConv': {
       const w = node.inputs[node.op === 'QLinearConv' ? 3 : 1]!.type.shape;
       const outputs = dimProduct(out);

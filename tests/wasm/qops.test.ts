@@ -41,6 +41,11 @@ interface ConvCase {
   bias: boolean;
   /** per-channel, per-tensor or no multiplier (i32 output). */
   requant: 'channel' | 'tensor' | 'none';
+  /**
+   * Shifts 16 and 62 on the first two channels (multipliers above 1 take the general 64-bit-clamp path of the
+   * lane kernels), or only typical shifts (real multipliers below 1: the accumulator-window table path).
+   */
+  shifts?: 'extreme' | 'typical';
 }
 
 const convCases: ConvCase[] = [
@@ -49,6 +54,22 @@ const convCases: ConvCase[] = [
   { name: 'depthwise u8 3x3 stride 2', x: ['u8', [1, 9, 8, 8]], w: ['i8', [9, 1, 3, 3]], attrs: { group: 9, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 128 }, bias: true, requant: 'channel' },
   { name: '1x1 u8 x u8 weights', x: ['u8', [1, 19, 5, 6]], w: ['u8', [13, 19, 1, 1]], attrs: { x_zero_point: 7, w_zero_point: 120, dtype: 'i8' }, bias: false, requant: 'channel' },
   { name: '1-D, i32 accumulator out (ConvInteger form)', x: ['u8', [2, 3, 17]], w: ['i8', [5, 3, 4]], attrs: { pads: [2, 1], x_zero_point: 100, dtype: 'i32' }, bias: false, requant: 'none' },
+  // The lane kernels (qconv-lanes.ts, qconv-depthwise.ts): row tails, partial channel blocks, odd channel
+  // counts, the gathered-taps path of strides 2 and 3, dilation in the implicit GEMM, both column phases of a
+  // stride-2 depthwise plane, and i32 outputs.
+  { name: 'lanes 3x3 pad 1, 21 columns, 9 channels', x: ['u8', [1, 6, 13, 21]], w: ['i8', [9, 6, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 90, dtype: 'u8', y_zero_point: 10 }, bias: true, requant: 'channel' },
+  { name: 'lanes 1x1, odd channels, batch 2', x: ['u8', [2, 7, 4, 8]], w: ['i8', [5, 7, 1, 1]], attrs: { x_zero_point: 200, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'tensor' },
+  { name: 'lanes 7x7 stride 2 pad 3 (a stem)', x: ['u8', [1, 3, 20, 19]], w: ['i8', [8, 3, 7, 7]], attrs: { strides: [2, 2], pads: [3, 3, 3, 3], x_zero_point: 128, dtype: 'u8', y_zero_point: 5, act_min: 5 }, bias: true, requant: 'channel' },
+  { name: 'lanes stride 3, asymmetric pads', x: ['i8', [1, 4, 14, 16]], w: ['i8', [6, 4, 3, 2]], attrs: { strides: [3, 3], pads: [0, 1, 2, 0], x_zero_point: 4 }, bias: false, requant: 'channel' },
+  { name: 'lanes dilation 2, stride 1', x: ['u8', [1, 4, 12, 12]], w: ['i8', [4, 4, 3, 3]], attrs: { dilations: [2, 2], pads: [2, 2, 2, 2], x_zero_point: 30, dtype: 'u8', y_zero_point: 100 }, bias: true, requant: 'channel' },
+  { name: 'depthwise 3x3 stride 1, 33 columns, i8 out', x: ['u8', [1, 10, 17, 33]], w: ['i8', [10, 1, 3, 3]], attrs: { group: 10, pads: [1, 1, 1, 1], x_zero_point: 128, y_zero_point: -3 }, bias: true, requant: 'tensor' },
+  { name: 'depthwise 3x3 stride 2, odd left pad, 37 columns', x: ['u8', [2, 4, 9, 37]], w: ['i8', [4, 1, 3, 3]], attrs: { group: 4, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 77, dtype: 'u8', y_zero_point: 128 }, bias: true, requant: 'channel' },
+  { name: 'depthwise 5x5 stride 2, even left pad, dilation 2', x: ['i8', [1, 3, 16, 35]], w: ['i8', [3, 1, 5, 5]], attrs: { group: 3, strides: [2, 2], dilations: [2, 2], pads: [4, 4, 4, 4], x_zero_point: -1 }, bias: true, requant: 'channel' },
+  { name: 'depthwise 1-D, i32 accumulator out', x: ['u8', [1, 3, 40]], w: ['u8', [3, 1, 5]], attrs: { group: 3, pads: [2, 2], x_zero_point: 50, w_zero_point: 128, dtype: 'i32' }, bias: false, requant: 'none' },
+  { name: 'lanes 3x3, typical shifts (table requantization)', x: ['u8', [1, 8, 10, 18]], w: ['i8', [12, 8, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 7, act_min: 7, act_max: 200 }, bias: true, requant: 'channel', shifts: 'typical' },
+  { name: 'lanes 1x1 i8 out, typical shifts', x: ['i8', [1, 16, 7, 7]], w: ['i8', [8, 16, 1, 1]], attrs: { x_zero_point: -4, y_zero_point: 11 }, bias: true, requant: 'channel', shifts: 'typical' },
+  { name: 'depthwise 3x3 stride 2, typical shifts', x: ['u8', [1, 6, 15, 20]], w: ['i8', [6, 1, 3, 3]], attrs: { group: 6, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 0, act_max: 100 }, bias: true, requant: 'channel', shifts: 'typical' },
+  { name: 'depthwise 3x3 stride 1, typical shifts, i8 out', x: ['i8', [1, 5, 9, 13]], w: ['i8', [5, 1, 3, 3]], attrs: { group: 5, pads: [1, 1, 1, 1], x_zero_point: 3, y_zero_point: -100 }, bias: true, requant: 'channel', shifts: 'typical' },
   { name: '3-D with bias, per-channel', x: ['i8', [1, 2, 4, 5, 5]], w: ['i8', [3, 2, 2, 3, 3]], attrs: { pads: [0, 1, 1, 1, 1, 1] }, bias: true, requant: 'channel' },
 ];
 
@@ -60,7 +81,7 @@ describe('wasm QConv (bit-exact with the reference)', () => {
       // Multipliers in [2^30, 2^31) with shifts that land most outputs in range, plus extreme shifts (16, 62).
       const mults = R.ints(n, 2 ** 30, 2 ** 31 - 1);
       const shifts = R.ints(n, 36, 44);
-      if (n > 2) (shifts[0] = 16), (shifts[1] = 62);
+      if (n > 2 && c.shifts !== 'typical') (shifts[0] = 16), (shifts[1] = 62);
       const wTensor = ints(c.w[0], c.w[1]);
       const biasTensor = makeTensor('i32', [M], R.ints(M, -20000, 20000));
       const build = () => {

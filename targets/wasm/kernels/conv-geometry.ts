@@ -34,15 +34,24 @@ export interface ConvGeometry {
 /** The geometry, or a reason the wasm conv kernels cannot handle the node. */
 export function convGeometry(node: Node): ConvGeometry | string {
   const x = node.inputs[0]?.type;
-  const w = node.inputs[1]?.type;
-  if (!x || !w) return 'Conv needs X and W';
-  if (x.dtype !== 'f32') return `only f32 convolutions are supported, got ${x.dtype}`;
-  if (x.shape.some((d) => typeof d !== 'number') || w.shape.some((d) => typeof d !== 'number')) return 'shapes must be static';
-  const rank = x.shape.length;
-  if (rank !== 3 && rank !== 4) return `only 1-D, 2-D and 3-D convolutions are supported (X has rank ${rank})`;
+  if (x && x.dtype !== 'f32') return `only f32 convolutions are supported, got ${x.dtype}`;
   for (const extra of node.inputs.slice(2)) {
     if (extra && extra.type.dtype !== 'f32') return `operand %${extra.name} must be f32`;
   }
+  return windowedGeometry(node);
+}
+
+/**
+ * The geometry of any convolution-shaped node (Conv, FusedConv, QConv: X, W and the window attributes) with
+ * static 1-D or 2-D maps, whatever its element types; or why not.
+ */
+export function windowedGeometry(node: Node): ConvGeometry | string {
+  const x = node.inputs[0]?.type;
+  const w = node.inputs[1]?.type;
+  if (!x || !w) return `${node.op} needs X and W`;
+  if (x.shape.some((d) => typeof d !== 'number') || w.shape.some((d) => typeof d !== 'number')) return 'shapes must be static';
+  const rank = x.shape.length;
+  if (rank !== 3 && rank !== 4) return `only 1-D, 2-D and 3-D convolutions are supported (X has rank ${rank})`;
   const xs = x.shape as number[];
   const ws = w.shape as number[];
   let fail: string | null = null;

@@ -1,13 +1,23 @@
+import type { Node } from '../../../ir/index.js';
 import type { WasmKernel } from '../kernel.js';
+import { depthwiseConvScratchBytes, depthwiseConvUnsuited, emitDepthwiseQConv } from './qconv-depthwise.js';
+import { emitLanesConv, lanesConvScratchBytes, lanesConvUnsuited } from './qconv-lanes.js';
 import { checkQConv, emitQConv, qconvScratchBytes } from './qops-conv.js';
 import { checkStatic, emitDequantizeF32, emitQAdd, emitQGlobalAveragePool, emitQRequantize, emitQuantizeF32 } from './qops-elementwise.js';
 import { checkQMatMul, emitQMatMul, qmatmulScratchBytes } from './qops-matmul.js';
 
 /**
  * edgec's quantized IR (ir/ops/quantized.ts), bit-exact with targets/reference/kernels/quantized.ts:
- * QConv / QMatMul as i16 GEMMs with i32x4.dot_i16x8_s (qops-dot.ts), i64 requantization (qops-numeric.ts),
+ * QConv on 1-D / 2-D maps with output pixels in the SIMD lanes (qconv-lanes.ts, qconv-depthwise.ts), other
+ * QConv and QMatMul as i16 GEMMs with i32x4.dot_i16x8_s (qops-dot.ts), i64 requantization (qops-numeric.ts),
  * and the per-element ops (qops-elementwise.ts).
  */
+
+/** Which QConv kernel a node gets: depthwise, lanes (1-D / 2-D), or the general dot-product one. */
+function qconvKernelOf(node: Node): 'depthwise' | 'lanes' | 'dot' {
+  if (depthwiseConvUnsuited(node) === null) return 'depthwise';
+  return lanesConvUnsuited(node) === null ? 'lanes' : 'dot';
+}
 export const qopsKernels: WasmKernel = {
   ops: ['QuantizeF32', 'DequantizeF32', 'QRequantize', 'QAdd', 'QGlobalAveragePool', 'QConv', 'QMatMul'],
   check(node) {
@@ -16,7 +26,10 @@ export const qopsKernels: WasmKernel = {
     return checkStatic(node);
   },
   scratchBytes(node) {
-    if (node.op === 'QConv') return qconvScratchBytes(node);
+    if (node.op === 'QConv') {
+      const kernel = qconvKernelOf(node);
+      return kernel === 'depthwise' ? depthwiseConvScratchBytes(node) : kernel === 'lanes' ? lanesConvScratchBytes(node) : qconvScratchBytes(node);
+    }
     if (node.op === 'QMatMul') return qmatmulScratchBytes(node);
     return 0;
   },
@@ -32,8 +45,10 @@ export const qopsKernels: WasmKernel = {
         return emitQAdd(node, ctx);
       case 'QGlobalAveragePool':
         return emitQGlobalAveragePool(node, ctx);
-      case 'QConv':
-        return emitQConv(node, ctx);
+      case 'QConv': {
+        const kernel = qconvKernelOf(node);
+        return kernel === 'depthwise' ? emitDepthwiseQConv(node, ctx) : kernel === 'lanes' ? emitLanesConv(node, ctx) : emitQConv(node, ctx);
+      }
       default:
         return emitQMatMul(node, ctx);
     }

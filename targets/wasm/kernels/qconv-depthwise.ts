@@ -1,0 +1,232 @@
+import binaryen from 'binaryen';
+import { getAttr, numel, type Node, type Value } from '../../../ir/index.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
+import type { EmitContext } from '../kernel.js';
+import { windowedGeometry, type ConvGeometry } from './conv-geometry.js';
+import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
+import { qOutputKey, qOutputOf } from './qops-numeric.js';
+
+type Expr = binaryen.ExpressionRef;
+
+/**
+ * Depthwise QConv (group = C = M) on 1-D / 2-D maps, strides 1 and 2: eight adjacent output pixels per pair of
+ * i32x4 accumulators. Each channel is first widened into a zero-bordered plane of zero-point-shifted i16
+ * (zero is x_zp - x_zp: padding adds nothing); for stride 2 the plane is split into its even and odd columns,
+ * so every tap of every stride reads eight consecutive i16. A tap is one load and two i32x4.extmul of the
+ * i16 inputs by a splat of the tap's (w - w_zp) — exact products, exact sums — then the bias, the per-channel
+ * requantization (ChannelRequantizer, bit-exact with the reference) and one 8-byte store.
+ */
+
+const TILE = 8;
+/** Up to this many taps the channel's weight splats stay in locals. */
+const MAX_HELD_TAPS = 9;
+
+interface Plan {
+  g: ConvGeometry;
+  /** Column phases (SW) and the i16 elements per phase row, the padded rows. */
+  phases: number;
+  rowElems: number;
+  rows: number;
+  planeBytes: number;
+  taps: number;
+}
+
+function planOf(g: ConvGeometry): Plan {
+  const phases = g.SW;
+  const OW8 = Math.ceil(g.OW / TILE) * TILE;
+  // The widest read: the last tile's last lane at the last tap, or the padded input itself (+16 for the
+  // 16-pixel widening chunks of stride 2).
+  const columns = Math.max(g.W + g.PL + g.PR + 16, (OW8 - 1) * g.SW + (g.KW - 1) * g.DW + 1);
+  const rowElems = Math.ceil(Math.ceil(columns / phases) / TILE) * TILE + TILE;
+  const rows = Math.max(g.H + g.PT + g.PB, (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1);
+  return { g, phases, rowElems, rows, planeBytes: phases * rows * rowElems * 2, taps: g.KH * g.KW };
+}
+
+/** null when the depthwise kernel takes this QConv. */
+export function depthwiseConvUnsuited(node: Node): string | null {
+  const g = windowedGeometry(node);
+  if (typeof g === 'string') return g;
+  if (!(g.group > 1 && g.Cg === 1 && g.Mg === 1)) return 'not depthwise';
+  if (g.SW !== 1 && g.SW !== 2) return `depthwise stride ${g.SW} (1 or 2)`;
+  return null;
+}
+
+export function depthwiseConvScratchBytes(node: Node): number {
+  return planOf(windowedGeometry(node) as ConvGeometry).planeBytes + 64;
+}
+
+export function emitDepthwiseQConv(node: Node, ctx: EmitContext): Expr {
+  const [x, w, bias, mult, shift] = node.inputs;
+  const y = node.outputs[0]!;
+  const p = planOf(windowedGeometry(node) as ConvGeometry);
+  const out = qOutputOf(node);
+  const xZp = getAttr<number>(node, 'x_zero_point');
+  const wZp = getAttr<number>(node, 'w_zero_point');
+  const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
+  const requant = mult ? chooseRequantizer(node, out, p.g.C) : null;
+  const wData = w!.data!.data as Int8Array | Uint8Array;
+  const shifted = new Int16Array(wData.length);
+  for (let i = 0; i < wData.length; i++) shifted[i] = wData[i]! - wZp;
+  const weights = ctx.placeData(`qconv-dw-w:${w!.name}:${wZp}`, new Uint8Array(shifted.buffer));
+  const g = p.g;
+  const geometry = [g.batch, g.C, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW, g.PT, g.PL, g.PB, g.PR].join(',');
+  const key = `qconv-dw:${geometry}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
+  // Params: x, weights (i16), bias, multiplier (or the requantization table), shift, y, scratch.
+  const name = ctx.defineFunction(key, 7, (fn) => build(fn, p, { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant }));
+  const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
+  const multiplier = requantArgument(ctx, node, requant, addr(mult));
+  return ctx.call(name, [addr(x), weights, addr(bias), multiplier, addr(shift), addr(y), ctx.scratch(depthwiseConvScratchBytes(node))]);
+}
+
+function build(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [plane, src, dst] = [fn.i32Local(), fn.i32Local(), fn.i32Local()];
+  const requant = o.requant ? o.requant.make(fn) : null;
+  const outBytes = o.out.dtype === 'i32' ? 4 : 1;
+  const channel = () => m.i32.rem_u(plane.get(), fn.i32(g.C));
+  const param = (index: number, perCh: boolean) => fn.loadI32(m.i32.add(fn.param(index), perCh ? fn.mulConst(channel(), 4) : fn.i32(0)));
+  const held = p.taps <= MAX_HELD_TAPS ? Array.from({ length: p.taps }, () => fn.v128Local()) : null;
+  const weight = (t: number): Expr => {
+    if (held) return held[t]!.get();
+    return m.v128.load16_splat(2 * t, 2, m.i32.add(fn.param(1), fn.mulConst(channel(), 2 * p.taps)), MEMORY);
+  };
+  const biasV = fn.v128Local();
+  const perPlane: Expr[] = [
+    src.set(m.i32.add(fn.param(0), fn.mulConst(plane.get(), g.H * g.W))),
+    dst.set(m.i32.add(fn.param(5), fn.mulConst(plane.get(), g.OH * g.OW * outBytes))),
+    widen(fn, p, o, src, () => fn.param(6)),
+    biasV.set(o.bias ? m.i32x4.splat(param(2, true)) : m.v128.const(new Array(16).fill(0))),
+    ...(held ? held.map((h, t) => h.set(m.v128.load16_splat(2 * t, 2, m.i32.add(fn.param(1), fn.mulConst(channel(), 2 * p.taps)), MEMORY))) : []),
+    ...(requant ? requant.load(channel) : []),
+    outputRows(fn, p, o, requant, weight, biasV, dst, () => fn.param(6)),
+  ];
+  return fn.block([...(requant ? requant.setup() : []), fn.for(plane, 0, g.batch * g.C, 1, perPlane)]);
+}
+
+/**
+ * The channel as zero-point-shifted i16 on a zero border; stride 2 splits even and odd padded columns. Rows
+ * are widened 8 (16) columns at a time; the last chunk's lanes past the row are masked to zero.
+ */
+function widen(fn: FunctionBuilder, p: Plan, o: LaneConvOperands, src: Local, buffer: () => Expr): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [h, w, row] = [fn.i32Local(), fn.i32Local(), fn.i32Local()];
+  const [lo, hi] = [fn.v128Local(), fn.v128Local()];
+  const zp = m.i16x8.splat(fn.i32(o.xZp));
+  const phaseBytes = p.rows * p.rowElems * 2;
+  // The last chunk of a row reads past it: its lanes beyond the row are zeroed, as padding must be.
+  const laneMask = (valid: number, first: number) => m.v128.const(Array.from({ length: 16 }, (_, b) => (first + (b >> 1) < valid ? 0xff : 0)));
+  const element = (column: Expr) => m.i32.add(row.get(), column);
+  let body: Expr[];
+  if (p.phases === 1) {
+    const W8 = Math.floor(g.W / 8) * 8;
+    const chunk = (at: number | null) => {
+      const column = at === null ? w.get() : fn.i32(at);
+      const value = m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), column), o.signedX), zp);
+      return fn.storeV(element(fn.mulConst(at === null ? w.get() : fn.i32(at), 2)), at === null ? value : m.v128.and(value, laneMask(g.W - W8, 0)), 2 * g.PL);
+    };
+    body = [fn.for(w, 0, W8, 8, [chunk(null)]), ...(g.W > W8 ? [chunk(W8)] : [])];
+  } else {
+    // Input column w sits at padded column PL + w: phase (PL + w) % 2, index (PL + w) >> 1.
+    const W16 = Math.floor(g.W / 16) * 16;
+    const evenPhase = g.PL % 2;
+    const evenAt = (g.PL >> 1) * 2 + evenPhase * phaseBytes;
+    const oddAt = ((g.PL + 1) >> 1) * 2 + (1 - evenPhase) * phaseBytes;
+    const evens = [0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29];
+    const odds = evens.map((b) => b + 2);
+    // 16 input columns from `at` (w / 2 i16 elements = w bytes into each phase row).
+    const chunk = (at: number | null): Expr[] => {
+      const column = () => (at === null ? w.get() : fn.i32(at));
+      const tail = at === null ? 0 : g.W - at;
+      const masked = (v: Expr, first: number) => (at === null ? v : m.v128.and(v, laneMask(tail, first)));
+      return [
+        lo.set(masked(m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), column()), o.signedX), zp), 0)),
+        hi.set(masked(m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), column()), o.signedX, 8), zp), 8)),
+        fn.storeV(element(column()), m.i8x16.shuffle(lo.get(), hi.get(), evens), evenAt),
+        fn.storeV(element(column()), m.i8x16.shuffle(lo.get(), hi.get(), odds), oddAt),
+      ];
+    };
+    body = [fn.for(w, 0, W16, 16, chunk(null)), ...(g.W > W16 ? chunk(W16) : [])];
+  }
+  return fn.block([
+    fn.fill(buffer(), fn.i32(0), fn.i32(p.planeBytes)),
+    fn.for(h, 0, g.H, 1, [
+      row.set(m.i32.add(buffer(), fn.mulConst(fn.addConst(h.get(), g.PT), p.rowElems * 2))),
+      ...body,
+      src.set(fn.addConst(src.get(), g.W)),
+    ]),
+  ]);
+}
+
+function outputRows(
+  fn: FunctionBuilder,
+  p: Plan,
+  o: LaneConvOperands,
+  requant: Requantizer | null,
+  weight: (t: number) => Expr,
+  biasV: Local,
+  dst: Local,
+  buffer: () => Expr,
+): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [oy, ox, rowIn, yRow] = [fn.i32Local(), fn.i32Local(), fn.i32Local(), fn.i32Local()];
+  const [a0, a1, xv, r0, r1, packed] = Array.from({ length: 6 }, () => fn.v128Local());
+  const phaseBytes = p.rows * p.rowElems * 2;
+  const narrow = o.out.dtype !== 'i32';
+  // Expressions are trees: every use builds its own (hence functions, not shared arrays).
+  const taps = (): Expr[] => {
+    const list: Expr[] = [];
+    for (let ky = 0; ky < g.KH; ky++) {
+      for (let kx = 0; kx < g.KW; kx++) {
+        const column = kx * g.DW;
+        const offset = ky * g.DH * p.rowElems * 2 + (column % p.phases) * phaseBytes + Math.floor(column / p.phases) * 2;
+        list.push(
+          xv.set(fn.loadV(m.i32.add(rowIn.get(), fn.mulConst(ox.get(), 2)), offset)),
+          a0.set(m.i32x4.add(a0.get(), m.i32x4.extmul_low_i16x8_s(xv.get(), weight(ky * g.KW + kx)))),
+          a1.set(m.i32x4.add(a1.get(), m.i32x4.extmul_high_i16x8_s(xv.get(), weight(ky * g.KW + kx)))),
+        );
+      }
+    }
+    return list;
+  };
+  const result = (): Expr[] => (requant ? [r0.set(requant.apply(a0)), r1.set(requant.apply(a1))] : [r0.set(a0.get()), r1.set(a1.get())]);
+  const at = () => m.i32.add(yRow.get(), fn.mulConst(ox.get(), narrow ? 1 : 4));
+  const fastStore = narrow
+    ? [m.v128.store64_lane(0, 1, 0, at(), packed.get(), MEMORY)]
+    : [fn.storeV(at(), r0.get()), fn.storeV(at(), r1.get(), 16)];
+  // The row's last, partial tile stores exactly its lanes (static: 4 + 2 + 1 bytes at most).
+  const tailLanes = g.OW % TILE;
+  const partialStore: Expr[] = [];
+  for (let lane = 0; lane < tailLanes; ) {
+    if (!narrow) {
+      partialStore.push(fn.storeI32(at(), m.i32x4.extract_lane(lane < 4 ? r0.get() : r1.get(), lane % 4), 4 * lane));
+      lane++;
+    } else if (tailLanes - lane >= 4) {
+      partialStore.push(m.v128.store32_lane(lane, 1, lane / 4, at(), packed.get(), MEMORY));
+      lane += 4;
+    } else if (tailLanes - lane >= 2) {
+      partialStore.push(m.v128.store16_lane(lane, 1, lane / 2, at(), packed.get(), MEMORY));
+      lane += 2;
+    } else {
+      partialStore.push(m.v128.store8_lane(lane, 1, lane, at(), packed.get(), MEMORY));
+      lane++;
+    }
+  }
+  const tile = (store: Expr[]): Expr[] => [
+    a0.set(biasV.get()),
+    a1.set(biasV.get()),
+    ...taps(),
+    ...result(),
+    ...(narrow ? [packed.set(narrowTo8(fn, o.out.dtype === 'i8', r0.get(), r1.get()))] : []),
+    ...store,
+  ];
+  const fullTiles = g.OW - tailLanes;
+  return fn.for(oy, 0, g.OH, 1, [
+    rowIn.set(m.i32.add(buffer(), fn.mulConst(oy.get(), g.SH * p.rowElems * 2))),
+    yRow.set(m.i32.add(dst.get(), fn.mulConst(oy.get(), g.OW * (narrow ? 1 : 4)))),
+    fn.for(ox, 0, fullTiles, TILE, tile(fastStore)),
+    ...(tailLanes ? [ox.set(fn.i32(fullTiles)), ...tile(partialStore)] : []),
+  ]);
+}

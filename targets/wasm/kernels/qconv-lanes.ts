@@ -1,0 +1,386 @@
+import binaryen from 'binaryen';
+import { dtypeBytes, getAttr, numel, type Node, type Value } from '../../../ir/index.js';
+import type { FunctionBuilder, Local } from '../dsl.js';
+import type { EmitContext } from '../kernel.js';
+import { windowedGeometry, type ConvGeometry } from './conv-geometry.js';
+import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
+import { qOutputKey, qOutputOf } from './qops-numeric.js';
+
+type Expr = binaryen.ExpressionRef;
+
+/**
+ * QConv on 1-D / 2-D maps as an integer GEMM with output pixels in the SIMD lanes (the layout of the f32
+ * GEMM): `i32x4.dot_i16x8_s` multiplies a vector holding, for four adjacent output pixels, the pair of
+ * zero-point-shifted inputs of two consecutive input channels, by a splat of the two channels' weights —
+ * eight exact MACs per instruction, and no horizontal sums.
+ *
+ * Per batch and group:
+ *  1. The input is widened once into channel-pair planes: Xi[cp][h][w] = (x[2cp] - x_zp, x[2cp+1] - x_zp) as
+ *     two i16, on a zero border of the convolution's padding (zero is x_zp - x_zp, so padding adds nothing).
+ *  2. Stride 1 (any kernel, any dilation) reads Xi directly, as an implicit GEMM: output pixel (oy, ox) is
+ *     computed at virtual position q = oy·Wp + ox, whose input for tap (ky, kx) is q + ky·DH·Wp + kx·DW — a
+ *     constant shift per tap, so four adjacent q are four adjacent pairs. Columns ox >= OW of the virtual
+ *     rows are computed and dropped. Other strides first gather the taps' pairs into rows (one i32 per pixel
+ *     and tap, SIMD shuffles for stride 2) and run the same GEMM with one tap.
+ *  3. Tiles of 4 output channels x 8 pixels keep 8 i32x4 accumulators; weights are packed at compile time as
+ *     (w - w_zp) i16 pairs, 4 channels per 16 bytes. The epilogue adds the bias and requantizes per channel
+ *     in i64 lanes (ChannelRequantizer: bit-exact with the reference), narrows and stores 8 pixels at once.
+ */
+
+/** Pixel-pair offsets are i32 (4 bytes); a tile is 8 pixels. */
+const PAIR = 4;
+const TILE = 8;
+/** The X footprint of one block of tiles is kept near this many bytes (an L2-sized share). */
+const BLOCK_BYTES = 128 * 1024;
+
+interface Plan {
+  g: ConvGeometry;
+  /** Channel pairs per group. */
+  Cp: number;
+  /** Padded input planes. */
+  Hp: number;
+  Wp: number;
+  /** Stride 1 on both axes: the GEMM reads the padded planes directly. */
+  implicit: boolean;
+  /** Virtual width of the GEMM's pixel rows, their count (Q = OH·Wv) and the count rounded up to tiles. */
+  Wv: number;
+  Q: number;
+  Q8: number;
+  /** Taps the GEMM walks (KH·KW when implicit, else 1: the gathered rows hold the taps), and pairs per tap. */
+  taps: number;
+  pairsPerTap: number;
+  /** Bytes from one pair plane to the next in the GEMM's X. */
+  planeBytes: number;
+  /** Channel blocks of 4 per group. */
+  blocks: number;
+  /** Pixels per block of tiles. */
+  blockPixels: number;
+  xiBytes: number;
+  gatheredBytes: number;
+  panelBytes: number;
+}
+
+function planOf(g: ConvGeometry): Plan {
+  const Cp = Math.ceil(g.Cg / 2);
+  const Hp = g.H + g.PT + g.PB;
+  const Wp = g.W + g.PL + g.PR;
+  const implicit = g.SH === 1 && g.SW === 1;
+  const Wv = implicit ? Wp : g.OW;
+  const Q = g.OH * Wv;
+  const Q8 = Math.ceil(Q / TILE) * TILE;
+  const taps = implicit ? g.KH * g.KW : 1;
+  const pairsPerTap = implicit ? Cp : g.KH * g.KW * Cp;
+  const planeBytes = implicit ? Hp * Wp * PAIR : Q8 * PAIR;
+  // The GEMM reads up to a tile past the last virtual pixel, shifted by the largest tap.
+  const slack = (TILE + (g.KW - 1) * g.DW + 2 * TILE) * PAIR;
+  const xiBytes = Cp * Hp * Wp * PAIR + slack;
+  const gatheredBytes = implicit ? 0 : pairsPerTap * planeBytes + slack;
+  // A block's panels: every pair of the reduction for blockPixels pixels.
+  const pixelBytes = taps * pairsPerTap * PAIR;
+  const blockPixels = Math.min(Q8, Math.max(TILE, Math.floor(BLOCK_BYTES / pixelBytes / TILE) * TILE));
+  const panelBytes = blockPixels * pixelBytes;
+  return { g, Cp, Hp, Wp, implicit, Wv, Q, Q8, taps, pairsPerTap, planeBytes, blocks: Math.ceil(g.Mg / 4), blockPixels, xiBytes, gatheredBytes, panelBytes };
+}
+
+function geometryOf(node: Node): ConvGeometry | string {
+  return windowedGeometry(node);
+}
+
+/** null when the lane kernel takes this QConv (the others use the dot-product kernel, qops-conv.ts). */
+export function lanesConvUnsuited(node: Node): string | null {
+  const g = geometryOf(node);
+  if (typeof g === 'string') return g;
+  if (g.Cg === 1 && g.group > 1) return 'depthwise';
+  return null;
+}
+
+export function lanesConvScratchBytes(node: Node): number {
+  const p = planOf(geometryOf(node) as ConvGeometry);
+  return p.xiBytes + p.gatheredBytes + p.panelBytes;
+}
+
+/** (w - w_zp) as i16 pairs of consecutive input channels, per group, block of 4 channels, tap and pair. */
+function packWeights(node: Node, p: Plan): Uint8Array {
+  const { g } = p;
+  const w = node.inputs[1]!.data!.data as Int8Array | Uint8Array;
+  const wZp = getAttr<number>(node, 'w_zero_point');
+  const out = new Int16Array(g.group * p.blocks * g.KH * g.KW * p.Cp * 8);
+  let o = 0;
+  for (let grp = 0; grp < g.group; grp++) {
+    for (let b = 0; b < p.blocks; b++) {
+      for (let ky = 0; ky < g.KH; ky++) {
+        for (let kx = 0; kx < g.KW; kx++) {
+          for (let cp = 0; cp < p.Cp; cp++) {
+            for (let j = 0; j < 4; j++) {
+              const mg = b * 4 + j;
+              for (let half = 0; half < 2; half++) {
+                const c = 2 * cp + half;
+                out[o++] = mg < g.Mg && c < g.Cg ? w[(((grp * g.Mg + mg) * g.Cg + c) * g.KH + ky) * g.KW + kx]! - wZp : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return new Uint8Array(out.buffer);
+}
+
+export function emitLanesConv(node: Node, ctx: EmitContext): Expr {
+  const [x, w, bias, mult, shift] = node.inputs;
+  const y = node.outputs[0]!;
+  const p = planOf(geometryOf(node) as ConvGeometry);
+  const out = qOutputOf(node);
+  const xZp = getAttr<number>(node, 'x_zero_point');
+  const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
+  const requant = mult ? chooseRequantizer(node, out, p.g.M) : null;
+  const packed = ctx.placeData(`qconv-lanes-w:${w!.name}:${getAttr<number>(node, 'w_zero_point')}`, packWeights(node, p));
+  const g = p.g;
+  const geometry = [g.batch, g.C, g.H, g.W, g.M, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW, g.PT, g.PL, g.PB, g.PR, g.group].join(',');
+  const key = `qconv-lanes:${geometry}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
+  // Params: x, packed w, bias, multiplier (or the requantization table), shift, y, scratch.
+  const name = ctx.defineFunction(key, 7, (fn) => buildLanesConv(fn, p, { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant }));
+  const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
+  const multiplier = requantArgument(ctx, node, requant, addr(mult));
+  return ctx.call(name, [addr(x), packed, addr(bias), multiplier, addr(shift), addr(y), ctx.scratch(lanesConvScratchBytes(node))]);
+}
+
+function buildLanesConv(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [b, grp] = [fn.i32Local(), fn.i32Local()];
+  const xi = () => fn.param(6);
+  const gathered = () => fn.addConst(fn.param(6), p.xiBytes);
+  const panels = () => fn.addConst(fn.param(6), p.xiBytes + p.gatheredBytes);
+  const requant = o.requant ? o.requant.make(fn) : null;
+  const outBytes = dtypeBytes(o.out.dtype);
+  const groupInput = () => m.i32.add(fn.param(0), fn.mulConst(m.i32.add(fn.mulConst(b.get(), g.C), fn.mulConst(grp.get(), g.Cg)), g.H * g.W));
+  const groupOutput = () => m.i32.add(fn.param(5), fn.mulConst(m.i32.add(fn.mulConst(b.get(), g.M), fn.mulConst(grp.get(), g.Mg)), g.OH * g.OW * outBytes));
+  return fn.block([
+    ...(requant ? requant.setup() : []),
+    fn.for(b, 0, g.batch, 1, [
+      fn.for(grp, 0, g.group, 1, [
+        widenIntoPairPlanes(fn, p, o, groupInput, xi),
+        ...(p.implicit ? [] : [gatherTaps(fn, p, xi, gathered)]),
+        gemm(fn, p, o, requant, p.implicit ? xi : gathered, () => m.i32.add(fn.param(1), fn.mulConst(grp.get(), p.blocks * g.KH * g.KW * p.Cp * 16)), groupOutput, () => fn.mulConst(grp.get(), g.Mg), panels),
+      ]),
+    ]),
+  ]);
+}
+
+/** Step 1: Xi[cp][PT + h][PL + w] = (x[2cp][h][w] - zp, x[2cp+1][h][w] - zp), on a zeroed border. */
+function widenIntoPairPlanes(fn: FunctionBuilder, p: Plan, o: LaneConvOperands, input: () => Expr, xi: () => Expr): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [cp, h, w, src, dst] = Array.from({ length: 5 }, () => fn.i32Local());
+  const [a, c] = [fn.v128Local(), fn.v128Local()];
+  const zp = m.i16x8.splat(fn.i32(o.xZp));
+  const plane = g.H * g.W;
+  const W8 = Math.floor(g.W / 8) * 8;
+  const interleave = (lo: boolean) => m.i8x16.shuffle(a.get(), c.get(), lo ? [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23] : [8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31]);
+  const loadX = (ptr: Expr, offset: number) => (o.signedX ? fn.loadI8(ptr, offset) : fn.loadU8(ptr, offset));
+  const row = (paired: boolean): Expr[] => [
+    fn.for(w, 0, W8, 8, [
+      a.set(m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), w.get()), o.signedX), zp)),
+      c.set(paired ? m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), w.get()), o.signedX, plane), zp) : m.v128.const(new Array(16).fill(0))),
+      fn.storeV(m.i32.add(dst.get(), fn.mulConst(w.get(), PAIR)), interleave(true)),
+      fn.storeV(m.i32.add(dst.get(), fn.mulConst(w.get(), PAIR)), interleave(false), 16),
+    ]),
+    fn.for(w, W8, g.W, 1, [
+      m.i32.store16(0, 2, m.i32.add(dst.get(), fn.mulConst(w.get(), PAIR)), fn.addConst(loadX(m.i32.add(src.get(), w.get()), 0), -o.xZp), 'mem'),
+      ...(paired ? [m.i32.store16(2, 2, m.i32.add(dst.get(), fn.mulConst(w.get(), PAIR)), fn.addConst(loadX(m.i32.add(src.get(), w.get()), plane), -o.xZp), 'mem')] : []),
+    ]),
+  ];
+  const planes = (from: number, to: number, paired: boolean) =>
+    fn.for(cp, from, to, 1, [
+      fn.for(h, 0, g.H, 1, [
+        src.set(m.i32.add(input(), m.i32.add(fn.mulConst(cp.get(), 2 * plane), fn.mulConst(h.get(), g.W)))),
+        dst.set(m.i32.add(xi(), fn.addConst(m.i32.add(fn.mulConst(cp.get(), p.Hp * p.Wp * PAIR), fn.mulConst(h.get(), p.Wp * PAIR)), (g.PT * p.Wp + g.PL) * PAIR))),
+        ...row(paired),
+      ]),
+    ]);
+  const fullPairs = Math.floor(g.Cg / 2);
+  return fn.block([fn.fill(xi(), fn.i32(0), fn.i32(p.xiBytes)), planes(0, fullPairs, true), planes(fullPairs, p.Cp, false)]);
+}
+
+/** Step 2 for strides other than 1: rows[(ky·KW + kx)·Cp + cp][oy·OW + ox] = Xi[cp][oy·SH + ky·DH][ox·SW + kx·DW]. */
+function gatherTaps(fn: FunctionBuilder, p: Plan, xi: () => Expr, rows: () => Expr): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [ky, kx, cp, oy, ox, src, dst] = Array.from({ length: 7 }, () => fn.i32Local());
+  const OW4 = g.SW === 2 ? Math.floor(g.OW / 4) * 4 : 0;
+  const evenPairs = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+  const rowCopy: Expr[] = [
+    fn.for(ox, 0, OW4, 4, [
+      fn.storeV(
+        m.i32.add(dst.get(), fn.mulConst(ox.get(), PAIR)),
+        m.i8x16.shuffle(fn.loadV(m.i32.add(src.get(), fn.mulConst(ox.get(), 2 * PAIR))), fn.loadV(m.i32.add(src.get(), fn.mulConst(ox.get(), 2 * PAIR)), 16), evenPairs),
+      ),
+    ]),
+    fn.for(ox, OW4, g.OW, 1, [fn.storeI32(m.i32.add(dst.get(), fn.mulConst(ox.get(), PAIR)), fn.loadI32(m.i32.add(src.get(), fn.mulConst(ox.get(), g.SW * PAIR))))]),
+  ];
+  return fn.for(ky, 0, g.KH, 1, [
+    fn.for(kx, 0, g.KW, 1, [
+      fn.for(cp, 0, p.Cp, 1, [
+        fn.for(oy, 0, g.OH, 1, [
+          src.set(
+            m.i32.add(
+              xi(),
+              m.i32.add(
+                fn.mulConst(cp.get(), p.Hp * p.Wp * PAIR),
+                fn.mulConst(m.i32.add(fn.mulConst(m.i32.add(fn.mulConst(oy.get(), g.SH), fn.mulConst(ky.get(), g.DH)), p.Wp), fn.mulConst(kx.get(), g.DW)), PAIR),
+              ),
+            ),
+          ),
+          dst.set(
+            m.i32.add(
+              rows(),
+              m.i32.add(fn.mulConst(m.i32.add(fn.mulConst(m.i32.add(fn.mulConst(ky.get(), g.KW), kx.get()), p.Cp), cp.get()), p.planeBytes), fn.mulConst(oy.get(), g.OW * PAIR)),
+            ),
+          ),
+          ...rowCopy,
+        ]),
+      ]),
+    ]),
+  ]);
+}
+
+/**
+ * Step 3: the tiled GEMM and its epilogue, one block of pixels at a time. A block's pixels are first packed
+ * into panels of 8 — every pair of the reduction for those 8 pixels in 32 consecutive bytes — so the GEMM's
+ * inner loop walks memory sequentially (reading the pair planes directly would jump a whole plane per pair).
+ * `channel0` is the group's first output channel.
+ */
+function gemm(
+  fn: FunctionBuilder,
+  p: Plan,
+  o: LaneConvOperands,
+  requant: Requantizer | null,
+  xBase: () => Expr,
+  wBase: () => Expr,
+  yBase: () => Expr,
+  channel0: () => Expr,
+  panels: () => Expr,
+): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [qb, blk, q, ky, kx, k, xt, wp, qEnd, dst] = Array.from({ length: 10 }, () => fn.i32Local());
+  const acc = Array.from({ length: 8 }, () => fn.v128Local());
+  const [x0, x1, wv] = [fn.v128Local(), fn.v128Local(), fn.v128Local()];
+  const kPairs = p.taps * p.pairsPerTap;
+
+  // Packing: the reduction order is (tap, pair), as the weights are packed.
+  const tapOffset = () => fn.mulConst(m.i32.add(fn.mulConst(ky.get(), g.DH * p.Wp), fn.mulConst(kx.get(), g.DW)), PAIR);
+  const copyPairs = fn.for(k, 0, p.pairsPerTap, 1, [
+    fn.storeV(dst.get(), fn.loadV(xt.get())),
+    fn.storeV(dst.get(), fn.loadV(xt.get(), 16), 16),
+    xt.set(fn.addConst(xt.get(), p.planeBytes)),
+    dst.set(fn.addConst(dst.get(), TILE * PAIR)),
+  ]);
+  const source = () => m.i32.add(xBase(), fn.mulConst(q.get(), PAIR));
+  const packPanel = p.implicit
+    ? fn.for(ky, 0, g.KH, 1, [fn.for(kx, 0, g.KW, 1, [xt.set(m.i32.add(source(), tapOffset())), copyPairs])])
+    : fn.block([xt.set(source()), copyPairs]);
+  const pack = fn.forRuntime(q, qb.get(), () => qEnd.get(), TILE, [dst.set(m.i32.add(panels(), fn.mulConst(m.i32.sub(q.get(), qb.get()), kPairs * PAIR))), packPanel]);
+
+  const dot = (xv: Local, a: Local) => a.set(m.i32x4.add(a.get(), m.i32x4.dot_i16x8_s(xv.get(), wv.get())));
+  // One pair of input channels: 2 pixel vectors x 4 weight splats.
+  const step = (xOff: number, wOff: number): Expr[] => {
+    const body: Expr[] = [x0.set(fn.loadV(xt.get(), xOff)), x1.set(fn.loadV(xt.get(), xOff + 16))];
+    for (let j = 0; j < 4; j++) body.push(wv.set(fn.loadSplat(wp.get(), wOff + 4 * j)), dot(x0, acc[j * 2]!), dot(x1, acc[j * 2 + 1]!));
+    return body;
+  };
+  const evenPairs = Math.floor(kPairs / 2) * 2;
+  const zero = m.v128.const(new Array(16).fill(0));
+  const tile = [
+    ...acc.map((a) => a.set(zero)),
+    xt.set(m.i32.add(panels(), fn.mulConst(m.i32.sub(q.get(), qb.get()), kPairs * PAIR))),
+    wp.set(m.i32.add(wBase(), fn.mulConst(blk.get(), kPairs * 16))),
+    fn.for(k, 0, evenPairs, 2, [...step(0, 0), ...step(32, 16), xt.set(fn.addConst(xt.get(), 64)), wp.set(fn.addConst(wp.get(), 32))]),
+    ...(kPairs % 2 ? step(0, 0) : []),
+    epilogue(fn, p, o, requant, acc, q, blk, yBase, channel0),
+  ];
+  const blockPixels = p.blockPixels;
+  return fn.for(qb, 0, p.Q8, blockPixels, [
+    qEnd.set(m.select(m.i32.lt_s(fn.addConst(qb.get(), blockPixels), fn.i32(p.Q8)), fn.addConst(qb.get(), blockPixels), fn.i32(p.Q8))),
+    pack,
+    fn.for(blk, 0, p.blocks, 1, [fn.forRuntime(q, qb.get(), () => qEnd.get(), TILE, tile)]),
+  ]);
+}
+
+/**
+ * Bias, requantization (or the raw i32 accumulators) and the stores of one 4-channel x 8-pixel tile. A tile
+ * whose 8 pixels are all real and adjacent in the output is stored with one 8-byte (or two 16-byte) store per
+ * channel; others lane by lane, skipping virtual columns and positions past the end.
+ */
+function epilogue(
+  fn: FunctionBuilder,
+  p: Plan,
+  o: LaneConvOperands,
+  requant: Requantizer | null,
+  acc: Local[],
+  q: Local,
+  blk: Local,
+  yBase: () => Expr,
+  channel0: () => Expr,
+): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const outBytes = dtypeBytes(o.out.dtype);
+  const [mg, oy, ox, fast, yRow, lane, lq] = Array.from({ length: 7 }, () => fn.i32Local());
+  const [r0, r1, packed] = [fn.v128Local(), fn.v128Local(), fn.v128Local()];
+  const narrow = o.out.dtype !== 'i32';
+  const planeOut = g.OH * g.OW * outBytes;
+  const perChannel = (j: number): Expr[] => {
+    const a0 = acc[j * 2]!;
+    const a1 = acc[j * 2 + 1]!;
+    const channel = () => m.i32.add(channel0(), mg.get());
+    const param = (index: number, perCh: boolean) => fn.loadI32(m.i32.add(fn.param(index), perCh ? fn.mulConst(channel(), 4) : fn.i32(0)));
+    const body: Expr[] = [];
+    if (o.bias) {
+      const bv = fn.v128Local();
+      body.push(bv.set(m.i32x4.splat(param(2, true))), a0.set(m.i32x4.add(a0.get(), bv.get())), a1.set(m.i32x4.add(a1.get(), bv.get())));
+    }
+    if (requant) {
+      body.push(...requant.load(channel), r0.set(requant.apply(a0)), r1.set(requant.apply(a1)));
+    } else {
+      body.push(r0.set(a0.get()), r1.set(a1.get()));
+    }
+    const yChannel = () => m.i32.add(yBase(), fn.mulConst(mg.get(), planeOut));
+    const fastStore = narrow
+      ? [packed.set(narrowTo8(fn, o.out.dtype === 'i8', r0.get(), r1.get())), m.v128.store64_lane(0, 1, 0, m.i32.add(yChannel(), yRow.get()), packed.get(), 'mem')]
+      : [fn.storeV(m.i32.add(yChannel(), yRow.get()), r0.get()), fn.storeV(m.i32.add(yChannel(), yRow.get()), r1.get(), 16)];
+    const laneValue = (i: number): Expr => {
+      if (narrow) return m.i8x16.extract_lane_u(packed.get(), i);
+      return m.i32x4.extract_lane(i < 4 ? r0.get() : r1.get(), i % 4);
+    };
+    const slowStore: Expr[] = [...(narrow ? [packed.set(narrowTo8(fn, o.out.dtype === 'i8', r0.get(), r1.get()))] : [])];
+    for (let i = 0; i < TILE; i++) {
+      slowStore.push(
+        lq.set(fn.addConst(q.get(), i)),
+        oy.set(m.i32.div_u(lq.get(), fn.i32(p.Wv))),
+        lane.set(m.i32.sub(lq.get(), fn.mulConst(oy.get(), p.Wv))),
+        m.if(
+          m.i32.and(m.i32.lt_u(lane.get(), fn.i32(g.OW)), m.i32.lt_u(lq.get(), fn.i32(p.Q))),
+          narrow
+            ? fn.storeI8(m.i32.add(yChannel(), m.i32.add(fn.mulConst(oy.get(), g.OW), lane.get())), laneValue(i))
+            : fn.storeI32(m.i32.add(yChannel(), fn.mulConst(m.i32.add(fn.mulConst(oy.get(), g.OW), lane.get()), 4)), laneValue(i)),
+        ),
+      );
+    }
+    body.push(m.if(fast.get(), fn.block(fastStore), fn.block(slowStore)));
+    return [mg.set(m.i32.add(fn.mulConst(blk.get(), 4), fn.i32(j))), m.if(m.i32.lt_u(mg.get(), fn.i32(g.Mg)), fn.block(body))];
+  };
+  return fn.block([
+    oy.set(m.i32.div_u(q.get(), fn.i32(p.Wv))),
+    ox.set(m.i32.sub(q.get(), fn.mulConst(oy.get(), p.Wv))),
+    // Fast: all 8 pixels are real and consecutive in the output.
+    fast.set(
+      p.implicit
+        ? m.i32.and(m.i32.le_u(fn.addConst(ox.get(), TILE), fn.i32(g.OW)), m.i32.lt_u(q.get(), fn.i32(p.Q)))
+        : m.i32.le_u(fn.addConst(q.get(), TILE), fn.i32(p.Q)),
+    ),
+    yRow.set(fn.mulConst(m.i32.add(fn.mulConst(oy.get(), g.OW), ox.get()), outBytes)),
+    ...[0, 1, 2, 3].flatMap(perChannel),
+  ]);
+}

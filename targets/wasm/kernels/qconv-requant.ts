@@ -1,0 +1,240 @@
+import binaryen from 'binaryen';
+import { dtypeRange, numel, type Node } from '../../../ir/index.js';
+import type { FunctionBuilder, Local } from '../dsl.js';
+import type { EmitContext } from '../kernel.js';
+import type { QOutput } from './qops-numeric.js';
+
+type Expr = binaryen.ExpressionRef;
+
+/**
+ * Requantization of four i32 accumulators of one output channel at once, bit-exact with requantizeI64 +
+ * storeClamped (qops-numeric.ts): y = clamp((int64(acc) * M + 2^(S-1)) >> S + zp). The lane-parallel
+ * kernels (pixels in lanes) share one channel's parameters across the vector. Two ways to compute it:
+ *
+ *  - TableRequantizer, when M and S are constants with M <= 2^S (a real multiplier <= 1, as every quantizer
+ *    makes for conv outputs): the compiler finds, per channel, the accumulator window [A_lo, A_hi] whose
+ *    images are exactly the clamp bounds, so clamping acc to it (two i32x4 ops) replaces the 64-bit clamp;
+ *    then with d = acc - A_lo >= 0 and A_lo·M + 2^(S-1) = B_hi·2^S + B_lo (0 <= B_lo < 2^S),
+ *    y = B_hi + zp + ((d·M + B_lo) >>> S) — unsigned 64-bit lanes, which SIMD128 has natively.
+ *  - ChannelRequantizer, for anything else: signed 64-bit lanes and a 64-bit clamp.
+ */
+export interface Requantizer {
+  /** Statements run once per function. */
+  setup(): Expr[];
+  /** Statements run once per output channel (an i32 expression of the channel index). */
+  load(channel: () => Expr): Expr[];
+  /** The requantized i32x4 (zero point added, clamped) of the accumulator vector in `acc`. */
+  apply(acc: Local): Expr;
+}
+
+const LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+/** Bytes per channel of a requantization table: A_lo, A_hi, M, S (i32), B_lo (i64), B_hi + zp (i32), pad. */
+const ENTRY = 32;
+
+const clampBounds = (out: QOutput): [number, number] => {
+  const [dlo, dhi] = dtypeRange(out.dtype);
+  return [Math.max(out.lo, dlo) - out.zeroPoint, Math.min(out.hi, dhi) - out.zeroPoint];
+};
+
+const floorDiv = (a: bigint, b: bigint): bigint => {
+  const q = a / b;
+  return q * b > a ? q - 1n : q;
+};
+const ceilDiv = (a: bigint, b: bigint): bigint => -floorDiv(-a, b);
+const I32_MIN = -(2n ** 31n);
+const I32_MAX = 2n ** 31n - 1n;
+const clampI32 = (v: bigint) => (v < I32_MIN ? I32_MIN : v > I32_MAX ? I32_MAX : v);
+
+/**
+ * The per-channel table of TableRequantizer for a node's constant multiplier and shift (inputs 3 and 4), or
+ * null when some channel does not qualify (M = 0, M > 2^S, parameters not constant).
+ */
+export function requantTable(node: Node, out: QOutput, channels: number): Uint8Array | null {
+  const [mult, shift] = [node.inputs[3], node.inputs[4]];
+  if (!mult?.data || !shift?.data) return null;
+  const perChannel = numel(mult.type.shape as number[]) > 1;
+  const [lo, hi] = clampBounds(out).map(BigInt) as [bigint, bigint];
+  const table = new DataView(new ArrayBuffer(channels * ENTRY));
+  for (let c = 0; c < channels; c++) {
+    const M = BigInt(Number(mult.data.data[perChannel ? c : 0]));
+    const S = BigInt(Number(shift.data.data[perChannel ? c : 0]));
+    const scale = 1n << S;
+    const round = 1n << (S - 1n);
+    if (M <= 0n || M > scale) return null;
+    const aLo = clampI32(ceilDiv(lo * scale - round, M));
+    const aHi = clampI32(ceilDiv((hi + 1n) * scale - round, M) - 1n);
+    if (aLo > aHi) return null;
+    const base = aLo * M + round;
+    const bHi = floorDiv(base, scale);
+    const at = c * ENTRY;
+    table.setInt32(at, Number(aLo), true);
+    table.setInt32(at + 4, Number(aHi), true);
+    table.setInt32(at + 8, Number(M), true);
+    table.setInt32(at + 12, Number(S), true);
+    table.setBigInt64(at + 16, base - bHi * scale, true);
+    table.setInt32(at + 24, Number(bHi) + out.zeroPoint, true);
+  }
+  return new Uint8Array(table.buffer);
+}
+
+export class TableRequantizer implements Requantizer {
+  private readonly aLo: Local;
+  private readonly aHi: Local;
+  private readonly mult: Local;
+  private readonly bLo: Local;
+  private readonly offset: Local;
+  private readonly low: Local;
+  private readonly high: Local;
+  private readonly d: Local;
+  private readonly shift: Local;
+
+  /** `table` is the address of requantTable's bytes (an i32 expression, fresh per call). */
+  constructor(
+    private readonly fn: FunctionBuilder,
+    private readonly table: () => Expr,
+  ) {
+    [this.aLo, this.aHi, this.mult, this.bLo, this.offset, this.low, this.high, this.d] = Array.from({ length: 8 }, () => fn.v128Local());
+    this.shift = fn.i32Local();
+  }
+
+  setup(): Expr[] {
+    return [];
+  }
+
+  load(channel: () => Expr): Expr[] {
+    const m = this.fn.m;
+    const entry = () => m.i32.add(this.table(), this.fn.mulConst(channel(), ENTRY));
+    return [
+      this.aLo.set(this.fn.loadSplat(entry(), 0)),
+      this.aHi.set(this.fn.loadSplat(entry(), 4)),
+      this.mult.set(this.fn.loadSplat(entry(), 8)),
+      this.shift.set(this.fn.loadI32(entry(), 12)),
+      this.bLo.set(m.v128.load64_splat(16, 8, entry(), 'mem')),
+      this.offset.set(this.fn.loadSplat(entry(), 24)),
+    ];
+  }
+
+  apply(acc: Local): Expr {
+    const m = this.fn.m;
+    const { d, low, high } = this;
+    const half = (wide: Expr): Expr => m.i64x2.shr_u(m.i64x2.add(wide, this.bLo.get()), this.shift.get());
+    return m.block(
+      null,
+      [
+        d.set(m.i32x4.sub(m.i32x4.min_s(m.i32x4.max_s(acc.get(), this.aLo.get()), this.aHi.get()), this.aLo.get())),
+        low.set(half(m.i64x2.extmul_low_i32x4_u(d.get(), this.mult.get()))),
+        high.set(half(m.i64x2.extmul_high_i32x4_u(d.get(), this.mult.get()))),
+        m.i32x4.add(m.i8x16.shuffle(low.get(), high.get(), LOW_WORDS), this.offset.get()),
+      ],
+      binaryen.v128,
+    );
+  }
+}
+
+export class ChannelRequantizer implements Requantizer {
+  private readonly mult: Local;
+  private readonly shift: Local;
+  private readonly round: Local;
+  private readonly lo: Local;
+  private readonly hi: Local;
+  private readonly zp: Local;
+  private readonly low: Local;
+  private readonly high: Local;
+
+  /** Multipliers and shifts are read from params `multParam` / `shiftParam`, one per channel or one for all. */
+  constructor(
+    private readonly fn: FunctionBuilder,
+    private readonly out: QOutput,
+    private readonly params: { mult: number; shift: number; perChannel: boolean },
+  ) {
+    [this.mult, this.round, this.lo, this.hi, this.zp, this.low, this.high] = Array.from({ length: 7 }, () => fn.v128Local());
+    this.shift = fn.i32Local();
+  }
+
+  setup(): Expr[] {
+    const m = this.fn.m;
+    const [lo, hi] = clampBounds(this.out);
+    return [
+      this.lo.set(m.i64x2.splat(m.i64.const(BigInt(lo)))),
+      this.hi.set(m.i64x2.splat(m.i64.const(BigInt(hi)))),
+      this.zp.set(m.i32x4.splat(this.fn.i32(this.out.zeroPoint))),
+    ];
+  }
+
+  load(channel: () => Expr): Expr[] {
+    const m = this.fn.m;
+    const at = (param: number) => m.i32.add(this.fn.param(param), this.params.perChannel ? this.fn.mulConst(channel(), 4) : this.fn.i32(0));
+    return [
+      this.mult.set(this.fn.loadSplat(at(this.params.mult))),
+      this.shift.set(this.fn.loadI32(at(this.params.shift))),
+      this.round.set(m.i64x2.splat(m.i64.shl(m.i64.const(1n), m.i64.extend_u(m.i32.sub(this.shift.get(), this.fn.i32(1)))))),
+    ];
+  }
+
+  apply(acc: Local): Expr {
+    const m = this.fn.m;
+    const half = (wide: Expr): Expr => m.i64x2.shr_s(m.i64x2.add(wide, this.round.get()), this.shift.get());
+    const clampHalf = (t: Local): Expr[] => [
+      t.set(m.v128.bitselect(this.lo.get(), t.get(), m.i64x2.lt_s(t.get(), this.lo.get()))),
+      t.set(m.v128.bitselect(this.hi.get(), t.get(), m.i64x2.gt_s(t.get(), this.hi.get()))),
+    ];
+    const { low, high } = this;
+    return m.block(
+      null,
+      [
+        low.set(half(m.i64x2.extmul_low_i32x4_s(acc.get(), this.mult.get()))),
+        high.set(half(m.i64x2.extmul_high_i32x4_s(acc.get(), this.mult.get()))),
+        ...clampHalf(low),
+        ...clampHalf(high),
+        m.i32x4.add(m.i8x16.shuffle(low.get(), high.get(), LOW_WORDS), this.zp.get()),
+      ],
+      binaryen.v128,
+    );
+  }
+}
+
+/**
+ * The requantizer of a QConv-shaped node (params 3, 4: multiplier, shift): the table form when it applies —
+ * then param 3 carries the table's address — else the general one. `tableKey` goes into the function key.
+ */
+export interface RequantChoice {
+  table: Uint8Array | null;
+  make(fn: FunctionBuilder): Requantizer;
+}
+
+export function chooseRequantizer(node: Node, out: QOutput, channels: number): RequantChoice {
+  const table = requantTable(node, out, channels);
+  const perChannel = numel(node.inputs[3]!.type.shape as number[]) > 1;
+  return {
+    table,
+    make: (fn) => (table ? new TableRequantizer(fn, () => fn.param(3)) : new ChannelRequantizer(fn, out, { mult: 3, shift: 4, perChannel })),
+  };
+}
+
+/** The requantization part of a function key: none, table or general (per channel or not). */
+export function requantKey(requant: RequantChoice | null, perChannel: boolean): string {
+  if (!requant) return '-';
+  return requant.table ? 'T' : perChannel ? 'M*' : 'M';
+}
+
+/** The call argument in the multiplier's place: the table's address in the table form, else the multiplier's. */
+export function requantArgument(ctx: EmitContext, node: Node, requant: RequantChoice | null, multiplierAddress: number): number {
+  return requant?.table ? ctx.placeData(`qconv-requant:${node.name}`, requant.table) : multiplierAddress;
+}
+
+/** What the lane kernels' function bodies are specialized to, besides their geometry. */
+export interface LaneConvOperands {
+  signedX: boolean;
+  xZp: number;
+  out: QOutput;
+  bias: boolean;
+  requant: RequantChoice | null;
+}
+
+/** Eight clamped i32 lanes (two vectors) as eight 8-bit values in lanes 0..7 (saturation cannot change them). */
+export function narrowTo8(fn: FunctionBuilder, signed: boolean, a: Expr, b: Expr): Expr {
+  const m = fn.m;
+  const words = m.i16x8.narrow_i32x4_s(a, b);
+  const unused = m.v128.const(new Array<number>(16).fill(0));
+  return signed ? m.i8x16.narrow_i16x8_s(words, unused) : m.i8x16.narrow_i16x8_u(words, unused);
+}
