@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, type Attributes, type Graph } from '../../ir/index.js';
+import { GraphBuilder, type Attributes, type DType, type Graph } from '../../ir/index.js';
 import { unsupportedByWasm } from '../../targets/wasm/index.js';
 import { expectWasmMatchesReference } from './harness.js';
 
@@ -93,10 +93,40 @@ describe('wasm pool check()', () => {
     const b = new GraphBuilder('g');
     const v = b.input('v', { dtype: 'f32', shape: [1, 1, 4, 4, 4, 4] });
     b.output(b.op('AveragePool', [v], { kernel_shape: [2, 2, 2, 2] }, 'z'));
-    const u = b.input('u', { dtype: 'u8', shape: [1, 1, 4, 4] });
-    b.output(b.op('MaxPool', [u], { kernel_shape: [2, 2] }, 'w'));
-    expect(unsupportedByWasm(b.build()).map((p) => p.reason)).toEqual(['4-D pooling is not supported (1-D to 3-D)', 'MaxPool on u8 is not supported (only f32)']);
+    const u = b.input('u', { dtype: 'f64', shape: [1, 1, 4, 4] });
+    b.output(b.op('AveragePool', [u], { kernel_shape: [2, 2] }, 'w'));
+    const i = b.input('i', { dtype: 'i8', shape: [1, 1, 9, 9] });
+    b.output(b.op('MaxPool', [i], { kernel_shape: [2, 2], strides: [3, 3] }, 'm'));
+    expect(unsupportedByWasm(b.build()).map((p) => p.reason)).toEqual([
+      '4-D pooling is not supported (1-D to 3-D)',
+      'AveragePool on f64 is not supported (only f32)',
+      'MaxPool on i8 with column stride 3 is not supported (1 or 2)',
+    ]);
   });
+});
+
+// 8-bit MaxPool (pool-int8.ts): row tails of 16-lane chunks, both column phases of stride 2, dilation, 1-D.
+describe('wasm MaxPool on u8 / i8 (exact)', () => {
+  const cases: [DType, number[], Attributes][] = [
+    ['u8', [1, 3, 17, 37], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }],
+    ['u8', [1, 2, 9, 70], { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], ceil_mode: 1 }],
+    ['i8', [2, 2, 9, 20], { kernel_shape: [2, 2] }],
+    ['i8', [1, 3, 12, 33], { kernel_shape: [3, 3], dilations: [2, 2], strides: [1, 2], pads: [2, 2, 2, 2] }],
+    ['u8', [1, 2, 50], { kernel_shape: [3], strides: [2], pads: [1, 1] }],
+    ['u8', [1, 4, 13, 13], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }],
+  ];
+  for (const [dtype, shape, attrs] of cases) {
+    it(`${dtype} ${JSON.stringify(shape)} ${JSON.stringify(attrs)}`, async () => {
+      const build = () => {
+        const b = new GraphBuilder('g');
+        const x = b.input('x', { dtype, shape });
+        b.output(b.op('MaxPool', [x], attrs, 'y'));
+        return b.build();
+      };
+      expect(unsupportedByWasm(build()).map((p) => p.reason)).toEqual([]);
+      await expectWasmMatchesReference(build, { tolerance: 0 });
+    });
+  }
 });
 
 // Windows large enough that unrolling every tap would make huge code: the kernels loop over the window instead.

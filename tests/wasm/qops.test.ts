@@ -188,34 +188,15 @@ describe('wasm QuantizeF32 / DequantizeF32 / QRequantize / QAdd / QGlobalAverage
 });
 
 /** Rewrites every 8-bit MaxPool as DequantizeF32 -> f32 MaxPool -> QuantizeF32 with scale 1, zero point 0 (exact). */
-function floatMaxPools(g: Graph): void {
-  const nodes: Node[] = [];
-  for (const n of g.nodes) {
-    const x = n.inputs[0];
-    if (n.op !== 'MaxPool' || !x || x.type.dtype === 'f32') {
-      nodes.push(n);
-      continue;
-    }
-    const y = n.outputs[0]!;
-    const xf = new Value(`${x.name}.f32`, tensorType('f32', x.type.shape));
-    const yf = new Value(`${y.name}.f32`, tensorType('f32', y.type.shape));
-    nodes.push(new Node('DequantizeF32', [x], [xf], { scale: 1, zero_point: 0 }));
-    nodes.push(new Node('MaxPool', [xf], [yf], n.attrs, n.name));
-    nodes.push(new Node('QuantizeF32', [yf], [y], { scale: 1, zero_point: 0, dtype: y.type.dtype }));
-  }
-  g.nodes = nodes;
-}
 
 describe('wasm quantized squeezenet1_1 end to end', () => {
-  // MaxPool on u8 has no wasm kernel yet (the pool family is f32 only): the test runs each u8 MaxPool as
-  // DequantizeF32 -> MaxPool -> QuantizeF32 with scale 1 and zero point 0, which is exactly the integer MaxPool.
   it('the int8 graph from edgec quantize gives the reference output bit for bit', async () => {
     const graph = importOnnxFile(modelPath('squeezenet1_1'));
     const q = quantizeModel(graph, { calibration: syntheticInputs(graph, 1), method: 'minmax' });
-    floatMaxPools(q.int8);
     verifyGraph(q.int8);
     const ops = new Set(q.int8.nodes.map((n) => n.op));
-    for (const op of ['QuantizeF32', 'QConv', 'QGlobalAveragePool', 'DequantizeF32']) expect(ops.has(op), op).toBe(true);
+    for (const op of ['QuantizeF32', 'QConv', 'MaxPool', 'QGlobalAveragePool', 'DequantizeF32']) expect(ops.has(op), op).toBe(true);
+    expect(q.int8.nodes.filter((n) => n.op === 'MaxPool').every((n) => n.inputs[0]!.type.dtype === 'u8'), 'MaxPool runs on u8').toBe(true);
     expect(unsupportedByWasm(q.int8).map((p) => `${p.node.name}: ${p.reason}`)).toEqual([]);
     const feeds = syntheticInputs(graph, 1, 12345)[0]!;
     const expected = runGraph(q.int8, feeds);

@@ -6,9 +6,10 @@ import type { EmitContext, WasmKernel } from '../kernel.js';
 import { buildReduceF32 } from './reduce.js';
 import { gather, laneBytes, nest } from './reduce-simd.js';
 import { buildPoolNd, poolNdKey, poolNdPlan } from './pool-nd.js';
+import { checkInt8MaxPool, emitInt8MaxPool, int8MaxPoolScratchBytes } from './pool-int8.js';
 
 /**
- * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools. 3-D pools and MaxPool's Indices output
+ * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools; 8-bit MaxPool in pool-int8.ts. 3-D pools and MaxPool's Indices output
  * take the loop-based path of pool-nd.ts.
  *
  * Everything about the windows is static, so the code is specialized per layer: output rows are grouped into
@@ -76,6 +77,9 @@ function planOf(node: Node): Plan {
 
 function checkPool(node: Node): string | null {
   const x = node.inputs[0]!;
+  const int8Max = node.op === 'MaxPool' && (x.type.dtype === 'u8' || x.type.dtype === 'i8');
+  if (int8Max && (!isStaticShape(x.type.shape) || !isStaticShape(node.outputs[0]!.type.shape))) return 'shapes must be static';
+  if (int8Max) return checkInt8MaxPool(node);
   if (x.type.dtype !== 'f32') return `${node.op} on ${x.type.dtype} is not supported (only f32)`;
   if (!isStaticShape(x.type.shape) || !isStaticShape(node.outputs[0]!.type.shape)) return 'shapes must be static';
   if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') return numel(x.type.shape as number[]) === 0 ? 'empty tensors are not supported' : null;
@@ -309,6 +313,7 @@ function emitPool(node: Node, ctx: EmitContext): Expr {
     const kind = node.op === 'GlobalMaxPool' ? 'Max' : 'Mean';
     return ctx.call(ctx.defineFunction(`reduce:${kind}:f32:${rows.join('x')}:1`, 2, (fn) => buildReduceF32(fn, kind, rows, [1])), [src, dst]);
   }
+  if (node.op === 'MaxPool' && x.type.dtype !== 'f32') return emitInt8MaxPool(node, ctx);
   const max = node.op === 'MaxPool';
   const includePad = !max && getAttr<number>(node, 'count_include_pad') !== 0;
   const withIndices = max && node.outputs.length > 1;
@@ -329,5 +334,6 @@ function emitPool(node: Node, ctx: EmitContext): Expr {
 export const poolKernels: WasmKernel = {
   ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
   check: checkPool,
+  scratchBytes: (node) => (node.op === 'MaxPool' && node.inputs[0]!.type.dtype !== 'f32' ? int8MaxPoolScratchBytes(node) : 0),
   emit: emitPool,
 };
