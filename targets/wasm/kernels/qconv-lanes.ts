@@ -30,8 +30,8 @@ type Expr = binaryen.ExpressionRef;
 /** Pixel-pair offsets are i32 (4 bytes); a tile is 8 pixels. */
 const PAIR = 4;
 const TILE = 8;
-/** The X footprint of one block of tiles is kept near this many bytes (an L2-sized share). */
-const BLOCK_BYTES = 128 * 1024;
+/** The packed panels of one block of pixels stay within this many bytes (half of an L2 cache of 1 MiB). */
+const BLOCK_BYTES = 512 * 1024;
 
 interface Plan {
   g: ConvGeometry;
@@ -168,8 +168,21 @@ function buildLanesConv(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr
   ]);
 }
 
-/** Step 1: Xi[cp][PT + h][PL + w] = (x[2cp][h][w] - zp, x[2cp+1][h][w] - zp), on a zeroed border. */
-function widenIntoPairPlanes(fn: FunctionBuilder, p: Plan, o: LaneConvOperands, input: () => Expr, xi: () => Expr): Expr {
+/** The padded pair planes of step 1: their geometry, count, size and the bytes to clear. */
+export interface PairPlanes {
+  g: ConvGeometry;
+  Cp: number;
+  Hp: number;
+  Wp: number;
+  xiBytes: number;
+}
+
+/**
+ * Step 1: Xi[cp][PT + h][PL + w] = (x[2cp][h][w] - zp, x[2cp+1][h][w] - zp), on a zeroed border. Rows are
+ * widened 8 columns at a time; the last chunk's lanes past the row are masked to zero (they land in the
+ * border, or in the next row before it is written).
+ */
+export function widenIntoPairPlanes(fn: FunctionBuilder, p: PairPlanes, o: LaneConvOperands, input: () => Expr, xi: () => Expr): Expr {
   const m = fn.m;
   const { g } = p;
   const [cp, h, w, src, dst] = Array.from({ length: 5 }, () => fn.i32Local());
@@ -179,18 +192,18 @@ function widenIntoPairPlanes(fn: FunctionBuilder, p: Plan, o: LaneConvOperands, 
   const W8 = Math.floor(g.W / 8) * 8;
   const interleave = (lo: boolean) => m.i8x16.shuffle(a.get(), c.get(), lo ? [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23] : [8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31]);
   const loadX = (ptr: Expr, offset: number) => (o.signedX ? fn.loadI8(ptr, offset) : fn.loadU8(ptr, offset));
-  const row = (paired: boolean): Expr[] => [
-    fn.for(w, 0, W8, 8, [
-      a.set(m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), w.get()), o.signedX), zp)),
-      c.set(paired ? m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), w.get()), o.signedX, plane), zp) : m.v128.const(new Array(16).fill(0))),
-      fn.storeV(m.i32.add(dst.get(), fn.mulConst(w.get(), PAIR)), interleave(true)),
-      fn.storeV(m.i32.add(dst.get(), fn.mulConst(w.get(), PAIR)), interleave(false), 16),
-    ]),
-    fn.for(w, W8, g.W, 1, [
-      m.i32.store16(0, 2, m.i32.add(dst.get(), fn.mulConst(w.get(), PAIR)), fn.addConst(loadX(m.i32.add(src.get(), w.get()), 0), -o.xZp), 'mem'),
-      ...(paired ? [m.i32.store16(2, 2, m.i32.add(dst.get(), fn.mulConst(w.get(), PAIR)), fn.addConst(loadX(m.i32.add(src.get(), w.get()), plane), -o.xZp), 'mem')] : []),
-    ]),
-  ];
+  const tailMask = m.v128.const(Array.from({ length: 16 }, (_, b) => ((b >> 1) < g.W - W8 ? 0xff : 0)));
+  const chunk = (paired: boolean, at: number | null): Expr[] => {
+    const column = () => (at === null ? w.get() : fn.i32(at));
+    const masked = (v: Expr) => (at === null ? v : m.v128.and(v, tailMask));
+    return [
+      a.set(masked(m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), column()), o.signedX), zp))),
+      c.set(paired ? masked(m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), column()), o.signedX, plane), zp)) : m.v128.const(new Array(16).fill(0))),
+      fn.storeV(m.i32.add(dst.get(), fn.mulConst(column(), PAIR)), interleave(true)),
+      fn.storeV(m.i32.add(dst.get(), fn.mulConst(column(), PAIR)), interleave(false), 16),
+    ];
+  };
+  const row = (paired: boolean): Expr[] => [fn.for(w, 0, W8, 8, chunk(paired, null)), ...(g.W > W8 ? chunk(paired, W8) : [])];
   const planes = (from: number, to: number, paired: boolean) =>
     fn.for(cp, from, to, 1, [
       fn.for(h, 0, g.H, 1, [
