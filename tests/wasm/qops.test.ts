@@ -5,6 +5,7 @@ import { GraphBuilder, makeTensor, Node, tensorType, Value, verifyGraph, type At
 import { runGraph } from '../../targets/reference/index.js';
 import { unsupportedByWasm } from '../../targets/wasm/index.js';
 import { modelPath } from '../support/shared.js';
+import type { WasmOptions } from '../../targets/wasm/kernel.js';
 import { runOnWasm } from './harness.js';
 
 /** Seeded integers in [lo, hi] and floats in [lo, hi). */
@@ -22,10 +23,10 @@ const range = (d: DType): [number, number] => (d === 'u8' ? [0, 255] : [-128, 12
 const ints = (d: DType, shape: number[]) => makeTensor(d, shape, R.ints(count(shape), ...range(d)));
 
 /** Runs the graph on the reference and on wasm with the same feeds and requires identical outputs (tolerance 0). */
-async function expectExact(build: () => Graph, feeds: Record<string, Tensor>): Promise<void> {
+async function expectExact(build: () => Graph, feeds: Record<string, Tensor>, wasm: Partial<WasmOptions> = {}): Promise<void> {
   expect(unsupportedByWasm(build()).map((p) => p.reason)).toEqual([]);
   const expected = runGraph(build(), feeds);
-  const { outputs } = await runOnWasm(build(), feeds);
+  const { outputs } = await runOnWasm(build(), feeds, { wasm });
   for (const [name, e] of Object.entries(expected)) {
     expect(outputs[name]!.dtype).toBe(e.dtype);
     expect(outputs[name]!.shape).toEqual(e.shape);
@@ -46,6 +47,8 @@ interface ConvCase {
    * lane kernels), or only typical shifts (real multipliers below 1: the accumulator-window table path).
    */
   shifts?: 'extreme' | 'typical';
+  /** Target options, e.g. Winograd off so a 3x3 stride-1 case runs the lanes kernel's implicit GEMM. */
+  wasm?: Partial<WasmOptions>;
 }
 
 const convCases: ConvCase[] = [
@@ -57,7 +60,7 @@ const convCases: ConvCase[] = [
   // The lane kernels (qconv-lanes.ts, qconv-depthwise.ts): row tails, partial channel blocks, odd channel
   // counts, the gathered-taps path of strides 2 and 3, dilation in the implicit GEMM, both column phases of a
   // stride-2 depthwise plane, and i32 outputs.
-  { name: 'lanes 3x3 pad 1, 21 columns, 9 channels', x: ['u8', [1, 6, 13, 21]], w: ['i8', [9, 6, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 90, dtype: 'u8', y_zero_point: 10 }, bias: true, requant: 'channel' },
+  { name: 'lanes 3x3 pad 1, 21 columns, 9 channels', x: ['u8', [1, 6, 13, 21]], w: ['i8', [9, 6, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 90, dtype: 'u8', y_zero_point: 10 }, bias: true, requant: 'channel', wasm: { winograd: false } },
   { name: 'lanes 1x1, odd channels, batch 2', x: ['u8', [2, 7, 4, 8]], w: ['i8', [5, 7, 1, 1]], attrs: { x_zero_point: 200, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'tensor' },
   { name: 'lanes 7x7 stride 2 pad 3 (a stem)', x: ['u8', [1, 3, 20, 19]], w: ['i8', [8, 3, 7, 7]], attrs: { strides: [2, 2], pads: [3, 3, 3, 3], x_zero_point: 128, dtype: 'u8', y_zero_point: 5, act_min: 5 }, bias: true, requant: 'channel' },
   { name: 'lanes stride 3, asymmetric pads', x: ['i8', [1, 4, 14, 16]], w: ['i8', [6, 4, 3, 2]], attrs: { strides: [3, 3], pads: [0, 1, 2, 0], x_zero_point: 4 }, bias: false, requant: 'channel' },
@@ -66,10 +69,16 @@ const convCases: ConvCase[] = [
   { name: 'depthwise 3x3 stride 2, odd left pad, 37 columns', x: ['u8', [2, 4, 9, 37]], w: ['i8', [4, 1, 3, 3]], attrs: { group: 4, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 77, dtype: 'u8', y_zero_point: 128 }, bias: true, requant: 'channel' },
   { name: 'depthwise 5x5 stride 2, even left pad, dilation 2', x: ['i8', [1, 3, 16, 35]], w: ['i8', [3, 1, 5, 5]], attrs: { group: 3, strides: [2, 2], dilations: [2, 2], pads: [4, 4, 4, 4], x_zero_point: -1 }, bias: true, requant: 'channel' },
   { name: 'depthwise 1-D, i32 accumulator out', x: ['u8', [1, 3, 40]], w: ['u8', [3, 1, 5]], attrs: { group: 3, pads: [2, 2], x_zero_point: 50, w_zero_point: 128, dtype: 'i32' }, bias: false, requant: 'none' },
-  { name: 'lanes 3x3, typical shifts (table requantization)', x: ['u8', [1, 8, 10, 18]], w: ['i8', [12, 8, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 7, act_min: 7, act_max: 200 }, bias: true, requant: 'channel', shifts: 'typical' },
+  { name: 'lanes 3x3, typical shifts (table requantization)', x: ['u8', [1, 8, 10, 18]], w: ['i8', [12, 8, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 7, act_min: 7, act_max: 200 }, bias: true, requant: 'channel', shifts: 'typical', wasm: { winograd: false } },
   { name: 'lanes 1x1 i8 out, typical shifts', x: ['i8', [1, 16, 7, 7]], w: ['i8', [8, 16, 1, 1]], attrs: { x_zero_point: -4, y_zero_point: 11 }, bias: true, requant: 'channel', shifts: 'typical' },
   { name: 'depthwise 3x3 stride 2, typical shifts', x: ['u8', [1, 6, 15, 20]], w: ['i8', [6, 1, 3, 3]], attrs: { group: 6, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 0, act_max: 100 }, bias: true, requant: 'channel', shifts: 'typical' },
   { name: 'depthwise 3x3 stride 1, typical shifts, i8 out', x: ['i8', [1, 5, 9, 13]], w: ['i8', [5, 1, 3, 3]], attrs: { group: 5, pads: [1, 1, 1, 1], x_zero_point: 3, y_zero_point: -100 }, bias: true, requant: 'channel', shifts: 'typical' },
+  // Integer Winograd F(2x2, 3x3) (qconv-winograd.ts): odd output sizes, partial tile groups, odd channels,
+  // a partial channel block, both requantization forms, u8 weights with a zero point.
+  { name: 'winograd 3x3 pad 1, 13x21, odd channels', x: ['u8', [1, 7, 13, 21]], w: ['i8', [10, 7, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 5 }, bias: true, requant: 'channel', shifts: 'typical' },
+  { name: 'winograd 3x3 no pad, batch 2, i8, general requantization', x: ['i8', [2, 4, 10, 17]], w: ['i8', [6, 4, 3, 3]], attrs: { x_zero_point: -3, y_zero_point: 2, act_min: -100 }, bias: true, requant: 'channel' },
+  { name: 'winograd 3x3 asymmetric pads, u8 weights, per-tensor', x: ['u8', [1, 16, 8, 8]], w: ['u8', [4, 16, 3, 3]], attrs: { pads: [2, 0, 0, 1], x_zero_point: 60, w_zero_point: 130, dtype: 'u8', y_zero_point: 128 }, bias: false, requant: 'tensor' },
+  { name: 'winograd 3x3 pad 1, 32 channels, 16x16', x: ['u8', [1, 32, 16, 16]], w: ['i8', [8, 32, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical' },
   { name: '3-D with bias, per-channel', x: ['i8', [1, 2, 4, 5, 5]], w: ['i8', [3, 2, 2, 3, 3]], attrs: { pads: [0, 1, 1, 1, 1, 1] }, bias: true, requant: 'channel' },
 ];
 
@@ -94,7 +103,7 @@ describe('wasm QConv (bit-exact with the reference)', () => {
         b.output(b.op('QConv', [x, w, bias, ms, ss], c.attrs, 'y'));
         return b.build();
       };
-      await expectExact(build, { x: ints(c.x[0], c.x[1]) });
+      await expectExact(build, { x: ints(c.x[0], c.x[1]) }, c.wasm);
     });
   }
 });

@@ -1,7 +1,8 @@
 import type { Node } from '../../../ir/index.js';
-import type { WasmKernel } from '../kernel.js';
+import type { WasmKernel, WasmOptions } from '../kernel.js';
 import { depthwiseConvScratchBytes, depthwiseConvUnsuited, emitDepthwiseQConv } from './qconv-depthwise.js';
 import { emitLanesConv, lanesConvScratchBytes, lanesConvUnsuited } from './qconv-lanes.js';
+import { emitWinogradConv, winogradConvUnsuited, winogradScratchBytes } from './qconv-winograd.js';
 import { checkQConv, emitQConv, qconvScratchBytes } from './qops-conv.js';
 import { checkStatic, emitDequantizeF32, emitQAdd, emitQGlobalAveragePool, emitQRequantize, emitQuantizeF32 } from './qops-elementwise.js';
 import { checkQMatMul, emitQMatMul, qmatmulScratchBytes } from './qops-matmul.js';
@@ -13,8 +14,9 @@ import { checkQMatMul, emitQMatMul, qmatmulScratchBytes } from './qops-matmul.js
  * and the per-element ops (qops-elementwise.ts).
  */
 
-/** Which QConv kernel a node gets: depthwise, lanes (1-D / 2-D), or the general dot-product one. */
-function qconvKernelOf(node: Node): 'depthwise' | 'lanes' | 'dot' {
+/** Which QConv kernel a node gets: Winograd (3x3 stride 1), depthwise, lanes (1-D / 2-D), or the general dot-product one. */
+function qconvKernelOf(node: Node, options: WasmOptions): 'winograd' | 'depthwise' | 'lanes' | 'dot' {
+  if (options.winograd && winogradConvUnsuited(node) === null) return 'winograd';
   if (depthwiseConvUnsuited(node) === null) return 'depthwise';
   return lanesConvUnsuited(node) === null ? 'lanes' : 'dot';
 }
@@ -25,10 +27,10 @@ export const qopsKernels: WasmKernel = {
     if (node.op === 'QMatMul') return checkQMatMul(node);
     return checkStatic(node);
   },
-  scratchBytes(node) {
+  scratchBytes(node, options) {
     if (node.op === 'QConv') {
-      const kernel = qconvKernelOf(node);
-      return kernel === 'depthwise' ? depthwiseConvScratchBytes(node) : kernel === 'lanes' ? lanesConvScratchBytes(node) : qconvScratchBytes(node);
+      const scratch = { winograd: winogradScratchBytes, depthwise: depthwiseConvScratchBytes, lanes: lanesConvScratchBytes, dot: qconvScratchBytes };
+      return scratch[qconvKernelOf(node, options)](node);
     }
     if (node.op === 'QMatMul') return qmatmulScratchBytes(node);
     return 0;
@@ -46,8 +48,8 @@ export const qopsKernels: WasmKernel = {
       case 'QGlobalAveragePool':
         return emitQGlobalAveragePool(node, ctx);
       case 'QConv': {
-        const kernel = qconvKernelOf(node);
-        return kernel === 'depthwise' ? emitDepthwiseQConv(node, ctx) : kernel === 'lanes' ? emitLanesConv(node, ctx) : emitQConv(node, ctx);
+        const emitters = { winograd: emitWinogradConv, depthwise: emitDepthwiseQConv, lanes: emitLanesConv, dot: emitQConv };
+        return emitters[qconvKernelOf(node, ctx.options)](node, ctx);
       }
       default:
         return emitQMatMul(node, ctx);

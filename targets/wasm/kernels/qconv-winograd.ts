@@ -1,0 +1,295 @@
+import binaryen from 'binaryen';
+import { getAttr, numel, type Node, type Value } from '../../../ir/index.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
+import type { EmitContext } from '../kernel.js';
+import { windowedGeometry, type ConvGeometry } from './conv-geometry.js';
+import { widenIntoPairPlanes, type PairPlanes } from './qconv-lanes.js';
+import { chooseRequantizer, narrowTo8, requantArgument, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
+import { qOutputKey, qOutputOf } from './qops-numeric.js';
+
+type Expr = binaryen.ExpressionRef;
+
+/**
+ * 3x3 stride-1 QConv by integer Winograd F(2x2, 3x3), exact: with G' = 2G (integer) the weights transform to
+ * U = G' g G'^T = 4·G g G^T, the zero-point-shifted input tiles to V = B^T d B (sums and differences), and
+ * A^T (Σ_c U ⊙ V) A is 4x the convolution — exactly, in wrapping i32, because 4x the true sum fits in i32
+ * (checked per layer). An arithmetic shift by 2 then gives the exact accumulator, which is requantized as
+ * everywhere else. 16 multiplies per 4 outputs instead of 36.
+ *
+ *  1. Widen x into channel-pair planes (qconv-lanes.ts), with room for whole tiles.
+ *  2. Input transform, 4 tiles per vector (tile t = ty·TXv + tx: its 4x4 window starts at row 2ty, column
+ *     2tx); V is written as 16 planes (one per ξ = 4i + j) of panels [8 tiles][pair], as the GEMM reads them.
+ *  3. 16 GEMMs with tiles in lanes (i32x4.dot_i16x8_s on channel pairs, 4 channels x 8 tiles per register
+ *     tile) into M[ξ][m][t] (i32).
+ *  4. Output transform per channel and 4 tiles, >> 2, bias, requantization, 2x2 outputs per tile stored.
+ */
+
+const PAIR = 4;
+const TILE = 8;
+
+interface Plan extends PairPlanes {
+  /** Tile rows, real tile columns and tile columns rounded up to 4 (a vector), tiles rounded up to 8. */
+  TY: number;
+  TX: number;
+  TXv: number;
+  T8: number;
+  blocks: number;
+  /** Scratch layout. */
+  vOffset: number;
+  vPlaneBytes: number;
+  mOffset: number;
+  mPlaneBytes: number;
+  scratchBytes: number;
+}
+
+function planOf(g: ConvGeometry): Plan {
+  const Cp = Math.ceil(g.Cg / 2);
+  const TY = Math.ceil(g.OH / 2);
+  const TX = Math.ceil(g.OW / 2);
+  const TXv = Math.ceil(TX / 4) * 4;
+  const T8 = Math.ceil((TY * TXv) / TILE) * TILE;
+  // The input transform of 4 tiles reads 12 columns from 2·tx; the last tile row reads rows up to 2·TY + 1.
+  const Hp = Math.max(g.H + g.PT + g.PB, 2 * TY + 2) + 1;
+  const Wp = Math.max(g.W + g.PL + g.PR, 2 * TXv + 4);
+  const xiBytes = Cp * Hp * Wp * PAIR + 64 * PAIR;
+  const blocks = Math.ceil(g.Mg / 4);
+  const vPlaneBytes = T8 * Cp * PAIR;
+  const mPlaneBytes = blocks * 4 * T8 * 4;
+  const vOffset = Math.ceil(xiBytes / 16) * 16;
+  const mOffset = vOffset + 16 * vPlaneBytes;
+  return { g, Cp, Hp, Wp, xiBytes, TY, TX, TXv, T8, blocks, vOffset, vPlaneBytes, mOffset, mPlaneBytes, scratchBytes: mOffset + 16 * mPlaneBytes };
+}
+
+/** The largest |x - x_zp| and |w - w_zp| of the node's dtypes and zero points. */
+function magnitudes(node: Node): { x: number; w: number } {
+  const span = (dtype: string, zp: number) => (dtype === 'u8' ? Math.max(zp, 255 - zp) : Math.max(zp + 128, 127 - zp));
+  return { x: span(node.inputs[0]!.type.dtype, getAttr<number>(node, 'x_zero_point')), w: span(node.inputs[1]!.type.dtype, getAttr<number>(node, 'w_zero_point')) };
+}
+
+/** null when the Winograd kernel takes this QConv: 3x3, stride 1, no dilation, one group, requantized output, sums in range. */
+export function winogradConvUnsuited(node: Node): string | null {
+  const g = windowedGeometry(node);
+  if (typeof g === 'string') return g;
+  if (node.inputs[0]!.type.shape.length !== 4) return 'not 2-D';
+  if (g.KH !== 3 || g.KW !== 3 || g.SH !== 1 || g.SW !== 1 || g.DH !== 1 || g.DW !== 1 || g.group !== 1) return 'not a 3x3 stride-1 convolution';
+  if (!node.inputs[3] || qOutputOf(node).dtype === 'i32') return 'no requantization';
+  if (g.OH < 4 || g.OW < 4) return 'maps too small to pay';
+  const { x, w } = magnitudes(node);
+  // |4 x (true sum)| < 2^31, and the transformed operands fit i16 (|V| <= 4|x|, |U| <= 9|w|).
+  if (4 * 9 * g.Cg * x * w >= 2 ** 31 || 4 * x > 32767 || 9 * w > 32767) return 'accumulators could overflow';
+  return null;
+}
+
+export function winogradScratchBytes(node: Node): number {
+  return planOf(windowedGeometry(node) as ConvGeometry).scratchBytes;
+}
+
+const G2 = [
+  [2, 0, 0],
+  [1, 1, 1],
+  [1, -1, 1],
+  [0, 0, 2],
+];
+
+/** U[ξ] = G' g G'^T of (w - w_zp), packed per ξ as the lane GEMM reads weights: [ξ][block of 4][pair][4 ch][2 c]. */
+function packWeights(node: Node, p: Plan): Uint8Array {
+  const { g } = p;
+  const w = node.inputs[1]!.data!.data as Int8Array | Uint8Array;
+  const wZp = getAttr<number>(node, 'w_zero_point');
+  const perXi = p.blocks * p.Cp * 8;
+  const out = new Int16Array(16 * perXi);
+  const u = new Array<number>(16);
+  for (let mg = 0; mg < g.Mg; mg++) {
+    for (let c = 0; c < g.Cg; c++) {
+      const k = (r: number, s: number) => w[((mg * g.Cg + c) * 3 + r) * 3 + s]! - wZp;
+      for (let i = 0; i < 4; i++) {
+        for (let j = 0; j < 4; j++) {
+          let sum = 0;
+          for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) sum += G2[i]![r]! * k(r, s) * G2[j]![s]!;
+          u[i * 4 + j] = sum;
+        }
+      }
+      const [b, lane] = [Math.floor(mg / 4), mg % 4];
+      const [cp, half] = [Math.floor(c / 2), c % 2];
+      for (let xi = 0; xi < 16; xi++) out[xi * perXi + ((b * p.Cp + cp) * 4 + lane) * 2 + half] = u[xi]!;
+    }
+  }
+  return new Uint8Array(out.buffer);
+}
+
+export function emitWinogradConv(node: Node, ctx: EmitContext): Expr {
+  const [x, w, bias, mult, shift] = node.inputs;
+  const y = node.outputs[0]!;
+  const p = planOf(windowedGeometry(node) as ConvGeometry);
+  const out = qOutputOf(node);
+  const xZp = getAttr<number>(node, 'x_zero_point');
+  const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
+  const requant = chooseRequantizer(node, out, p.g.M);
+  const packed = ctx.placeData(`qconv-winograd-w:${w!.name}:${getAttr<number>(node, 'w_zero_point')}`, packWeights(node, p));
+  const g = p.g;
+  const geometry = [g.batch, g.C, g.H, g.W, g.M, g.OH, g.OW, g.PT, g.PL, g.PB, g.PR].join(',');
+  const key = `qconv-winograd:${geometry}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requant.table ? 'T' : perChannel ? 'M*' : 'M'}`;
+  const name = ctx.defineFunction(key, 7, (fn) => build(fn, p, { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant }));
+  const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
+  return ctx.call(name, [addr(x), packed, addr(bias), requantArgument(ctx, node, requant, addr(mult)), addr(shift), addr(y), ctx.scratch(p.scratchBytes)]);
+}
+
+function build(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const b = fn.i32Local();
+  const scratch = (offset: number) => () => fn.addConst(fn.param(6), offset);
+  const input = () => m.i32.add(fn.param(0), fn.mulConst(b.get(), g.C * g.H * g.W));
+  const output = () => m.i32.add(fn.param(5), fn.mulConst(b.get(), g.M * g.OH * g.OW));
+  const requant = o.requant!.make(fn);
+  return fn.block([
+    ...requant.setup(),
+    fn.for(b, 0, g.batch, 1, [
+      widenIntoPairPlanes(fn, p, o, input, scratch(0)),
+      inputTransform(fn, p, scratch(0), scratch(p.vOffset)),
+      products(fn, p, scratch(p.vOffset), () => fn.param(1), scratch(p.mOffset)),
+      outputTransform(fn, p, o, requant, scratch(p.mOffset), output),
+    ]),
+  ]);
+}
+
+type Vec = () => Expr;
+
+/** B^T applied along one axis of a 4-vector of tiles' rows (or columns): d0 - d2, d1 + d2, d2 - d1, d1 - d3. */
+function bt(m: binaryen.Module, d: Vec[]): Expr[] {
+  const s = m.i16x8;
+  return [s.sub(d[0]!(), d[2]!()), s.add(d[1]!(), d[2]!()), s.sub(d[2]!(), d[1]!()), s.sub(d[1]!(), d[3]!())];
+}
+
+/** Step 2: V[ξ] panels from the pair planes, 4 tiles (one vector of pairs) at a time. */
+function inputTransform(fn: FunctionBuilder, p: Plan, xi: () => Expr, v: () => Expr): Expr {
+  const m = fn.m;
+  const [cp, ty, tx, row, t, dst] = Array.from({ length: 6 }, () => fn.i32Local());
+  const d = Array.from({ length: 16 }, () => fn.v128Local());
+  const e = Array.from({ length: 16 }, () => fn.v128Local());
+  const [v0, v1, v2] = [fn.v128Local(), fn.v128Local(), fn.v128Local()];
+  const pairs = (lanes: number[]) => lanes.flatMap((l) => [l * 4, l * 4 + 1, l * 4 + 2, l * 4 + 3]);
+  const body: Expr[] = [];
+  for (let r = 0; r < 4; r++) {
+    // Tile k of the 4 reads columns 2k + j: even columns from (v0, v1), the rest shifted in from v2.
+    body.push(
+      v0.set(fn.loadV(row.get(), r * p.Wp * PAIR)),
+      v1.set(fn.loadV(row.get(), r * p.Wp * PAIR + 16)),
+      v2.set(fn.loadV(row.get(), r * p.Wp * PAIR + 32)),
+      d[r * 4]!.set(m.i8x16.shuffle(v0.get(), v1.get(), pairs([0, 2, 4, 6]))),
+      d[r * 4 + 1]!.set(m.i8x16.shuffle(v0.get(), v1.get(), pairs([1, 3, 5, 7]))),
+      d[r * 4 + 2]!.set(m.i8x16.shuffle(d[r * 4]!.get(), v2.get(), pairs([1, 2, 3, 4]))),
+      d[r * 4 + 3]!.set(m.i8x16.shuffle(d[r * 4 + 1]!.get(), v2.get(), pairs([1, 2, 3, 5]))),
+    );
+  }
+  // Rows: e[i][j] = (B^T d)[i][j]; then columns: V[i][j] = (e B)[i][j].
+  for (let j = 0; j < 4; j++) bt(m, [0, 1, 2, 3].map((i) => () => d[i * 4 + j]!.get())).forEach((x, i) => body.push(e[i * 4 + j]!.set(x)));
+  for (let i = 0; i < 4; i++) {
+    bt(m, [0, 1, 2, 3].map((j) => () => e[i * 4 + j]!.get())).forEach((x, j) => body.push(fn.storeV(dst.get(), x, (i * 4 + j) * p.vPlaneBytes)));
+  }
+  // Tile t = ty·TXv + tx (tx a multiple of 4) goes to panel t >> 3, half (t & 4): byte (t >> 3)·Cp·32 + cp·32 + (t & 4)·4.
+  return fn.for(cp, 0, p.Cp, 1, [
+    fn.for(ty, 0, p.TY, 1, [
+      fn.for(tx, 0, p.TXv, 4, [
+        row.set(m.i32.add(xi(), m.i32.add(fn.mulConst(cp.get(), p.Hp * p.Wp * PAIR), fn.mulConst(m.i32.add(fn.mulConst(ty.get(), 2 * p.Wp), fn.mulConst(tx.get(), 2)), PAIR)))),
+        t.set(m.i32.add(fn.mulConst(ty.get(), p.TXv), tx.get())),
+        dst.set(
+          m.i32.add(
+            v(),
+            m.i32.add(m.i32.add(fn.mulConst(m.i32.shr_u(t.get(), fn.i32(3)), p.Cp * TILE * PAIR), fn.mulConst(cp.get(), TILE * PAIR)), fn.mulConst(m.i32.and(t.get(), fn.i32(4)), PAIR)),
+          ),
+        ),
+        ...body,
+      ]),
+    ]),
+  ]);
+}
+
+/** Step 3: M[ξ][m][t] = Σ_pairs U[ξ] · V[ξ], 4 channels x 8 tiles per register tile. */
+function products(fn: FunctionBuilder, p: Plan, v: () => Expr, u: () => Expr, out: () => Expr): Expr {
+  const m = fn.m;
+  const [xi, blk, panel, k, xt, wp, dst] = Array.from({ length: 7 }, () => fn.i32Local());
+  const acc = Array.from({ length: 8 }, () => fn.v128Local());
+  const [x0, x1, wv] = [fn.v128Local(), fn.v128Local(), fn.v128Local()];
+  const dot = (xv: Local, a: Local) => a.set(m.i32x4.add(a.get(), m.i32x4.dot_i16x8_s(xv.get(), wv.get())));
+  const step = (xOff: number, wOff: number): Expr[] => {
+    const body: Expr[] = [x0.set(fn.loadV(xt.get(), xOff)), x1.set(fn.loadV(xt.get(), xOff + 16))];
+    for (let j = 0; j < 4; j++) body.push(wv.set(fn.loadSplat(wp.get(), wOff + 4 * j)), dot(x0, acc[j * 2]!), dot(x1, acc[j * 2 + 1]!));
+    return body;
+  };
+  const even = Math.floor(p.Cp / 2) * 2;
+  const zero = m.v128.const(new Array(16).fill(0));
+  const uPerXi = p.blocks * p.Cp * 16;
+  const tile = [
+    ...acc.map((a) => a.set(zero)),
+    xt.set(m.i32.add(m.i32.add(v(), fn.mulConst(xi.get(), p.vPlaneBytes)), fn.mulConst(panel.get(), p.Cp * TILE * PAIR))),
+    wp.set(m.i32.add(u(), m.i32.add(fn.mulConst(xi.get(), uPerXi), fn.mulConst(blk.get(), p.Cp * 16)))),
+    fn.for(k, 0, even, 2, [...step(0, 0), ...step(32, 16), xt.set(fn.addConst(xt.get(), 64)), wp.set(fn.addConst(wp.get(), 32))]),
+    ...(p.Cp % 2 ? step(0, 0) : []),
+    // M[ξ][blk·4 + j][panel·8 ..] as i32.
+    dst.set(m.i32.add(m.i32.add(out(), fn.mulConst(xi.get(), p.mPlaneBytes)), m.i32.add(fn.mulConst(blk.get(), 4 * p.T8 * 4), fn.mulConst(panel.get(), TILE * 4)))),
+    ...[0, 1, 2, 3].flatMap((j) => [fn.storeV(dst.get(), acc[j * 2]!.get(), j * p.T8 * 4), fn.storeV(dst.get(), acc[j * 2 + 1]!.get(), j * p.T8 * 4 + 16)]),
+  ];
+  return fn.for(xi, 0, 16, 1, [fn.for(blk, 0, p.blocks, 1, [fn.for(panel, 0, p.T8 / TILE, 1, tile)])]);
+}
+
+/** A^T along one axis: m0 + m1 + m2, m1 - m2 - m3 (i32 lanes). */
+function at(m: binaryen.Module, v: Vec[]): [Expr, Expr] {
+  const s = m.i32x4;
+  return [s.add(s.add(v[0]!(), v[1]!()), v[2]!()), s.sub(s.sub(v[1]!(), v[2]!()), v[3]!())];
+}
+
+/** Step 4: per output channel and 4 tiles: Y = A^T M A >> 2, + bias, requantize, 2 rows of 8 outputs. */
+function outputTransform(fn: FunctionBuilder, p: Plan, o: LaneConvOperands, requant: Requantizer, mBase: () => Expr, output: () => Expr): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [ch, ty, tx, src, yRow] = Array.from({ length: 5 }, () => fn.i32Local());
+  const f = Array.from({ length: 8 }, () => fn.v128Local());
+  const y = Array.from({ length: 4 }, () => fn.v128Local());
+  const [biasV, row0, row1] = [fn.v128Local(), fn.v128Local(), fn.v128Local()];
+  const M = (xi: number) => () => fn.loadV(src.get(), xi * p.mPlaneBytes);
+  const signed = o.out.dtype === 'i8';
+  // 4 tiles' two output columns interleaved: bytes [Y_0 lane 0, Y_1 lane 0, Y_0 lane 1, ...].
+  const interleave = [0, 4, 1, 5, 2, 6, 3, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const group = (columns: number): Expr[] => {
+    const body: Expr[] = [src.set(m.i32.add(m.i32.add(mBase(), fn.mulConst(ch.get(), p.T8 * 4)), fn.mulConst(m.i32.add(fn.mulConst(ty.get(), p.TXv), tx.get()), 4)))];
+    for (let j = 0; j < 4; j++) at(m, [0, 1, 2, 3].map((i) => M(i * 4 + j))).forEach((x, i) => body.push(f[i * 4 + j]!.set(x)));
+    for (let i = 0; i < 2; i++) {
+      at(m, [0, 1, 2, 3].map((j) => () => f[i * 4 + j]!.get())).forEach((x, j) => body.push(y[i * 2 + j]!.set(m.i32x4.add(m.i32x4.shr_s(x, fn.i32(2)), biasV.get()))));
+    }
+    for (const v of y) body.push(v.set(requant.apply(v)));
+    body.push(
+      row0.set(m.i8x16.shuffle(narrowTo8(fn, signed, y[0]!.get(), y[1]!.get()), m.v128.const(new Array(16).fill(0)), interleave)),
+      row1.set(m.i8x16.shuffle(narrowTo8(fn, signed, y[2]!.get(), y[3]!.get()), m.v128.const(new Array(16).fill(0)), interleave)),
+    );
+    const at0 = () => m.i32.add(yRow.get(), fn.mulConst(tx.get(), 2));
+    const store = (rowVec: Local, offset: number): Expr[] => {
+      if (columns === 8) return [m.v128.store64_lane(offset, 1, 0, at0(), rowVec.get(), MEMORY)];
+      const stores: Expr[] = [];
+      for (let lane = 0; lane < columns; ) {
+        const size = columns - lane >= 4 ? 4 : columns - lane >= 2 ? 2 : 1;
+        if (size === 4) stores.push(m.v128.store32_lane(offset + lane, 1, lane / 4, at0(), rowVec.get(), MEMORY));
+        else if (size === 2) stores.push(m.v128.store16_lane(offset + lane, 1, lane / 2, at0(), rowVec.get(), MEMORY));
+        else stores.push(m.v128.store8_lane(offset + lane, 1, lane, at0(), rowVec.get(), MEMORY));
+        lane += size;
+      }
+      return stores;
+    };
+    body.push(...store(row0, 0));
+    // An odd output height: the last tile row has no second output row.
+    body.push(g.OH % 2 ? m.if(m.i32.lt_u(fn.addConst(m.i32.shl(ty.get(), fn.i32(1)), 1), fn.i32(g.OH)), fn.block(store(row1, g.OW))) : fn.block(store(row1, g.OW)));
+    return body;
+  };
+  const fullGroups = Math.floor(g.OW / 8) * 4;
+  const lastColumns = g.OW - 2 * fullGroups;
+  const param = (index: number) => fn.loadI32(m.i32.add(fn.param(index), fn.mulConst(ch.get(), 4)));
+  return fn.for(ch, 0, g.M, 1, [
+    biasV.set(o.bias ? m.i32x4.splat(param(2)) : m.v128.const(new Array(16).fill(0))),
+    ...requant.load(() => ch.get()),
+    fn.for(ty, 0, p.TY, 1, [
+      yRow.set(m.i32.add(output(), m.i32.add(fn.mulConst(ch.get(), g.OH * g.OW), fn.mulConst(ty.get(), 2 * g.OW)))),
+      fn.for(tx, 0, fullGroups, 4, group(8)),
+      ...(lastColumns > 0 ? [tx.set(fn.i32(fullGroups)), ...group(lastColumns)] : []),
+    ]),
+  ]);
+}
