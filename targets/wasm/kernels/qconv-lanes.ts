@@ -278,8 +278,7 @@ function gemm(
   const m = fn.m;
   const { g } = p;
   const [qb, blk, q, ky, kx, k, xt, wp, qEnd, dst] = Array.from({ length: 10 }, () => fn.i32Local());
-  const acc = Array.from({ length: 8 }, () => fn.v128Local());
-  const [x0, x1, wv] = [fn.v128Local(), fn.v128Local(), fn.v128Local()];
+  const pairTile = new PairTile(fn);
   const kPairs = p.taps * p.pairsPerTap;
 
   // Packing: the reduction order is (tap, pair), as the weights are packed.
@@ -296,22 +295,11 @@ function gemm(
     : fn.block([xt.set(source()), copyPairs]);
   const pack = fn.forRuntime(q, qb.get(), () => qEnd.get(), TILE, [dst.set(m.i32.add(panels(), fn.mulConst(m.i32.sub(q.get(), qb.get()), kPairs * PAIR))), packPanel]);
 
-  const dot = (xv: Local, a: Local) => a.set(m.i32x4.add(a.get(), m.i32x4.dot_i16x8_s(xv.get(), wv.get())));
-  // One pair of input channels: 2 pixel vectors x 4 weight splats.
-  const step = (xOff: number, wOff: number): Expr[] => {
-    const body: Expr[] = [x0.set(fn.loadV(xt.get(), xOff)), x1.set(fn.loadV(xt.get(), xOff + 16))];
-    for (let j = 0; j < 4; j++) body.push(wv.set(fn.loadSplat(wp.get(), wOff + 4 * j)), dot(x0, acc[j * 2]!), dot(x1, acc[j * 2 + 1]!));
-    return body;
-  };
-  const evenPairs = Math.floor(kPairs / 2) * 2;
-  const zero = m.v128.const(new Array(16).fill(0));
   const tile = [
-    ...acc.map((a) => a.set(zero)),
     xt.set(m.i32.add(panels(), fn.mulConst(m.i32.sub(q.get(), qb.get()), kPairs * PAIR))),
     wp.set(m.i32.add(wBase(), fn.mulConst(blk.get(), kPairs * 16))),
-    fn.for(k, 0, evenPairs, 2, [...step(0, 0), ...step(32, 16), xt.set(fn.addConst(xt.get(), 64)), wp.set(fn.addConst(wp.get(), 32))]),
-    ...(kPairs % 2 ? step(0, 0) : []),
-    epilogue(fn, p, o, requant, acc, q, blk, yBase, channel0),
+    ...pairTile.reduce(xt, wp, kPairs),
+    epilogue(fn, p, o, requant, pairTile.acc, q, blk, yBase, channel0),
   ];
   const blockPixels = p.blockPixels;
   return fn.for(qb, 0, p.Q8, blockPixels, [
@@ -319,6 +307,44 @@ function gemm(
     pack,
     fn.for(blk, 0, p.blocks, 1, [fn.forRuntime(q, qb.get(), () => qEnd.get(), TILE, tile)]),
   ]);
+}
+
+/**
+ * The register tile of the lane GEMMs: 4 output channels x 8 pixels in 8 i32x4 accumulators. X is a panel of
+ * 8 pixels' pairs (32 bytes per pair of input channels), W a block of 4 channels' pairs (16 bytes per pair);
+ * per pair, 2 pixel vectors and 4 weight splats make 8 i32x4.dot_i16x8_s — 64 exact MACs.
+ */
+export class PairTile {
+  readonly acc: Local[];
+  private readonly x: [Local, Local];
+  private readonly w: Local;
+
+  constructor(private readonly fn: FunctionBuilder) {
+    this.acc = Array.from({ length: 8 }, () => fn.v128Local());
+    this.x = [fn.v128Local(), fn.v128Local()];
+    this.w = fn.v128Local();
+  }
+
+  /** Zeroes the accumulators and sums `pairs` pairs from panel `xt` and weight block `wp` (both advanced). */
+  reduce(xt: Local, wp: Local, pairs: number): Expr[] {
+    const { fn, acc, x, w } = this;
+    const m = fn.m;
+    const k = fn.i32Local();
+    const step = (xOff: number, wOff: number): Expr[] => {
+      const body: Expr[] = [x[0].set(fn.loadV(xt.get(), xOff)), x[1].set(fn.loadV(xt.get(), xOff + 16))];
+      for (let j = 0; j < 4; j++) {
+        body.push(w.set(fn.loadSplat(wp.get(), wOff + 4 * j)));
+        for (let v = 0; v < 2; v++) body.push(acc[j * 2 + v]!.set(m.i32x4.add(acc[j * 2 + v]!.get(), m.i32x4.dot_i16x8_s(x[v]!.get(), w.get()))));
+      }
+      return body;
+    };
+    const even = Math.floor(pairs / 2) * 2;
+    return [
+      ...acc.map((a) => a.set(m.v128.const(new Array(16).fill(0)))),
+      fn.for(k, 0, even, 2, [...step(0, 0), ...step(32, 16), xt.set(fn.addConst(xt.get(), 64)), wp.set(fn.addConst(wp.get(), 32))]),
+      ...(pairs % 2 ? step(0, 0) : []),
+    ];
+  }
 }
 
 /**

@@ -3,8 +3,8 @@ import { getAttr, numel, type Node, type Value } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { windowedGeometry, type ConvGeometry } from './conv-geometry.js';
-import { widenIntoPairPlanes, type PairPlanes } from './qconv-lanes.js';
-import { chooseRequantizer, narrowTo8, requantArgument, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
+import { PairTile, widenIntoPairPlanes, type PairPlanes } from './qconv-lanes.js';
+import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
 import { qOutputKey, qOutputOf } from './qops-numeric.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -128,7 +128,7 @@ export function emitWinogradConv(node: Node, ctx: EmitContext): Expr {
   const packed = ctx.placeData(`qconv-winograd-w:${w!.name}:${getAttr<number>(node, 'w_zero_point')}`, packWeights(node, p));
   const g = p.g;
   const geometry = [g.batch, g.C, g.H, g.W, g.M, g.OH, g.OW, g.PT, g.PL, g.PB, g.PR].join(',');
-  const key = `qconv-winograd:${geometry}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requant.table ? 'T' : perChannel ? 'M*' : 'M'}`;
+  const key = `qconv-winograd:${geometry}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
   const name = ctx.defineFunction(key, 7, (fn) => build(fn, p, { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant }));
   const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
   return ctx.call(name, [addr(x), packed, addr(bias), requantArgument(ctx, node, requant, addr(mult)), addr(shift), addr(y), ctx.scratch(p.scratchBytes)]);
@@ -208,24 +208,14 @@ function inputTransform(fn: FunctionBuilder, p: Plan, xi: () => Expr, v: () => E
 /** Step 3: M[ξ][m][t] = Σ_pairs U[ξ] · V[ξ], 4 channels x 8 tiles per register tile. */
 function products(fn: FunctionBuilder, p: Plan, v: () => Expr, u: () => Expr, out: () => Expr): Expr {
   const m = fn.m;
-  const [xi, blk, panel, k, xt, wp, dst] = Array.from({ length: 7 }, () => fn.i32Local());
-  const acc = Array.from({ length: 8 }, () => fn.v128Local());
-  const [x0, x1, wv] = [fn.v128Local(), fn.v128Local(), fn.v128Local()];
-  const dot = (xv: Local, a: Local) => a.set(m.i32x4.add(a.get(), m.i32x4.dot_i16x8_s(xv.get(), wv.get())));
-  const step = (xOff: number, wOff: number): Expr[] => {
-    const body: Expr[] = [x0.set(fn.loadV(xt.get(), xOff)), x1.set(fn.loadV(xt.get(), xOff + 16))];
-    for (let j = 0; j < 4; j++) body.push(wv.set(fn.loadSplat(wp.get(), wOff + 4 * j)), dot(x0, acc[j * 2]!), dot(x1, acc[j * 2 + 1]!));
-    return body;
-  };
-  const even = Math.floor(p.Cp / 2) * 2;
-  const zero = m.v128.const(new Array(16).fill(0));
+  const [xi, blk, panel, xt, wp, dst] = Array.from({ length: 6 }, () => fn.i32Local());
+  const pairTile = new PairTile(fn);
+  const acc = pairTile.acc;
   const uPerXi = p.blocks * p.Cp * 16;
   const tile = [
-    ...acc.map((a) => a.set(zero)),
     xt.set(m.i32.add(m.i32.add(v(), fn.mulConst(xi.get(), p.vPlaneBytes)), fn.mulConst(panel.get(), p.Cp * TILE * PAIR))),
     wp.set(m.i32.add(u(), m.i32.add(fn.mulConst(xi.get(), uPerXi), fn.mulConst(blk.get(), p.Cp * 16)))),
-    fn.for(k, 0, even, 2, [...step(0, 0), ...step(32, 16), xt.set(fn.addConst(xt.get(), 64)), wp.set(fn.addConst(wp.get(), 32))]),
-    ...(p.Cp % 2 ? step(0, 0) : []),
+    ...pairTile.reduce(xt, wp, p.Cp),
     // M[ξ][blk·4 + j][panel·8 ..] as i32.
     dst.set(m.i32.add(m.i32.add(out(), fn.mulConst(xi.get(), p.mPlaneBytes)), m.i32.add(fn.mulConst(blk.get(), 4 * p.T8 * 4), fn.mulConst(panel.get(), TILE * 4)))),
     ...[0, 1, 2, 3].flatMap((j) => [fn.storeV(dst.get(), acc[j * 2]!.get(), j * p.T8 * 4), fn.storeV(dst.get(), acc[j * 2 + 1]!.get(), j * p.T8 * 4 + 16)]),
