@@ -370,6 +370,7 @@ function epilogue(
   const [r0, r1, packed] = [fn.v128Local(), fn.v128Local(), fn.v128Local()];
   const narrow = o.out.dtype !== 'i32';
   const planeOut = g.OH * g.OW * outBytes;
+  const contiguous = p.Wv === g.OW;
   const perChannel = (j: number): Expr[] => {
     const a0 = acc[j * 2]!;
     const a1 = acc[j * 2 + 1]!;
@@ -395,30 +396,31 @@ function epilogue(
     };
     const slowStore: Expr[] = [...(narrow ? [packed.set(narrowTo8(fn, o.out.dtype === 'i8', r0.get(), r1.get()))] : [])];
     for (let i = 0; i < TILE; i++) {
+      const store = (offset: Expr) => (narrow ? fn.storeI8(m.i32.add(yChannel(), offset), laneValue(i)) : fn.storeI32(m.i32.add(yChannel(), fn.mulConst(offset, 4)), laneValue(i)));
+      if (contiguous) {
+        slowStore.push(m.if(m.i32.lt_u(fn.addConst(q.get(), i), fn.i32(p.Q)), store(fn.addConst(q.get(), i))));
+        continue;
+      }
       slowStore.push(
         lq.set(fn.addConst(q.get(), i)),
         oy.set(m.i32.div_u(lq.get(), fn.i32(p.Wv))),
         lane.set(m.i32.sub(lq.get(), fn.mulConst(oy.get(), p.Wv))),
-        m.if(
-          m.i32.and(m.i32.lt_u(lane.get(), fn.i32(g.OW)), m.i32.lt_u(lq.get(), fn.i32(p.Q))),
-          narrow
-            ? fn.storeI8(m.i32.add(yChannel(), m.i32.add(fn.mulConst(oy.get(), g.OW), lane.get())), laneValue(i))
-            : fn.storeI32(m.i32.add(yChannel(), fn.mulConst(m.i32.add(fn.mulConst(oy.get(), g.OW), lane.get()), 4)), laneValue(i)),
-        ),
+        m.if(m.i32.and(m.i32.lt_u(lane.get(), fn.i32(g.OW)), m.i32.lt_u(lq.get(), fn.i32(p.Q))), store(m.i32.add(fn.mulConst(oy.get(), g.OW), lane.get()))),
       );
     }
     body.push(m.if(fast.get(), fn.block(fastStore), fn.block(slowStore)));
     return [mg.set(m.i32.add(fn.mulConst(blk.get(), 4), fn.i32(j))), m.if(m.i32.lt_u(mg.get(), fn.i32(g.Mg)), fn.block(body))];
   };
+  if (contiguous) {
+    // Virtual pixels are output pixels (1xN kernels, no column padding, or gathered taps): only the last
+    // tile can be partial.
+    return fn.block([fast.set(m.i32.le_u(fn.addConst(q.get(), TILE), fn.i32(p.Q))), yRow.set(fn.mulConst(q.get(), outBytes)), ...[0, 1, 2, 3].flatMap(perChannel)]);
+  }
   return fn.block([
     oy.set(m.i32.div_u(q.get(), fn.i32(p.Wv))),
     ox.set(m.i32.sub(q.get(), fn.mulConst(oy.get(), p.Wv))),
     // Fast: all 8 pixels are real and consecutive in the output.
-    fast.set(
-      p.implicit
-        ? m.i32.and(m.i32.le_u(fn.addConst(ox.get(), TILE), fn.i32(g.OW)), m.i32.lt_u(q.get(), fn.i32(p.Q)))
-        : m.i32.le_u(fn.addConst(q.get(), TILE), fn.i32(p.Q)),
-    ),
+    fast.set(m.i32.and(m.i32.le_u(fn.addConst(ox.get(), TILE), fn.i32(g.OW)), m.i32.lt_u(q.get(), fn.i32(p.Q)))),
     yRow.set(fn.mulConst(m.i32.add(fn.mulConst(oy.get(), g.OW), ox.get()), outBytes)),
     ...[0, 1, 2, 3].flatMap(perChannel),
   ]);
