@@ -164,6 +164,25 @@ describe('wasm QuantizeF32 / DequantizeF32 / QRequantize / QAdd / QGlobalAverage
     await expectExact(build, { x: makeTensor('f32', [3, 20], xs) });
   });
 
+  // f32 scales take the SIMD lanes (16 at a time) and the scalar loop for the tail: ties, NaN, infinities
+  // and saturation in both parts.
+  for (const out of ['u8', 'i8'] as DType[]) {
+    it(`QuantizeF32 -> DequantizeF32 with f32 scales, ${out} (vector lanes and tail)`, async () => {
+      const xs = R.floats(75, -40, 40);
+      const specials = [0.0625, 0.1875, -0.0625, -0.1875, NaN, Infinity, -Infinity, -0, 1e9, -1e9, 15.9375, -16.0625];
+      specials.forEach((v, k) => ((xs[k * 3] = v), (xs[60 + k] = v)));
+      const build = () => {
+        const b = new GraphBuilder('g');
+        const x = b.input('x', { dtype: 'f32', shape: [75] });
+        const q = b.op('QuantizeF32', [x], { scale: 0.125, zero_point: out === 'u8' ? 100 : -7, dtype: out }, 'q');
+        const d = b.op('DequantizeF32', [q], { scale: Math.fround(0.0371), zero_point: out === 'u8' ? 100 : -7 }, 'd');
+        b.output(q, d);
+        return b.build();
+      };
+      await expectExact(build, { x: makeTensor('f32', [75], xs) });
+    });
+  }
+
   for (const [name, aShape, bShape, dtype] of [
     ['same shapes, i8', [2, 3, 4, 5], [2, 3, 4, 5], 'i8'],
     ['broadcast [3,1,5] into [2,3,4,5], u8', [2, 3, 4, 5], [3, 1, 5], 'u8'],

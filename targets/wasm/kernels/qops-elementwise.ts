@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { broadcastShapes, dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../ir/index.js';
+import { broadcastShapes, dtypeBytes, dtypeRange, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../ir/index.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { saturateRound } from './quant-numeric.js';
@@ -12,8 +12,8 @@ type Expr = binaryen.ExpressionRef;
  * The per-element ops of edgec's quantized IR, as targets/reference/kernels/quantized.ts computes them:
  * QuantizeF32 (f64 division by the f64 scale, rounded to f32, then round half to even + zp, NaN -> zp),
  * DequantizeF32 ((q - zp) * scale in f64, rounded once to f32), QRequantize, QAdd (one shared shift, with
- * numpy broadcasting through static index tables) and QGlobalAveragePool (int32 plane sums). Scalar loops:
- * these ops move little data next to QConv / QMatMul.
+ * numpy broadcasting through static index tables) and QGlobalAveragePool (int32 plane sums). QuantizeF32 and
+ * DequantizeF32 take SIMD lanes when the scale is an f32 (the same results); the rest are scalar loops.
  */
 
 export function checkStatic(node: Node): string | null {
@@ -34,12 +34,39 @@ export function emitQuantizeF32(node: Node, ctx: EmitContext): Expr {
     const m = fn.m;
     const i = fn.i32Local();
     const q = fn.f32Local();
-    return fn.for(i, 0, n, 1, [
-      q.set(m.f32.demote(m.f64.div(m.f64.promote(fn.loadF(m.i32.add(fn.param(0), fn.mulConst(i.get(), 4)))), m.f64.const(scale)))),
-      storeQ(fn, out, m.i32.add(fn.param(1), fn.mulConst(i.get(), dtypeBytes(out))), saturateRound(fn, q, fn.i32(zp), out)),
+    const vectors = Math.fround(scale) === scale ? Math.floor(n / 16) * 16 : 0;
+    return fn.block([
+      ...(vectors ? [quantizeF32Vectors(fn, vectors, scale, zp, out)] : []),
+      fn.for(i, vectors, n, 1, [
+        q.set(m.f32.demote(m.f64.div(m.f64.promote(fn.loadF(m.i32.add(fn.param(0), fn.mulConst(i.get(), 4)))), m.f64.const(scale)))),
+        storeQ(fn, out, m.i32.add(fn.param(1), fn.mulConst(i.get(), dtypeBytes(out))), saturateRound(fn, q, fn.i32(zp), out)),
+      ]),
     ]);
   });
   return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(y)]);
+}
+
+/**
+ * QuantizeF32 sixteen elements at a time, for a scale that is an f32: the f32 quotient is then the f64 one
+ * rounded (division rounds correctly either way), f32x4.nearest rounds half to even, clamping to
+ * [lo - zp, hi - zp] before the conversion keeps everything exact, and trunc_sat turns NaN into 0 — so NaN
+ * gives the zero point, as in the reference.
+ */
+function quantizeF32Vectors(fn: FunctionBuilder, count: number, scale: number, zp: number, out: DType): Expr {
+  const m = fn.m;
+  const [i, src, dst] = [fn.i32Local(), fn.i32Local(), fn.i32Local()];
+  const [lo, hi] = dtypeRange(out);
+  const lanes = (offset: number) =>
+    m.i32x4.add(
+      m.i32x4.trunc_sat_f32x4_s(m.f32x4.min(m.f32x4.max(m.f32x4.nearest(m.f32x4.div(fn.loadV(src.get(), offset), fn.splat(scale))), fn.splat(lo - zp)), fn.splat(hi - zp))),
+      m.i32x4.splat(fn.i32(zp)),
+    );
+  const narrow8 = out === 'i8' ? m.i8x16.narrow_i16x8_s : m.i8x16.narrow_i16x8_u;
+  return fn.for(i, 0, count, 16, [
+    src.set(m.i32.add(fn.param(0), fn.mulConst(i.get(), 4))),
+    dst.set(m.i32.add(fn.param(1), i.get())),
+    fn.storeV(dst.get(), narrow8(m.i16x8.narrow_i32x4_s(lanes(0), lanes(16)), m.i16x8.narrow_i32x4_s(lanes(32), lanes(48)))),
+  ]);
 }
 
 export function emitDequantizeF32(node: Node, ctx: EmitContext): Expr {
@@ -52,8 +79,17 @@ export function emitDequantizeF32(node: Node, ctx: EmitContext): Expr {
   const name = ctx.defineFunction(`dqf32:${n}:${scale}:${zp}:${xd}`, 2, (fn) => {
     const m = fn.m;
     const i = fn.i32Local();
+    // (q - zp) has at most 9 bits: with an f32 scale the f32 product is the f64 one rounded once.
+    const vectors = Math.fround(scale) === scale && (xd === 'u8' || xd === 'i8') ? Math.floor(n / 4) * 4 : 0;
     const v = m.f64.sub(m.f64.convert_s.i32(loadQ(fn, xd, m.i32.add(fn.param(0), fn.mulConst(i.get(), dtypeBytes(xd))))), m.f64.const(zp));
-    return fn.for(i, 0, n, 1, [fn.storeF(m.i32.add(fn.param(1), fn.mulConst(i.get(), 4)), m.f32.demote(m.f64.mul(v, m.f64.const(scale))))]);
+    const widened = () => {
+      const words = fn.load8x8(m.i32.add(fn.param(0), i.get()), xd === 'i8');
+      return m.i32x4.sub(xd === 'i8' ? m.i32x4.extend_low_i16x8_s(words) : m.i32x4.extend_low_i16x8_u(words), m.i32x4.splat(fn.i32(zp)));
+    };
+    return fn.block([
+      fn.for(i, 0, vectors, 4, [fn.storeV(m.i32.add(fn.param(1), fn.mulConst(i.get(), 4)), m.f32x4.mul(m.f32x4.convert_i32x4_s(widened()), fn.splat(scale)))]),
+      fn.for(i, vectors, n, 1, [fn.storeF(m.i32.add(fn.param(1), fn.mulConst(i.get(), 4)), m.f32.demote(m.f64.mul(v, m.f64.const(scale))))]),
+    ]);
   });
   return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(y)]);
 }
