@@ -5,6 +5,9 @@
 export type OptLevel = 0 | 1 | 2;
 
 const CLEANUP = [
+  // First, while the weights' DequantizeLinear nodes are still there (fold-constants would fold them into
+  // float weights): QDQ and QOperator forms become the integer ops every target runs.
+  'lower-qdq',
   'remove-identity',
   'simplify-shape-computations',
   'fold-constants',

@@ -9,7 +9,8 @@ import type { Rewrite } from './normalize-context.js';
  * Only small tensors are folded (weights are left to the fold-constants pass), with the reference kernels.
  */
 const MAX_FOLD_ELEMENTS = 4096;
-const NEVER_FOLD = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli', 'Dropout']);
+// Quantization nodes on constant weights stay: lower-qdq reads the integer weights and their parameters off them.
+const NEVER_FOLD = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli', 'Dropout', 'DequantizeLinear', 'QuantizeLinear']);
 
 /** The node's outputs computed now, or undefined when it must stay a node. */
 export function foldSmallNode(rewrite: Rewrite, outputCount: number, name: string): Tensor[] | undefined {

@@ -9,6 +9,7 @@ import { exportOnnx } from '../../compiler/onnx/export.js';
 import { importOnnxFile } from '../../compiler/onnx/index.js';
 import { calibrationInputs, quantizeModel, syntheticInputs } from '../../compiler/quantize/index.js';
 import { parseGraph, verifyGraph, type Graph } from '../../ir/index.js';
+import { load } from '../../runtime/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { ortSession, runOrt } from '../support/ort.js';
 
@@ -110,6 +111,26 @@ describe('QDQ export: onnxruntime runs it and agrees with edgec int8', () => {
 
     const bad = await cli('quantize', model, '--calibrate', 'synthetic:x');
     expect(bad.code).toBe(2);
+  });
+
+  it('edgec compile lowers a QDQ model to the integer ops: the wasm artifact equals edgec int8 bit for bit', async () => {
+    const float = smallCnn();
+    const q = quantizeModel(float, { calibration: syntheticInputs(float, 4), method: 'minmax' });
+    const dir = mkdtempSync(join(tmpdir(), 'edgec-qdq-compile-'));
+    const model = join(dir, 'cnn.int8.onnx');
+    writeFileSync(model, exportOnnx(q.qdq));
+    const wasm = join(dir, 'cnn.int8.wasm');
+    const r = await cli('compile', model, '-t', 'wasm', '-o', wasm, '--print-after', 'lower-qdq');
+    expect(r.code, r.err).toBe(0);
+    // The graph after lower-qdq has the integer ops and no float QDQ pairs left.
+    for (const op of ['QConv', 'QAdd', 'QMatMul', 'QGlobalAveragePool']) expect(r.err).toContain(`${op}(`);
+    expect(r.err).not.toContain('DequantizeLinear(');
+    const model8 = await load(readFileSync(wasm));
+    for (const feeds of syntheticInputs(float, 3, 31)) {
+      const expected = runGraph(q.int8, feeds)['output']!.data as Float32Array;
+      const out = model8.run({ input: feeds['input']!.data as Float32Array })['output'] as Float32Array;
+      expect(Array.from(out)).toEqual(Array.from(expected));
+    }
   });
 
   it('automatic mixed precision keeps layers in float until the target SNR is met', () => {
