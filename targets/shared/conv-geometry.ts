@@ -1,9 +1,9 @@
-import { getAttr, type Node } from '../../../ir/index.js';
-import { windowGeometry, windowOutputDim } from '../../../ir/ops/nn.js';
+import { getAttr, type Node } from '../../ir/index.js';
+import { windowGeometry, windowOutputDim } from '../../ir/ops/nn.js';
 
 /**
  * A Conv / FusedConv node's static geometry with 1-D convolutions seen as 2-D ones of height 1, so every conv
- * kernel of the wasm target deals with one shape of problem.
+ * kernel (wasm and rvv) deals with one shape of problem.
  */
 export interface ConvGeometry {
   batch: number;
@@ -31,7 +31,7 @@ export interface ConvGeometry {
   K: number;
 }
 
-/** The geometry, or a reason the wasm conv kernels cannot handle the node. */
+/** The geometry, or a reason the conv kernels of the code-generating targets cannot handle the node. */
 export function convGeometry(node: Node): ConvGeometry | string {
   const x = node.inputs[0]?.type;
   const w = node.inputs[1]?.type;
