@@ -1,0 +1,290 @@
+import { arrayToBytes, dtypeBytes, EdgecError, numel, type Graph, type Node, type Value } from '../../ir/index.js';
+import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
+import { C_TYPES, type CEmitContext } from './kernel.js';
+import { rvvKernelFor } from './kernels/index.js';
+import { PRELUDE } from './prelude.js';
+
+/**
+ * C code generation for RISC-V Vector 1.0. A compiled model is four generated sources:
+ *
+ *   model.c         the kernels (RVV intrinsics, VLEN-agnostic), one noinline function per node, a static
+ *                   arena planned by plan-memory, a static scratch area, and edgec_model_run()
+ *   edgec_model.h   the C API and the I/O descriptors
+ *   weights.bin     every constant and packed weight panel, 64-byte aligned, linked by weights.S (.incbin),
+ *                   so tens of MB of weights never go through the C compiler as text
+ *   main.c          a static test program: reads each input from a file, checks its size, runs, writes outputs
+ *
+ * model.c also reserves the seal: an ELF note `.note.edgec.seal` (owner "edgec") whose descriptor the
+ * compiler fills after linking (see compiler/provenance/embed.ts).
+ */
+
+export const SEAL_NOTE_SECTION = '.note.edgec.seal';
+export const SEAL_NOTE_OWNER = 'edgec';
+/** Descriptor bytes reserved for the seal: a little-endian u32 payload length, the payload, zeros. */
+export const SEAL_NOTE_BYTES = 65536;
+/** ELF note type of the seal note (edgec's own; owners namespace the types). */
+export const SEAL_NOTE_TYPE = 0x45444753; // "SGDE": edgec seal
+
+const WEIGHT_ALIGN = 64;
+const align = (n: number, a: number) => Math.ceil(n / a) * a;
+
+export interface RvvIoEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  bytes: number;
+}
+
+export interface RvvSources {
+  modelC: string;
+  header: string;
+  mainC: string;
+  weightsS: string;
+  weights: Uint8Array;
+  inputs: RvvIoEntry[];
+  outputs: RvvIoEntry[];
+  arenaBytes: number;
+  scratchBytes: number;
+  /** One entry per node function: its C name, the node's label and op (for per-kernel reports). */
+  nodes: { symbol: string; label: string; op: string }[];
+}
+
+/** The reason a node cannot be compiled for rvv, or null. */
+function checkRvv(node: Node): string | null {
+  const kernel = rvvKernelFor(node.op);
+  return kernel ? kernel.check(node) : `no rvv kernel for ${node.op}`;
+}
+
+/** Every node the rvv target cannot compile, with the reason, reported together before any code is made. */
+export function unsupportedByRvv(graph: Graph): { node: Node; reason: string }[] {
+  return unsupportedBy(graph, checkRvv);
+}
+
+/** The weights blob under construction: 64-byte aligned entries, placed once per key, in emission order. */
+class WeightsBlob {
+  private readonly parts: Uint8Array[] = [];
+  private readonly placed = new Map<string, number>();
+  private end = 0;
+
+  place(key: string, bytes: Uint8Array): number {
+    const known = this.placed.get(key);
+    if (known !== undefined) return known;
+    const at = align(this.end, WEIGHT_ALIGN);
+    if (at > this.end) this.parts.push(new Uint8Array(at - this.end));
+    this.parts.push(bytes);
+    this.end = at + bytes.length;
+    this.placed.set(key, at);
+    return at;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(Math.max(this.end, 1));
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+const cString = (s: string): string => JSON.stringify(s).replace(/\?/g, '\\?');
+const cType = (v: Value): string => C_TYPES[v.type.dtype] ?? 'uint8_t';
+
+export function generateRvvSources(graph: Graph): RvvSources {
+  checkCompilable(graph, 'rvv', checkRvv);
+  const arenaBytes = align(Math.max(Number(graph.metadata['edgec.arena_bytes'] ?? 0), 1), 64);
+  const kernels = graph.nodes.map((n) => rvvKernelFor(n.op)!);
+  const scratchBytes = align(Math.max(64, ...graph.nodes.map((n, i) => kernels[i]!.scratchBytes?.(n) ?? 0)), 64);
+  const blob = new WeightsBlob();
+  const helpers: string[] = [];
+  const helperKeys = new Set<string>();
+  const ctx: CEmitContext = {
+    ptr(v) {
+      if (v.arenaOffset !== undefined) return `((${cType(v)} *)(edgec_arena + ${v.arenaOffset}))`;
+      if (!v.data) throw new EdgecError('VERIFY', `%${v.name} is neither placed in the arena nor a constant`);
+      const at = blob.place(`const:${v.name}`, arrayToBytes(v.data.dtype, v.data.data));
+      return `((${cType(v)} *)(edgec_weights + ${at}))`;
+    },
+    weightsF32(key, data) {
+      return `((float *)(edgec_weights + ${blob.place(key, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))}))`;
+    },
+    weightsBytes(key, bytes) {
+      return `((uint8_t *)(edgec_weights + ${blob.place(key, bytes)}))`;
+    },
+    scratch(bytes) {
+      if (bytes > scratchBytes) throw new EdgecError('VERIFY', `an rvv kernel asked for ${bytes} scratch bytes but declared ${scratchBytes}`);
+      return '((float *)edgec_scratch)';
+    },
+    helper(key, code) {
+      if (helperKeys.has(key)) return;
+      helperKeys.add(key);
+      helpers.push(code());
+    },
+  };
+  const nodes = graph.nodes.map((node, i) => ({ symbol: `edgec_node_${i}`, label: node.label, op: node.op }));
+  const bodies = graph.nodes.map((node, i) => {
+    const body = kernels[i]!.emit(node, ctx);
+    const comment = `/* ${node.op} '${node.label}' */`.replace(/\*\/(?!$)/g, '* /');
+    return `${comment}\nstatic __attribute__((noinline)) void ${nodes[i]!.symbol}(void) {\n${indent(body)}\n}\n`;
+  });
+  const entry = (v: Value): RvvIoEntry => ({ name: v.name, dtype: v.type.dtype, shape: v.type.shape as number[], bytes: numel(v.type.shape as number[]) * dtypeBytes(v.type.dtype) });
+  const inputs = graph.inputs.map(entry);
+  const outputs = graph.outputs.map(entry);
+  const copyIn = graph.inputs.map((v, i) => `  memcpy(${ctx.ptr(v)}, inputs[${i}], ${inputs[i]!.bytes});`);
+  const copyOut = graph.outputs.map((v, i) => `  memcpy(outputs[${i}], ${ctx.ptr(v)}, ${outputs[i]!.bytes});`);
+
+  const modelC = [
+    '/* Generated by edgec for RISC-V Vector 1.0 (VLEN-agnostic). Do not edit. */',
+    '#include <math.h>',
+    '#include <stddef.h>',
+    '#include <stdint.h>',
+    '#include <string.h>',
+    '#include <riscv_vector.h>',
+    '#include "edgec_model.h"',
+    '',
+    'extern const uint8_t edgec_weights[];',
+    `static uint8_t edgec_arena[${arenaBytes}] __attribute__((aligned(64)));`,
+    `static uint8_t edgec_scratch[${scratchBytes}] __attribute__((aligned(64)));`,
+    '',
+    '/* The provenance seal: filled in the linked ELF by the compiler (u32 length, payload, zeros). */',
+    `__attribute__((section("${SEAL_NOTE_SECTION}"), aligned(4), used))`,
+    `static const struct { uint32_t namesz, descsz, type; char name[8]; uint8_t desc[${SEAL_NOTE_BYTES}]; } edgec_seal_note =`,
+    `    { ${SEAL_NOTE_OWNER.length + 1}, ${SEAL_NOTE_BYTES}, ${SEAL_NOTE_TYPE}u, "${SEAL_NOTE_OWNER}", { 0 } };`,
+    PRELUDE,
+    ...helpers,
+    ...bodies,
+    ioTables('inputs', inputs),
+    ioTables('outputs', outputs),
+    'int edgec_model_run(const void *const *inputs, void *const *outputs) {',
+    ...copyIn,
+    ...nodes.map((n) => `  ${n.symbol}();`),
+    ...copyOut,
+    '  return 0;',
+    '}',
+    '',
+  ].join('\n');
+  return {
+    modelC,
+    header: headerSource(inputs, outputs),
+    mainC: mainSource(inputs, outputs),
+    weightsS: WEIGHTS_S,
+    weights: blob.bytes(),
+    inputs,
+    outputs,
+    arenaBytes,
+    scratchBytes,
+    nodes,
+  };
+}
+
+const indent = (code: string): string => code.split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
+
+function ioTables(kind: 'inputs' | 'outputs', entries: RvvIoEntry[]): string {
+  const shapes = entries.map((e, i) => `static const long edgec_${kind}_shape_${i}[${Math.max(e.shape.length, 1)}] = { ${e.shape.length ? e.shape.join(', ') : '0'} };`);
+  const infos = entries.map((e, i) => `  { ${cString(e.name)}, ${cString(e.dtype)}, ${e.shape.length}, edgec_${kind}_shape_${i}, ${e.bytes} },`);
+  return [...shapes, `const edgec_tensor_info edgec_model_${kind}[${Math.max(entries.length, 1)}] = {`, ...(infos.length ? infos : ['  { 0 },']), '};', ''].join('\n');
+}
+
+function headerSource(inputs: RvvIoEntry[], outputs: RvvIoEntry[]): string {
+  const describe = (e: RvvIoEntry, i: number, kind: string) => ` *   ${kind}[${i}] ${e.name}: ${e.dtype}[${e.shape.join(', ')}], ${e.bytes} bytes`;
+  return [
+    '/* Generated by edgec: the C API of one compiled model. */',
+    '#ifndef EDGEC_MODEL_H',
+    '#define EDGEC_MODEL_H',
+    '#include <stddef.h>',
+    '',
+    `#define EDGEC_MODEL_NUM_INPUTS ${inputs.length}`,
+    `#define EDGEC_MODEL_NUM_OUTPUTS ${outputs.length}`,
+    ...inputs.map((e, i) => `#define EDGEC_MODEL_INPUT_${i}_BYTES ${e.bytes}`),
+    ...outputs.map((e, i) => `#define EDGEC_MODEL_OUTPUT_${i}_BYTES ${e.bytes}`),
+    '',
+    '/* One input or output: name, element type (edgec dtype name), shape and size in bytes (row-major). */',
+    'typedef struct {',
+    '  const char *name;',
+    '  const char *dtype;',
+    '  int rank;',
+    '  const long *shape;',
+    '  size_t bytes;',
+    '} edgec_tensor_info;',
+    '',
+    'extern const edgec_tensor_info edgec_model_inputs[];',
+    'extern const edgec_tensor_info edgec_model_outputs[];',
+    '',
+    '/*',
+    ' * Runs the model. inputs[i] points to edgec_model_inputs[i].bytes bytes, outputs[i] to room for',
+    ' * edgec_model_outputs[i].bytes bytes:',
+    ...inputs.map((e, i) => describe(e, i, 'inputs')),
+    ...outputs.map((e, i) => describe(e, i, 'outputs')),
+    ' * Uses one static arena and allocates nothing, so it is not reentrant. Returns 0.',
+    ' */',
+    'int edgec_model_run(const void *const *inputs, void *const *outputs);',
+    '',
+    '#endif',
+    '',
+  ].join('\n');
+}
+
+const WEIGHTS_S = `/* Generated by edgec: links weights.bin (constants and packed weights) as edgec_weights. */
+  .section .rodata.edgec_weights,"a",@progbits
+  .balign 64
+  .globl edgec_weights
+  .type edgec_weights, @object
+edgec_weights:
+  .incbin "weights.bin"
+  .size edgec_weights, . - edgec_weights
+  .section .note.GNU-stack,"",@progbits
+`;
+
+function mainSource(inputs: RvvIoEntry[], outputs: RvvIoEntry[]): string {
+  const buffer = (kind: string, e: RvvIoEntry, i: number) => `static uint8_t ${kind}_${i}[${Math.max(e.bytes, 1)}] __attribute__((aligned(64)));`;
+  const buffers = [...inputs.map((e, i) => buffer('input', e, i)), ...outputs.map((e, i) => buffer('output', e, i))].join('\n');
+  const list = (kind: string, n: number) => Array.from({ length: n }, (_, i) => `${kind}_${i}`).join(', ') || '0';
+  return `/* Generated by edgec: a static test program. Usage: model.elf input0.bin ... output0.bin ... */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "edgec_model.h"
+
+${buffers}
+
+static void usage(void) {
+  fprintf(stderr, "usage: model.elf");
+  for (int i = 0; i < EDGEC_MODEL_NUM_INPUTS; i++) fprintf(stderr, " %s.bin", edgec_model_inputs[i].name);
+  for (int i = 0; i < EDGEC_MODEL_NUM_OUTPUTS; i++) fprintf(stderr, " %s.out", edgec_model_outputs[i].name);
+  fprintf(stderr, "\\n");
+}
+
+/* Reads exactly info->bytes bytes, failing on a file of another size. */
+static int read_input(const char *path, const edgec_tensor_info *info, void *dst) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { fprintf(stderr, "edgec: cannot open input '%s' (%s)\\n", path, info->name); return 1; }
+  size_t got = fread(dst, 1, info->bytes, f);
+  int extra = fgetc(f) != EOF;
+  fclose(f);
+  if (got != info->bytes || extra) {
+    fprintf(stderr, "edgec: input '%s' (%s) must hold exactly %zu bytes\\n", path, info->name, info->bytes);
+    return 1;
+  }
+  return 0;
+}
+
+static int write_output(const char *path, const edgec_tensor_info *info, const void *src) {
+  FILE *f = fopen(path, "wb");
+  if (!f || fwrite(src, 1, info->bytes, f) != info->bytes) { fprintf(stderr, "edgec: cannot write output '%s'\\n", path); if (f) fclose(f); return 1; }
+  return fclose(f) != 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 1 + EDGEC_MODEL_NUM_INPUTS + EDGEC_MODEL_NUM_OUTPUTS) { usage(); return 2; }
+  const void *inputs[] = { ${list('input', inputs.length)} };
+  void *outputs[] = { ${list('output', outputs.length)} };
+  for (int i = 0; i < EDGEC_MODEL_NUM_INPUTS; i++)
+    if (read_input(argv[1 + i], &edgec_model_inputs[i], (void *)inputs[i])) return 1;
+  if (edgec_model_run(inputs, outputs) != 0) { fprintf(stderr, "edgec: the model failed\\n"); return 1; }
+  for (int i = 0; i < EDGEC_MODEL_NUM_OUTPUTS; i++)
+    if (write_output(argv[1 + EDGEC_MODEL_NUM_INPUTS + i], &edgec_model_outputs[i], outputs[i])) return 1;
+  return 0;
+}
+`;
+}
