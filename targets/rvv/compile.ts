@@ -19,6 +19,8 @@ import { PRELUDE } from './prelude.js';
  */
 
 export const SEAL_NOTE_SECTION = '.note.edgec.seal';
+/** ELF section holding the I/O signature (JSON of inputs and outputs: name, dtype, shape, bytes). */
+export const IO_SECTION = '.edgec.io';
 export const SEAL_NOTE_OWNER = 'edgec';
 /** Descriptor bytes reserved for the seal: a little-endian u32 payload length, the payload, zeros. */
 export const SEAL_NOTE_BYTES = 65536;
@@ -151,6 +153,8 @@ export function generateRvvSources(graph: Graph): RvvSources {
     `__attribute__((section("${SEAL_NOTE_SECTION}"), aligned(4), used))`,
     `static const struct { uint32_t namesz, descsz, type; char name[8]; uint8_t desc[${SEAL_NOTE_BYTES}]; } edgec_seal_note =`,
     `    { ${SEAL_NOTE_OWNER.length + 1}, ${SEAL_NOTE_BYTES}, ${SEAL_NOTE_TYPE}u, "${SEAL_NOTE_OWNER}", { 0 } };`,
+    '/* The I/O signature as JSON, so tools can run the ELF without its sources. */',
+    `__attribute__((section("${IO_SECTION}"), used)) static const char edgec_io_table[] = ${cString(JSON.stringify({ format: 'edgec.rvv.io/1', inputs, outputs }))};`,
     PRELUDE,
     ...helpers,
     ...bodies,

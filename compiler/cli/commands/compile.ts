@@ -12,6 +12,9 @@ import { formatBytes } from '../format.js';
 import type { CliIO } from '../io.js';
 import { optimizeOptionsFrom, withPipelineOptions, type PipelineArgs } from '../options.js';
 
+/** The artifact's own file name inside an output folder (rvv: model.elf). */
+const ARTIFACT_FILE_IN_FOLDER = 'model';
+
 export interface CompileArgs extends PipelineArgs {
   model: string;
   target: string;
@@ -28,7 +31,7 @@ export function compileBuilder(y: Argv): Argv<CompileArgs> {
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model file' })
       .option('target', { alias: 't', type: 'string', default: 'wasm', choices: [...TARGETS.keys()], describe: 'what to compile for' })
-      .option('output', { alias: 'o', type: 'string', describe: 'artifact file (default: the model name with the target\'s extension)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'artifact file (default: the model name with the target\'s extension); a folder for rvv (default: <model>-rvv/)' })
       .option('relaxed-simd', { type: 'boolean', default: false, describe: 'wasm: allow relaxed-simd (faster; results may differ between engines)' })
       .option('winograd', { type: 'boolean', default: true, describe: 'wasm: Winograd convolution for 3x3 stride-1 layers (--no-winograd to disable)' })
       .option('contract', { type: 'string', describe: 'model contract (JSON or YAML), merged over the model\'s metadata_props edgec.contract' })
@@ -37,6 +40,7 @@ export function compileBuilder(y: Argv): Argv<CompileArgs> {
   )
     .example('$0 compile model.onnx --target wasm -o model.wasm', 'a self-contained WebAssembly module')
     .example('$0 compile model.onnx -o model.wasm --contract contract.yaml --sign-key release.pem', 'sealed with a contract and signed')
+    .example('$0 compile model.onnx --target rvv -o out/', 'RISC-V Vector: out/model.c, edgec_model.h, the object, the library and the sealed model.elf')
     .example('$0 compile model.onnx -t reference --print-after all -o model.ir', 'the optimized IR, printed after every pass') as Argv<CompileArgs>;
 }
 
@@ -52,22 +56,27 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
   const nodesBefore = graph.nodes.length;
   const targetOptions = { relaxedSimd: args['relaxed-simd'], winograd: args.winograd };
   const result = compileGraph(graph, { ...optimizeOptionsFrom(args, args.target, io.err), targetOptions });
-  const output = args.output ?? join(dirname(args.model), basename(args.model, extname(args.model)) + result.artifact.extension);
+  // An artifact with side files (rvv: sources, header, object, library) is written as a folder, `output`.
+  const files = result.artifact.files;
+  const modelStem = join(dirname(args.model), basename(args.model, extname(args.model)));
+  const output = args.output ?? (files ? `${modelStem}-${args.target}` : modelStem + result.artifact.extension);
+  const artifactFile = files ? join(output, ARTIFACT_FILE_IN_FOLDER + result.artifact.extension) : output;
   const sealed = sealCompileResult(result, {
     modelPath: args.model,
-    artifactName: basename(output),
+    artifactName: basename(artifactFile),
     signingKey,
     startedOn,
     options: recordedOptions({ optLevel: args.O, passes: args.passes, inputShapes, targetOptions }),
   }, contract, metadata);
   if (!sealed && (args.contract || signingKey)) {
-    throw new EdgecError('USAGE', `the ${args.target} target's artifact cannot carry a seal; --contract and --sign-key apply to sealed targets (wasm)`);
+    throw new EdgecError('USAGE', `the ${args.target} target's artifact cannot carry a seal; --contract and --sign-key apply to sealed targets (wasm, rvv)`);
   }
   const bytes = sealed?.bytes ?? result.artifact.bytes;
   const milliseconds = performance.now() - started;
   try {
-    mkdirSync(dirname(output), { recursive: true });
-    writeFileSync(output, bytes);
+    mkdirSync(files ? output : dirname(output), { recursive: true });
+    for (const [name, data] of Object.entries(files ?? {})) writeFileSync(join(output, name), data);
+    writeFileSync(artifactFile, bytes);
   } catch (e) {
     throw new EdgecError('IO', `cannot write the artifact: ${(e as Error).message}`, { file: output });
   }
@@ -75,6 +84,7 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
     model: args.model,
     target: args.target,
     output,
+    ...(files ? { artifactFile, files: Object.keys(files).sort() } : {}),
     bytes: bytes.length,
     milliseconds: Math.round(milliseconds),
     pipeline: result.pipeline,
@@ -87,7 +97,8 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
     io.out(JSON.stringify(report, null, 2));
     return 0;
   }
-  io.out(`${chalk.green('compiled')} ${args.model} for ${args.target} -> ${output} (${formatBytes(report.bytes)}, ${report.milliseconds} ms)`);
+  io.out(`${chalk.green('compiled')} ${args.model} for ${args.target} -> ${artifactFile} (${formatBytes(report.bytes)}, ${report.milliseconds} ms)`);
+  if (files) io.out(`  with ${Object.keys(files).filter((f) => join(output, f) !== artifactFile).sort().join(', ')} in ${output}`);
   io.out(`  nodes ${nodesBefore} -> ${result.graph.nodes.length} after ${result.pipeline ? `-O${args.O}` : 'no passes'}${args.passes ? ' (custom pipeline)' : ''}`);
   const memory = result.reports.get('plan-memory') as { arenaBytes: number; naiveBytes: number } | undefined;
   if (memory) io.out(`  arena ${formatBytes(memory.arenaBytes)} (a buffer per value would take ${formatBytes(memory.naiveBytes)})`);
