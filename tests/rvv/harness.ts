@@ -5,6 +5,7 @@ import { referenceEvaluate } from '../../targets/reference/index.js';
 import { buildRvv, type RvvBuild } from '../../targets/rvv/build.js';
 import { hasTool, QEMU_STATIC, runOnQemu } from '../../targets/rvv/qemu.js';
 import { CLANG } from '../../targets/rvv/build.js';
+import { runCli } from '../../compiler/cli/cli.js';
 
 /** The tools the rvv tests need that are missing on this machine (empty when all are there). */
 export function missingRvvTools(): string[] {
@@ -39,4 +40,12 @@ export function runBuild(build: RvvBuild, feeds: Record<string, Tensor>, vlen: n
     outputs[e.name] = makeTensor(e.dtype as DType, e.shape, arrayFromBytes(e.dtype as DType, run.outputs[i]!));
   });
   return { outputs, ms: run.ms };
+}
+
+/** Runs the CLI in process, capturing what it prints. */
+export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') });
+  return { code, out, err };
 }

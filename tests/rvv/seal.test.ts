@@ -2,18 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../compiler/cli/cli.js';
 import { elfSealDescriptor, elfSections } from '../../runtime/elf-seal.js';
 import { verifySeal } from '../../runtime/seal.js';
 import { modelPath } from '../support/shared.js';
-import { rvvToolsReady } from './harness.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') });
-  return { code, out, err };
-}
+import { cli, rvvToolsReady } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgec-rvv-seal-'));
 const at = (name: string) => join(dir, name);
