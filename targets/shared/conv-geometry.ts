@@ -31,16 +31,17 @@ export interface ConvGeometry {
   K: number;
 }
 
-/** The geometry, or a reason the conv kernels of the code-generating targets cannot handle the node. */
+/** The geometry (of Conv, FusedConv or the integer QConv), or a reason the conv kernels of the code-generating targets cannot handle the node. */
 export function convGeometry(node: Node): ConvGeometry | string {
   const x = node.inputs[0]?.type;
   const w = node.inputs[1]?.type;
   if (!x || !w) return 'Conv needs X and W';
-  if (x.dtype !== 'f32') return `only f32 convolutions are supported, got ${x.dtype}`;
+  const quantized = node.op === 'QConv';
+  if (!quantized && x.dtype !== 'f32') return `only f32 convolutions are supported, got ${x.dtype}`;
   if (x.shape.some((d) => typeof d !== 'number') || w.shape.some((d) => typeof d !== 'number')) return 'shapes must be static';
   const rank = x.shape.length;
   if (rank !== 3 && rank !== 4) return `only 1-D, 2-D and 3-D convolutions are supported (X has rank ${rank})`;
-  for (const extra of node.inputs.slice(2)) {
+  for (const extra of quantized ? [] : node.inputs.slice(2)) {
     if (extra && extra.type.dtype !== 'f32') return `operand %${extra.name} must be f32`;
   }
   const xs = x.shape as number[];

@@ -73,7 +73,7 @@ function emitGemmConv(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
     `    (void)xg;`,
   ];
   if (padded) lines.push(`    edgec_pad_planes(${padded}, xg, ${g.Cg}, ${g.H}, ${g.W}, ${g.PT}, ${g.PL}, ${PH}, ${PW}, 0.0f);`);
-  if (cols) lines.push(`    edgec_im2col(${cols}, ${src}, ${g.Cg}, ${srcH}, ${srcW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.OH}, ${g.OW});`);
+  if (cols) lines.push(`    ${defineIm2col(ctx, 32)}(${cols}, ${src}, ${g.Cg}, ${srcH}, ${srcW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.OH}, ${g.OW});`);
   const B = cols ?? 'xg';
   const outOffset = `(n * ${g.M} + grp * ${g.Mg}) * ${N}`;
   lines.push(
@@ -82,24 +82,32 @@ function emitGemmConv(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
     `  }`,
     `}`,
   );
-  ctx.helper('edgec_im2col', () => IM2COL);
   return lines.join('\n');
 }
 
-const IM2COL = `
-/* cols[(c*KH + kh)*KW + kw][oh*OW + ow] = P[c][oh*SH + kh*DH][ow*SW + kw*DW] over an already padded input. */
-static void edgec_im2col(float *cols, const float *P, long C, long PH, long PW, long KH, long KW, long SH, long SW,
-                         long DH, long DW, long OH, long OW) {
+/**
+ * Defines the im2col of `bits`-bit elements over an already padded input and returns its name:
+ * cols[(c*KH + kh)*KW + kw][oh*OW + ow] = P[c][oh*SH + kh*DH][ow*SW + kw*DW].
+ */
+export function defineIm2col(ctx: CEmitContext, bits: 16 | 32): string {
+  const name = `edgec_im2col${bits}`;
+  const t = `uint${bits}_t`;
+  ctx.helper(name, () => `
+static void ${name}(void *cols_out, const void *P_in, long C, long PH, long PW, long KH, long KW, long SH, long SW,
+                    long DH, long DW, long OH, long OW) {
+  ${t} *cols = (${t} *)cols_out;
+  const ${t} *P = (const ${t} *)P_in;
   for (long c = 0; c < C; c++)
     for (long kh = 0; kh < KH; kh++)
       for (long kw = 0; kw < KW; kw++) {
-        float *row = cols + ((c * KH + kh) * KW + kw) * OH * OW;
-        const float *plane = P + c * PH * PW + kh * DH * PW + kw * DW;
-        for (long oh = 0; oh < OH; oh++)
-          edgec_copy32((uint32_t *)(row + oh * OW), 1, (const uint32_t *)(plane + oh * SH * PW), SW, (size_t)OW);
+        ${t} *row = cols + ((c * KH + kh) * KW + kw) * OH * OW;
+        const ${t} *plane = P + c * PH * PW + kh * DH * PW + kw * DW;
+        for (long oh = 0; oh < OH; oh++) edgec_copy${bits}(row + oh * OW, 1, plane + oh * SH * PW, SW, (size_t)OW);
       }
 }
-`;
+`);
+  return name;
+}
 
 export const convKernels: RvvKernel = {
   ops: ['Conv', 'FusedConv'],

@@ -75,9 +75,11 @@ ${rows(mr, (r) => `      ${r > 0 ? `if (${r} < rows) ` : ''}{
  * Packs a row-major M x K matrix (weights) into MR-row panels: panel b holds row min(b*MR + r, M - 1) at
  * [(b*K + k)*MR + r], the layout the packed microkernel reads.
  */
-export function packPanels(a: ArrayLike<number>, M: number, K: number, mr: number): Float32Array {
+export function packPanels(a: ArrayLike<number>, M: number, K: number, mr: number): Float32Array;
+export function packPanels<T extends Float32Array | Int16Array>(a: ArrayLike<number>, M: number, K: number, mr: number, make: (n: number) => T): T;
+export function packPanels(a: ArrayLike<number>, M: number, K: number, mr: number, make: (n: number) => Float32Array | Int16Array = (n) => new Float32Array(n)): Float32Array | Int16Array {
   const blocks = Math.ceil(M / mr);
-  const out = new Float32Array(blocks * K * mr);
+  const out = make(blocks * K * mr);
   for (let b = 0; b < blocks; b++) {
     for (let k = 0; k < K; k++) {
       for (let r = 0; r < mr; r++) out[(b * K + k) * mr + r] = a[Math.min(b * mr + r, M - 1) * K + k]!;

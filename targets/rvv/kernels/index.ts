@@ -5,9 +5,11 @@ import { gemmKernels } from './gemm.js';
 import { movementKernels } from './movement.js';
 import { poolKernels } from './pool.js';
 import { rowKernels } from './rows.js';
+import { qconvKernels } from './qconv.js';
+import { qelementwiseKernels } from './qelementwise.js';
 
 /** Every rvv kernel family; each claims a set of IR ops. */
-const FAMILIES: readonly RvvKernel[] = [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels];
+const FAMILIES: readonly RvvKernel[] = [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels];
 
 const BY_OP = new Map<string, RvvKernel>();
 for (const family of FAMILIES) {

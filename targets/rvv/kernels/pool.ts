@@ -9,7 +9,7 @@ import { useRowHelpers } from './rows.js';
  * loads, so no tap needs a bounds check. The average's divisor depends on the position only where windows
  * meet padding: a compile-time table of reciprocals per output position, with ONNX's count_include_pad rule
  * (taps inside the padded input) or without (taps inside the input). GlobalAveragePool / GlobalMaxPool reduce
- * each plane with the row reduction of rows.ts.
+ * each plane with the row reduction of rows.ts. MaxPool also runs on u8 / i8 (quantized graphs).
  */
 
 /** The shared plan plus the padded plane, big enough for every tap of every window (ceil_mode windows may reach beyond the pads). */
@@ -54,7 +54,41 @@ function reciprocalCounts(node: Node, g: PoolGeometry): Float32Array {
   return out;
 }
 
+/** MaxPool on u8 / i8 (quantized graphs): the same padded-plane scheme on 8-bit lanes, border = the type's minimum. */
+function emitIntMaxPool(node: Node, ctx: CEmitContext): string {
+  const g = poolGeometry(node) as PoolGeometry;
+  const unsigned = node.inputs[0]!.type.dtype === 'u8';
+  const [t, v, max, min] = unsigned ? ['uint8_t', 'u8m4', 'vmaxu', '0'] : ['int8_t', 'i8m4', 'vmax', '-128'];
+  const name = `edgec_maxpool_${unsigned ? 'u8' : 'i8'}`;
+  ctx.helper(name, () => `
+static void ${name}(const ${t} *X, ${t} *Y, long planes, long H, long W, long OH, long OW, long KH, long KW,
+                    long SH, long SW, long DH, long DW, long PT, long PL, long PH, long PW, ${t} *plane) {
+  for (long c = 0; c < planes; c++) {
+    memset(plane, (uint8_t)(${min}), (size_t)(PH * PW));
+    for (long h = 0; h < H; h++) memcpy(plane + (h + PT) * PW + PL, X + (c * H + h) * W, (size_t)W);
+    for (long oh = 0; oh < OH; oh++) {
+      const ${t} *row = plane + oh * SH * PW;
+      ${t} *out = Y + (c * OH + oh) * OW;
+      for (long ow = 0; ow < OW;) {
+        size_t vl = __riscv_vsetvl_e8m4((size_t)(OW - ow));
+        v${unsigned ? 'uint' : 'int'}8m4_t acc = __riscv_vmv_v_x_${v}(${min}, vl);
+        for (long kh = 0; kh < KH; kh++)
+          for (long kw = 0; kw < KW; kw++) {
+            const ${t} *p = row + kh * DH * PW + ow * SW + kw * DW;
+            acc = __riscv_${max}_vv_${v}(acc, SW == 1 ? __riscv_vle8_v_${v}(p, vl) : __riscv_vlse8_v_${v}(p, SW, vl), vl);
+          }
+        __riscv_vse8_v_${v}(out + ow, acc, vl);
+        ow += (long)vl;
+      }
+    }
+  }
+}
+`);
+  return `${name}(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${g.planes}, ${g.H}, ${g.W}, ${g.OH}, ${g.OW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.PH}, ${g.PW}, ${g.paddedH}, ${g.paddedW}, (${t} *)${ctx.scratch(g.paddedH * g.paddedW)});`;
+}
+
 function emitWindowPool(node: Node, ctx: CEmitContext): string {
+  if (node.inputs[0]!.type.dtype !== 'f32') return emitIntMaxPool(node, ctx);
   const g = poolGeometry(node) as PoolGeometry;
   const max = node.op === 'MaxPool';
   ctx.helper('edgec_window_pool', () => WINDOW_POOL);
@@ -103,7 +137,8 @@ function emitGlobalPool(node: Node, ctx: CEmitContext): string {
 export const poolKernels: RvvKernel = {
   ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
   check(node) {
-    const basic = checkF32Static(node);
+    const int8 = node.op === 'MaxPool' && ['u8', 'i8'].includes(node.inputs[0]!.type.dtype);
+    const basic = int8 ? null : checkF32Static(node);
     if (basic) return basic;
     if (node.op.startsWith('Global')) return shapeOf(node.inputs[0]!).length < 3 ? 'global pooling needs an N x C x ... input' : null;
     if (node.outputs.length > 1) return 'MaxPool Indices output is not supported on rvv';
