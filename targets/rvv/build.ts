@@ -81,6 +81,23 @@ export function buildSources(sources: RvvSources, options: Partial<RvvBuildOptio
   }
 }
 
+/**
+ * Builds a self-contained program (model.c with its own main, weights.S, weights.bin, a header) into a static
+ * ELF in a temporary folder: the conformance bundle's path, which needs no library.
+ */
+export function buildProgram(files: Record<string, Uint8Array | string>, options: Partial<RvvBuildOptions> = {}): Uint8Array {
+  clangVersion();
+  const dir = mkdtempSync(join(tmpdir(), 'edgec-rvv-'));
+  try {
+    for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+    const cflags = [...C_FLAGS, `-ffile-prefix-map=${dir}=.`, ...(options.cflags ?? [])];
+    run(CLANG, [...cflags, '-static', '--gcc-toolchain=/usr', '-fuse-ld=lld', '-Wl,--build-id=none', '-o', 'program.elf', 'model.c', 'weights.S', '-lm'], dir);
+    return new Uint8Array(readFileSync(join(dir, 'program.elf')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Generates and builds a graph (after its pipeline, which must end with plan-memory). */
 export function buildRvv(graph: Graph, options: Partial<RvvBuildOptions> = {}): RvvBuild {
   const sources = generateRvvSources(graph);

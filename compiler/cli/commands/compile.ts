@@ -95,7 +95,8 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
   try {
     mkdirSync(files ? output : dirname(output), { recursive: true });
     for (const [name, data] of Object.entries(files ?? {})) writeFileSync(join(output, name), data);
-    writeFileSync(artifactFile, bytes);
+    // The rvv ELF is a program: executable, like a linker's output.
+    writeFileSync(artifactFile, bytes, files ? { mode: 0o755 } : {});
   } catch (e) {
     throw new EdgecError('IO', `cannot write the artifact: ${(e as Error).message}`, { file: output });
   }

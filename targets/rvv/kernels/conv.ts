@@ -6,7 +6,8 @@ import { emitDepthwise, paddedH, paddedW } from './depthwise.js';
 
 /**
  * Conv and FusedConv (1-D and 2-D, any groups) on the GEMM microkernel: per image and group,
- * Y[m][oh*OW + ow] = W[m][k] x cols[k][oh*OW + ow] with the weights packed into MR-row panels at compile time.
+ * Y[m][oh*OW + ow] = W[m][k] x cols[k][oh*OW + ow] with constant weights packed into MR-row panels at compile
+ * time (weights computed at run time are read in place, row by row).
  * A 1x1 stride-1 unpadded conv multiplies the input itself; others first copy the input into a zero-padded
  * plane stack (when padded) and unfold it (im2col) into scratch. Bias, the residual Z and the activation are
  * applied in the microkernel's store. Depthwise convs (one input channel per group) have their own kernel.
@@ -27,7 +28,6 @@ function checkConv(node: Node): string | null {
   const g = convGeometry(node);
   if (typeof g === 'string') return g;
   if (node.inputs[0]!.type.shape.length !== 4 && node.inputs[0]!.type.shape.length !== 3) return 'only 1-D and 2-D convolutions are supported on rvv';
-  if (!node.inputs[1]!.data) return 'the rvv conv kernels need constant weights (they are packed at compile time)';
   return checkActivation(node);
 }
 
@@ -38,18 +38,25 @@ function scratchFloats(g: ConvGeometry): number {
   return padded + cols;
 }
 
-function emitGemmConv(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
-  const [x, w, b, z] = node.inputs;
-  const mr = Math.min(MAX_MR, g.Mg);
-  const gemm = defineGemm(ctx, 'packed', mr);
-  const weights = w!.data!.data as ArrayLike<number>;
+/** The weights of every group packed into MR-row panels, placed in the weights blob. */
+function packedWeights(weights: ArrayLike<number>, g: ConvGeometry, mr: number, ctx: CEmitContext, name: string): string {
   const perGroup = g.Mg * g.K;
   const panelFloats = Math.ceil(g.Mg / mr) * g.K * mr;
   const packed = new Float32Array(g.group * panelFloats);
   for (let grp = 0; grp < g.group; grp++) {
     packed.set(packPanels(Array.from({ length: perGroup }, (_, i) => weights[grp * perGroup + i]!), g.Mg, g.K, mr), grp * panelFloats);
   }
-  const panels = ctx.weightsF32(`conv-panels:${w!.name}:${mr}`, packed);
+  return ctx.weightsF32(`conv-panels:${name}:${mr}`, packed);
+}
+
+function emitGemmConv(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
+  const [x, w, b, z] = node.inputs;
+  const mr = Math.min(MAX_MR, g.Mg);
+  // Constant weights are packed into panels at compile time; weights computed at run time are read in place.
+  const constant = !!w!.data;
+  const gemm = defineGemm(ctx, constant ? 'packed' : 'strided', mr);
+  const panelFloats = constant ? Math.ceil(g.Mg / mr) * g.K * mr : g.Mg * g.K;
+  const panels = constant ? packedWeights(w!.data!.data as ArrayLike<number>, g, mr, ctx, w!.name) : ctx.ptr(w!);
   const HW = g.H * g.W;
   const N = g.OH * g.OW;
   const PH = paddedH(g);
@@ -77,7 +84,7 @@ function emitGemmConv(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
   const B = cols ?? 'xg';
   const outOffset = `(n * ${g.M} + grp * ${g.Mg}) * ${N}`;
   lines.push(
-    `    ${gemm}(${g.Mg}, ${N}, ${g.K}, ${panels} + grp * ${panelFloats}, 0, 0, ${B}, ${N}, Y + ${outOffset}, ${N},`,
+    `    ${gemm}(${g.Mg}, ${N}, ${g.K}, ${panels} + grp * ${panelFloats}, ${g.K}, 1, ${B}, ${N}, Y + ${outOffset}, ${N},`,
     `        bias ? bias + grp * ${g.Mg} : NULL, bias ? 1 : 0, Zr ? Zr + ${outOffset} : NULL, ${activationArgs(node)});`,
     `  }`,
     `}`,
