@@ -1,6 +1,6 @@
 import { arrayToBytes, dtypeBytes, EdgecError, numel, type Graph, type Node, type Value } from '../../ir/index.js';
 import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
-import { C_TYPES, type CEmitContext } from './kernel.js';
+import { C_TYPES, type CEmitContext, type RvvKernel } from './kernel.js';
 import { rvvKernelFor } from './kernels/index.js';
 import { PRELUDE } from './prelude.js';
 
@@ -117,7 +117,8 @@ export class ModelWriter {
   private keyPrefix = '';
   readonly ctx: CEmitContext;
 
-  constructor() {
+  /** `kernelFor` picks each node's kernel family (the benchmarks swap in plain-C baselines). */
+  constructor(private readonly kernelFor: (op: string) => RvvKernel | undefined = rvvKernelFor) {
     const blob = this.blob;
     this.ctx = {
       ptr(v) {
@@ -143,12 +144,15 @@ export class ModelWriter {
 
   /** Adds a graph (after plan-memory); returns its node functions and the statements of its run function. */
   addGraph(graph: Graph, prefix: string): { nodes: RvvSources['nodes']; inputs: RvvIoEntry[]; outputs: RvvIoEntry[]; run: string[] } {
-    checkCompilable(graph, 'rvv', checkRvv);
+    checkCompilable(graph, 'rvv', (node) => {
+      const kernel = this.kernelFor(node.op);
+      return kernel ? kernel.check(node) : `no rvv kernel for ${node.op}`;
+    });
     this.keyPrefix = prefix;
     this.arenaBytes = Math.max(this.arenaBytes, align(Number(graph.metadata['edgec.arena_bytes'] ?? 0), 64));
     const nodes = graph.nodes.map((node, i) => ({ symbol: `${prefix}node_${i}`, label: node.label, op: node.op }));
     graph.nodes.forEach((node, i) => {
-      const kernel = rvvKernelFor(node.op)!;
+      const kernel = this.kernelFor(node.op)!;
       this.scratchAllowed = kernel.scratchBytes?.(node) ?? 0;
       this.scratchBytes = Math.max(this.scratchBytes, align(this.scratchAllowed, 64));
       const body = kernel.emit(node, this.ctx);
@@ -196,8 +200,8 @@ export class ModelWriter {
   }
 }
 
-export function generateRvvSources(graph: Graph): RvvSources {
-  const writer = new ModelWriter();
+export function generateRvvSources(graph: Graph, kernelFor?: (op: string) => RvvKernel | undefined): RvvSources {
+  const writer = new ModelWriter(kernelFor);
   const { nodes, inputs, outputs, run } = writer.addGraph(graph, 'edgec_');
   const seal = [
     '',
