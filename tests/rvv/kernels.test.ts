@@ -85,6 +85,8 @@ const CASES: Record<string, Case> = {
   'Concat': (b, k) => b.op('Concat', [b.input(`${k}_a`, f32([2, 3, 4])), b.input(`${k}_b`, f32([2, 5, 4]))], { axis: 1 }, `${k}_y`),
   'Expand': (b, k) => b.op('Expand', [b.input(`${k}_x`, f32([3, 1])), i64(b, `${k}_s`, [2, 3, 4])], {}, `${k}_y`),
   'Tile': (b, k) => b.op('Tile', [b.input(`${k}_x`, f32([2, 3])), i64(b, `${k}_r`, [2, 2])], {}, `${k}_y`),
+  'Pad constant': (b, k) => b.op('Pad', [b.input(`${k}_x`, f32([2, 3, 4])), i64(b, `${k}_p`, [0, 1, 2, 1, 0, 3]), b.constant(`${k}_v`, makeTensor('f32', [], [-2.5]))], {}, `${k}_y`),
+  'Gather constant indices': (b, k) => b.op('Gather', [b.input(`${k}_x`, f32([3, 5, 2])), b.constant(`${k}_i`, makeTensor('i64', [2, 2], [4n, -1n, 0n, 2n]))], { axis: 1 }, `${k}_y`),
   'Reshape of a graph input': (b, k) => b.op('Reshape', [b.input(`${k}_x`, f32([4, 6])), i64(b, `${k}_s`, [3, 8])], {}, `${k}_y`),
 };
 

@@ -1,10 +1,11 @@
-import { dtypeBytes, getAttr, type Node, type Value } from '../../../ir/index.js';
-import { expandBox, simplifyBox, sliceBox, tileBox, transposeBox, type Box } from '../../shared/box.js';
+import { arrayToBytes, dtypeBytes, getAttr, type Node, type Value } from '../../../ir/index.js';
+import { expandBox, rowMajorStrides, simplifyBox, sliceBox, tileBox, transposeBox, type Box } from '../../shared/box.js';
 import { product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 
 /**
  * Data movement as strided box copies (targets/shared/box.ts), dtype-agnostic by element width: Transpose,
- * Slice, Expand, Tile, Concat and Split are one box per operand or result. The innermost box axis is one
+ * Slice, Expand, Tile, Concat and Split are one box per operand or result, Pad (constant mode) a fill and a box,
+ * Gather with constant indices a box per index. The innermost box axis is one
  * vector copy (unit-stride or strided loads and stores, LMUL=8); outer axes are counted loops. Reshaping ops
  * (Reshape, Flatten, Squeeze, Unsqueeze, Identity) are views: plan-memory gives the result the operand's
  * bytes when it can, and otherwise the kernel copies.
@@ -64,8 +65,64 @@ function emitView(node: Node, ctx: CEmitContext): string {
   return `if ((const void *)${bytePtr(ctx, y)} != (const void *)${bytePtr(ctx, x)}) memmove(${bytePtr(ctx, y)}, ${bytePtr(ctx, x)}, ${bytes});`;
 }
 
+const intsOf = (v: Value): number[] => Array.from(v.data!.data as ArrayLike<number | bigint>, Number);
+
+/** Pad in constant mode: the output filled with the constant, then the input copied into its interior. */
+function emitPad(node: Node, ctx: CEmitContext): string {
+  const [x, , value, axesV] = node.inputs;
+  const y = node.outputs[0]!;
+  const inShape = shapeOf(x!);
+  const outShape = shapeOf(y);
+  const rank = inShape.length;
+  const w = dtypeBytes(x!.type.dtype);
+  const bits = WIDTH_BITS[w]!;
+  const axes = axesV ? intsOf(axesV).map((a) => (a < 0 ? a + rank : a)) : inShape.map((_, i) => i);
+  const pads = intsOf(node.inputs[1]!);
+  const begin = new Array<number>(rank).fill(0);
+  axes.forEach((a, k) => (begin[a] = pads[k]!));
+  const outStrides = rowMajorStrides(outShape);
+  const fill = value?.data ? new DataView(arrayToBytes(value.data.dtype, value.data.data).buffer) : null;
+  const pattern = fill ? (w === 8 ? `${fill.getBigUint64(0, true)}ULL` : `${[0, fill.getUint8(0), fill.getUint16(0, true), 0, fill.getUint32(0, true)][w]}u`) : '0';
+  const offset = begin.reduce((sum, b, a) => sum + b * outStrides[a]!, 0);
+  return [
+    `{ uint${bits}_t *d = (uint${bits}_t *)${bytePtr(ctx, y)}; for (long i = 0; i < ${product(outShape)}; i++) d[i] = ${pattern}; }`,
+    emitBox({ dims: inShape, src: rowMajorStrides(inShape), dst: outStrides }, w, `${bytePtr(ctx, y)} + ${offset * w}`, bytePtr(ctx, x!)),
+  ].join('\n');
+}
+
+/** Gather with constant indices: one box (outer x inner) per index. */
+function emitGather(node: Node, ctx: CEmitContext): string {
+  const [x, indices] = node.inputs as Value[];
+  const shape = shapeOf(x!);
+  const axisAttr = getAttr<number>(node, 'axis');
+  const axis = axisAttr < 0 ? axisAttr + shape.length : axisAttr;
+  const [outer, dim, inner] = [product(shape.slice(0, axis)), shape[axis]!, product(shape.slice(axis + 1))];
+  const list = intsOf(indices!).map((i) => (i < 0 ? i + dim : i));
+  const w = dtypeBytes(x!.type.dtype);
+  const out = bytePtr(ctx, node.outputs[0]!);
+  return list
+    .map((k, j) => emitBox({ dims: [outer, inner], src: [dim * inner, 1], dst: [list.length * inner, 1] }, w, `${out} + ${j * inner * w}`, `${bytePtr(ctx, x!)} + ${k * inner * w}`))
+    .join('\n');
+}
+
+function checkPadOrGather(node: Node): string | null {
+  if (node.op === 'Pad') {
+    if (getAttr<string>(node, 'mode') !== 'constant') return `Pad mode ${getAttr<string>(node, 'mode')} is not supported on rvv (only constant)`;
+    if (intsOf(node.inputs[1]!).some((p) => p < 0)) return 'Pad with negative pads (cropping) is not supported on rvv';
+    return null;
+  }
+  const indices = intsOf(node.inputs[1]!);
+  const shape = shapeOf(node.inputs[0]!);
+  const axisAttr = getAttr<number>(node, 'axis');
+  const dim = shape[axisAttr < 0 ? axisAttr + shape.length : axisAttr]!;
+  if (indices.some((i) => i < -dim || i >= dim)) return `Gather index out of range [${-dim}, ${dim})`;
+  return indices.length > 1024 ? 'Gather with more than 1024 constant indices is not supported on rvv' : null;
+}
+
 function emitMovement(node: Node, ctx: CEmitContext): string {
   if (VIEWS.includes(node.op)) return emitView(node, ctx);
+  if (node.op === 'Pad') return emitPad(node, ctx);
+  if (node.op === 'Gather') return emitGather(node, ctx);
   if (node.op === 'Concat' || node.op === 'Split') return emitConcatOrSplit(node, ctx);
   const [x, y] = [node.inputs[0]!, node.outputs[0]!];
   const w = dtypeBytes(x.type.dtype);
@@ -84,10 +141,10 @@ function emitMovement(node: Node, ctx: CEmitContext): string {
 }
 
 /** Operands that must be constant for the box to be known at compile time. */
-const CONSTANT_OPERANDS: Readonly<Record<string, number[]>> = { Slice: [1, 2, 3, 4], Expand: [1], Tile: [1], Split: [1] };
+const CONSTANT_OPERANDS: Readonly<Record<string, number[]>> = { Slice: [1, 2, 3, 4], Expand: [1], Tile: [1], Split: [1], Pad: [1, 2, 3], Gather: [1] };
 
 export const movementKernels: RvvKernel = {
-  ops: [...VIEWS, 'Transpose', 'Slice', 'Expand', 'Tile', 'Concat', 'Split'],
+  ops: [...VIEWS, 'Transpose', 'Slice', 'Expand', 'Tile', 'Concat', 'Split', 'Pad', 'Gather'],
   check(node) {
     for (const v of [...node.inputs, ...node.outputs]) {
       if (v && v.type.shape.some((d) => typeof d !== 'number')) return `%${v.name} has a symbolic shape; the rvv target needs static shapes`;
@@ -98,7 +155,7 @@ export const movementKernels: RvvKernel = {
       const v = node.inputs[i];
       if (v && !v.data) return `${node.op} needs a constant operand ${i} on rvv, but %${v.name} is computed at run time`;
     }
-    return null;
+    return node.op === 'Pad' || node.op === 'Gather' ? checkPadOrGather(node) : null;
   },
   emit: emitMovement,
 };
