@@ -14,7 +14,7 @@ import { runPipeline } from '../passes/manager.js';
 import { PASSES } from '../passes/registry.js';
 import { runGraph } from '../targets/reference/index.js';
 import { compileWasm } from '../targets/wasm/index.js';
-import { convGeometry, type ConvGeometry } from '../targets/wasm/kernels/conv-geometry.js';
+import { convGeometry, type ConvGeometry } from '../targets/shared/conv-geometry.js';
 import { isDepthwise } from '../targets/wasm/kernels/depthwise.js';
 import { useWinograd } from '../targets/wasm/kernels/winograd.js';
 import { sharedPath } from '../tests/support/shared.js';

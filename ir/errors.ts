@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'CONTRACT_INVALID' // a model contract breaks its schema (unknown field, bad license expression, bad date)
   | 'KEY_INVALID' // a signing or trusted key cannot be read
   | 'SEAL_INVALID' // an artifact's seal is malformed
+  | 'TOOL_MISSING' // an external tool a target needs (clang-19, qemu) is not installed
+  | 'BUILD_FAILED' // an external build step (the C compiler, the linker) failed
   | 'USAGE'; // the command line is wrong
 
 export interface ErrorLocation {

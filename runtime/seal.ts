@@ -10,6 +10,7 @@
  */
 import { CONTRACT_PREDICATE_TYPE, contractViolations, type Contract } from './contract.js';
 import { EdgecRuntimeError, type RuntimeErrorCode } from './errors.js';
+import { ELF_IO_SECTION, ELF_SEAL_SECTION, elfSealDescriptor, elfSealPayload, elfSectionBytes, elfSections, elfUnsealed, isCodeSection, isElf, isReadOnlyDataSection, type ElfSection } from './elf-seal.js';
 
 export const SEAL_FORMAT = 'edgec.seal/1';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -170,8 +171,35 @@ export const wasmContainer: SealContainer = {
   },
 };
 
+/** The rvv ELF: the seal lives in the `.note.edgec.seal` note's descriptor (runtime/elf-seal.ts). */
+export const elfContainer: SealContainer = {
+  kind: 'rvv',
+  detect: isElf,
+  open(bytes) {
+    const descriptor = elfSealDescriptor(bytes);
+    if (!descriptor) throw new Error(`the ELF has no ${ELF_SEAL_SECTION} note (it was not built by edgec, or the note was stripped)`);
+    const payload = elfSealPayload(bytes, descriptor);
+    const unsealed = elfUnsealed(bytes, descriptor);
+    const isIo = (s: ElfSection) => s.name === ELF_IO_SECTION;
+    const other = new Uint8Array(unsealed);
+    for (const s of elfSections(unsealed)) if (isCodeSection(s) || isReadOnlyDataSection(s) || isIo(s)) other.fill(0, s.offset, s.offset + s.size);
+    return {
+      kind: 'rvv',
+      unsealed,
+      seals: payload ? [payload] : [],
+      problems: [],
+      parts: [
+        { name: 'code', meaning: 'the code changed', bytes: elfSectionBytes(unsealed, isCodeSection) },
+        { name: 'weights', meaning: 'the weights or other read-only data changed (.rodata)', bytes: elfSectionBytes(unsealed, isReadOnlyDataSection) },
+        { name: 'io', meaning: 'the I/O table changed', bytes: elfSectionBytes(unsealed, isIo) },
+        { name: 'other', meaning: 'the ELF headers or other sections changed', bytes: other },
+      ],
+    };
+  },
+};
+
 /** Every artifact kind that can carry a seal. */
-export const SEAL_CONTAINERS: readonly SealContainer[] = [wasmContainer];
+export const SEAL_CONTAINERS: readonly SealContainer[] = [wasmContainer, elfContainer];
 
 export function containerFor(bytes: Uint8Array): SealContainer | undefined {
   return SEAL_CONTAINERS.find((c) => c.detect(bytes));

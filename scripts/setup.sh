@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # ships in the package (also set in .npmrc).
 export ONNXRUNTIME_NODE_INSTALL=skip
 
-DEBIAN_PACKAGES=(clang-19 lld-19 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user qemu-user-static chromium libvulkan1)
+DEBIAN_PACKAGES=(clang-19 lld-19 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-user qemu-user-static gcc chromium libvulkan1)
 
 missing_debian_packages() {
   local pkg

@@ -5,6 +5,11 @@ import type { OptLevel } from '../passes/pipelines.js';
 export interface Artifact {
   /** The artifact file's bytes. */
   readonly bytes: Uint8Array;
+  /**
+   * Side files written next to the artifact, by file name (rvv: the C sources, header, object and library);
+   * `bytes` is the artifact itself.
+   */
+  readonly files?: Readonly<Record<string, Uint8Array>>;
   /** File name extension, with the dot. */
   readonly extension: string;
   /** Facts for reports (sizes, arena bytes, kernel counts...). */

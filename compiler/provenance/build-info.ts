@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -39,6 +40,13 @@ export function binaryenVersion(): ToolVersion {
   } catch {
     return { name: 'binaryen', version: 'unknown' };
   }
+}
+
+/** clang-19's version (the rvv target's C compiler), from its --version banner. */
+export function clangToolVersion(): ToolVersion {
+  const r = spawnSync('clang-19', ['--version'], { encoding: 'utf8' });
+  const match = !r.error && r.status === 0 ? /version (\S+)/.exec(r.stdout) : null;
+  return { name: 'clang', version: match ? match[1]! : 'unknown' };
 }
 
 /** SOURCE_DATE_EPOCH (seconds) as a Date, or null when unset; a malformed value is an error, not ignored. */

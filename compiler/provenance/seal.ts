@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Contract } from '../../runtime/contract.js';
 import { CONTRACT_PREDICATE_TYPE, SEAL_FORMAT, STATEMENT_TYPE, type ResourceDescriptor, type SealDocument, type Statement } from '../../runtime/seal.js';
 import { aibomStatement } from './aibom.js';
-import { binaryenVersion, compilerVersion, sourceDateEpoch, type ToolVersion } from './build-info.js';
+import { binaryenVersion, clangToolVersion, compilerVersion, sourceDateEpoch, type ToolVersion } from './build-info.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { envelopeFor } from './dsse.js';
 import { sealHandlersFor } from './embed.js';
@@ -42,9 +42,11 @@ export interface SealedArtifact {
   statements: Statement[];
 }
 
-/** Tools whose versions the provenance records: the compiler always, binaryen for wasm artifacts. */
+/** Tools whose versions the provenance records: the compiler always, binaryen for wasm, clang for rvv ELFs. */
 function toolsFor(kind: string): ToolVersion[] {
-  return kind === 'wasm' ? [compilerVersion(), binaryenVersion()] : [compilerVersion()];
+  if (kind === 'wasm') return [compilerVersion(), binaryenVersion()];
+  if (kind === 'rvv') return [compilerVersion(), clangToolVersion()];
+  return [compilerVersion()];
 }
 
 /**

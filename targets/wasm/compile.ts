@@ -1,5 +1,6 @@
 import binaryen from 'binaryen';
 import { arrayToBytes, dtypeBytes, EdgecError, isStaticShape, type Graph, type Node, type Value } from '../../ir/index.js';
+import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
 import { concatBytes, wasmDataSection } from './binary.js';
 import { FunctionBuilder, MEMORY } from './dsl.js';
 import { DEFAULT_WASM_OPTIONS, type EmitContext, type WasmKernel, type WasmOptions } from './kernel.js';
@@ -46,33 +47,20 @@ export interface WasmArtifact {
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 
-/** Every node the wasm target cannot compile, with the reason, reported together before any code is made. */
-export function unsupportedByWasm(graph: Graph): { node: Node; reason: string }[] {
-  const problems: { node: Node; reason: string }[] = [];
-  for (const node of graph.nodes) {
-    const kernel = kernelFor(node.op);
-    const reason = kernel ? kernel.check(node) : `no wasm kernel for ${node.op}`;
-    if (reason) problems.push({ node, reason });
-  }
-  return problems;
+/** The reason a node cannot be compiled for wasm, or null. */
+function checkWasm(node: Node): string | null {
+  const kernel = kernelFor(node.op);
+  return kernel ? kernel.check(node) : `no wasm kernel for ${node.op}`;
 }
 
-function checkCompilable(graph: Graph): void {
-  const problems = unsupportedByWasm(graph);
-  if (problems.length > 0) {
-    const list = problems.map((p) => `${p.node.op} (node '${p.node.label}'): ${p.reason}`).join('; ');
-    throw new EdgecError('UNSUPPORTED_OP', `the wasm target cannot compile ${problems.length} node${problems.length > 1 ? 's' : ''}: ${list}`);
-  }
-  const unplaced = [...graph.inputs, ...graph.nodes.flatMap((n) => n.outputs)].filter((v) => v.arenaOffset === undefined);
-  if (unplaced.length > 0) throw new EdgecError('VERIFY', `the wasm target needs plan-memory to have run (%${unplaced[0]!.name} has no arena offset)`);
-  for (const v of [...graph.inputs, ...graph.outputs]) {
-    if (!isStaticShape(v.type.shape)) throw new EdgecError('BAD_SHAPE', `the wasm target needs static shapes; fix %${v.name} with --input-shape`);
-  }
+/** Every node the wasm target cannot compile, with the reason, reported together before any code is made. */
+export function unsupportedByWasm(graph: Graph): { node: Node; reason: string }[] {
+  return unsupportedBy(graph, checkWasm);
 }
 
 export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): WasmArtifact {
   const opts: WasmOptions = { ...DEFAULT_WASM_OPTIONS, ...options };
-  checkCompilable(graph);
+  checkCompilable(graph, 'wasm', checkWasm);
   const arenaBytes = Number(graph.metadata['edgec.arena_bytes'] ?? 0);
   const arenaBase = GUARD_BYTES;
   const scratchBase = align(arenaBase + arenaBytes, 64);

@@ -3,8 +3,8 @@ import { EDGE_OP_SET } from './edge-op-set.js';
 
 /** docs/ops.md: for every claimed op, how many conformance cases that use it pass. */
 export function opsReport(results: CaseResult[]): string {
-  const rows = new Map<string, { pass: number; total: number; unsupported: number; wasmPass: number }>();
-  for (const op of EDGE_OP_SET) rows.set(op, { pass: 0, total: 0, unsupported: 0, wasmPass: 0 });
+  const rows = new Map<string, { pass: number; total: number; unsupported: number; wasmPass: number; rvvPass: number }>();
+  for (const op of EDGE_OP_SET) rows.set(op, { pass: 0, total: 0, unsupported: 0, wasmPass: 0, rvvPass: 0 });
   for (const r of results) {
     if (r.status === 'unsupported-op') continue;
     for (const op of r.ops) {
@@ -13,6 +13,7 @@ export function opsReport(results: CaseResult[]): string {
       if (r.status === 'pass') row.pass++;
       if (r.status === 'unsupported-feature') row.unsupported++;
       if (r.wasm?.status === 'pass') row.wasmPass++;
+      if (r.rvv?.status === 'pass') row.rvvPass++;
     }
   }
   const inScope = results.filter((r) => r.status !== 'unsupported-op');
@@ -28,13 +29,15 @@ export function opsReport(results: CaseResult[]): string {
     '',
     'The wasm column counts the cases that also pass compiled for WebAssembly with the full -O2 pipeline; the',
     'others are listed by the wasm target as unsupported (an element type or attribute it has no kernel for).',
+    'The rvv column counts the cases that pass compiled for RISC-V Vector (-O2) and run under qemu at VLEN 128,',
+    '256 and 512 (all cases in one bundled program); the others are ops or types the rvv target does not cover yet.',
     '',
-    '| op | reference: passed / total | wasm: passed | unsupported element type or feature |',
-    '| --- | --- | --- | --- |',
+    '| op | reference: passed / total | wasm: passed | rvv: passed | unsupported element type or feature |',
+    '| --- | --- | --- | --- | --- |',
   ];
   for (const op of [...rows.keys()].sort()) {
     const row = rows.get(op)!;
-    lines.push(`| ${op} | ${row.pass} / ${row.total} | ${row.wasmPass} | ${row.unsupported || ''} |`);
+    lines.push(`| ${op} | ${row.pass} / ${row.total} | ${row.wasmPass} | ${row.rvvPass} | ${row.unsupported || ''} |`);
   }
   const features = results.filter((r) => r.status === 'unsupported-feature');
   if (features.length > 0) {
@@ -46,10 +49,13 @@ export function opsReport(results: CaseResult[]): string {
     lines.push('', '## Cases the wasm target does not support', '');
     for (const r of wasmUnsupported) lines.push(`- \`${r.suite}/${r.name}\`: ${r.wasm!.detail}`);
   }
-  const failures = results.filter((r) => r.status === 'fail' || r.wasm?.status === 'fail');
+  const failures = results.filter((r) => r.status === 'fail' || r.wasm?.status === 'fail' || r.rvv?.status === 'fail');
   if (failures.length > 0) {
     lines.push('', '## Failing cases', '');
-    for (const r of failures) lines.push(`- \`${r.suite}/${r.name}\`: ${r.status === 'fail' ? r.detail : `wasm: ${r.wasm!.detail}`}`);
+    for (const r of failures) {
+      const detail = r.status === 'fail' ? r.detail : r.wasm?.status === 'fail' ? `wasm: ${r.wasm.detail}` : `rvv: ${r.rvv!.detail}`;
+      lines.push(`- \`${r.suite}/${r.name}\`: ${detail}`);
+    }
   }
   return lines.join('\n') + '\n';
 }

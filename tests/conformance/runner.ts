@@ -5,10 +5,13 @@ import { optimize, unsupportedNodes } from '../../compiler/driver.js';
 import { graphSignature, staticInputShapes } from '../../compiler/feeds.js';
 import { importOnnxFile, readTensorProtoFile } from '../../compiler/onnx/index.js';
 import { fromArtifactView, toArtifactFeeds } from '../../compiler/io/artifact-io.js';
-import { EdgecError, isFloat, type DType, type Tensor } from '../../ir/index.js';
+import { arrayFromBytes, arrayToBytes, EdgecError, isFloat, makeTensor, type DType, type Graph, type Tensor } from '../../ir/index.js';
 import { load } from '../../runtime/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { wasmTarget } from '../../targets/wasm/index.js';
+import { rvvTarget } from '../../targets/rvv/index.js';
+import { buildRvvBundle, runRvvBundle } from '../../targets/rvv/bundle.js';
+import { VLENS } from '../../targets/rvv/qemu.js';
 import { sharedPath } from '../support/shared.js';
 import { EDGE_OP_SET } from './edge-op-set.js';
 
@@ -36,6 +39,8 @@ export interface CaseResult {
   status: CaseStatus;
   detail?: string;
   wasm?: TargetResult;
+  /** rvv at every VLEN of VLENS (one bundled program for all cases, see runOnRvv). */
+  rvv?: TargetResult;
 }
 
 export const TOLERANCE = { rtol: 1e-3, atol: 1e-7 };
@@ -217,6 +222,8 @@ async function runOnWasm(c: ConformanceCase, data: LoadedCase): Promise<TargetRe
 export interface RunCaseOptions {
   /** Also compile and run the case on wasm. */
   wasm?: boolean;
+  /** Also compile every reference-passing case for rvv and run them all under qemu (runCases only). */
+  rvv?: boolean;
 }
 
 export async function runCase(c: ConformanceCase, options: RunCaseOptions = {}): Promise<CaseResult> {
@@ -242,10 +249,75 @@ export async function runCases(cases: ConformanceCase[], options: RunCaseOptions
   const results: CaseResult[] = [];
   for (const c of cases) {
     const r = await runCase(c, options);
-    onResult?.(r);
+    if (!options.rvv) onResult?.(r);
     results.push(r);
   }
+  if (options.rvv) {
+    runOnRvv(cases.filter((_, i) => results[i]!.status === 'pass'), results.filter((r) => r.status === 'pass'));
+    results.forEach((r) => onResult?.(r));
+  }
   return results;
+}
+
+/** A case prepared for rvv: its optimized graph, feeds and expected outputs. */
+interface RvvCase {
+  result: CaseResult;
+  graph: Graph;
+  feeds: Record<string, Tensor>;
+  expected: Tensor[];
+}
+
+/**
+ * Every case the reference passes, compiled for rvv (-O2 pipeline) and run under qemu at VLEN 128, 256 and 512.
+ * The supported cases go into one bundled program (targets/rvv/bundle.ts): one clang build and one qemu run
+ * per VLEN for all of them. A bundle that fails to build or run is split in halves until the failing case is
+ * alone, so one bad case cannot hide the others.
+ */
+function runOnRvv(cases: ConformanceCase[], results: CaseResult[]): void {
+  const ready: RvvCase[] = [];
+  cases.forEach((c, i) => {
+    const result = results[i]!;
+    try {
+      const data = loadCaseData(c);
+      const declared = importOnnxFile(join(c.dir, 'model.onnx'));
+      const feeds = data.feeds(declared.inputs);
+      const graph = importOnnxFile(join(c.dir, 'model.onnx'), { inputShapes: staticInputShapes(graphSignature(declared), {}, feeds) });
+      optimize(graph, { target: 'rvv', print: () => {} });
+      const problems = unsupportedNodes(graph, rvvTarget);
+      if (problems.length > 0) result.rvv = { status: 'unsupported', detail: problems.map((p) => `${p.node.op}: ${p.reason}`).join('; ') };
+      else ready.push({ result, graph, feeds, expected: data.expected });
+    } catch (e) {
+      result.rvv = e instanceof EdgecError && e.code === 'BAD_SHAPE' ? { status: 'unsupported', detail: e.message } : { status: 'fail', detail: `optimizing: ${describeError(e)}` };
+    }
+  });
+  runRvvGroup(ready);
+  for (const r of results) if (r.rvv?.detail) r.rvv.detail = relativePaths(r.rvv.detail);
+}
+
+function runRvvGroup(group: RvvCase[]): void {
+  if (group.length === 0) return;
+  try {
+    const bundle = buildRvvBundle(group.map((c) => c.graph));
+    const inputs = group.map((c, i) => bundle.cases[i]!.inputs.map((e) => arrayToBytes(e.dtype as DType, c.feeds[e.name]!.data)));
+    const problems: string[][] = group.map(() => []);
+    for (const vlen of VLENS) {
+      const outputs = runRvvBundle(bundle, inputs, vlen);
+      group.forEach((c, i) => {
+        const tensors = Object.fromEntries(bundle.cases[i]!.outputs.map((e, j) => [e.name, makeTensor(e.dtype as DType, e.shape, arrayFromBytes(e.dtype as DType, outputs[i]![j]!))]));
+        const bad = compareOutputs(c.graph.outputs.map((v) => v.name), tensors, c.expected);
+        if (bad.length > 0 && problems[i]!.length === 0) problems[i] = [`VLEN ${vlen}: ${bad.join('; ')}`];
+      });
+    }
+    group.forEach((c, i) => (c.result.rvv = problems[i]!.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems[i]!.join('; ') }));
+  } catch (e) {
+    if (group.length === 1) {
+      group[0]!.result.rvv = { status: 'fail', detail: describeError(e) };
+      return;
+    }
+    const half = Math.ceil(group.length / 2);
+    runRvvGroup(group.slice(0, half));
+    runRvvGroup(group.slice(half));
+  }
 }
 
 export function summarize(results: CaseResult[]): Record<CaseStatus, number> {
@@ -255,7 +327,14 @@ export function summarize(results: CaseResult[]): Record<CaseStatus, number> {
 }
 
 export function summarizeWasm(results: CaseResult[]): Record<TargetResult['status'], number> {
+  return summarizeTarget(results, 'wasm');
+}
+
+export function summarizeTarget(results: CaseResult[], target: 'wasm' | 'rvv'): Record<TargetResult['status'], number> {
   const counts = { pass: 0, fail: 0, unsupported: 0 };
-  for (const r of results) if (r.wasm) counts[r.wasm.status]++;
+  for (const r of results) {
+    const t = r[target];
+    if (t) counts[t.status]++;
+  }
   return counts;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomTensor, seededRandom } from '../../compiler/io/random.js';
 import { GraphBuilder, type Attributes, type Graph } from '../../ir/index.js';
 import { importOnnxFile } from '../../compiler/onnx/index.js';
-import { convGeometry, type ConvGeometry } from '../../targets/wasm/kernels/conv-geometry.js';
+import { convGeometry, type ConvGeometry } from '../../targets/shared/conv-geometry.js';
 import { isDepthwise } from '../../targets/wasm/kernels/depthwise.js';
 import { useWinograd } from '../../targets/wasm/kernels/winograd.js';
 import { modelPath } from '../support/shared.js';

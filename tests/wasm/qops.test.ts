@@ -4,23 +4,13 @@ import { quantizeModel, syntheticInputs } from '../../compiler/quantize/index.js
 import { GraphBuilder, makeTensor, Node, tensorType, Value, verifyGraph, type Attributes, type DType, type Graph, type Tensor } from '../../ir/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { unsupportedByWasm } from '../../targets/wasm/index.js';
+import { int8Tensor, seededNumbers } from '../support/quant-random.js';
 import { modelPath } from '../support/shared.js';
 import type { WasmOptions } from '../../targets/wasm/kernel.js';
 import { runOnWasm } from './harness.js';
 
-/** Seeded integers in [lo, hi] and floats in [lo, hi). */
-function random(seed: number) {
-  let s = seed >>> 0;
-  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-  return {
-    ints: (n: number, lo: number, hi: number) => Array.from({ length: n }, () => lo + Math.floor(next() * (hi - lo + 1))),
-    floats: (n: number, lo: number, hi: number) => Array.from({ length: n }, () => lo + next() * (hi - lo)),
-  };
-}
-const R = random(11);
-const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const range = (d: DType): [number, number] => (d === 'u8' ? [0, 255] : [-128, 127]);
-const ints = (d: DType, shape: number[]) => makeTensor(d, shape, R.ints(count(shape), ...range(d)));
+const R = seededNumbers(11);
+const ints = (d: DType, shape: number[]) => int8Tensor(R, d, shape);
 
 /** Runs the graph on the reference and on wasm with the same feeds and requires identical outputs (tolerance 0). */
 async function expectExact(build: () => Graph, feeds: Record<string, Tensor>, wasm: Partial<WasmOptions> = {}): Promise<void> {

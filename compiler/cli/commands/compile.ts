@@ -3,6 +3,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { EdgecError } from '../../../ir/index.js';
+import { BOARDS, boardNamed, type BoardProfile } from '../../../targets/boards.js';
 import { TARGETS } from '../../../targets/index.js';
 import { compileGraph } from '../../driver.js';
 import { loadModel, parseInputShapes } from '../../index.js';
@@ -12,9 +13,13 @@ import { formatBytes } from '../format.js';
 import type { CliIO } from '../io.js';
 import { optimizeOptionsFrom, withPipelineOptions, type PipelineArgs } from '../options.js';
 
+/** The artifact's own file name inside an output folder (rvv: model.elf). */
+const ARTIFACT_FILE_IN_FOLDER = 'model';
+
 export interface CompileArgs extends PipelineArgs {
   model: string;
-  target: string;
+  target?: string;
+  board?: string;
   output?: string;
   json: boolean;
   'relaxed-simd': boolean;
@@ -27,8 +32,9 @@ export function compileBuilder(y: Argv): Argv<CompileArgs> {
   return withPipelineOptions(
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model file' })
-      .option('target', { alias: 't', type: 'string', default: 'wasm', choices: [...TARGETS.keys()], describe: 'what to compile for' })
-      .option('output', { alias: 'o', type: 'string', describe: 'artifact file (default: the model name with the target\'s extension)' })
+      .option('target', { alias: 't', type: 'string', choices: [...TARGETS.keys()], describe: 'what to compile for (default: the board\'s target, else wasm)' })
+      .option('board', { type: 'string', choices: [...BOARDS.keys()], describe: 'board profile: picks the target, the VLEN hint and the tuning; recorded in the seal' })
+      .option('output', { alias: 'o', type: 'string', describe: 'artifact file (default: the model name with the target\'s extension); a folder for rvv (default: <model>-rvv/)' })
       .option('relaxed-simd', { type: 'boolean', default: false, describe: 'wasm: allow relaxed-simd (faster; results may differ between engines)' })
       .option('winograd', { type: 'boolean', default: true, describe: 'wasm: Winograd convolution for 3x3 stride-1 layers (--no-winograd to disable)' })
       .option('contract', { type: 'string', describe: 'model contract (JSON or YAML), merged over the model\'s metadata_props edgec.contract' })
@@ -37,44 +43,69 @@ export function compileBuilder(y: Argv): Argv<CompileArgs> {
   )
     .example('$0 compile model.onnx --target wasm -o model.wasm', 'a self-contained WebAssembly module')
     .example('$0 compile model.onnx -o model.wasm --contract contract.yaml --sign-key release.pem', 'sealed with a contract and signed')
+    .example('$0 compile model.onnx --target rvv -o out/', 'RISC-V Vector: out/model.c, edgec_model.h, the object, the library and the sealed model.elf')
     .example('$0 compile model.onnx -t reference --print-after all -o model.ir', 'the optimized IR, printed after every pass') as Argv<CompileArgs>;
+}
+
+/** The target and board a build is for: --board picks the target unless --target names another. */
+export function resolveTargetAndBoard(target: string | undefined, boardName: string | undefined, fallback = 'wasm'): { target: string; board: BoardProfile | null } {
+  const board = boardName ? boardNamed(boardName) : null;
+  if (board && target && target !== board.target) throw new EdgecError('USAGE', `board ${board.name} takes target ${board.target}, not ${target}`);
+  return { target: target ?? board?.target ?? fallback, board };
+}
+
+/** The options the chosen target's code generator takes from the command line and the board. */
+function targetOptionsFor(target: string, args: CompileArgs, board: BoardProfile | null): Record<string, unknown> {
+  if (target === 'wasm') return { relaxedSimd: args['relaxed-simd'], winograd: args.winograd };
+  if (target === 'rvv') return { cflags: [...(board?.cflags ?? [])], ...(board ? { vlenHint: board.vlen } : {}) };
+  return {};
 }
 
 export function compileCommand(args: CompileArgs, io: CliIO): number {
   const started = performance.now();
+  const { target, board } = resolveTargetAndBoard(args.target, args.board);
   const startedOn = new Date();
   const inputShapes = parseInputShapes(args['input-shape']);
   const graph = loadModel(args.model, { inputShapes });
   const metadata = { ...graph.metadata };
   // Contract and key are checked before the (possibly long) compile, so their errors come first.
-  const contract = prepareContract(metadata, { contract: args.contract, modelPath: args.model, target: args.target });
+  const contract = prepareContract(metadata, { contract: args.contract, modelPath: args.model, target, board: board?.name ?? null });
   const signingKey = args['sign-key'] === undefined ? undefined : readSigningKey(args['sign-key']);
   const nodesBefore = graph.nodes.length;
-  const targetOptions = { relaxedSimd: args['relaxed-simd'], winograd: args.winograd };
-  const result = compileGraph(graph, { ...optimizeOptionsFrom(args, args.target, io.err), targetOptions });
-  const output = args.output ?? join(dirname(args.model), basename(args.model, extname(args.model)) + result.artifact.extension);
+  const targetOptions = targetOptionsFor(target, args, board);
+  const result = compileGraph(graph, { ...optimizeOptionsFrom(args, target, io.err), targetOptions });
+  // An artifact with side files (rvv: sources, header, object, library) is written as a folder, `output`.
+  const files = result.artifact.files;
+  const modelStem = join(dirname(args.model), basename(args.model, extname(args.model)));
+  const output = args.output ?? (files ? `${modelStem}-${target}` : modelStem + result.artifact.extension);
+  const artifactFile = files ? join(output, ARTIFACT_FILE_IN_FOLDER + result.artifact.extension) : output;
   const sealed = sealCompileResult(result, {
     modelPath: args.model,
-    artifactName: basename(output),
+    artifactName: basename(artifactFile),
+    board: board?.name ?? null,
     signingKey,
     startedOn,
     options: recordedOptions({ optLevel: args.O, passes: args.passes, inputShapes, targetOptions }),
   }, contract, metadata);
   if (!sealed && (args.contract || signingKey)) {
-    throw new EdgecError('USAGE', `the ${args.target} target's artifact cannot carry a seal; --contract and --sign-key apply to sealed targets (wasm)`);
+    throw new EdgecError('USAGE', `the ${target} target's artifact cannot carry a seal; --contract and --sign-key apply to sealed targets (wasm, rvv)`);
   }
   const bytes = sealed?.bytes ?? result.artifact.bytes;
   const milliseconds = performance.now() - started;
   try {
-    mkdirSync(dirname(output), { recursive: true });
-    writeFileSync(output, bytes);
+    mkdirSync(files ? output : dirname(output), { recursive: true });
+    for (const [name, data] of Object.entries(files ?? {})) writeFileSync(join(output, name), data);
+    // The rvv ELF is a program: executable, like a linker's output.
+    writeFileSync(artifactFile, bytes, files ? { mode: 0o755 } : {});
   } catch (e) {
     throw new EdgecError('IO', `cannot write the artifact: ${(e as Error).message}`, { file: output });
   }
   const report = {
     model: args.model,
-    target: args.target,
+    target,
+    board: board?.name ?? null,
     output,
+    ...(files ? { artifactFile, files: Object.keys(files).sort() } : {}),
     bytes: bytes.length,
     milliseconds: Math.round(milliseconds),
     pipeline: result.pipeline,
@@ -87,9 +118,13 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
     io.out(JSON.stringify(report, null, 2));
     return 0;
   }
-  io.out(`${chalk.green('compiled')} ${args.model} for ${args.target} -> ${output} (${formatBytes(report.bytes)}, ${report.milliseconds} ms)`);
+  io.out(`${chalk.green('compiled')} ${args.model} for ${target}${board ? ` (board ${board.name}, VLEN ${board.vlen})` : ''} -> ${artifactFile} (${formatBytes(report.bytes)}, ${report.milliseconds} ms)`);
+  if (files) io.out(`  with ${Object.keys(files).filter((f) => join(output, f) !== artifactFile).sort().join(', ')} in ${output}`);
   io.out(`  nodes ${nodesBefore} -> ${result.graph.nodes.length} after ${result.pipeline ? `-O${args.O}` : 'no passes'}${args.passes ? ' (custom pipeline)' : ''}`);
   const memory = result.reports.get('plan-memory') as { arenaBytes: number; naiveBytes: number } | undefined;
+  if (board?.preferInt8 && !result.graph.nodes.some((n) => n.op.startsWith('Q'))) {
+    io.out(`  note: ${board.name} runs int8 models best; quantize first (edgec quantize) for its widening int8 MACs`);
+  }
   if (memory) io.out(`  arena ${formatBytes(memory.arenaBytes)} (a buffer per value would take ${formatBytes(memory.naiveBytes)})`);
   if (sealed) {
     const contractNote = Object.keys(contract.contract).length ? 'with its contract' : 'no contract';

@@ -2,9 +2,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
-import { EdgecError, isDType, parseGraph, type Graph, type Tensor } from '../../../ir/index.js';
+import { EdgecError, isDType, parseGraph, type DType, type Graph, type Tensor } from '../../../ir/index.js';
 import { fromArtifactView, toArtifactFeeds } from '../../io/artifact-io.js';
+import { rvvIoTable, runRvvElf } from '../../io/rvv-io.js';
 import { load, type LoadedModel } from '../../../runtime/index.js';
+import { BOARDS } from '../../../targets/boards.js';
+import { resolveTargetAndBoard } from './compile.js';
 import { TARGETS } from '../../../targets/index.js';
 import { runGraph } from '../../../targets/reference/index.js';
 import { compileGraph } from '../../driver.js';
@@ -19,23 +22,29 @@ export interface RunArgs extends PipelineArgs {
   input: string[];
   'output-dir'?: string;
   seed: number;
-  target: string;
+  target?: string;
+  board?: string;
+  vlen?: number;
   json: boolean;
 }
 
 export function runBuilder(y: Argv): Argv<RunArgs> {
   return withPipelineOptions(
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model, compiled artifact (.wasm) or IR text (.ir)' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model, compiled artifact (.wasm, rvv .elf) or IR text (.ir)' })
       .option('input', { alias: 'i', type: 'string', array: true, default: [] as string[], describe: 'input data: name=file.npy or name=file.pb (others are random)' })
       .option('output-dir', { alias: 'o', type: 'string', describe: 'write each output to <dir>/<name>.npy' })
       .option('seed', { type: 'number', default: 0, describe: 'seed for random inputs' })
-      .option('target', { alias: 't', type: 'string', default: 'reference', choices: [...TARGETS.keys()], describe: 'where to run an ONNX model' })
+      .option('target', { alias: 't', type: 'string', choices: [...TARGETS.keys()], describe: 'where to run an ONNX model (default: the board\'s target, else reference)' })
+      .option('board', { type: 'string', choices: [...BOARDS.keys()], describe: 'board profile: its target, and its VLEN for qemu' })
+      .option('vlen', { type: 'number', describe: 'rvv: the vector length qemu emulates (128, 256 or 512; default the board\'s, else 256)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON for scripts' }),
   )
     .example('$0 run model.onnx', 'run on seeded random inputs on the reference interpreter')
     .example('$0 run model.onnx -t wasm -i input=x.npy -o out/', 'compile for wasm, run on x.npy, write outputs as .npy')
-    .example('$0 run model.wasm', 'run a compiled artifact') as Argv<RunArgs>;
+    .example('$0 run model.wasm', 'run a compiled artifact')
+    .example('$0 run model.onnx -t rvv --vlen 512', 'compile for RISC-V Vector and run under qemu at VLEN 512')
+    .example('$0 run out/model.elf --vlen 128', 'run a compiled rvv ELF under qemu') as Argv<RunArgs>;
 }
 
 /** File name for an output: its value name with anything unsafe for a file name replaced. */
@@ -70,19 +79,31 @@ async function wasmExecution(bytes: Uint8Array): Promise<Execution> {
   };
 }
 
+function rvvExecution(elf: Uint8Array, vlen: number, file?: string): Execution {
+  const io = rvvIoTable(elf, file);
+  return {
+    target: `rvv (qemu, VLEN ${vlen})`,
+    inputs: io.inputs.map((e) => ({ name: e.name, dtype: e.dtype as DType, shape: e.shape })),
+    run: (feeds) => runRvvElf(elf, feeds, vlen).outputs,
+  };
+}
+
 function referenceExecution(graph: Graph): Execution {
   return { target: 'reference', inputs: graphSignature(graph), run: (feeds) => runGraph(graph, feeds) };
 }
 
 async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io: CliIO): Promise<Execution> {
   const ext = extname(args.model).toLowerCase();
-  if (ext === '.wasm' || ext === '.ir') {
+  const { target, board } = resolveTargetAndBoard(args.target, args.board, 'reference');
+  const vlen = args.vlen ?? board?.vlen ?? 256;
+  if (ext === '.wasm' || ext === '.ir' || ext === '.elf') {
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(args.model);
     } catch (e) {
       throw new EdgecError('IO', `cannot read: ${(e as Error).message}`, { file: args.model });
     }
+    if (ext === '.elf') return rvvExecution(bytes, vlen, args.model);
     return ext === '.wasm' ? wasmExecution(bytes) : referenceExecution(parseGraph(new TextDecoder().decode(bytes)));
   }
   const shapes = parseInputShapes(args['input-shape']);
@@ -90,10 +111,11 @@ async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io
   // Compiled targets need static shapes: take symbolic dims from the given inputs, else 1.
   const fixed = staticInputShapes(graphSignature(graph), shapes, given);
   if (Object.keys(fixed).length > Object.keys(shapes).length) graph = loadModel(args.model, { inputShapes: fixed });
-  const compiled = compileGraph(graph, optimizeOptionsFrom(args, args.target, io.err));
-  if (args.target === 'reference') return referenceExecution(compiled.graph);
-  if (args.target === 'wasm') return wasmExecution(compiled.artifact.bytes);
-  throw new EdgecError('USAGE', `running on target '${args.target}' is not supported`);
+  const compiled = compileGraph(graph, { ...optimizeOptionsFrom(args, target, io.err), targetOptions: target === 'rvv' ? { cflags: [...(board?.cflags ?? [])] } : {} });
+  if (target === 'reference') return referenceExecution(compiled.graph);
+  if (target === 'wasm') return wasmExecution(compiled.artifact.bytes);
+  if (target === 'rvv') return rvvExecution(compiled.artifact.bytes, vlen);
+  throw new EdgecError('USAGE', `running on target '${target}' is not supported`);
 }
 
 export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {

@@ -4,7 +4,7 @@ import { windowGeometry, windowOutputDim } from '../../../ir/ops/nn.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvCall } from './conv.js';
-import { validRange } from './conv-geometry.js';
+import { validRange } from '../../shared/conv-geometry.js';
 import { copyFloats, zeroFloats } from './conv-im2col.js';
 import { emitGemm, packedALayout, type GemmLayout } from './gemm-core.js';
 

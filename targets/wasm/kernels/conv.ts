@@ -3,7 +3,7 @@ import { getAttr, type Node, type Value } from '../../../ir/index.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext, WasmKernel, WasmOptions } from '../kernel.js';
 import { activationUnsupported } from '../vmath.js';
-import { convGeometry, geometryKey, type ConvGeometry } from './conv-geometry.js';
+import { convGeometry, geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { emitIm2col } from './conv-im2col.js';
 import { emitGemm, floatBytes, packA, packedALayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
 import { depthwiseScratchBytes, emitDepthwise, isDepthwise } from './depthwise.js';

@@ -3,7 +3,7 @@ import type { Node } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { applyActivationV } from '../vmath.js';
-import { geometryKey, type ConvGeometry } from './conv-geometry.js';
+import { geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { copyFloats } from './conv-im2col.js';
 import { activationOf, convOperands, P } from './conv.js';
 import { loadLanes, storeLanes } from './gemm-core.js';

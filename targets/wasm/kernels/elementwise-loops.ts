@@ -1,5 +1,8 @@
 import binaryen from 'binaryen';
 import { MEMORY, type FunctionBuilder } from '../dsl.js';
+import type { BroadcastLayout } from '../../shared/broadcast.js';
+
+export { collapseBroadcast, type BroadcastLayout } from '../../shared/broadcast.js';
 
 /**
  * Loop nests for elementwise kernels over ONNX-broadcast operands with static shapes.
@@ -15,43 +18,6 @@ import { MEMORY, type FunctionBuilder } from '../dsl.js';
  */
 
 type Expr = binaryen.ExpressionRef;
-
-export interface BroadcastLayout {
-  /** Collapsed output dims, at least one (a scalar output is [1]). */
-  dims: number[];
-  /** Per operand, its element stride along each collapsed axis (0 where it is broadcast). */
-  strides: number[][];
-}
-
-/** Collapses the broadcast of `shapes` to `out` (which must be their ONNX broadcast). */
-export function collapseBroadcast(out: readonly number[], shapes: readonly (readonly number[])[]): BroadcastLayout {
-  const rank = out.length;
-  // Per kept output axis: its size and, per operand, whether the operand is broadcast along it.
-  const axes: { size: number; bcast: boolean[] }[] = [];
-  for (let a = 0; a < rank; a++) {
-    if (out[a] === 1) continue;
-    const bcast = shapes.map((s) => {
-      const d = s[a - (rank - s.length)];
-      return d === undefined || d === 1;
-    });
-    const prev = axes[axes.length - 1];
-    if (prev && prev.bcast.every((b, k) => b === bcast[k])) prev.size *= out[a]!;
-    else axes.push({ size: out[a]!, bcast });
-  }
-  if (axes.length === 0) axes.push({ size: 1, bcast: shapes.map(() => false) });
-  const dims = axes.map((x) => x.size);
-  const strides = shapes.map((_, k) => {
-    const st = new Array<number>(axes.length).fill(0);
-    let run = 1;
-    for (let a = axes.length - 1; a >= 0; a--) {
-      if (axes[a]!.bcast[k]) continue;
-      st[a] = run;
-      run *= axes[a]!.size;
-    }
-    return st;
-  });
-  return { dims, strides };
-}
 
 /**
  * Emits the outer loops of a layout. `pointers` are the base byte addresses of the operands (function params),

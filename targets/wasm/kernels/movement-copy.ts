@@ -1,53 +1,13 @@
 import binaryen from 'binaryen';
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
+import { simplifyBox, type Box } from '../../shared/box.js';
+
+export { rowMajorStrides, simplifyBox, type Box } from '../../shared/box.js';
 
 type Expr = binaryen.ExpressionRef;
 /** A fresh expression each call: binaryen expressions may appear only once in a tree. */
 export type Get = () => Expr;
-
-/**
- * The engine behind every data-movement kernel: a strided box copy specialized to static shapes.
- * Element (i0, i1, ...) of the box is read at src + sum i_a * src[a] and written at dst + sum i_a * dst[a]
- * (strides in elements, possibly 0 for broadcasting or negative for reversed slices). Transpose, Slice, Expand,
- * Tile, Concat, Split and Pad are all one or a few boxes; fills are boxes whose source strides are all 0.
- */
-export interface Box {
-  dims: number[];
-  src: number[];
-  dst: number[];
-}
-
-/**
- * Drops size-1 dims and merges neighbours that are contiguous in both source and destination, so a copy that
- * is one run in memory becomes a single dim. Returns null for an empty box.
- */
-export function simplifyBox(box: Box): Box | null {
-  if (box.dims.some((d) => d === 0)) return null;
-  const out: Box = { dims: [], src: [], dst: [] };
-  box.dims.forEach((d, a) => {
-    if (d === 1) return;
-    const s = box.src[a]!;
-    const t = box.dst[a]!;
-    const k = out.dims.length - 1;
-    if (k >= 0 && out.src[k] === s * d && out.dst[k] === t * d) {
-      out.dims[k]! *= d;
-      out.src[k] = s;
-      out.dst[k] = t;
-    } else {
-      out.dims.push(d);
-      out.src.push(s);
-      out.dst.push(t);
-    }
-  });
-  return out;
-}
-
-export const rowMajorStrides = (shape: readonly number[]): number[] => {
-  const s = new Array<number>(shape.length).fill(1);
-  for (let a = shape.length - 2; a >= 0; a--) s[a] = s[a + 1]! * shape[a + 1]!;
-  return s;
-};
 
 /**
  * expr + n and expr * n for an i32 expression and a compile-time constant. FunctionBuilder.add/mul cannot be

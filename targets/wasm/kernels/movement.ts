@@ -1,8 +1,9 @@
 import type binaryen from 'binaryen';
 import { arrayToBytes, dtypeBytes, getAttr, isStaticShape, numel, type Node, type Tensor, type Value } from '../../../ir/index.js';
-import { padSourceIndex, rangeValues, shapeWindow, sliceAxis } from '../../../ir/ops/tensor-ops.js';
+import { padSourceIndex, rangeValues, shapeWindow } from '../../../ir/ops/tensor-ops.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { emitBox, emitConstantBytes, emitFill, rowMajorStrides, uniformByteOf, type Box } from './movement-copy.js';
+import { expandBox, sliceBox, tileBox, transposeBox } from '../../shared/box.js';
 import { emitGatherElements, emitRuntimeGather } from './movement-gather.js';
 
 /**
@@ -43,58 +44,6 @@ const needsConstant = (node: Node, index: number, what: string): string | null =
 };
 
 // --- Transpose, Expand, Tile, Slice: one box each ------------------------------------------------------------
-
-function transposeBox(node: Node): Box {
-  const inShape = shapeOf(node.inputs[0]!);
-  const rank = inShape.length;
-  const strides = rowMajorStrides(inShape);
-  const perm = node.attrs.perm ? (node.attrs.perm as number[]).map((p) => axisOf(p, rank)) : inShape.map((_, i) => rank - 1 - i);
-  const dims = perm.map((p) => inShape[p]!);
-  return { dims, src: perm.map((p) => strides[p]!), dst: rowMajorStrides(dims) };
-}
-
-function expandBox(node: Node): Box {
-  const inShape = shapeOf(node.inputs[0]!);
-  const out = shapeOf(node.outputs[0]!);
-  const strides = rowMajorStrides(inShape);
-  const lead = out.length - inShape.length;
-  return { dims: out, src: out.map((_, a) => (a < lead || inShape[a - lead] === 1 ? 0 : strides[a - lead]!)), dst: rowMajorStrides(out) };
-}
-
-/** Tile as a broadcast over doubled axes: output axis a is [repeats_a, dim_a] with source strides [0, stride_a]. */
-function tileBox(node: Node): Box {
-  const inShape = shapeOf(node.inputs[0]!);
-  const out = shapeOf(node.outputs[0]!);
-  const strides = rowMajorStrides(inShape);
-  const outStrides = rowMajorStrides(out);
-  const box: Box = { dims: [], src: [], dst: [] };
-  inShape.forEach((d, a) => {
-    const reps = d === 0 ? 0 : out[a]! / d;
-    box.dims.push(reps, d);
-    box.src.push(0, strides[a]!);
-    box.dst.push(d * outStrides[a]!, outStrides[a]!);
-  });
-  return box;
-}
-
-function sliceBox(node: Node): { box: Box; srcOffset: number } {
-  const inShape = shapeOf(node.inputs[0]!);
-  const rank = inShape.length;
-  const [starts, ends] = [1, 2].map((i) => intsOf(node.inputs[i]!.data!));
-  const axes = node.inputs[3] ? intsOf(node.inputs[3].data!).map((a) => axisOf(a, rank)) : starts!.map((_, i) => i);
-  const steps = node.inputs[4] ? intsOf(node.inputs[4].data!) : starts!.map(() => 1);
-  const strides = rowMajorStrides(inShape);
-  const dims = [...inShape];
-  const src = [...strides];
-  let srcOffset = 0;
-  axes.forEach((axis, k) => {
-    const { start, count } = sliceAxis(inShape[axis]!, starts![k]!, ends![k]!, steps[k]!);
-    dims[axis] = count;
-    src[axis] = strides[axis]! * steps[k]!;
-    if (count > 0) srcOffset += start * strides[axis]!;
-  });
-  return { box: { dims, src, dst: rowMajorStrides(dims) }, srcOffset };
-}
 
 function emitSingleBox(node: Node, ctx: EmitContext, box: Box, srcOffset = 0): Expr {
   const w = widthOf(node.outputs[0]!);

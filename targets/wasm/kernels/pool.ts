@@ -1,12 +1,12 @@
 import binaryen from 'binaryen';
-import { EdgecError, getAttr, isStaticShape, numel, type Node } from '../../../ir/index.js';
-import { windowGeometry, type WindowGeometry } from '../../../ir/ops/nn.js';
+import { getAttr, isStaticShape, numel, type Node } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { buildReduceF32 } from './reduce.js';
 import { gather, laneBytes, nest } from './reduce-simd.js';
 import { buildPoolNd, poolNdKey, poolNdPlan } from './pool-nd.js';
 import { checkInt8MaxPool, emitInt8MaxPool, int8MaxPoolScratchBytes } from './pool-int8.js';
+import { poolPlan as planOf, type PoolPlan as Plan } from '../../shared/pool-geometry.js';
 
 /**
  * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools; 8-bit MaxPool in pool-int8.ts. 3-D pools and MaxPool's Indices output
@@ -24,56 +24,6 @@ import { checkInt8MaxPool, emitInt8MaxPool, int8MaxPoolScratchBytes } from './po
  */
 
 type Expr = binaryen.ExpressionRef;
-
-interface Plan {
-  planes: number;
-  H: number;
-  W: number;
-  OH: number;
-  OW: number;
-  KH: number;
-  KW: number;
-  SH: number;
-  SW: number;
-  DH: number;
-  DW: number;
-  PH: number;
-  PW: number;
-  /** End pads (they only matter for count_include_pad divisors). */
-  EH: number;
-  EW: number;
-}
-
-function planOf(node: Node): Plan {
-  const x = node.inputs[0]!;
-  const shape = x.type.shape as number[];
-  const spatial = shape.slice(2);
-  const fail = (m: string): never => {
-    throw new EdgecError('VERIFY', m);
-  };
-  const g: WindowGeometry = windowGeometry({ attr: (name) => getAttr(node, name) }, spatial, fail);
-  const out = node.outputs[0]!.type.shape as number[];
-  const two = spatial.length === 2;
-  const n = spatial.length;
-  const pick = (values: readonly number[], i2: number, fill: number) => (two ? values[i2]! : i2 === 0 ? fill : values[0]!);
-  return {
-    planes: shape[0]! * shape[1]!,
-    H: two ? spatial[0]! : 1,
-    W: two ? spatial[1]! : spatial[0]!,
-    OH: two ? out[2]! : 1,
-    OW: two ? out[3]! : out[2]!,
-    KH: pick(g.kernel, 0, 1),
-    KW: pick(g.kernel, 1, 1),
-    SH: pick(g.strides, 0, 1),
-    SW: pick(g.strides, 1, 1),
-    DH: pick(g.dilations, 0, 1),
-    DW: pick(g.dilations, 1, 1),
-    PH: pick(g.pads.slice(0, n), 0, 0),
-    PW: pick(g.pads.slice(0, n), 1, 0),
-    EH: pick(g.pads.slice(n), 0, 0),
-    EW: pick(g.pads.slice(n), 1, 0),
-  };
-}
 
 function checkPool(node: Node): string | null {
   const x = node.inputs[0]!;

@@ -2,7 +2,7 @@ import binaryen from 'binaryen';
 import { getAttr, numel, type Node, type Value } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { windowedGeometry, type ConvGeometry } from './conv-geometry.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
 import { qOutputKey, qOutputOf } from './qops-numeric.js';
 
@@ -44,7 +44,7 @@ function planOf(g: ConvGeometry): Plan {
 
 /** null when the depthwise kernel takes this QConv. */
 export function depthwiseConvUnsuited(node: Node): string | null {
-  const g = windowedGeometry(node);
+  const g = convGeometry(node);
   if (typeof g === 'string') return g;
   if (!(g.group > 1 && g.Cg === 1 && g.Mg === 1)) return 'not depthwise';
   if (g.SW !== 1 && g.SW !== 2) return `depthwise stride ${g.SW} (1 or 2)`;
@@ -52,13 +52,13 @@ export function depthwiseConvUnsuited(node: Node): string | null {
 }
 
 export function depthwiseConvScratchBytes(node: Node): number {
-  return planOf(windowedGeometry(node) as ConvGeometry).planeBytes + 64;
+  return planOf(convGeometry(node) as ConvGeometry).planeBytes + 64;
 }
 
 export function emitDepthwiseQConv(node: Node, ctx: EmitContext): Expr {
   const [x, w, bias, mult, shift] = node.inputs;
   const y = node.outputs[0]!;
-  const p = planOf(windowedGeometry(node) as ConvGeometry);
+  const p = planOf(convGeometry(node) as ConvGeometry);
   const out = qOutputOf(node);
   const xZp = getAttr<number>(node, 'x_zero_point');
   const wZp = getAttr<number>(node, 'w_zero_point');

@@ -2,7 +2,7 @@ import binaryen from 'binaryen';
 import { dtypeBytes, getAttr, numel, type Node, type Value } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { windowedGeometry, type ConvGeometry } from './conv-geometry.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
 import { qOutputKey, qOutputOf } from './qops-numeric.js';
 
@@ -83,7 +83,7 @@ function planOf(g: ConvGeometry): Plan {
 }
 
 function geometryOf(node: Node): ConvGeometry | string {
-  return windowedGeometry(node);
+  return convGeometry(node);
 }
 
 /** null when the lane kernel takes this QConv (the others use the dot-product kernel, qops-conv.ts). */

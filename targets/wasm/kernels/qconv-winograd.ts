@@ -2,7 +2,7 @@ import binaryen from 'binaryen';
 import { getAttr, numel, type Node, type Value } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { windowedGeometry, type ConvGeometry } from './conv-geometry.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { PairTile, widenIntoPairPlanes, type PairPlanes } from './qconv-lanes.js';
 import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
 import { qOutputKey, qOutputOf } from './qops-numeric.js';
@@ -68,7 +68,7 @@ function magnitudes(node: Node): { x: number; w: number } {
 
 /** null when the Winograd kernel takes this QConv: 3x3, stride 1, no dilation, one group, requantized output, sums in range. */
 export function winogradConvUnsuited(node: Node): string | null {
-  const g = windowedGeometry(node);
+  const g = convGeometry(node);
   if (typeof g === 'string') return g;
   if (node.inputs[0]!.type.shape.length !== 4) return 'not 2-D';
   if (g.KH !== 3 || g.KW !== 3 || g.SH !== 1 || g.SW !== 1 || g.DH !== 1 || g.DW !== 1 || g.group !== 1) return 'not a 3x3 stride-1 convolution';
@@ -81,7 +81,7 @@ export function winogradConvUnsuited(node: Node): string | null {
 }
 
 export function winogradScratchBytes(node: Node): number {
-  return planOf(windowedGeometry(node) as ConvGeometry).scratchBytes;
+  return planOf(convGeometry(node) as ConvGeometry).scratchBytes;
 }
 
 const G2 = [
@@ -120,7 +120,7 @@ function packWeights(node: Node, p: Plan): Uint8Array {
 export function emitWinogradConv(node: Node, ctx: EmitContext): Expr {
   const [x, w, bias, mult, shift] = node.inputs;
   const y = node.outputs[0]!;
-  const p = planOf(windowedGeometry(node) as ConvGeometry);
+  const p = planOf(convGeometry(node) as ConvGeometry);
   const out = qOutputOf(node);
   const xZp = getAttr<number>(node, 'x_zero_point');
   const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;

@@ -1,9 +1,9 @@
-import { getAttr, type Node } from '../../../ir/index.js';
-import { windowGeometry, windowOutputDim } from '../../../ir/ops/nn.js';
+import { getAttr, type Node } from '../../ir/index.js';
+import { windowGeometry, windowOutputDim } from '../../ir/ops/nn.js';
 
 /**
  * A Conv / FusedConv node's static geometry with 1-D convolutions seen as 2-D ones of height 1, so every conv
- * kernel of the wasm target deals with one shape of problem.
+ * kernel (wasm and rvv) deals with one shape of problem.
  */
 export interface ConvGeometry {
   batch: number;
@@ -31,12 +31,14 @@ export interface ConvGeometry {
   K: number;
 }
 
-/** The geometry, or a reason the wasm conv kernels cannot handle the node. */
+/** The geometry (of Conv, FusedConv or the integer QConv), or a reason the conv kernels of the code-generating targets cannot handle the node. */
 export function convGeometry(node: Node): ConvGeometry | string {
   const x = node.inputs[0]?.type;
-  if (x && x.dtype !== 'f32') return `only f32 convolutions are supported, got ${x.dtype}`;
-  for (const extra of node.inputs.slice(2)) {
-    if (extra && extra.type.dtype !== 'f32') return `operand %${extra.name} must be f32`;
+  if (node.op !== 'QConv') {
+    if (x && x.dtype !== 'f32') return `only f32 convolutions are supported, got ${x.dtype}`;
+    for (const extra of node.inputs.slice(2)) {
+      if (extra && extra.type.dtype !== 'f32') return `operand %${extra.name} must be f32`;
+    }
   }
   return windowedGeometry(node);
 }
@@ -45,7 +47,7 @@ export function convGeometry(node: Node): ConvGeometry | string {
  * The geometry of any convolution-shaped node (Conv, FusedConv, QConv: X, W and the window attributes) with
  * static 1-D or 2-D maps, whatever its element types; or why not.
  */
-export function windowedGeometry(node: Node): ConvGeometry | string {
+function windowedGeometry(node: Node): ConvGeometry | string {
   const x = node.inputs[0]?.type;
   const w = node.inputs[1]?.type;
   if (!x || !w) return `${node.op} needs X and W`;

@@ -1,0 +1,34 @@
+import { pipelineFor } from '../../passes/pipelines.js';
+import type { Target } from '../target.js';
+import { buildRvv, type RvvBuildOptions } from './build.js';
+import { rvvKernelFor } from './kernels/index.js';
+
+export { generateRvvSources, unsupportedByRvv, SEAL_NOTE_BYTES, SEAL_NOTE_OWNER, SEAL_NOTE_SECTION, type RvvSources } from './compile.js';
+export { buildRvv, type RvvBuild, type RvvBuildOptions } from './build.js';
+export { rvvOps } from './kernels/index.js';
+
+export const rvvTarget: Target = {
+  name: 'rvv',
+  description: 'RISC-V Vector 1.0 C (VLEN-agnostic intrinsics) built by clang-19 into a static ELF, an object and a library',
+  pipeline: (level) => pipelineFor(level, 'plan-memory'),
+  check(node) {
+    const kernel = rvvKernelFor(node.op);
+    return kernel ? kernel.check(node) : `no rvv kernel for ${node.op}`;
+  },
+  compile(graph, options) {
+    const build = buildRvv(graph, options as Partial<RvvBuildOptions>);
+    return {
+      bytes: build.files['model.elf']!,
+      extension: '.elf',
+      files: build.files,
+      summary: {
+        bytes: build.files['model.elf']!.length,
+        arenaBytes: build.sources.arenaBytes,
+        scratchBytes: build.sources.scratchBytes,
+        weightsBytes: build.sources.weights.length,
+        kernels: build.sources.nodes.length,
+        buildMs: Math.round(build.buildMs),
+      },
+    };
+  },
+};

@@ -1,0 +1,74 @@
+import type { Node, Value } from '../../ir/index.js';
+
+/**
+ * What a kernel family sees while writing the C code of one node: C expressions for its operands and
+ * results, a place for derived read-only data (packed weights) in the weights blob, scratch space, and a way
+ * to define shared helper functions once. Shapes are static, so the code is specialized to them.
+ */
+export interface CEmitContext {
+  /** A C expression of type `T *` (T the C element type of the value's dtype) addressing the value. */
+  ptr(v: Value): string;
+  /** A C expression `float *` into the weights blob for derived data placed once per key. */
+  weightsF32(key: string, data: Float32Array): string;
+  /** A C expression `uint8_t *` into the weights blob for derived bytes placed once per key. */
+  weightsBytes(key: string, bytes: Uint8Array): string;
+  /** A C expression `float *` to scratch space shared by all nodes (at least `bytes` long). */
+  scratch(bytes: number): string;
+  /** Defines a C helper (a function, a table) once per key; later calls with the same key are no-ops. */
+  helper(key: string, code: () => string): void;
+}
+
+export interface RvvKernel {
+  /** IR ops this family handles. */
+  readonly ops: readonly string[];
+  /** null when the node is supported, else the reason it is not (shown to the user with the node name). */
+  check(node: Node): string | null;
+  /** Scratch bytes the node needs while it runs (im2col buffers, padded planes); default none. */
+  scratchBytes?(node: Node): number;
+  /** The C statements that run the node (the body of its function). */
+  emit(node: Node, ctx: CEmitContext): string;
+}
+
+/** C element type of an IR dtype. */
+export const C_TYPES: Readonly<Record<string, string>> = {
+  f32: 'float',
+  f64: 'double',
+  i8: 'int8_t',
+  u8: 'uint8_t',
+  i16: 'int16_t',
+  u16: 'uint16_t',
+  i32: 'int32_t',
+  u32: 'uint32_t',
+  i64: 'int64_t',
+  u64: 'uint64_t',
+  bool: 'uint8_t',
+  f16: 'uint16_t',
+  bf16: 'uint16_t',
+};
+
+/** A float literal C parses back to the same f32 (inf and nan spelled with math.h macros). */
+export function cFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NAN';
+  if (x === Infinity) return 'INFINITY';
+  if (x === -Infinity) return '(-INFINITY)';
+  const f = Math.fround(x);
+  if (Object.is(f, -0)) return '-0.0f';
+  let text = String(f);
+  if (!/[.eE]/.test(text)) text += '.0';
+  return `${text}f`;
+}
+
+export const shapeOf = (v: Value): number[] => v.type.shape as number[];
+export const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+
+/** Reason a node's values are not all static-shaped f32, or null. */
+export function checkF32Static(node: Node): string | null {
+  for (const v of [...node.inputs, ...node.outputs]) {
+    if (!v) continue;
+    if (v.type.shape.some((d) => typeof d !== 'number')) return `%${v.name} has a symbolic shape; the rvv target needs static shapes`;
+  }
+  for (const v of [node.inputs[0], ...node.outputs]) {
+    if (v && v.type.dtype !== 'f32') return `only f32 is supported for ${node.op} on rvv, %${v.name} is ${v.type.dtype}`;
+  }
+  return null;
+}

@@ -1,0 +1,154 @@
+import { getAttr, type Node } from '../../../ir/index.js';
+import { poolPlan, type PoolPlan } from '../../shared/pool-geometry.js';
+import { checkF32Static, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { useRowHelpers } from './rows.js';
+
+/**
+ * Pooling: MaxPool and AveragePool (1-D and 2-D) read each channel from a padded plane in scratch (border
+ * -inf for max, 0 for average), one LMUL=4 vector of output columns per step with unit-stride or strided
+ * loads, so no tap needs a bounds check. The average's divisor depends on the position only where windows
+ * meet padding: a compile-time table of reciprocals per output position, with ONNX's count_include_pad rule
+ * (taps inside the padded input) or without (taps inside the input). GlobalAveragePool / GlobalMaxPool reduce
+ * each plane with the row reduction of rows.ts. MaxPool also runs on u8 / i8 (quantized graphs).
+ */
+
+/** The shared plan plus the padded plane, big enough for every tap of every window (ceil_mode windows may reach beyond the pads). */
+interface PoolGeometry extends PoolPlan {
+  paddedH: number;
+  paddedW: number;
+}
+
+function poolGeometry(node: Node): PoolGeometry | string {
+  const rank = shapeOf(node.inputs[0]!).length;
+  if (rank !== 3 && rank !== 4) return `only 1-D and 2-D pooling is supported on rvv (input rank ${rank})`;
+  try {
+    const p = poolPlan(node);
+    return {
+      ...p,
+      paddedH: Math.max(p.H + p.PH + p.EH, (p.OH - 1) * p.SH + (p.KH - 1) * p.DH + 1),
+      paddedW: Math.max(p.W + p.PW + p.EW, (p.OW - 1) * p.SW + (p.KW - 1) * p.DW + 1),
+    };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** 1 / divisor per output position of an AveragePool, as the reference counts taps. */
+function reciprocalCounts(node: Node, g: PoolGeometry): Float32Array {
+  const includePad = getAttr<number>(node, 'count_include_pad') !== 0;
+  const taps = (start: number, k: number, dil: number, lo: number, hi: number) => {
+    let n = 0;
+    for (let i = 0; i < k; i++) if (start + i * dil >= lo && start + i * dil < hi) n++;
+    return n;
+  };
+  const out = new Float32Array(g.OH * g.OW);
+  for (let oh = 0; oh < g.OH; oh++) {
+    for (let ow = 0; ow < g.OW; ow++) {
+      const [h0, w0] = [oh * g.SH - g.PH, ow * g.SW - g.PW];
+      const count = includePad
+        ? taps(h0, g.KH, g.DH, -g.PH, g.H + g.EH) * taps(w0, g.KW, g.DW, -g.PW, g.W + g.EW)
+        : taps(h0, g.KH, g.DH, 0, g.H) * taps(w0, g.KW, g.DW, 0, g.W);
+      out[oh * g.OW + ow] = count > 0 ? 1 / count : 0;
+    }
+  }
+  return out;
+}
+
+/** MaxPool on u8 / i8 (quantized graphs): the same padded-plane scheme on 8-bit lanes, border = the type's minimum. */
+function emitIntMaxPool(node: Node, ctx: CEmitContext): string {
+  const g = poolGeometry(node) as PoolGeometry;
+  const unsigned = node.inputs[0]!.type.dtype === 'u8';
+  const [t, v, max, min] = unsigned ? ['uint8_t', 'u8m4', 'vmaxu', '0'] : ['int8_t', 'i8m4', 'vmax', '-128'];
+  const name = `edgec_maxpool_${unsigned ? 'u8' : 'i8'}`;
+  ctx.helper(name, () => `
+static void ${name}(const ${t} *X, ${t} *Y, long planes, long H, long W, long OH, long OW, long KH, long KW,
+                    long SH, long SW, long DH, long DW, long PT, long PL, long PH, long PW, ${t} *plane) {
+  for (long c = 0; c < planes; c++) {
+    memset(plane, (uint8_t)(${min}), (size_t)(PH * PW));
+    for (long h = 0; h < H; h++) memcpy(plane + (h + PT) * PW + PL, X + (c * H + h) * W, (size_t)W);
+    for (long oh = 0; oh < OH; oh++) {
+      const ${t} *row = plane + oh * SH * PW;
+      ${t} *out = Y + (c * OH + oh) * OW;
+      for (long ow = 0; ow < OW;) {
+        size_t vl = __riscv_vsetvl_e8m4((size_t)(OW - ow));
+        v${unsigned ? 'uint' : 'int'}8m4_t acc = __riscv_vmv_v_x_${v}(${min}, vl);
+        for (long kh = 0; kh < KH; kh++)
+          for (long kw = 0; kw < KW; kw++) {
+            const ${t} *p = row + kh * DH * PW + ow * SW + kw * DW;
+            acc = __riscv_${max}_vv_${v}(acc, SW == 1 ? __riscv_vle8_v_${v}(p, vl) : __riscv_vlse8_v_${v}(p, SW, vl), vl);
+          }
+        __riscv_vse8_v_${v}(out + ow, acc, vl);
+        ow += (long)vl;
+      }
+    }
+  }
+}
+`);
+  return `${name}(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${g.planes}, ${g.H}, ${g.W}, ${g.OH}, ${g.OW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.PH}, ${g.PW}, ${g.paddedH}, ${g.paddedW}, (${t} *)${ctx.scratch(g.paddedH * g.paddedW)});`;
+}
+
+function emitWindowPool(node: Node, ctx: CEmitContext): string {
+  if (node.inputs[0]!.type.dtype !== 'f32') return emitIntMaxPool(node, ctx);
+  const g = poolGeometry(node) as PoolGeometry;
+  const max = node.op === 'MaxPool';
+  ctx.helper('edgec_window_pool', () => WINDOW_POOL);
+  const recip = max ? 'NULL' : ctx.weightsF32(`avgpool-recip:${node.label}`, reciprocalCounts(node, g));
+  return `edgec_window_pool(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${g.planes}, ${g.H}, ${g.W}, ${g.OH}, ${g.OW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.PH}, ${g.PW}, ${g.paddedH}, ${g.paddedW}, ${ctx.scratch(g.paddedH * g.paddedW * 4)}, ${recip});`;
+}
+
+const WINDOW_POOL = `
+/* Max pooling when recip is NULL, else average pooling scaled by recip[oh*OW + ow]. */
+static void edgec_window_pool(const float *X, float *Y, long planes, long H, long W, long OH, long OW, long KH, long KW,
+                              long SH, long SW, long DH, long DW, long PT, long PL, long PH, long PW, float *plane, const float *recip) {
+  for (long c = 0; c < planes; c++) {
+    edgec_pad_planes(plane, X + c * H * W, 1, H, W, PT, PL, PH, PW, recip ? 0.0f : -INFINITY);
+    for (long oh = 0; oh < OH; oh++) {
+      const float *row = plane + oh * SH * PW;
+      float *out = Y + (c * OH + oh) * OW;
+      for (long ow = 0; ow < OW;) {
+        size_t vl = VSET((size_t)(OW - ow));
+        vf acc = VSPLAT(recip ? 0.0f : -INFINITY, vl);
+        for (long kh = 0; kh < KH; kh++)
+          for (long kw = 0; kw < KW; kw++) {
+            vf v = edgec_vload(row + kh * DH * PW + ow * SW + kw * DW, SW, vl);
+            acc = recip ? __riscv_vfadd_vv_f32m4(acc, v, vl) : __riscv_vfmax_vv_f32m4(acc, v, vl);
+          }
+        if (recip) acc = __riscv_vfmul_vv_f32m4(acc, VLD(recip + oh * OW + ow, vl), vl);
+        VST(out + ow, acc, vl);
+        ow += (long)vl;
+      }
+    }
+  }
+}
+`;
+
+function emitGlobalPool(node: Node, ctx: CEmitContext): string {
+  const x = shapeOf(node.inputs[0]!);
+  useRowHelpers(ctx);
+  const n = product(x.slice(2));
+  const max = node.op === 'GlobalMaxPool';
+  return [
+    `const float *X = ${ctx.ptr(node.inputs[0]!)};`,
+    `float *Y = ${ctx.ptr(node.outputs[0]!)};`,
+    `for (long p = 0; p < ${x[0]! * x[1]!}; p++) Y[p] = edgec_row_reduce(X + p * ${n}, ${n}, ${max ? 1 : 0})${max ? '' : ` / ${n}.0f`};`,
+  ].join('\n');
+}
+
+export const poolKernels: RvvKernel = {
+  ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
+  check(node) {
+    const int8 = node.op === 'MaxPool' && ['u8', 'i8'].includes(node.inputs[0]!.type.dtype);
+    const basic = int8 ? null : checkF32Static(node);
+    if (basic) return basic;
+    if (node.op.startsWith('Global')) return shapeOf(node.inputs[0]!).length < 3 ? 'global pooling needs an N x C x ... input' : null;
+    if (node.outputs.length > 1) return 'MaxPool Indices output is not supported on rvv';
+    const g = poolGeometry(node);
+    return typeof g === 'string' ? g : null;
+  },
+  scratchBytes(node) {
+    if (node.op.startsWith('Global')) return 0;
+    const g = poolGeometry(node) as PoolGeometry;
+    return g.paddedH * g.paddedW * 4;
+  },
+  emit: (node, ctx) => (node.op.startsWith('Global') ? emitGlobalPool(node, ctx) : emitWindowPool(node, ctx)),
+};

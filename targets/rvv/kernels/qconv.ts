@@ -1,0 +1,138 @@
+import { getAttr, type DType, type Node, type Value } from '../../../ir/index.js';
+import { clampRange } from '../../../ir/ops/quantized.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
+import { product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { defineIm2col } from './conv.js';
+import { packPanels } from './gemm-core.js';
+import { defineQGemm, defineShift16, QMAX_MR, Q_STORE } from './qgemm.js';
+
+/**
+ * QConv and QMatMul (the int8 IR of ir/ops/quantized.ts) on the int8 microkernel, bit-exact with the reference.
+ * QConv: per image and group, the input is shifted by its zero point into int16 (a zero border stands for
+ * padding, which reads x_zp), unfolded (im2col) unless the conv is 1x1/stride 1/unpadded, and multiplied by
+ * the weights shifted by w_zp and packed into int16 MR-row panels at compile time; M and S per output channel.
+ * QMatMul: the a rows are shifted into int16 scratch, b (constant) is shifted and kept K x N, M and S per column.
+ */
+
+const ints = (v: Value | null | undefined): number[] | null => (v?.data ? Array.from(v.data.data as ArrayLike<number>, Number) : null);
+
+/** Output kind, clamp bounds and zero point of a requantizing op. */
+function storeSpec(node: Node): { kind: number; zp: number; lo: number; hi: number } {
+  const dtype = getAttr<string>(node, 'dtype') as DType;
+  if (dtype === 'i32') return { kind: Q_STORE.i32, zp: 0, lo: 0, hi: 0 };
+  const [lo, hi] = clampRange(dtype, getAttr<number>(node, 'act_min'), getAttr<number>(node, 'act_max'));
+  return { kind: dtype === 'u8' ? Q_STORE.u8 : Q_STORE.i8, zp: getAttr<number>(node, 'y_zero_point'), lo, hi };
+}
+
+/** Bias, multipliers and shifts as tables of `n` entries in the weights blob (a single M and S repeated). */
+function channelTables(node: Node, n: number, ctx: CEmitContext): { bias: string | null; mult: string | null; shift: string | null } {
+  const [bias, m, s] = [2, 3, 4].map((i) => ints(node.inputs[i]));
+  const table = (key: string, values: number[] | null, type: string) => {
+    if (!values) return null;
+    const full = Int32Array.from({ length: n }, (_, i) => values[values.length === 1 ? 0 : i]!);
+    return `((const ${type} *)${ctx.weightsBytes(`${key}:${node.label}`, new Uint8Array(full.buffer))})`;
+  };
+  return { bias: table('qbias', bias, 'int32_t'), mult: table('qmult', m, 'int32_t'), shift: table('qshift', s, 'uint32_t') };
+}
+
+function checkQuantized(node: Node): string | null {
+  for (const v of [...node.inputs, ...node.outputs]) {
+    if (v && v.type.shape.some((d) => typeof d !== 'number')) return `%${v.name} has a symbolic shape; the rvv target needs static shapes`;
+  }
+  for (const i of [1, 2, 3, 4]) {
+    const v = node.inputs[i];
+    if (v && !v.data) return `${node.op} operand %${v.name} must be constant on rvv (weights and requantization tables are packed at compile time)`;
+  }
+  if (node.op === 'QConv') {
+    const g = convGeometry(node);
+    if (typeof g === 'string') return g;
+    if (shapeOf(node.inputs[0]!).length > 4) return 'only 1-D and 2-D QConv is supported on rvv';
+  }
+  return null;
+}
+
+function emitQConv(node: Node, ctx: CEmitContext): string {
+  const g = convGeometry(node) as ConvGeometry;
+  const [x, w] = node.inputs;
+  const spec = storeSpec(node);
+  const mr = Math.min(QMAX_MR, g.Mg);
+  const gemm = defineQGemm(ctx, 'packed', mr);
+  const shift16 = defineShift16(ctx);
+  const wzp = getAttr<number>(node, 'w_zero_point');
+  const weights = Array.from(w!.data!.data as ArrayLike<number>, (v) => Number(v) - wzp);
+  const panelLength = Math.ceil(g.Mg / mr) * g.K * mr;
+  const packed = new Int16Array(g.group * panelLength);
+  for (let grp = 0; grp < g.group; grp++) {
+    packed.set(packPanels(weights.slice(grp * g.Mg * g.K, (grp + 1) * g.Mg * g.K), g.Mg, g.K, mr, (n) => new Int16Array(n)), grp * panelLength);
+  }
+  const panels = `((const int16_t *)${ctx.weightsBytes(`qconv-panels:${w!.name}:${wzp}:${mr}`, new Uint8Array(packed.buffer))})`;
+  const tables = channelTables(node, g.M, ctx);
+  const padded = g.PT + g.PL + g.PB + g.PR > 0;
+  const [PH, PW] = [g.H + g.PT + g.PB, g.W + g.PL + g.PR];
+  const pointwise = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && !padded;
+  const N = g.OH * g.OW;
+  const outBytes = spec.kind === Q_STORE.i32 ? 4 : 1;
+  const scratch = ctx.scratch(qconvScratch(g));
+  const lines = [
+    `const uint8_t *X = (const uint8_t *)${ctx.ptr(x!)};`,
+    `uint8_t *Y = (uint8_t *)${ctx.ptr(node.outputs[0]!)};`,
+    `int16_t *shifted = (int16_t *)${scratch};`,
+    `int16_t *cols = shifted + ${g.Cg * PH * PW};`,
+    `(void)cols;`,
+    `for (long n = 0; n < ${g.batch}; n++)`,
+    `  for (long grp = 0; grp < ${g.group}; grp++) {`,
+    `    ${shift16}(shifted, X + (n * ${g.C} + grp * ${g.Cg}) * ${g.H * g.W}, ${x!.type.dtype === 'u8' ? 1 : 0}, ${getAttr<number>(node, 'x_zero_point')}, ${g.Cg}, ${g.H}, ${g.W}, ${g.PT}, ${g.PL}, ${PH}, ${PW});`,
+  ];
+  if (!pointwise) lines.push(`    ${defineIm2col(ctx, 16)}(cols, shifted, ${g.Cg}, ${PH}, ${PW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.OH}, ${g.OW});`);
+  const off = (t: string | null) => (t ? `${t} + grp * ${g.Mg}` : 'NULL');
+  lines.push(
+    `    ${gemm}(${g.Mg}, ${N}, ${g.K}, ${panels} + grp * ${panelLength}, ${pointwise ? 'shifted' : 'cols'}, ${N}, Y + ((n * ${g.M} + grp * ${g.Mg}) * ${N}) * ${outBytes}, ${N}, ${spec.kind},`,
+    `        ${off(tables.bias)}, ${off(tables.mult)}, ${off(tables.shift)}, 1, ${spec.zp}, ${spec.lo}, ${spec.hi});`,
+    `  }`,
+  );
+  return lines.join('\n');
+}
+
+function qconvScratch(g: ConvGeometry): number {
+  const [PH, PW] = [g.H + g.PT + g.PB, g.W + g.PL + g.PR];
+  return 2 * (g.Cg * PH * PW + g.K * g.OH * g.OW);
+}
+
+function emitQMatMul(node: Node, ctx: CEmitContext): string {
+  const [a, b] = node.inputs;
+  const aShape = shapeOf(a!).length === 1 ? [1, shapeOf(a!)[0]!] : shapeOf(a!);
+  const bShape = shapeOf(b!).length === 1 ? [shapeOf(b!)[0]!, 1] : shapeOf(b!);
+  const K = aShape[aShape.length - 1]!;
+  const N = bShape[bShape.length - 1]!;
+  const rows = product(aShape) / K;
+  const spec = storeSpec(node);
+  const bzp = getAttr<number>(node, 'b_zero_point');
+  const bShifted = Int16Array.from(b!.data!.data as ArrayLike<number>, (v) => Number(v) - bzp);
+  const B = `((const int16_t *)${ctx.weightsBytes(`qmatmul-b:${b!.name}:${bzp}`, new Uint8Array(bShifted.buffer))})`;
+  const tables = channelTables(node, N, ctx);
+  const gemm = defineQGemm(ctx, 'strided', Math.min(QMAX_MR, rows));
+  const shift16 = defineShift16(ctx);
+  return [
+    `int16_t *shifted = (int16_t *)${ctx.scratch(2 * rows * K)};`,
+    `${shift16}(shifted, ${ctx.ptr(a!)}, ${a!.type.dtype === 'u8' ? 1 : 0}, ${getAttr<number>(node, 'a_zero_point')}, 1, ${rows}, ${K}, 0, 0, ${rows}, ${K});`,
+    `${gemm}(${rows}, ${N}, ${K}, shifted, ${B}, ${N}, ${ctx.ptr(node.outputs[0]!)}, ${N}, ${spec.kind}, ${tables.bias ?? 'NULL'}, ${tables.mult ?? 'NULL'}, ${tables.shift ?? 'NULL'}, 0, ${spec.zp}, ${spec.lo}, ${spec.hi});`,
+  ].join('\n');
+}
+
+function checkQMatMul(node: Node): string | null {
+  const basic = checkQuantized(node);
+  if (basic) return basic;
+  const b = shapeOf(node.inputs[1]!);
+  return b.length > 2 ? 'QMatMul with a batched b is not supported on rvv' : null;
+}
+
+export const qconvKernels: RvvKernel = {
+  ops: ['QConv', 'QMatMul'],
+  check: (node) => (node.op === 'QConv' ? checkQuantized(node) : checkQMatMul(node)),
+  scratchBytes(node) {
+    if (node.op === 'QConv') return qconvScratch(convGeometry(node) as ConvGeometry);
+    const a = shapeOf(node.inputs[0]!);
+    return 2 * product(a);
+  },
+  emit: (node, ctx) => (node.op === 'QConv' ? emitQConv(node, ctx) : emitQMatMul(node, ctx)),
+};
