@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'CONTRACT_INVALID' // a model contract breaks its schema (unknown field, bad license expression, bad date)
   | 'KEY_INVALID' // a signing or trusted key cannot be read
   | 'SEAL_INVALID' // an artifact's seal is malformed
+  | 'NO_GPU_ADAPTER' // WebGPU (Dawn in Node) cannot be loaded or finds no adapter
   | 'USAGE'; // the command line is wrong
 
 export interface ErrorLocation {

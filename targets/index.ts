@@ -2,11 +2,12 @@ import { EdgecError } from '../ir/index.js';
 import { referenceTarget } from './reference/index.js';
 import type { Target } from './target.js';
 import { wasmTarget } from './wasm/index.js';
+import { webgpuTarget } from './webgpu/index.js';
 
 export type { Artifact, Target } from './target.js';
 
 /** Every target by name. */
-export const TARGETS: ReadonlyMap<string, Target> = new Map([referenceTarget, wasmTarget].map((t) => [t.name, t]));
+export const TARGETS: ReadonlyMap<string, Target> = new Map([referenceTarget, wasmTarget, webgpuTarget].map((t) => [t.name, t]));
 
 export function targetNamed(name: string): Target {
   const target = TARGETS.get(name);

@@ -1,4 +1,5 @@
 import { containerFor, WASM_SEAL_SECTION, type SealContainer } from '../../runtime/seal.js';
+import { withSeal } from '../../runtime/webgpu-bundle.js';
 import { concatBytes, wasmCustomSection } from '../../targets/wasm/binary.js';
 import { provenanceError } from './errors.js';
 
@@ -22,13 +23,18 @@ export const wasmSealWriter: SealWriter = {
   },
 };
 
-const WRITERS: ReadonlyMap<string, SealWriter> = new Map([[wasmSealWriter.kind, wasmSealWriter]]);
+export const webgpuSealWriter: SealWriter = {
+  kind: 'webgpu',
+  embed: (unsealed, payload) => withSeal(unsealed, payload),
+};
+
+const WRITERS: ReadonlyMap<string, SealWriter> = new Map([wasmSealWriter, webgpuSealWriter].map((w) => [w.kind, w]));
 
 /** The reader and writer for an artifact, by its magic bytes; artifacts that cannot carry a seal are an error. */
 export function sealHandlersFor(bytes: Uint8Array): { container: SealContainer; writer: SealWriter } {
   const container = containerFor(bytes);
   const writer = container && WRITERS.get(container.kind);
-  if (!container || !writer) throw provenanceError('SEAL_INVALID', 'this artifact kind cannot carry a seal (sealable: wasm)');
+  if (!container || !writer) throw provenanceError('SEAL_INVALID', 'this artifact kind cannot carry a seal (sealable: wasm, webgpu)');
   return { container, writer };
 }
 

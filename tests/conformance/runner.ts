@@ -204,7 +204,7 @@ async function runOnWasm(c: ConformanceCase, data: LoadedCase): Promise<TargetRe
   try {
     const artifact = wasmTarget.compile(graph, {});
     const model = await load(artifact.bytes);
-    const views = model.run(toArtifactFeeds(feeds));
+    const views = await model.run(toArtifactFeeds(feeds));
     const outputs: Record<string, Tensor> = {};
     for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
     const problems = compareOutputs(graph.outputs.map((v) => v.name), outputs, data.expected);

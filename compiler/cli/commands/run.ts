@@ -52,7 +52,8 @@ interface Execution {
 }
 
 async function wasmExecution(bytes: Uint8Array): Promise<Execution> {
-  const model: LoadedModel = await load(bytes);
+  const model = await load(bytes);
+  if (model.kind !== 'wasm') throw new EdgecError('USAGE', 'not a wasm artifact');
   const signature = (list: LoadedModel['inputs']) =>
     list.map((t) => {
       if (!isDType(t.dtype)) throw new EdgecError('UNSUPPORTED_DTYPE', `artifact input '${t.name}' has element type ${t.dtype}`);

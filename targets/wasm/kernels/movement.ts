@@ -44,7 +44,7 @@ const needsConstant = (node: Node, index: number, what: string): string | null =
 
 // --- Transpose, Expand, Tile, Slice: one box each ------------------------------------------------------------
 
-function transposeBox(node: Node): Box {
+export function transposeBox(node: Node): Box {
   const inShape = shapeOf(node.inputs[0]!);
   const rank = inShape.length;
   const strides = rowMajorStrides(inShape);
@@ -53,7 +53,7 @@ function transposeBox(node: Node): Box {
   return { dims, src: perm.map((p) => strides[p]!), dst: rowMajorStrides(dims) };
 }
 
-function expandBox(node: Node): Box {
+export function expandBox(node: Node): Box {
   const inShape = shapeOf(node.inputs[0]!);
   const out = shapeOf(node.outputs[0]!);
   const strides = rowMajorStrides(inShape);
@@ -62,7 +62,7 @@ function expandBox(node: Node): Box {
 }
 
 /** Tile as a broadcast over doubled axes: output axis a is [repeats_a, dim_a] with source strides [0, stride_a]. */
-function tileBox(node: Node): Box {
+export function tileBox(node: Node): Box {
   const inShape = shapeOf(node.inputs[0]!);
   const out = shapeOf(node.outputs[0]!);
   const strides = rowMajorStrides(inShape);
@@ -77,7 +77,7 @@ function tileBox(node: Node): Box {
   return box;
 }
 
-function sliceBox(node: Node): { box: Box; srcOffset: number } {
+export function sliceBox(node: Node): { box: Box; srcOffset: number } {
   const inShape = shapeOf(node.inputs[0]!);
   const rank = inShape.length;
   const [starts, ends] = [1, 2].map((i) => intsOf(node.inputs[i]!.data!));
