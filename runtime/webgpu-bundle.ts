@@ -56,7 +56,9 @@ export function bundleLayout(bytes: Uint8Array): BundleLayout {
 /** The bundle without its seal: the bytes before the seal with the seal fields zero. */
 export function unsealedBundle(bytes: Uint8Array, layout: BundleLayout): Uint8Array {
   const end = layout.seal[1] > 0 ? layout.seal[0] : bytes.length;
-  const copy = bytes.slice(0, end);
+  // A copy, never a view: Node Buffers' slice() shares memory, and the caller's bytes must stay as they are.
+  const copy = new Uint8Array(end);
+  copy.set(bytes.subarray(0, end));
   new DataView(copy.buffer).setUint32(SEAL_FIELDS, 0, true);
   new DataView(copy.buffer).setUint32(SEAL_FIELDS + 4, 0, true);
   return copy;

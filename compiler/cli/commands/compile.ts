@@ -50,7 +50,8 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
   const contract = prepareContract(metadata, { contract: args.contract, modelPath: args.model, target: args.target });
   const signingKey = args['sign-key'] === undefined ? undefined : readSigningKey(args['sign-key']);
   const nodesBefore = graph.nodes.length;
-  const targetOptions = { relaxedSimd: args['relaxed-simd'], winograd: args.winograd };
+  // The wasm options mean nothing to other targets (and would be recorded in the seal as if they did).
+  const targetOptions = args.target === 'wasm' ? { relaxedSimd: args['relaxed-simd'], winograd: args.winograd } : {};
   const result = compileGraph(graph, { ...optimizeOptionsFrom(args, args.target, io.err), targetOptions });
   const output = args.output ?? join(dirname(args.model), basename(args.model, extname(args.model)) + result.artifact.extension);
   const sealed = sealCompileResult(result, {

@@ -4,7 +4,9 @@ import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { EdgecError, isDType, parseGraph, type Graph, type Tensor } from '../../../ir/index.js';
 import { fromArtifactView, toArtifactFeeds } from '../../io/artifact-io.js';
-import { load, type LoadedModel } from '../../../runtime/index.js';
+import { load, type SealedModel } from '../../../runtime/index.js';
+import { isBundle } from '../../../runtime/webgpu-bundle.js';
+import { nodeGpu } from '../../webgpu-node.js';
 import { TARGETS } from '../../../targets/index.js';
 import { runGraph } from '../../../targets/reference/index.js';
 import { compileGraph } from '../../driver.js';
@@ -26,7 +28,7 @@ export interface RunArgs extends PipelineArgs {
 export function runBuilder(y: Argv): Argv<RunArgs> {
   return withPipelineOptions(
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model, compiled artifact (.wasm) or IR text (.ir)' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model, compiled artifact (.wasm, .edgecgpu) or IR text (.ir)' })
       .option('input', { alias: 'i', type: 'string', array: true, default: [] as string[], describe: 'input data: name=file.npy or name=file.pb (others are random)' })
       .option('output-dir', { alias: 'o', type: 'string', describe: 'write each output to <dir>/<name>.npy' })
       .option('seed', { type: 'number', default: 0, describe: 'seed for random inputs' })
@@ -35,7 +37,8 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
   )
     .example('$0 run model.onnx', 'run on seeded random inputs on the reference interpreter')
     .example('$0 run model.onnx -t wasm -i input=x.npy -o out/', 'compile for wasm, run on x.npy, write outputs as .npy')
-    .example('$0 run model.wasm', 'run a compiled artifact') as Argv<RunArgs>;
+    .example('$0 run model.wasm', 'run a compiled artifact')
+    .example('$0 run model.edgecgpu', 'run a WebGPU bundle (in Node through Dawn; SwiftShader without a GPU)') as Argv<RunArgs>;
 }
 
 /** File name for an output: its value name with anything unsafe for a file name replaced. */
@@ -48,43 +51,46 @@ interface Execution {
   /** What ran: "reference", "wasm", ... */
   target: string;
   inputs: readonly InputSignature[];
-  run(feeds: Record<string, Tensor>): Record<string, Tensor>;
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /** Releases what the execution holds (a GPU device). */
+  close(): void;
 }
 
-async function wasmExecution(bytes: Uint8Array): Promise<Execution> {
-  const model = await load(bytes);
-  if (model.kind !== 'wasm') throw new EdgecError('USAGE', 'not a wasm artifact');
-  const signature = (list: LoadedModel['inputs']) =>
+/** A compiled artifact (wasm module or WebGPU bundle) run through the runtime; WebGPU through Dawn in Node. */
+async function artifactExecution(bytes: Uint8Array): Promise<Execution> {
+  const model = isBundle(bytes) ? await load(bytes, { gpu: await nodeGpu() }) : await load(bytes);
+  const signature = (list: SealedModel['inputs']) =>
     list.map((t) => {
       if (!isDType(t.dtype)) throw new EdgecError('UNSUPPORTED_DTYPE', `artifact input '${t.name}' has element type ${t.dtype}`);
       return { name: t.name, dtype: t.dtype, shape: t.shape };
     });
   const outputs = signature(model.outputs);
   return {
-    target: 'wasm',
+    target: model.kind,
     inputs: signature(model.inputs),
-    run(feeds) {
-      const views = model.run(toArtifactFeeds(feeds));
+    async run(feeds) {
+      const views = await model.run(toArtifactFeeds(feeds));
       // Copy out of the module's memory: the views are overwritten by the next run.
       return Object.fromEntries(outputs.map((o) => [o.name, fromArtifactView(o.dtype, o.shape, views[o.name]!)]));
     },
+    close: () => (model.kind === 'webgpu' ? model.destroy() : undefined),
   };
 }
 
 function referenceExecution(graph: Graph): Execution {
-  return { target: 'reference', inputs: graphSignature(graph), run: (feeds) => runGraph(graph, feeds) };
+  return { target: 'reference', inputs: graphSignature(graph), run: async (feeds) => runGraph(graph, feeds), close: () => {} };
 }
 
 async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io: CliIO): Promise<Execution> {
   const ext = extname(args.model).toLowerCase();
-  if (ext === '.wasm' || ext === '.ir') {
+  if (ext === '.wasm' || ext === '.ir' || ext === '.edgecgpu') {
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(args.model);
     } catch (e) {
       throw new EdgecError('IO', `cannot read: ${(e as Error).message}`, { file: args.model });
     }
-    return ext === '.wasm' ? wasmExecution(bytes) : referenceExecution(parseGraph(new TextDecoder().decode(bytes)));
+    return ext === '.ir' ? referenceExecution(parseGraph(new TextDecoder().decode(bytes))) : artifactExecution(bytes);
   }
   const shapes = parseInputShapes(args['input-shape']);
   let graph = loadModel(args.model, { inputShapes: shapes });
@@ -93,7 +99,7 @@ async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io
   if (Object.keys(fixed).length > Object.keys(shapes).length) graph = loadModel(args.model, { inputShapes: fixed });
   const compiled = compileGraph(graph, optimizeOptionsFrom(args, args.target, io.err));
   if (args.target === 'reference') return referenceExecution(compiled.graph);
-  if (args.target === 'wasm') return wasmExecution(compiled.artifact.bytes);
+  if (args.target === 'wasm' || args.target === 'webgpu') return artifactExecution(compiled.artifact.bytes);
   throw new EdgecError('USAGE', `running on target '${args.target}' is not supported`);
 }
 
@@ -104,7 +110,12 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   const { feeds, sources } = prepareFeeds(execution.inputs, given, args.seed);
   for (const name of Object.keys(files)) sources[name] = files[name]!;
   const started = performance.now();
-  const outputs = execution.run(feeds);
+  let outputs: Record<string, Tensor>;
+  try {
+    outputs = await execution.run(feeds);
+  } finally {
+    execution.close();
+  }
   const ms = performance.now() - started;
   const written: Record<string, string> = {};
   if (args['output-dir']) {
