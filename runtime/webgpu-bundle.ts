@@ -27,7 +27,7 @@ export interface Manifest {
   limits: Record<string, number>;
   languageFeatures: string[];
   shaders: string[];
-  dispatches: { shader: number; workgroups: [number, number, number]; node: string; op: string }[];
+  dispatches: { shader: number; workgroups: [number, number, number]; node: string; op: string; languageFeature?: string; fallback?: number }[];
   inputs: IoEntry[];
   outputs: IoEntry[];
 }

@@ -13,8 +13,8 @@ export interface GpuLoadedModel {
   readonly kind: 'webgpu';
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
-  /** Compute dispatches per run, and the IR node each one computes. */
-  readonly dispatches: readonly { node: string; op: string }[];
+  /** Compute dispatches per run, the IR node each one computes, and whether it uses an optional WGSL feature. */
+  readonly dispatches: readonly { node: string; op: string; feature?: string }[];
   readonly adapterInfo: { vendor: string; architecture: string };
   /** Runs the model; resolves to fresh arrays (owned by the caller). Runs are serialized. */
   run(feeds: Record<string, Feed>): Promise<Readonly<Record<string, ElementArray>>>;
@@ -28,6 +28,11 @@ export interface WebGpuLoadOptions {
   /** A device to run on instead of one load() requests (its limits must suffice). */
   device?: GPUDevice;
   powerPreference?: GPUPowerPreference;
+  /**
+   * Use shaders that need optional WGSL language features (dot4I8Packed for int8) when the implementation has
+   * them (default true); false runs their portable fallbacks.
+   */
+  optionalFeatures?: boolean;
 }
 
 const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
@@ -40,7 +45,15 @@ const BUFFER_STORAGE = 0x80;
 const STAGE_COMPUTE = 0x4;
 const MAP_READ = 0x1;
 
-async function acquireDevice(manifest: Manifest, options: WebGpuLoadOptions): Promise<{ device: GPUDevice; owned: boolean; info: { vendor: string; architecture: string } }> {
+interface Acquired {
+  device: GPUDevice;
+  owned: boolean;
+  info: { vendor: string; architecture: string };
+  /** WGSL language features of the implementation (empty when only a device was given). */
+  features: ReadonlySet<string>;
+}
+
+async function acquireDevice(manifest: Manifest, options: WebGpuLoadOptions): Promise<Acquired> {
   const needs = Object.entries(manifest.limits ?? {});
   const checkLimits = (limits: GPUSupportedLimits, what: string) => {
     for (const [name, value] of needs) {
@@ -53,7 +66,11 @@ async function acquireDevice(manifest: Manifest, options: WebGpuLoadOptions): Pr
   const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (options.device) {
     checkLimits(options.device.limits, 'device');
-    return { device: options.device, owned: false, info: { vendor: '', architecture: '' } };
+    const features = new Set<string>(gpu?.wgslLanguageFeatures ?? []);
+    for (const feature of manifest.languageFeatures ?? []) {
+      if (!features.has(feature)) throw new EdgecRuntimeError('GPU_LIMIT', `the model needs the WGSL language feature ${feature}; pass the GPU object (options.gpu) whose wgslLanguageFeatures has it`);
+    }
+    return { device: options.device, owned: false, info: { vendor: '', architecture: '' }, features };
   }
   if (!gpu) {
     throw new EdgecRuntimeError('NO_GPU_ADAPTER', 'no WebGPU implementation: pass options.gpu (in Node, create([]) from the webgpu package) or run where navigator.gpu exists');
@@ -66,12 +83,14 @@ async function acquireDevice(manifest: Manifest, options: WebGpuLoadOptions): Pr
   checkLimits(adapter.limits, 'adapter');
   const device = await adapter.requestDevice({ requiredLimits: Object.fromEntries(needs) });
   const info = adapter.info ?? { vendor: '', architecture: '' };
-  return { device, owned: true, info: { vendor: info.vendor, architecture: info.architecture } };
+  return { device, owned: true, info: { vendor: info.vendor, architecture: info.architecture }, features: new Set<string>(gpu.wgslLanguageFeatures ?? []) };
 }
 
-async function createPipelines(device: GPUDevice, manifest: Manifest, layout: GPUPipelineLayout): Promise<GPUComputePipeline[]> {
+/** Pipelines of the shaders `used` (others stay undefined). */
+async function createPipelines(device: GPUDevice, manifest: Manifest, layout: GPUPipelineLayout, used: ReadonlySet<number>): Promise<(GPUComputePipeline | undefined)[]> {
   return Promise.all(
     manifest.shaders.map(async (code, index) => {
+      if (!used.has(index)) return undefined;
       device.pushErrorScope('validation');
       const module = device.createShaderModule({ code });
       const info = await module.getCompilationInfo();
@@ -92,7 +111,13 @@ export async function loadWebGpu(bytes: Uint8Array, options: WebGpuLoadOptions =
   for (const d of manifest.dispatches) {
     if (!manifest.shaders[d.shader]) throw new EdgecRuntimeError('ARTIFACT_INVALID', `dispatch for node '${d.node}' names shader ${d.shader}, which the bundle lacks`);
   }
-  const { device, owned, info } = await acquireDevice(manifest, options);
+  const { device, owned, info, features } = await acquireDevice(manifest, options);
+  // Each dispatch's shader: the one needing an optional language feature only where the implementation has it.
+  const shaderOf = manifest.dispatches.map((d) => {
+    if (d.fallback === undefined || !d.languageFeature) return d.shader;
+    if (!manifest.shaders[d.fallback]) throw new EdgecRuntimeError('ARTIFACT_INVALID', `dispatch for node '${d.node}' names fallback shader ${d.fallback}, which the bundle lacks`);
+    return options.optionalFeatures !== false && features.has(d.languageFeature) ? d.shader : d.fallback;
+  });
   const arena = device.createBuffer({ size: Math.max(16, roundUp4(manifest.arenaBytes)), usage: BUFFER_STORAGE | BUFFER_COPY_DST | BUFFER_COPY_SRC });
   const weightsBuffer = device.createBuffer({ size: Math.max(16, roundUp4(weights.length)), usage: BUFFER_STORAGE | BUFFER_COPY_DST | BUFFER_COPY_SRC });
   // The compiler pads the weights to 16 bytes, as writeBuffer needs a multiple of 4.
@@ -103,7 +128,7 @@ export async function loadWebGpu(bytes: Uint8Array, options: WebGpuLoadOptions =
       { binding: 1, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } },
     ],
   });
-  const pipelines = await createPipelines(device, manifest, device.createPipelineLayout({ bindGroupLayouts: [groupLayout] }));
+  const pipelines = await createPipelines(device, manifest, device.createPipelineLayout({ bindGroupLayouts: [groupLayout] }), new Set(shaderOf));
   const bindGroup = device.createBindGroup({ layout: groupLayout, entries: [{ binding: 0, resource: { buffer: arena } }, { binding: 1, resource: { buffer: weightsBuffer } }] });
 
   const sizeOf = (e: IoEntry) => elementCount(e.shape) * arrayTypeFor(e.dtype).BYTES_PER_ELEMENT;
@@ -139,8 +164,8 @@ export async function loadWebGpu(bytes: Uint8Array, options: WebGpuLoadOptions =
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     pass.setBindGroup(0, bindGroup);
-    for (const d of manifest.dispatches) {
-      pass.setPipeline(pipelines[d.shader]!);
+    for (const [k, d] of manifest.dispatches.entries()) {
+      pass.setPipeline(pipelines[shaderOf[k]!]!);
       pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
     }
     pass.end();
@@ -167,7 +192,7 @@ export async function loadWebGpu(bytes: Uint8Array, options: WebGpuLoadOptions =
     kind: 'webgpu',
     inputs: manifest.inputs.map(strip),
     outputs: manifest.outputs.map(strip),
-    dispatches: manifest.dispatches.map(({ node, op }) => ({ node, op })),
+    dispatches: manifest.dispatches.map(({ node, op, languageFeature }, k) => (shaderOf[k] === manifest.dispatches[k]!.shader && languageFeature ? { node, op, feature: languageFeature } : { node, op })),
     adapterInfo: info,
     run(feeds) {
       const result = queue.then(() => runOnce(feeds));

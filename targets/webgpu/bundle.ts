@@ -31,6 +31,9 @@ export interface BundleDispatch {
   /** Index into `shaders`. */
   shader: number;
   workgroups: [number, number, number];
+  /** A WGSL language feature `shader` needs, and the shader to run instead when the adapter lacks it. */
+  languageFeature?: string;
+  fallback?: number;
   /** The IR node it computes, for profiles and messages. */
   node: string;
   op: string;

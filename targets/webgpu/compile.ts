@@ -78,6 +78,14 @@ export function compileWebGpu(graph: Graph, options: Partial<WebGpuOptions> = {}
   const shaders: string[] = [];
   const shaderIndex = new Map<string, number>();
   const dispatches: BundleDispatch[] = [];
+  const indexOf = (code: string): number => {
+    let index = shaderIndex.get(code);
+    if (index === undefined) {
+      index = shaders.push(code) - 1;
+      shaderIndex.set(code, index);
+    }
+    return index;
+  };
   for (const node of graph.nodes) {
     let emitted;
     try {
@@ -87,12 +95,12 @@ export function compileWebGpu(graph: Graph, options: Partial<WebGpuOptions> = {}
       throw new EdgecError('UNSUPPORTED_OP', `the webgpu target cannot compile ${node.op} (node '${node.label}'): ${(e as Error).message}`);
     }
     for (const d of emitted) {
-      let index = shaderIndex.get(d.code);
-      if (index === undefined) {
-        index = shaders.push(d.code) - 1;
-        shaderIndex.set(d.code, index);
+      const dispatch: BundleDispatch = { shader: indexOf(d.code), workgroups: d.workgroups, node: node.label, op: node.op };
+      if (d.languageFeature && d.fallback) {
+        dispatch.languageFeature = d.languageFeature;
+        dispatch.fallback = indexOf(d.fallback);
       }
-      dispatches.push({ shader: index, workgroups: d.workgroups, node: node.label, op: node.op });
+      dispatches.push(dispatch);
     }
   }
   const ioEntry = (v: Value): BundleIoEntry => {
@@ -116,7 +124,8 @@ export function compileWebGpu(graph: Graph, options: Partial<WebGpuOptions> = {}
       maxComputeWorkgroupStorageSize: 4096,
       maxComputeWorkgroupsPerDimension: Math.max(1, ...dispatches.flatMap((d) => d.workgroups)),
     },
-    languageFeatures: [],
+    // Features without which the bundle cannot run at all (those with a fallback shader are optional).
+    languageFeatures: [...new Set(dispatches.filter((d) => d.languageFeature && d.fallback === undefined).map((d) => d.languageFeature!))].sort(),
     shaders,
     dispatches,
     inputs,

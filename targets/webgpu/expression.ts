@@ -28,8 +28,8 @@ fn e_pow(x: f32, y: f32) -> f32 {
   let odd = abs(y) < 16777216.0 && (i32(abs(y)) & 1) == 1;
   return select(r, -r, odd);
 }
-fn e_max(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, a != a || b != b); }
-fn e_min(a: f32, b: f32) -> f32 { return select(min(a, b), a + b, a != a || b != b); }
+fn e_max(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, f32_is_nan(a) || f32_is_nan(b)); }
+fn e_min(a: f32, b: f32) -> f32 { return select(min(a, b), a + b, f32_is_nan(a) || f32_is_nan(b)); }
 fn e_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 fn e_clip(x: f32, lo: f32, hi: f32) -> f32 { return select(select(x, hi, x > hi), lo, x < lo); }
 fn e_gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + e_erf(x * 0.70710678118654752)); }

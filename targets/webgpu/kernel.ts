@@ -22,6 +22,9 @@ export interface ValueLocation {
 export interface Dispatch {
   code: string;
   workgroups: [number, number, number];
+  /** A WGSL language feature `code` needs, and the shader the runtime runs instead when the adapter lacks it. */
+  languageFeature?: string;
+  fallback?: string;
 }
 
 export interface GpuKernel {
@@ -35,9 +38,11 @@ export interface GpuKernel {
 export interface WebGpuOptions {
   /** Invocations per workgroup of the one-item-per-invocation kernels (elementwise, movement, pooling). */
   workgroupSize: number;
+  /** Also generate dot4I8Packed variants of the i8 x i8 QConv / QMatMul shaders (used where the adapter has the feature). */
+  packedInt8Dot: boolean;
 }
 
-export const DEFAULT_WEBGPU_OPTIONS: WebGpuOptions = { workgroupSize: 64 };
+export const DEFAULT_WEBGPU_OPTIONS: WebGpuOptions = { workgroupSize: 64, packedInt8Dot: true };
 
 /** `buffer[offset + index]` for a located value. */
 export function at(loc: ValueLocation, index: string): string {

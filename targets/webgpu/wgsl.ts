@@ -27,7 +27,9 @@ export function f32Literal(value: number): string {
 const NONFINITE = `var<private> inf_bits: u32 = 0x7f800000u;
 var<private> nan_bits: u32 = 0x7fc00000u;
 fn f32_inf() -> f32 { return bitcast<f32>(inf_bits); }
-fn f32_nan() -> f32 { return bitcast<f32>(nan_bits); }`;
+fn f32_nan() -> f32 { return bitcast<f32>(nan_bits); }
+// By its bits: compilers may assume x != x is false (WGSL lets them assume no NaN in arithmetic).
+fn f32_is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }`;
 
 export const u32Literal = (value: number): string => {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new Error(`${value} is not a u32`);

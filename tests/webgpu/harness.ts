@@ -46,17 +46,19 @@ export async function runOnWebGpu(
   graph: Graph,
   feeds: Record<string, Tensor>,
   options: { pipeline?: string; webgpu?: Partial<WebGpuOptions>; load?: LoadOptions } = {},
-): Promise<{ outputs: Record<string, Tensor>; artifact: WebGpuArtifact }> {
+): Promise<{ outputs: Record<string, Tensor>; artifact: WebGpuArtifact; features: string[] }> {
   runPipeline(graph, options.pipeline ?? 'plan-memory', PASSES, { verifyEach: true, evaluate: referenceEvaluate });
   const artifact = compileWebGpu(graph, options.webgpu);
-  const model = await load(artifact.bytes, { device: await sharedDevice(), ...options.load });
+  const model = await load(artifact.bytes, { device: await sharedDevice(), gpu: await nodeGpu(), ...options.load });
+  if (model.kind !== 'webgpu') throw new Error('expected a webgpu model');
   try {
     const views = await model.run(toArtifactFeeds(feeds));
     const outputs: Record<string, Tensor> = {};
     for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
-    return { outputs, artifact };
+    const features = [...new Set(model.dispatches.flatMap((d) => (d.feature ? [d.feature] : [])))];
+    return { outputs, artifact, features };
   } finally {
-    if (model.kind === 'webgpu') model.destroy();
+    model.destroy();
   }
 }
 

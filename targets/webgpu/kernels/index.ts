@@ -1,6 +1,7 @@
 import type { GpuKernel } from '../kernel.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
+import { int8Kernels } from './int8.js';
 import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { poolKernels } from './pool.js';
@@ -8,7 +9,7 @@ import { reduceKernels } from './reduce.js';
 import { rowKernels } from './rows.js';
 
 /** Every WebGPU kernel family; each claims a set of IR ops. */
-const FAMILIES: readonly GpuKernel[] = [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels];
+const FAMILIES: readonly GpuKernel[] = [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels];
 
 const BY_OP = new Map<string, GpuKernel>();
 for (const family of FAMILIES) {
