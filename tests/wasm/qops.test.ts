@@ -5,7 +5,7 @@ import { GraphBuilder, makeTensor, Node, tensorType, Value, verifyGraph, type At
 import { runGraph } from '../../targets/reference/index.js';
 import { unsupportedByWasm } from '../../targets/wasm/index.js';
 import { modelPath } from '../support/shared.js';
-import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase, randomInts, seededNumbers } from '../support/quantized-cases.js';
+import { floatMaxPools, qAddCase, qGlobalAveragePoolCase, quantizeChainCase, randomInts, seededNumbers } from '../support/quantized-cases.js';
 import { runOnWasm } from './harness.js';
 
 const R = seededNumbers(11);
@@ -127,25 +127,6 @@ describe('wasm QuantizeF32 / DequantizeF32 / QRequantize / QAdd / QGlobalAverage
     await expectExact(build, feeds);
   });
 });
-
-/** Rewrites every 8-bit MaxPool as DequantizeF32 -> f32 MaxPool -> QuantizeF32 with scale 1, zero point 0 (exact). */
-function floatMaxPools(g: Graph): void {
-  const nodes: Node[] = [];
-  for (const n of g.nodes) {
-    const x = n.inputs[0];
-    if (n.op !== 'MaxPool' || !x || x.type.dtype === 'f32') {
-      nodes.push(n);
-      continue;
-    }
-    const y = n.outputs[0]!;
-    const xf = new Value(`${x.name}.f32`, tensorType('f32', x.type.shape));
-    const yf = new Value(`${y.name}.f32`, tensorType('f32', y.type.shape));
-    nodes.push(new Node('DequantizeF32', [x], [xf], { scale: 1, zero_point: 0 }));
-    nodes.push(new Node('MaxPool', [xf], [yf], n.attrs, n.name));
-    nodes.push(new Node('QuantizeF32', [yf], [y], { scale: 1, zero_point: 0, dtype: y.type.dtype }));
-  }
-  g.nodes = nodes;
-}
 
 describe('wasm quantized squeezenet1_1 end to end', () => {
   // MaxPool on u8 has no wasm kernel yet (the pool family is f32 only): the test runs each u8 MaxPool as

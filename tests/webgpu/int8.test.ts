@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { importOnnxFile } from '../../compiler/onnx/index.js';
+import { quantizeModel, syntheticInputs } from '../../compiler/quantize/index.js';
 import { GraphBuilder, makeTensor, type Attributes, type DType, type Graph, type Tensor } from '../../ir/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { PACKED_DOT_FEATURE } from '../../targets/webgpu/kernels/int8.js';
-import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase, randomInts, seededNumbers } from '../support/quantized-cases.js';
+import { modelPath } from '../support/shared.js';
+import { floatMaxPools, qAddCase, qGlobalAveragePoolCase, quantizeChainCase, randomInts, seededNumbers } from '../support/quantized-cases.js';
 import { requireGpu, runOnWebGpu } from './harness.js';
 
 // The quantized IR on WebGPU must equal the reference bit for bit: QConv / QMatMul on both paths (dot4I8Packed
@@ -85,5 +88,23 @@ if (requireGpu('webgpu int8')) {
       const { build, feeds } = qGlobalAveragePoolCase(R);
       await expectExact(build, feeds, 'plain');
     });
+  });
+
+  describe('webgpu quantized squeezenet1_1 end to end', () => {
+    // As in the wasm test, each 8-bit MaxPool runs as DequantizeF32 -> MaxPool -> QuantizeF32 with scale 1 (exact).
+    it('the int8 graph from edgec quantize gives the reference output bit for bit', async () => {
+      const graph = importOnnxFile(modelPath('squeezenet1_1'));
+      const q = quantizeModel(graph, { calibration: syntheticInputs(graph, 1), method: 'minmax' });
+      floatMaxPools(q.int8);
+      const feeds = syntheticInputs(graph, 1, 12345)[0]!;
+      const expected = runGraph(q.int8, feeds);
+      const { outputs, features, artifact } = await runOnWebGpu(q.int8, feeds);
+      console.log(`webgpu int8 squeezenet1_1: ${artifact.manifest.dispatches.length} dispatches, optional features used: ${features.join(', ') || 'none'}`);
+      for (const [name, e] of Object.entries(expected)) {
+        const values = Array.from(e.data as ArrayLike<number>);
+        expect(new Set(values).size, 'a non-degenerate output').toBeGreaterThan(100);
+        expect(Array.from(outputs[name]!.data as ArrayLike<number>), name).toEqual(values);
+      }
+    }, 300_000);
   });
 }

@@ -67,6 +67,7 @@ export function loader(ctx: GpuEmitContext, name: string, v: Value): string {
     case 'i8':
       return `fn ${name}(i: u32) -> i32 { return bitcast<i32>(${word('(i >> 2u)')} << (24u - 8u * (i & 3u))) >> 24u; }`;
     case 'u8':
+    case 'bool':
       return `fn ${name}(i: u32) -> i32 { return i32((${word('(i >> 2u)')} >> (8u * (i & 3u))) & 0xffu); }`;
     case 'i32':
       return `fn ${name}(i: u32) -> i32 { return bitcast<i32>(${word('i')}); }`;

@@ -4,6 +4,7 @@ import type { Box as WasmBox } from '../../wasm/kernels/movement-copy.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, i32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { needsStaticShapes } from './common.js';
+import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
 
 /**
  * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words): Transpose,
@@ -176,7 +177,9 @@ export const movementKernels: GpuKernel = {
     const bad = needsStaticShapes(node);
     if (bad) return bad;
     for (const v of [node.inputs[0], ...node.outputs]) {
-      if (v && ![4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
+      if (v && ![1, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
+      if (v && dtypeBytes(v.type.dtype) === 1 && !['i8', 'u8', 'bool'].includes(v.type.dtype)) return `1-byte element type ${v.type.dtype} is not supported`;
+      if (v && dtypeBytes(v.type.dtype) === 1 && (node.op === 'Gather' || node.op === 'Pad')) return `${node.op} on 1-byte elements is not supported`;
     }
     if (node.op === 'Concat') {
       const v = node.inputs.find((x) => x && dtypeBytes(x.type.dtype) !== dtypeBytes(node.outputs[0]!.type.dtype));
@@ -197,14 +200,17 @@ export const movementKernels: GpuKernel = {
   emit(node, ctx) {
     const out = node.outputs[0]!;
     const x = node.inputs[0]!;
+    const bytes = dtypeBytes(out.type.dtype) === 1;
+    const copy = (box: Box) => (bytes ? byteBoxDispatch(ctx, x, out, box) : boxDispatch(ctx, x, out, box));
     if (VIEWS.includes(node.op)) {
       const [a, b] = [ctx.locate(x), ctx.locate(out)];
       if (a.buffer === b.buffer && a.offset === b.offset) return [];
-      return boxDispatch(ctx, x, out, contiguous([product(shapeOf(out))]));
+      return copy(contiguous([product(shapeOf(out))]));
     }
+    if (bytes && node.op === 'Concat') return byteConcatDispatch(node, ctx);
     if (node.op === 'Concat') return concatBoxes(node).flatMap(({ value, box }) => boxDispatch(ctx, value, out, box));
     if (node.op === 'Gather') return emitGather(node, ctx);
     if (node.op === 'Pad') return emitPad(node, ctx);
-    return boxDispatch(ctx, x, out, BOX_BUILDERS[node.op]!(node));
+    return copy(BOX_BUILDERS[node.op]!(node));
   },
 };
