@@ -31,7 +31,8 @@ fn e_pow(x: f32, y: f32) -> f32 {
 fn e_max(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, f32_is_nan(a) || f32_is_nan(b)); }
 fn e_min(a: f32, b: f32) -> f32 { return select(min(a, b), a + b, f32_is_nan(a) || f32_is_nan(b)); }
 fn e_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
-fn e_clip(x: f32, lo: f32, hi: f32) -> f32 { return select(select(x, hi, x > hi), lo, x < lo); }
+// max then min, as numpy and ONNX: with lo > hi every value becomes hi. NaN passes through.
+fn e_clip(x: f32, lo: f32, hi: f32) -> f32 { let y = select(x, lo, x < lo); return select(y, hi, y > hi); }
 fn e_gelu(x: f32) -> f32 { return 0.5 * x * (1.0 + e_erf(x * 0.70710678118654752)); }
 fn e_gelu_tanh(x: f32) -> f32 { return 0.5 * x * (1.0 + e_tanh(0.79788456080286536 * (x + 0.044715 * x * x * x))); }
 `;

@@ -6,7 +6,9 @@ import { graphSignature, staticInputShapes } from '../../compiler/feeds.js';
 import { importOnnxFile, readTensorProtoFile } from '../../compiler/onnx/index.js';
 import { fromArtifactView, toArtifactFeeds } from '../../compiler/io/artifact-io.js';
 import { EdgecError, isFloat, type DType, type Tensor } from '../../ir/index.js';
-import { load } from '../../runtime/index.js';
+import { load, type LoadOptions } from '../../runtime/index.js';
+import type { Target } from '../../targets/index.js';
+import { webgpuTarget } from '../../targets/webgpu/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { wasmTarget } from '../../targets/wasm/index.js';
 import { sharedPath } from '../support/shared.js';
@@ -36,6 +38,7 @@ export interface CaseResult {
   status: CaseStatus;
   detail?: string;
   wasm?: TargetResult;
+  webgpu?: TargetResult;
 }
 
 export const TOLERANCE = { rtol: 1e-3, atol: 1e-7 };
@@ -183,32 +186,36 @@ function runOnReference(c: ConformanceCase, data: LoadedCase): { status: CaseSta
 }
 
 /**
- * The case compiled for wasm with the target's full -O2 pipeline (so the passes are exercised too), with input
- * shapes fixed from the case's data, run through the runtime.
+ * The case compiled for a target (wasm, webgpu) with the target's full -O2 pipeline (so the passes are exercised
+ * too), with input shapes fixed from the case's data, run through the runtime.
  */
-async function runOnWasm(c: ConformanceCase, data: LoadedCase): Promise<TargetResult> {
+async function runOnTarget(target: Target, c: ConformanceCase, data: LoadedCase, loadOptions: LoadOptions = {}): Promise<TargetResult> {
   let graph;
   let feeds: Record<string, Tensor>;
   try {
     const declared = importOnnxFile(join(c.dir, 'model.onnx'));
     feeds = data.feeds(declared.inputs);
     graph = importOnnxFile(join(c.dir, 'model.onnx'), { inputShapes: staticInputShapes(graphSignature(declared), {}, feeds) });
-    optimize(graph, { target: 'wasm', print: () => {} });
+    optimize(graph, { target: target.name, print: () => {} });
   } catch (e) {
     // Shapes that stay data-dependent after folding cannot be planned into a static arena.
     if (e instanceof EdgecError && e.code === 'BAD_SHAPE') return { status: 'unsupported', detail: e.message };
     return { status: 'fail', detail: `optimizing: ${describeError(e)}` };
   }
-  const problems = unsupportedNodes(graph, wasmTarget);
+  const problems = unsupportedNodes(graph, target);
   if (problems.length > 0) return { status: 'unsupported', detail: problems.map((p) => `${p.node.op}: ${p.reason}`).join('; ') };
   try {
-    const artifact = wasmTarget.compile(graph, {});
-    const model = await load(artifact.bytes);
-    const views = await model.run(toArtifactFeeds(feeds));
-    const outputs: Record<string, Tensor> = {};
-    for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
-    const problems = compareOutputs(graph.outputs.map((v) => v.name), outputs, data.expected);
-    return problems.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems.join('; ') };
+    const artifact = target.compile(graph, {});
+    const model = await load(artifact.bytes, loadOptions);
+    try {
+      const views = await model.run(toArtifactFeeds(feeds));
+      const outputs: Record<string, Tensor> = {};
+      for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
+      const problems = compareOutputs(graph.outputs.map((v) => v.name), outputs, data.expected);
+      return problems.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems.join('; ') };
+    } finally {
+      if (model.kind === 'webgpu') model.destroy();
+    }
   } catch (e) {
     return { status: 'fail', detail: describeError(e) };
   }
@@ -217,6 +224,8 @@ async function runOnWasm(c: ConformanceCase, data: LoadedCase): Promise<TargetRe
 export interface RunCaseOptions {
   /** Also compile and run the case on wasm. */
   wasm?: boolean;
+  /** Also compile and run the case on webgpu, with these load options (one device for the whole sweep). */
+  webgpu?: LoadOptions;
 }
 
 export async function runCase(c: ConformanceCase, options: RunCaseOptions = {}): Promise<CaseResult> {
@@ -232,9 +241,11 @@ export async function runCase(c: ConformanceCase, options: RunCaseOptions = {}):
   }
   const reference = runOnReference(c, data);
   const result: CaseResult = { ...base, ...reference };
-  if (options.wasm && reference.status === 'pass') result.wasm = await runOnWasm(c, data);
+  if (options.wasm && reference.status === 'pass') result.wasm = await runOnTarget(wasmTarget, c, data);
+  if (options.webgpu && reference.status === 'pass') result.webgpu = await runOnTarget(webgpuTarget, c, data, options.webgpu);
   if (result.detail) result.detail = relativePaths(result.detail);
   if (result.wasm?.detail) result.wasm.detail = relativePaths(result.wasm.detail);
+  if (result.webgpu?.detail) result.webgpu.detail = relativePaths(result.webgpu.detail);
   return result;
 }
 
@@ -255,7 +266,14 @@ export function summarize(results: CaseResult[]): Record<CaseStatus, number> {
 }
 
 export function summarizeWasm(results: CaseResult[]): Record<TargetResult['status'], number> {
+  return summarizeTarget(results, 'wasm');
+}
+
+export function summarizeTarget(results: CaseResult[], target: 'wasm' | 'webgpu'): Record<TargetResult['status'], number> {
   const counts = { pass: 0, fail: 0, unsupported: 0 };
-  for (const r of results) if (r.wasm) counts[r.wasm.status]++;
+  for (const r of results) {
+    const t = r[target];
+    if (t) counts[t.status]++;
+  }
   return counts;
 }
