@@ -26,11 +26,14 @@ function emitMatMul(node: Node, ctx: GpuEmitContext) {
   // 1-D operands: A as a row [1, K], B as a column [K, 1]; the result's layout is the same without those axes.
   const aMat = aShape.length === 1 ? [1, aShape[0]!] : aShape.slice(-2);
   const bMat = bShape.length === 1 ? [bShape[0]!, 1] : bShape.slice(-2);
-  const [M, K] = aMat as [number, number];
+  // With an unbatched B (weights, typically), A's batch dims fold into its rows: one GEMM of batch x M rows
+  // instead of `batch` GEMMs of M rows (a 32-row tile would mostly idle for M = 1).
+  const fold = bShape.length <= 2 && aShape.length > 2;
+  const [M, K] = (fold ? [product(aShape.slice(0, -1)), aShape[aShape.length - 1]!] : aMat) as [number, number];
   const N = bMat[1]!;
-  const aBatch = aShape.slice(0, -2);
+  const aBatch = fold ? [] : aShape.slice(0, -2);
   const bBatch = bShape.slice(0, -2);
-  const outBatch = shapeOf(out).slice(0, Math.max(aBatch.length, bBatch.length));
+  const outBatch = fold ? [] : shapeOf(out).slice(0, Math.max(aBatch.length, bBatch.length));
   const batch = product(outBatch);
   const [la, lb, lo] = [ctx.locate(a), ctx.locate(b), ctx.locate(out)];
   return gemmDispatch({
