@@ -97,3 +97,14 @@ export function stridedIndex(name: string, index: string, dims: readonly number[
   });
   return `let ${name} = ${terms.length ? terms.join(' + ') : '0u'};`;
 }
+
+/**
+ * WGSL `let <name> = ...`: the element of an operand of shape `shape` that ONNX broadcasting reads for flat
+ * output index `index` over `dims` (trailing axes aligned; extent-1 axes read stride 0).
+ */
+export function broadcastIndex(name: string, index: string, shape: readonly number[], dims: readonly number[]): string {
+  if (shape.join() === dims.join()) return `let ${name} = ${index};`;
+  const strides = rowMajorStrides(shape);
+  const lead = dims.length - shape.length;
+  return stridedIndex(name, index, dims, dims.map((_, a) => (a < lead || shape[a - lead] === 1 ? 0 : strides[a - lead]!)));
+}

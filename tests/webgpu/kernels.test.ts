@@ -78,6 +78,17 @@ if (requireGpu('webgpu kernels')) {
         b.op('FusedElementwise', [arg(b, 'a')], { expression: 'clip(add(erf(x0), hard_sigmoid(x0, 0.2, 0.5)), -0.5, 1.5)' }, 'y')));
     });
 
+    it('comparisons into bool and Where (broadcasting), Sum / Mean / PRelu', async () => {
+      await expectWebGpuMatchesReference(graph({ a: [3, 4, 5], c: [4, 1] }, (b) => {
+        const less = b.op('Less', [arg(b, 'a'), arg(b, 'c')], {}, 'lt');
+        return b.op('Where', [less, arg(b, 'a'), arg(b, 'c')], {}, 'y');
+      }));
+      await expectWebGpuMatchesReference(graph({ a: [2, 7], c: [7] }, (b) => b.op('Greater', [arg(b, 'a'), arg(b, 'c')], {}, 'y')));
+      await expectWebGpuMatchesReference(graph({ a: [2, 3], c: [3], d: [2, 1] }, (b) => b.op('Mean', [arg(b, 'a'), arg(b, 'c'), arg(b, 'd')], {}, 'y')));
+      await expectWebGpuMatchesReference(graph({ a: [2, 3], c: [3] }, (b) => b.op('Sum', [arg(b, 'a'), arg(b, 'c')], {}, 'y')));
+      await expectWebGpuMatchesReference(graph({ a: [2, 3, 4] }, (b, random) => b.op('PRelu', [arg(b, 'a'), weights(b, random, 'slope', [3, 1])], {}, 'y')));
+    });
+
     it('data movement: Transpose, Slice (negative steps), Concat, Gather (constant indices), Pad, Expand, Tile, views', async () => {
       await expectWebGpuMatchesReference(graph({ x: [2, 3, 4, 5] }, (b) => b.op('Transpose', [arg(b, 'x')], { perm: [0, 2, 3, 1] }, 'y')));
       await expectWebGpuMatchesReference(graph({ x: [6, 7] }, (b) => b.op('Slice', [arg(b, 'x'), ints(b, 's', [5, 1]), ints(b, 'e', [0, 7]), ints(b, 'a', [0, 1]), ints(b, 't', [-2, 3])], {}, 'y')));

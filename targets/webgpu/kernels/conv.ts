@@ -48,22 +48,26 @@ function gemmConv(node: Node, ctx: GpuEmitContext, g: ConvGeometry): Dispatch {
   const w = ctx.locate(node.inputs[1]!);
   const taps = g.KH * g.KW;
   const pixels = g.OH * g.OW;
+  const plane = g.H * g.W;
   const direct = taps === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0 && g.PB === 0 && g.PR === 0;
-  // b = image * group + group index; channel c of the group is input channel gi * Cg + c.
-  const image = `let img = b / ${u(g.group)}; let gi = b % ${u(g.group)};`;
-  const plane = `(img * ${u(g.C)} + gi * ${u(g.Cg)} + c) * ${u(g.H * g.W)}`;
+  // b = image * group + group index; the GEMM's k runs over the group's input channels and the taps.
+  const columnSetup = [
+    `let img = b / ${u(g.group)};`,
+    `let gi = b % ${u(g.group)};`,
+    `let xbase = (img * ${u(g.C)} + gi * ${u(g.Cg)}) * ${u(plane)};`,
+    `let ih0 = i32((n / ${u(g.OW)}) * ${u(g.SH)}) - ${i32Literal(g.PT)};`,
+    `let iw0 = i32((n % ${u(g.OW)}) * ${u(g.SW)}) - ${i32Literal(g.PL)};`,
+  ];
   const loadB = direct
-    ? [`  ${image}`, '  let c = k;', `  return ${at(x, `${plane} + n`)};`]
+    ? `vb = ${at(x, `xbase + k * ${u(plane)} + n`)};`
     : [
-        `  ${image}`,
-        `  let c = k / ${u(taps)};`,
-        `  let kh = (k % ${u(taps)}) / ${u(g.KW)};`,
-        `  let kw = k % ${u(g.KW)};`,
-        `  let oh = n / ${u(g.OW)};`,
-        `  let ow = n % ${u(g.OW)};`,
-        ...tapIndex(g),
-        `  return ${at(x, `${plane} + u32(ih) * ${u(g.W)} + u32(iw)`)};`,
-      ];
+        `let t = k % ${u(taps)};`,
+        `let ih = ih0 + i32((t / ${u(g.KW)}) * ${u(g.DH)});`,
+        `let iw = iw0 + i32((t % ${u(g.KW)}) * ${u(g.DW)});`,
+        `if (ih >= 0i && ih < ${i32Literal(g.H)} && iw >= 0i && iw < ${i32Literal(g.W)}) {`,
+        `  vb = ${at(x, `xbase + (k / ${u(taps)}) * ${u(plane)} + u32(ih) * ${u(g.W)} + u32(iw)`)};`,
+        '}',
+      ].join('\n');
   const store = [
     `  let img = b / ${u(g.group)}; let gi = b % ${u(g.group)};`,
     `  let oc = gi * ${u(g.Mg)} + m;`,
@@ -76,8 +80,10 @@ function gemmConv(node: Node, ctx: GpuEmitContext, g: ConvGeometry): Dispatch {
     N: pixels,
     K: g.K,
     prelude: `${bindings('f32')}\n${EXPRESSION_PRELUDE}`,
-    loadA: `  return ${at(w, `((b % ${u(g.group)}) * ${u(g.Mg)} + m) * ${u(g.K)} + k`)};`,
-    loadB: loadB.join('\n'),
+    rowSetup: `let wrow = ((b % ${u(g.group)}) * ${u(g.Mg)} + m) * ${u(g.K)};`,
+    loadA: `va = ${at(w, 'wrow + k')};`,
+    columnSetup: columnSetup.join('\n'),
+    loadB,
     store: store.join('\n'),
   });
 }

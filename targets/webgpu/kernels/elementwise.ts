@@ -1,9 +1,9 @@
 import { getAttr, type Node } from '../../../ir/index.js';
-import { parseExpression, type Expr } from '../../../ir/ops/fused.js';
+import { exprCall, exprLiteral, exprOperand, parseExpression, type Expr } from '../../../ir/ops/fused.js';
 import { elementwiseExpression } from '../../../passes/fuse-elementwise.js';
 import { EXPRESSION_PRELUDE, lowerExpression, unsupportedExpressionOp } from '../expression.js';
 import { at, product, shapeOf, type GpuKernel } from '../kernel.js';
-import { bindings, elementKernel, rowMajorStrides, stridedIndex } from '../wgsl.js';
+import { bindings, broadcastIndex, elementKernel } from '../wgsl.js';
 import { needsStaticF32 } from './common.js';
 
 /**
@@ -13,11 +13,24 @@ import { needsStaticF32 } from './common.js';
 const OPS = [
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Neg', 'Abs', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Floor', 'Ceil',
   'Tanh', 'Sigmoid', 'Relu', 'Erf', 'HardSwish', 'Clip', 'LeakyRelu', 'HardSigmoid', 'Gelu', 'FusedElementwise',
+  'Sum', 'Mean', 'PRelu',
 ];
+
+/** Ops fuse-elementwise leaves alone (it only fuses what it can chain) but whose expressions are simple. */
+function ownExpression(node: Node): Expr | undefined {
+  const operands = node.inputs.flatMap((v, i) => (v ? [exprOperand(i)] : []));
+  if (operands.length === 0) return undefined;
+  const sum = operands.reduce((acc, x) => exprCall('add', acc, x));
+  if (node.op === 'Sum') return sum;
+  if (node.op === 'Mean') return exprCall('div', sum, exprLiteral(operands.length));
+  // PRelu: the slope is an operand broadcast like any other.
+  if (node.op === 'PRelu') return exprCall('leaky_relu', exprOperand(0), exprOperand(1));
+  return undefined;
+}
 
 function expressionOf(node: Node): Expr | undefined {
   if (node.op === 'FusedElementwise') return parseExpression(getAttr<string>(node, 'expression'));
-  return elementwiseExpression(node);
+  return elementwiseExpression(node) ?? ownExpression(node);
 }
 
 export const elementwiseKernels: GpuKernel = {
@@ -43,11 +56,7 @@ export const elementwiseKernels: GpuKernel = {
       if (product(shape) === 1) index = '0u';
       else if (shape.join() === dims.join()) index = 'i';
       else {
-        // Broadcast: align trailing axes; extent-1 axes of the operand read stride 0.
-        const strides = rowMajorStrides(shape);
-        const lead = dims.length - shape.length;
-        const src = dims.map((_, a) => (a < lead || shape[a - lead] === 1 ? 0 : strides[a - lead]!));
-        lines.push(`  ${stridedIndex(`j${k}`, 'i', dims, src)}`);
+        lines.push(`  ${broadcastIndex(`j${k}`, 'i', shape, dims)}`);
         index = `j${k}`;
       }
       lines.push(`  let x${k} = ${at(loc, index)};`);

@@ -7,20 +7,24 @@ import { MAX_WORKGROUPS_PER_DIMENSION, u32Literal } from '../wgsl.js';
  *   for each batch b, C[b][m][n] = store(b, m, n, sum_k A(b, m, k) * B(b, k, n))
  *
  * A workgroup of 8x8 invocations computes a 32x32 tile of C, each invocation a 4x4 block (four vec4
- * accumulators), stepping over K in slices of 16 staged in workgroup memory. `loadA` / `loadB` are WGSL
- * bodies of functions (b, m, k) / (b, k, n) -> f32 called only for in-range indices; `store` is the body of
- * a function (b, m, n, acc) for in-range m, n: where the epilogue (bias, residual, activation) goes.
+ * accumulators), stepping over K in slices of 16 staged in workgroup memory. For staging, invocation `li`
+ * always loads row m = m0 + li % 32 of A and column n = n0 + li % 32 of B, so what depends only on m or n
+ * (batch offsets, a convolution's output pixel) is computed once, in `rowSetup` / `columnSetup`, not per load.
  */
 export interface GemmSpec {
   batch: number;
   M: number;
   N: number;
   K: number;
-  /** Body of `fn load_a(b: u32, m: u32, k: u32) -> f32`. */
+  /** Statements run once per invocation, seeing `b` and `m` (m may be >= M: keep them safe, not in range). */
+  rowSetup?: string;
+  /** Statements setting `va` (f32, declared) to A(b, m, k) for in-range m and k; they see the rowSetup names. */
   loadA: string;
-  /** Body of `fn load_b(b: u32, k: u32, n: u32) -> f32`. */
+  /** Statements run once per invocation, seeing `b` and `n`. */
+  columnSetup?: string;
+  /** Statements setting `vb` to B(b, k, n) for in-range k and n. */
   loadB: string;
-  /** Body of `fn store(b: u32, m: u32, n: u32, acc: f32)`. */
+  /** Body of `fn store(b: u32, m: u32, n: u32, acc: f32)`, called for in-range m, n: the epilogue. */
   store: string;
   /** Declarations the bodies need (bindings, helpers). */
   prelude: string;
@@ -29,6 +33,7 @@ export interface GemmSpec {
 const TILE = 32;
 const TILE_K = 16;
 const THREADS = 8; // per side: 8 x 8 invocations, 4 x 4 outputs each
+const STAGING_ROWS = (THREADS * THREADS) / TILE; // k rows of a slice one pass of the workgroup stages
 
 export function gemmDispatch(spec: GemmSpec): Dispatch {
   const { M, N, K, batch } = spec;
@@ -37,6 +42,7 @@ export function gemmDispatch(spec: GemmSpec): Dispatch {
     throw new Error(`a ${batch} x ${M} x ${N} GEMM needs ${workgroups.join(' x ')} workgroups, more than 65535 in one dimension`);
   }
   const u = u32Literal;
+  const indent = (text: string | undefined, by: string) => (text ?? '').split('\n').map((l) => by + l.trim()).join('\n');
   const code = `${spec.prelude}
 const M = ${u(M)};
 const N = ${u(N)};
@@ -44,12 +50,6 @@ const K = ${u(K)};
 var<workgroup> tile_a: array<array<f32, ${TILE}>, ${TILE_K}>;
 var<workgroup> tile_b: array<array<f32, ${TILE}>, ${TILE_K}>;
 
-fn load_a(b: u32, m: u32, k: u32) -> f32 {
-${spec.loadA}
-}
-fn load_b(b: u32, k: u32, n: u32) -> f32 {
-${spec.loadB}
-}
 fn store(b: u32, m: u32, n: u32, acc: f32) {
 ${spec.store}
 }
@@ -59,18 +59,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let b = wid.z;
   let m0 = wid.y * ${u(TILE)};
   let n0 = wid.x * ${u(TILE)};
+  let r = li % ${u(TILE)};
+  let kk0 = li / ${u(TILE)};
+  let m = m0 + r;
+  let n = n0 + r;
+${indent(spec.rowSetup, '  ')}
+${indent(spec.columnSetup, '  ')}
   var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < K; k0 = k0 + ${u(TILE_K)}) {
-    // Stage a 16 x 32 slice of A (transposed: k-major) and of B; 512 elements each over 64 invocations.
-    for (var e = li; e < ${u(TILE * TILE_K)}; e = e + ${u(THREADS * THREADS)}) {
-      let kk = e / ${u(TILE)};
-      let r = e % ${u(TILE)};
+    for (var j = 0u; j < ${u(TILE_K / STAGING_ROWS)}; j = j + 1u) {
+      let kk = kk0 + ${u(STAGING_ROWS)} * j;
       let k = k0 + kk;
       var va = 0.0;
-      if (m0 + r < M && k < K) { va = load_a(b, m0 + r, k); }
+      if (m < M && k < K) {
+${indent(spec.loadA, '        ')}
+      }
       tile_a[kk][r] = va;
       var vb = 0.0;
-      if (n0 + r < N && k < K) { vb = load_b(b, k, n0 + r); }
+      if (n < N && k < K) {
+${indent(spec.loadB, '        ')}
+      }
       tile_b[kk][r] = vb;
     }
     workgroupBarrier();
@@ -83,11 +91,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
   for (var i = 0u; i < 4u; i = i + 1u) {
-    let m = m0 + lid.y * 4u + i;
-    if (m >= M) { continue; }
-    for (var j = 0u; j < 4u; j = j + 1u) {
-      let n = n0 + lid.x * 4u + j;
-      if (n < N) { store(b, m, n, acc[i][j]); }
+    let om = m0 + lid.y * 4u + i;
+    if (om >= M) { continue; }
+    for (var jj = 0u; jj < 4u; jj = jj + 1u) {
+      let on = n0 + lid.x * 4u + jj;
+      if (on < N) { store(b, om, on, acc[i][jj]); }
     }
   }
 }

@@ -7,9 +7,10 @@ import { movementKernels } from './movement.js';
 import { poolKernels } from './pool.js';
 import { reduceKernels } from './reduce.js';
 import { rowKernels } from './rows.js';
+import { selectKernels } from './select.js';
 
 /** Every WebGPU kernel family; each claims a set of IR ops. */
-const FAMILIES: readonly GpuKernel[] = [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels];
+const FAMILIES: readonly GpuKernel[] = [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels];
 
 const BY_OP = new Map<string, GpuKernel>();
 for (const family of FAMILIES) {

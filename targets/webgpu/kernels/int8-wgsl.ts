@@ -1,4 +1,4 @@
-import type { DType, Value } from '../../../ir/index.js';
+import { dtypeBytes, type DType, type Value } from '../../../ir/index.js';
 import { at, type GpuEmitContext } from '../kernel.js';
 import { bindings, elementKernel, u32Literal as u } from '../wgsl.js';
 
@@ -70,6 +70,7 @@ export function loader(ctx: GpuEmitContext, name: string, v: Value): string {
     case 'bool':
       return `fn ${name}(i: u32) -> i32 { return i32((${word('(i >> 2u)')} >> (8u * (i & 3u))) & 0xffu); }`;
     case 'i32':
+    case 'u32':
       return `fn ${name}(i: u32) -> i32 { return bitcast<i32>(${word('i')}); }`;
     case 'f32':
       return `fn ${name}(i: u32) -> f32 { return bitcast<f32>(${word('i')}); }`;
@@ -86,7 +87,7 @@ export function outputKernel(ctx: GpuEmitContext, out: Value, total: number, fun
   const loc = ctx.locate(out);
   const dtype = out.type.dtype as DType;
   let kernel;
-  if (dtype === 'i8' || dtype === 'u8') {
+  if (dtypeBytes(dtype) === 1) {
     kernel = elementKernel(Math.ceil(total / 4), ctx.options.workgroupSize, [
       '  var packed = 0u;',
       '  for (var e = 0u; e < 4u; e = e + 1u) {',

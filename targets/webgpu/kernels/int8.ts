@@ -2,7 +2,7 @@ import { dtypeBytes, getAttr, isStaticShape, type DType, type Node, type Value }
 import { convAttrsOf, convGeometry } from '../../../ir/ops/quant.js';
 import { clampRange } from '../../../ir/ops/quantized.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
-import { f32Literal, i32Literal as i, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
+import { broadcastIndex, f32Literal, i32Literal as i, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { loader, outputKernel } from './int8-wgsl.js';
 
 /**
@@ -76,15 +76,6 @@ fn element(o: u32) -> i32 { return ${clamped(node, value)}; }`;
   return [outputKernel(ctx, out, product(shapeOf(out)), fn)];
 }
 
-/** Broadcast source index of operand `v` for output element `o`, as WGSL statements defining `name`. */
-function broadcastIndex(name: string, v: Value, outDims: number[]): string {
-  const shape = shapeOf(v);
-  if (shape.join() === outDims.join()) return `let ${name} = o;`;
-  const strides = rowMajorStrides(shape);
-  const lead = outDims.length - shape.length;
-  return stridedIndex(name, 'o', outDims, outDims.map((_, a) => (a < lead || shape[a - lead] === 1 ? 0 : strides[a - lead]!)));
-}
-
 function emitQAdd(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const [a, b] = [node.inputs[0]!, node.inputs[1]!];
   const out = node.outputs[0]!;
@@ -93,8 +84,8 @@ function emitQAdd(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const fn = `${loader(ctx, 'ld_a', a)}
 ${loader(ctx, 'ld_b', b)}
 fn element(o: u32) -> i32 {
-  ${broadcastIndex('ia', a, dims)}
-  ${broadcastIndex('ib', b, dims)}
+  ${broadcastIndex('ia', 'o', shapeOf(a), dims)}
+  ${broadcastIndex('ib', 'o', shapeOf(b), dims)}
   let sum = add64(mul_i32_u32(ld_a(ia) - ${i(attr('a_zero_point'))}, ${u(attr('a_multiplier'))}), mul_i32_u32(ld_b(ib) - ${i(attr('b_zero_point'))}, ${u(attr('b_multiplier'))}));
   let q = sar64_sat(add64(sum, pow2_64(${u(attr('shift') - 1)})), ${u(attr('shift'))});
   return ${clamped(node, `q + ${i(attr('y_zero_point'))}`)};

@@ -10,12 +10,12 @@ import { needsStaticF32 } from './common.js';
  * beta, a bias broadcast to [M, N], an activation), both on the tiled GEMM.
  */
 
-/** WGSL statements giving `let base = ...` the element offset of batch `b` of an operand with these batch dims. */
-function batchBase(outBatch: readonly number[], operandBatch: readonly number[], matrix: number): string {
+/** A WGSL statement `let <name> = ...` giving the element offset of batch `b` of an operand with these batch dims. */
+function batchBase(name: string, outBatch: readonly number[], operandBatch: readonly number[], matrix: number): string {
   const lead = outBatch.length - operandBatch.length;
   const strides = rowMajorStrides(operandBatch);
   const src = outBatch.map((_, a) => (a < lead || operandBatch[a - lead] === 1 ? 0 : strides[a - lead]! * matrix));
-  return `  ${stridedIndex('base', 'b', outBatch, src)}`;
+  return stridedIndex(name, 'b', outBatch, src);
 }
 
 function emitMatMul(node: Node, ctx: GpuEmitContext) {
@@ -42,8 +42,10 @@ function emitMatMul(node: Node, ctx: GpuEmitContext) {
     N,
     K,
     prelude: bindings('f32'),
-    loadA: `${batchBase(outBatch, aBatch, M * K)}\n  return ${at(la, `base + m * ${u(K)} + k`)};`,
-    loadB: `${batchBase(outBatch, bBatch, K * N)}\n  return ${at(lb, `base + k * ${u(N)} + n`)};`,
+    rowSetup: `${batchBase('abase', outBatch, aBatch, M * K)}\nlet arow = abase + m * ${u(K)};`,
+    loadA: `va = ${at(la, 'arow + k')};`,
+    columnSetup: `${batchBase('bbase', outBatch, bBatch, K * N)}\nlet bcol = bbase + n;`,
+    loadB: `vb = ${at(lb, `bcol + k * ${u(N)}`)};`,
     store: `  ${at(lo, `(b * ${u(M)} + m) * ${u(N)} + n`)} = acc;`,
   });
 }
@@ -88,8 +90,8 @@ function emitGemm(node: Node, ctx: GpuEmitContext) {
     N,
     K,
     prelude: `${bindings('f32')}\n${EXPRESSION_PRELUDE}`,
-    loadA: `  return ${at(la, transA ? `k * ${u(M)} + m` : `m * ${u(K)} + k`)};`,
-    loadB: `  return ${at(lb, transB ? `n * ${u(K)} + k` : `k * ${u(N)} + n`)};`,
+    loadA: `va = ${at(la, transA ? `k * ${u(M)} + m` : `m * ${u(K)} + k`)};`,
+    loadB: `vb = ${at(lb, transB ? `n * ${u(K)} + k` : `k * ${u(N)} + n`)};`,
     store: store.join('\n'),
   });
 }

@@ -1,6 +1,6 @@
 import { getAttr, type Node } from '../../../ir/index.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
-import { bindings, f32Literal, grid1d, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
+import { bindings, broadcastIndex, f32Literal, grid1d, u32Literal as u } from '../wgsl.js';
 import { needsStaticF32, onlyFirstOutput } from './common.js';
 
 /**
@@ -74,10 +74,7 @@ function blockIndex(node: Node, k: number, block: readonly number[], lines: stri
   const shape = shapeOf(v);
   if (product(shape) === product(block)) return 'j';
   if (product(shape) === 1) return '0u';
-  const strides = rowMajorStrides(shape);
-  const lead = block.length - shape.length;
-  const src = block.map((_, a) => (a < lead || shape[a - lead] === 1 ? 0 : strides[a - lead]!));
-  lines.push(`    ${stridedIndex(`p${k}`, 'j', block, src)}`);
+  lines.push(`    ${broadcastIndex(`p${k}`, 'j', shape, block)}`);
   return `p${k}`;
 }
 
