@@ -82,7 +82,9 @@ export function compileModel(bytes: Uint8Array, name: string): EdgecOutcome {
 /** A profiling build of the already optimized graph: a separate module whose hooks call `profiler`. */
 export async function loadProfiled(optimized: Graph, profiler: Profiler): Promise<LoadedModel> {
   const artifact = wasmTarget.compile(optimized, { profile: true });
-  return load(artifact.bytes, { profiler });
+  const model = await load(artifact.bytes, { profiler });
+  if (model.kind !== 'wasm') throw new Error('a wasm build loaded as another kind of artifact');
+  return model;
 }
 
 /**

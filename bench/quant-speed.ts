@@ -99,9 +99,9 @@ async function benchmark(model: Model, o: ReturnType<typeof options>): Promise<R
   await oracle.release();
 
   const edgecFeeds = feedsOf(feeds);
-  const int8Check = checkOutputs(int8Model.run(edgecFeeds), expectedInt8, 0);
+  const int8Check = checkOutputs(await int8Model.run(edgecFeeds), expectedInt8, 0);
   if (!int8Check.ok) throw new Error(`${model}: int8 wasm differs from the reference's integer execution (${int8Check.problem})`);
-  const fp32Check = checkOutputs(fp32Model.run(edgecFeeds), expectedFp32);
+  const fp32Check = checkOutputs(await fp32Model.run(edgecFeeds), expectedFp32);
   if (!fp32Check.ok) throw new Error(`${model}: fp32 wasm differs from onnxruntime-node (${fp32Check.problem})`);
   const webCheck = checkOutputs(await web.run(), expectedFp32);
   if (!webCheck.ok) throw new Error(`${model}: onnxruntime-web differs from onnxruntime-node (${webCheck.problem})`);

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'SEAL_INVALID' // an artifact's seal is malformed
   | 'TOOL_MISSING' // an external tool a target needs (clang-19, qemu) is not installed
   | 'BUILD_FAILED' // an external build step (the C compiler, the linker) failed
+  | 'NO_GPU_ADAPTER' // WebGPU (Dawn in Node) cannot be loaded or finds no adapter
   | 'USAGE'; // the command line is wrong
 
 export interface ErrorLocation {

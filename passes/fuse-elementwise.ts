@@ -51,6 +51,15 @@ const LOWERINGS: Record<string, Lowering> = {
   FusedElementwise: (node, args) => substitute(parseExpression(getAttr<string>(node, 'expression')), args as Expr[]),
 };
 
+/**
+ * The expression of one elementwise node over its operands x0, x1, ... (omitted operands as the lowering
+ * decides), or undefined when the op has none; targets lower single elementwise ops through this too.
+ */
+export function elementwiseExpression(node: Node): Expr | undefined {
+  const lowering = LOWERINGS[node.op];
+  return lowering?.(node, node.inputs.map((v, i) => (v ? exprOperand(i) : null)));
+}
+
 function substitute(expr: Expr, args: readonly Expr[]): Expr {
   if (expr.kind === 'operand') return args[expr.index]!;
   if (expr.kind === 'literal') return expr;

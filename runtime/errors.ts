@@ -9,7 +9,10 @@ export type RuntimeErrorCode =
   | 'SEAL_MISSING' // a seal (or a signature) is required and the artifact has none: never sealed, or stripped
   | 'SEAL_INVALID' // the seal is malformed, does not match the artifact, or a signature does not verify
   | 'UNTRUSTED_SIGNER' // validly signed, but not by a trusted key (or not by a signer the contract requires)
-  | 'CONTRACT_VIOLATION'; // the model's contract forbids this use, target or time
+  | 'CONTRACT_VIOLATION' // the model's contract forbids this use, target or time
+  | 'NO_GPU_ADAPTER' // WebGPU is missing or found no adapter
+  | 'GPU_LIMIT' // the model needs a device limit or WGSL feature the adapter lacks
+  | 'GPU_ERROR'; // the GPU rejected a run (validation error, device lost)
 
 export class EdgecRuntimeError extends Error {
   constructor(

@@ -1,22 +1,30 @@
 import { EdgecRuntimeError } from './errors.js';
 import { enforceSeal, type SealReport, type VerifyOptions } from './seal.js';
 import { loadWasm, type LoadedModel, type WasmLoadOptions } from './wasm.js';
+import { isBundle } from './webgpu-bundle.js';
+import { loadWebGpu, type GpuLoadedModel, type WebGpuLoadOptions } from './webgpu.js';
 
 export { EdgecRuntimeError, type RuntimeErrorCode } from './errors.js';
 export type { LoadedModel, Profiler, WasmLoadOptions } from './wasm.js';
+export type { GpuLoadedModel, WebGpuLoadOptions } from './webgpu.js';
 export { verifySeal, keyIdOf, type PublicKeyInput, type SealProblem, type SealReport, type VerifyOptions } from './seal.js';
 export type { Contract, DataLineageEntry } from './contract.js';
 
 /**
- * Options of load(): the wasm loader's, plus what the seal must satisfy — `trustedKeys` (PEM or raw Ed25519
- * public keys; when given, a signature by one of them is required), `requireSignature`, `intendedUse` (checked
- * against the contract's permitted and prohibited uses) and `now` (for notBefore / expires).
+ * Options of load(): the wasm loader's (`profiler`), the WebGPU loader's (`gpu`, `device`), plus what the
+ * seal must satisfy — `trustedKeys` (PEM or raw Ed25519 public keys; when given, a signature by one of them is
+ * required), `requireSignature`, `intendedUse` (checked against the contract's permitted and prohibited uses)
+ * and `now` (for notBefore / expires).
  */
-export type LoadOptions = WasmLoadOptions & VerifyOptions;
+export type LoadOptions = WasmLoadOptions & WebGpuLoadOptions & VerifyOptions;
 export type { ElementArray, Feed, TensorInfo } from './tensors.js';
 
-/** A loaded model, with what its seal said when it had one (null: unsealed, loaded because nothing was required). */
-export type SealedModel = LoadedModel & { readonly seal: SealReport | null };
+/**
+ * A loaded model, with what its seal said when it had one (null: unsealed, loaded because nothing was required).
+ * `kind` tells them apart: a wasm model's run() returns its outputs at once, a webgpu model's a Promise of them
+ * (`await model.run(feeds)` suits both).
+ */
+export type SealedModel = (LoadedModel | GpuLoadedModel) & { readonly seal: SealReport | null };
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
@@ -31,5 +39,10 @@ export async function load(bytes: Uint8Array, options: LoadOptions = {}): Promis
     const model = await loadWasm(bytes, options);
     return Object.assign(model, { seal: report.sealed ? report : null });
   }
-  throw new EdgecRuntimeError('UNSUPPORTED_ARTIFACT', 'not an edgec artifact this runtime knows (expected a WebAssembly module)');
+  if (isBundle(bytes)) {
+    const report = await enforceSeal(bytes, options);
+    const model = await loadWebGpu(bytes, options);
+    return Object.assign(model, { seal: report.sealed ? report : null });
+  }
+  throw new EdgecRuntimeError('UNSUPPORTED_ARTIFACT', 'not an edgec artifact this runtime knows (expected a WebAssembly module or a WebGPU bundle)');
 }

@@ -11,6 +11,7 @@
 import { CONTRACT_PREDICATE_TYPE, contractViolations, type Contract } from './contract.js';
 import { EdgecRuntimeError, type RuntimeErrorCode } from './errors.js';
 import { ELF_IO_SECTION, ELF_SEAL_SECTION, elfSealDescriptor, elfSealPayload, elfSectionBytes, elfSections, elfUnsealed, isCodeSection, isElf, isReadOnlyDataSection, type ElfSection } from './elf-seal.js';
+import { bundleLayout, isBundle, unsealedBundle } from './webgpu-bundle.js';
 
 export const SEAL_FORMAT = 'edgec.seal/1';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -198,8 +199,37 @@ export const elfContainer: SealContainer = {
   },
 };
 
+/**
+ * The WebGPU bundle keeps its seal as the last section of the file, located by the header's seal fields; the
+ * digest covers the bundle without it (the bytes before the seal, the seal fields zero).
+ */
+export const webgpuContainer: SealContainer = {
+  kind: 'webgpu',
+  detect: isBundle,
+  open(bytes) {
+    const layout = bundleLayout(bytes);
+    const [sealAt, sealLength] = layout.seal;
+    const problems: string[] = [];
+    if (sealLength > 0 && sealAt + sealLength !== bytes.length) problems.push('bytes were appended after the seal (the seal must be last)');
+    const unsealed = unsealedBundle(bytes, layout);
+    const section = ([offset, length]: [number, number]) => unsealed.subarray(offset, offset + length);
+    const manifest = section(layout.manifest);
+    return {
+      kind: 'webgpu',
+      unsealed,
+      seals: sealLength > 0 ? [bytes.subarray(sealAt, sealAt + sealLength)] : [],
+      problems,
+      parts: [
+        { name: 'code', meaning: 'the shaders, dispatch list or buffer plan changed (manifest)', bytes: manifest },
+        { name: 'weights', meaning: 'the weights changed', bytes: section(layout.weights) },
+        { name: 'header', meaning: 'the bundle header changed', bytes: unsealed.subarray(0, 48) },
+      ],
+    };
+  },
+};
+
 /** Every artifact kind that can carry a seal. */
-export const SEAL_CONTAINERS: readonly SealContainer[] = [wasmContainer, elfContainer];
+export const SEAL_CONTAINERS: readonly SealContainer[] = [wasmContainer, elfContainer, webgpuContainer];
 
 export function containerFor(bytes: Uint8Array): SealContainer | undefined {
   return SEAL_CONTAINERS.find((c) => c.detect(bytes));

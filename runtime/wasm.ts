@@ -7,6 +7,7 @@ import { arrayTypeFor, checkFeed, elementCount, type ElementArray, type Feed, ty
  * calls `run`, and returns views of the outputs — the same objects every time, overwritten by the next run.
  */
 export interface LoadedModel {
+  readonly kind: 'wasm';
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
   /** Profiling builds: the nodes the profiler's indices refer to. */
@@ -92,6 +93,7 @@ export async function loadWasm(bytes: Uint8Array, options: WasmLoadOptions = {})
   const strip = ({ name, dtype, shape }: IoEntry): TensorInfo => Object.freeze({ name, dtype, shape: Object.freeze([...shape]) });
 
   return {
+    kind: 'wasm',
     inputs: io.inputs.map(strip),
     outputs: io.outputs.map(strip),
     nodes: io.nodes,

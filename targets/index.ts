@@ -3,11 +3,12 @@ import { referenceTarget } from './reference/index.js';
 import { rvvTarget } from './rvv/index.js';
 import type { Target } from './target.js';
 import { wasmTarget } from './wasm/index.js';
+import { webgpuTarget } from './webgpu/index.js';
 
 export type { Artifact, Target } from './target.js';
 
 /** Every target by name. */
-export const TARGETS: ReadonlyMap<string, Target> = new Map([referenceTarget, wasmTarget, rvvTarget].map((t) => [t.name, t]));
+export const TARGETS: ReadonlyMap<string, Target> = new Map([referenceTarget, wasmTarget, rvvTarget, webgpuTarget].map((t) => [t.name, t]));
 
 export function targetNamed(name: string): Target {
   const target = TARGETS.get(name);

@@ -1,5 +1,6 @@
 import { elfSealDescriptor } from '../../runtime/elf-seal.js';
 import { containerFor, WASM_SEAL_SECTION, type SealContainer } from '../../runtime/seal.js';
+import { withSeal } from '../../runtime/webgpu-bundle.js';
 import { concatBytes, wasmCustomSection } from '../../targets/wasm/binary.js';
 import { provenanceError } from './errors.js';
 
@@ -38,13 +39,18 @@ export const elfSealWriter: SealWriter = {
   },
 };
 
-const WRITERS: ReadonlyMap<string, SealWriter> = new Map([wasmSealWriter, elfSealWriter].map((w) => [w.kind, w]));
+export const webgpuSealWriter: SealWriter = {
+  kind: 'webgpu',
+  embed: (unsealed, payload) => withSeal(unsealed, payload),
+};
+
+const WRITERS: ReadonlyMap<string, SealWriter> = new Map([wasmSealWriter, elfSealWriter, webgpuSealWriter].map((w) => [w.kind, w]));
 
 /** The reader and writer for an artifact, by its magic bytes; artifacts that cannot carry a seal are an error. */
 export function sealHandlersFor(bytes: Uint8Array): { container: SealContainer; writer: SealWriter } {
   const container = containerFor(bytes);
   const writer = container && WRITERS.get(container.kind);
-  if (!container || !writer) throw provenanceError('SEAL_INVALID', 'this artifact kind cannot carry a seal (sealable: wasm, rvv ELF)');
+  if (!container || !writer) throw provenanceError('SEAL_INVALID', 'this artifact kind cannot carry a seal (sealable: wasm, rvv ELF, webgpu bundle)');
   return { container, writer };
 }
 

@@ -6,7 +6,9 @@ import { graphSignature, staticInputShapes } from '../../compiler/feeds.js';
 import { importOnnxFile, readTensorProtoFile } from '../../compiler/onnx/index.js';
 import { fromArtifactView, toArtifactFeeds } from '../../compiler/io/artifact-io.js';
 import { arrayFromBytes, arrayToBytes, EdgecError, isFloat, makeTensor, type DType, type Graph, type Tensor } from '../../ir/index.js';
-import { load } from '../../runtime/index.js';
+import { load, type LoadOptions } from '../../runtime/index.js';
+import type { Target } from '../../targets/index.js';
+import { webgpuTarget } from '../../targets/webgpu/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { wasmTarget } from '../../targets/wasm/index.js';
 import { rvvTarget } from '../../targets/rvv/index.js';
@@ -41,6 +43,7 @@ export interface CaseResult {
   wasm?: TargetResult;
   /** rvv at every VLEN of VLENS (one bundled program for all cases, see runOnRvv). */
   rvv?: TargetResult;
+  webgpu?: TargetResult;
 }
 
 export const TOLERANCE = { rtol: 1e-3, atol: 1e-7 };
@@ -188,32 +191,36 @@ function runOnReference(c: ConformanceCase, data: LoadedCase): { status: CaseSta
 }
 
 /**
- * The case compiled for wasm with the target's full -O2 pipeline (so the passes are exercised too), with input
- * shapes fixed from the case's data, run through the runtime.
+ * The case compiled for a target (wasm, webgpu) with the target's full -O2 pipeline (so the passes are exercised
+ * too), with input shapes fixed from the case's data, run through the runtime.
  */
-async function runOnWasm(c: ConformanceCase, data: LoadedCase): Promise<TargetResult> {
+async function runOnTarget(target: Target, c: ConformanceCase, data: LoadedCase, loadOptions: LoadOptions = {}): Promise<TargetResult> {
   let graph;
   let feeds: Record<string, Tensor>;
   try {
     const declared = importOnnxFile(join(c.dir, 'model.onnx'));
     feeds = data.feeds(declared.inputs);
     graph = importOnnxFile(join(c.dir, 'model.onnx'), { inputShapes: staticInputShapes(graphSignature(declared), {}, feeds) });
-    optimize(graph, { target: 'wasm', print: () => {} });
+    optimize(graph, { target: target.name, print: () => {} });
   } catch (e) {
     // Shapes that stay data-dependent after folding cannot be planned into a static arena.
     if (e instanceof EdgecError && e.code === 'BAD_SHAPE') return { status: 'unsupported', detail: e.message };
     return { status: 'fail', detail: `optimizing: ${describeError(e)}` };
   }
-  const problems = unsupportedNodes(graph, wasmTarget);
+  const problems = unsupportedNodes(graph, target);
   if (problems.length > 0) return { status: 'unsupported', detail: problems.map((p) => `${p.node.op}: ${p.reason}`).join('; ') };
   try {
-    const artifact = wasmTarget.compile(graph, {});
-    const model = await load(artifact.bytes);
-    const views = model.run(toArtifactFeeds(feeds));
-    const outputs: Record<string, Tensor> = {};
-    for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
-    const problems = compareOutputs(graph.outputs.map((v) => v.name), outputs, data.expected);
-    return problems.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems.join('; ') };
+    const artifact = target.compile(graph, {});
+    const model = await load(artifact.bytes, loadOptions);
+    try {
+      const views = await model.run(toArtifactFeeds(feeds));
+      const outputs: Record<string, Tensor> = {};
+      for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
+      const problems = compareOutputs(graph.outputs.map((v) => v.name), outputs, data.expected);
+      return problems.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems.join('; ') };
+    } finally {
+      if (model.kind === 'webgpu') model.destroy();
+    }
   } catch (e) {
     return { status: 'fail', detail: describeError(e) };
   }
@@ -224,6 +231,8 @@ export interface RunCaseOptions {
   wasm?: boolean;
   /** Also compile every reference-passing case for rvv and run them all under qemu (runCases only). */
   rvv?: boolean;
+  /** Also compile and run the case on webgpu, with these load options (one device for the whole sweep). */
+  webgpu?: LoadOptions;
 }
 
 export async function runCase(c: ConformanceCase, options: RunCaseOptions = {}): Promise<CaseResult> {
@@ -239,9 +248,11 @@ export async function runCase(c: ConformanceCase, options: RunCaseOptions = {}):
   }
   const reference = runOnReference(c, data);
   const result: CaseResult = { ...base, ...reference };
-  if (options.wasm && reference.status === 'pass') result.wasm = await runOnWasm(c, data);
+  if (options.wasm && reference.status === 'pass') result.wasm = await runOnTarget(wasmTarget, c, data);
+  if (options.webgpu && reference.status === 'pass') result.webgpu = await runOnTarget(webgpuTarget, c, data, options.webgpu);
   if (result.detail) result.detail = relativePaths(result.detail);
   if (result.wasm?.detail) result.wasm.detail = relativePaths(result.wasm.detail);
+  if (result.webgpu?.detail) result.webgpu.detail = relativePaths(result.webgpu.detail);
   return result;
 }
 
@@ -330,7 +341,7 @@ export function summarizeWasm(results: CaseResult[]): Record<TargetResult['statu
   return summarizeTarget(results, 'wasm');
 }
 
-export function summarizeTarget(results: CaseResult[], target: 'wasm' | 'rvv'): Record<TargetResult['status'], number> {
+export function summarizeTarget(results: CaseResult[], target: 'wasm' | 'rvv' | 'webgpu'): Record<TargetResult['status'], number> {
   const counts = { pass: 0, fail: 0, unsupported: 0 };
   for (const r of results) {
     const t = r[target];

@@ -47,7 +47,7 @@ describe('seal round trip (wasm)', () => {
     expect(report.digest).toBe(report.sealedDigest);
     const model = await load(signed, { trustedKeys: trusted, intendedUse: 'image-classification' });
     expect(model.seal?.contract?.license).toBe('Apache-2.0');
-    const out = model.run({ x: { data: new Float32Array(12).map((_, i) => i), shape: [2, 6] } });
+    const out = await model.run({ x: { data: new Float32Array(12).map((_, i) => i), shape: [2, 6] } });
     expect(Array.from(out['y'] as Float32Array)).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(Array.from(out['w'] as Float32Array)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });

@@ -128,7 +128,7 @@ describe('QDQ export: onnxruntime runs it and agrees with edgec int8', () => {
     const model8 = await load(readFileSync(wasm));
     for (const feeds of syntheticInputs(float, 3, 31)) {
       const expected = runGraph(q.int8, feeds)['output']!.data as Float32Array;
-      const out = model8.run({ input: feeds['input']!.data as Float32Array })['output'] as Float32Array;
+      const out = (await model8.run({ input: feeds['input']!.data as Float32Array }))['output'] as Float32Array;
       expect(Array.from(out)).toEqual(Array.from(expected));
     }
   });

@@ -21,7 +21,7 @@ export async function runOnWasm(
   runPipeline(graph, options.pipeline ?? 'plan-memory', PASSES, { verifyEach: true, evaluate: referenceEvaluate });
   const artifact = compileWasm(graph, options.wasm);
   const model = await load(artifact.bytes);
-  const views = model.run(toArtifactFeeds(feeds));
+  const views = await model.run(toArtifactFeeds(feeds));
   const outputs: Record<string, Tensor> = {};
   for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
   return { outputs, artifact };

@@ -22,7 +22,7 @@ describe('wasm on the shared models', () => {
       const { artifact } = compileGraph(importOnnxFile(modelPath(name), { inputShapes }), { target: 'wasm', print: () => {} });
       const compileMs = performance.now() - started;
       const model = await load(artifact.bytes);
-      const views = model.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { data: t.data, shape: t.shape }])));
+      const views = await model.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { data: t.data, shape: t.shape }])));
       const actual: Record<string, Tensor> = {};
       for (const o of model.outputs) actual[o.name] = makeTensor(o.dtype as DType, o.shape, views[o.name]! as ArrayLike<number>);
       const vsReference = relativeError(actual, expected);

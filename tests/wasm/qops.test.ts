@@ -7,6 +7,7 @@ import { unsupportedByWasm } from '../../targets/wasm/index.js';
 import { int8Tensor, seededNumbers } from '../support/quant-random.js';
 import { modelPath } from '../support/shared.js';
 import type { WasmOptions } from '../../targets/wasm/kernel.js';
+import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase } from '../support/quantized-cases.js';
 import { runOnWasm } from './harness.js';
 
 const R = seededNumbers(11);
@@ -137,21 +138,8 @@ describe('wasm QMatMul (bit-exact with the reference)', () => {
 
 describe('wasm QuantizeF32 / DequantizeF32 / QRequantize / QAdd / QGlobalAveragePool (bit-exact)', () => {
   it('QuantizeF32 (ties, NaN, saturation) -> QRequantize -> DequantizeF32', async () => {
-    const xs = R.floats(60, -20, 20);
-    xs[0] = 0.25; // 2.5 * 0.1 in f32 arithmetic: a near-tie
-    xs[1] = NaN;
-    xs[2] = Infinity;
-    xs[3] = -1e9;
-    const build = () => {
-      const b = new GraphBuilder('g');
-      const x = b.input('x', { dtype: 'f32', shape: [3, 20] });
-      const q = b.op('QuantizeF32', [x], { scale: 0.1, zero_point: 128, dtype: 'u8' }, 'q');
-      const r = b.op('QRequantize', [q], { x_zero_point: 128, multiplier: 1518500250, shift: 32, y_zero_point: -3, dtype: 'i8' }, 'r');
-      const d = b.op('DequantizeF32', [r], { scale: 0.0371, zero_point: -3 }, 'd');
-      b.output(q, r, d);
-      return b.build();
-    };
-    await expectExact(build, { x: makeTensor('f32', [3, 20], xs) });
+    const { build, feeds } = quantizeChainCase(R, { quantize: 0.1, dequantize: 0.0371 });
+    await expectExact(build, feeds);
   });
 
   // f32 scales take the SIMD lanes (16 at a time) and the scalar loop for the tail: ties, NaN, infinities
@@ -179,30 +167,14 @@ describe('wasm QuantizeF32 / DequantizeF32 / QRequantize / QAdd / QGlobalAverage
     ['broadcast both sides', [4, 1], [1, 6], 'u8'],
   ] as [string, number[], number[], DType][]) {
     it(`QAdd ${name}`, async () => {
-      const zp = dtype === 'u8' ? 128 : 0;
-      const build = () => {
-        const g = new GraphBuilder('g');
-        const a = g.input('a', { dtype, shape: aShape });
-        const b = g.input('b', { dtype, shape: bShape });
-        const attrs = { a_zero_point: zp + 1, b_zero_point: zp - 2, a_multiplier: 1234567890, b_multiplier: 987654321, shift: 31, y_zero_point: zp + 5, dtype, act_min: zp };
-        g.output(g.op('QAdd', [a, b], attrs, 'y'));
-        return g.build();
-      };
-      await expectExact(build, { a: ints(dtype, aShape), b: ints(dtype, bShape) });
+      const { build, feeds } = qAddCase(R, aShape, bShape, dtype);
+      await expectExact(build, feeds);
     });
   }
 
   it('QGlobalAveragePool u8 and i8', async () => {
-    const build = () => {
-      const g = new GraphBuilder('g');
-      const x = g.input('x', { dtype: 'u8', shape: [2, 6, 7, 7] });
-      const y = g.op('QGlobalAveragePool', [x], { x_zero_point: 120, multiplier: 1402438301, shift: 36, y_zero_point: 128, dtype: 'u8' }, 'y');
-      const z = g.op('QGlobalAveragePool', [x], { x_zero_point: 3, multiplier: 1402438301, shift: 37, dtype: 'i8' }, 'z');
-      g.output(y, z);
-      return g.build();
-    };
-    await expectExact(build, { x: ints('u8', [2, 6, 7, 7]) });
+    const { build, feeds } = qGlobalAveragePoolCase(R);
+    await expectExact(build, feeds);
   });
 });
 
-/** Rewrites every 8-bit MaxPool as DequantizeF32 -> f32 MaxPool -> QuantizeF32 with scale 1, zero point 0 (exact). */

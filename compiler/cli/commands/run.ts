@@ -5,7 +5,9 @@ import type { Argv } from 'yargs';
 import { EdgecError, isDType, parseGraph, type DType, type Graph, type Tensor } from '../../../ir/index.js';
 import { fromArtifactView, toArtifactFeeds } from '../../io/artifact-io.js';
 import { rvvIoTable, runRvvElf } from '../../io/rvv-io.js';
-import { load, type LoadedModel } from '../../../runtime/index.js';
+import { load, type SealedModel } from '../../../runtime/index.js';
+import { isBundle } from '../../../runtime/webgpu-bundle.js';
+import { nodeGpu } from '../../webgpu-node.js';
 import { BOARDS } from '../../../targets/boards.js';
 import { resolveTargetAndBoard } from './compile.js';
 import { TARGETS } from '../../../targets/index.js';
@@ -31,7 +33,7 @@ export interface RunArgs extends PipelineArgs {
 export function runBuilder(y: Argv): Argv<RunArgs> {
   return withPipelineOptions(
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model, compiled artifact (.wasm, rvv .elf) or IR text (.ir)' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model, compiled artifact (.wasm, rvv .elf, .edgecgpu) or IR text (.ir)' })
       .option('input', { alias: 'i', type: 'string', array: true, default: [] as string[], describe: 'input data: name=file.npy or name=file.pb (others are random)' })
       .option('output-dir', { alias: 'o', type: 'string', describe: 'write each output to <dir>/<name>.npy' })
       .option('seed', { type: 'number', default: 0, describe: 'seed for random inputs' })
@@ -44,7 +46,8 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .example('$0 run model.onnx -t wasm -i input=x.npy -o out/', 'compile for wasm, run on x.npy, write outputs as .npy')
     .example('$0 run model.wasm', 'run a compiled artifact')
     .example('$0 run model.onnx -t rvv --vlen 512', 'compile for RISC-V Vector and run under qemu at VLEN 512')
-    .example('$0 run out/model.elf --vlen 128', 'run a compiled rvv ELF under qemu') as Argv<RunArgs>;
+    .example('$0 run out/model.elf --vlen 128', 'run a compiled rvv ELF under qemu')
+    .example('$0 run model.edgecgpu', 'run a WebGPU bundle (in Node through Dawn; SwiftShader without a GPU)') as Argv<RunArgs>;
 }
 
 /** File name for an output: its value name with anything unsafe for a file name replaced. */
@@ -57,25 +60,29 @@ interface Execution {
   /** What ran: "reference", "wasm", ... */
   target: string;
   inputs: readonly InputSignature[];
-  run(feeds: Record<string, Tensor>): Record<string, Tensor>;
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /** Releases what the execution holds (a GPU device). */
+  close(): void;
 }
 
-async function wasmExecution(bytes: Uint8Array): Promise<Execution> {
-  const model: LoadedModel = await load(bytes);
-  const signature = (list: LoadedModel['inputs']) =>
+/** A compiled artifact (wasm module or WebGPU bundle) run through the runtime; WebGPU through Dawn in Node. */
+async function artifactExecution(bytes: Uint8Array): Promise<Execution> {
+  const model = isBundle(bytes) ? await load(bytes, { gpu: await nodeGpu() }) : await load(bytes);
+  const signature = (list: SealedModel['inputs']) =>
     list.map((t) => {
       if (!isDType(t.dtype)) throw new EdgecError('UNSUPPORTED_DTYPE', `artifact input '${t.name}' has element type ${t.dtype}`);
       return { name: t.name, dtype: t.dtype, shape: t.shape };
     });
   const outputs = signature(model.outputs);
   return {
-    target: 'wasm',
+    target: model.kind,
     inputs: signature(model.inputs),
-    run(feeds) {
-      const views = model.run(toArtifactFeeds(feeds));
+    async run(feeds) {
+      const views = await model.run(toArtifactFeeds(feeds));
       // Copy out of the module's memory: the views are overwritten by the next run.
       return Object.fromEntries(outputs.map((o) => [o.name, fromArtifactView(o.dtype, o.shape, views[o.name]!)]));
     },
+    close: () => (model.kind === 'webgpu' ? model.destroy() : undefined),
   };
 }
 
@@ -84,19 +91,20 @@ function rvvExecution(elf: Uint8Array, vlen: number, file?: string): Execution {
   return {
     target: `rvv (qemu, VLEN ${vlen})`,
     inputs: io.inputs.map((e) => ({ name: e.name, dtype: e.dtype as DType, shape: e.shape })),
-    run: (feeds) => runRvvElf(elf, feeds, vlen).outputs,
+    run: async (feeds) => runRvvElf(elf, feeds, vlen).outputs,
+    close: () => {},
   };
 }
 
 function referenceExecution(graph: Graph): Execution {
-  return { target: 'reference', inputs: graphSignature(graph), run: (feeds) => runGraph(graph, feeds) };
+  return { target: 'reference', inputs: graphSignature(graph), run: async (feeds) => runGraph(graph, feeds), close: () => {} };
 }
 
 async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io: CliIO): Promise<Execution> {
   const ext = extname(args.model).toLowerCase();
   const { target, board } = resolveTargetAndBoard(args.target, args.board, 'reference');
   const vlen = args.vlen ?? board?.vlen ?? 256;
-  if (ext === '.wasm' || ext === '.ir' || ext === '.elf') {
+  if (ext === '.wasm' || ext === '.ir' || ext === '.elf' || ext === '.edgecgpu') {
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(args.model);
@@ -104,7 +112,7 @@ async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io
       throw new EdgecError('IO', `cannot read: ${(e as Error).message}`, { file: args.model });
     }
     if (ext === '.elf') return rvvExecution(bytes, vlen, args.model);
-    return ext === '.wasm' ? wasmExecution(bytes) : referenceExecution(parseGraph(new TextDecoder().decode(bytes)));
+    return ext === '.ir' ? referenceExecution(parseGraph(new TextDecoder().decode(bytes))) : artifactExecution(bytes);
   }
   const shapes = parseInputShapes(args['input-shape']);
   let graph = loadModel(args.model, { inputShapes: shapes });
@@ -113,7 +121,7 @@ async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io
   if (Object.keys(fixed).length > Object.keys(shapes).length) graph = loadModel(args.model, { inputShapes: fixed });
   const compiled = compileGraph(graph, { ...optimizeOptionsFrom(args, target, io.err), targetOptions: target === 'rvv' ? { cflags: [...(board?.cflags ?? [])] } : {} });
   if (target === 'reference') return referenceExecution(compiled.graph);
-  if (target === 'wasm') return wasmExecution(compiled.artifact.bytes);
+  if (target === 'wasm' || target === 'webgpu') return artifactExecution(compiled.artifact.bytes);
   if (target === 'rvv') return rvvExecution(compiled.artifact.bytes, vlen);
   throw new EdgecError('USAGE', `running on target '${target}' is not supported`);
 }
@@ -125,7 +133,12 @@ export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
   const { feeds, sources } = prepareFeeds(execution.inputs, given, args.seed);
   for (const name of Object.keys(files)) sources[name] = files[name]!;
   const started = performance.now();
-  const outputs = execution.run(feeds);
+  let outputs: Record<string, Tensor>;
+  try {
+    outputs = await execution.run(feeds);
+  } finally {
+    execution.close();
+  }
   const ms = performance.now() - started;
   const written: Record<string, string> = {};
   if (args['output-dir']) {

@@ -1,0 +1,135 @@
+import { arrayToBytes, EdgecError, isStaticShape, type Graph, type Node, type Value } from '../../ir/index.js';
+import { BUNDLE_FORMAT, encodeBundle, type BundleDispatch, type BundleIoEntry, type BundleManifest } from './bundle.js';
+import { DEFAULT_WEBGPU_OPTIONS, type GpuEmitContext, type ValueLocation, type WebGpuOptions } from './kernel.js';
+import { gpuKernelFor } from './kernels/index.js';
+
+/**
+ * Code generation for WebGPU: every node becomes zero or more compute dispatches of WGSL shaders specialized
+ * to its static shapes, recorded in order in the bundle's manifest. Values live in two buffers: the arena laid
+ * out by plan-memory (inputs, intermediates, outputs) and the weights (constants, placed on first use).
+ */
+export interface WebGpuArtifact {
+  bytes: Uint8Array;
+  manifest: BundleManifest;
+}
+
+/** Every node the webgpu target cannot compile, with the reason. */
+export function unsupportedByWebGpu(graph: Graph): { node: Node; reason: string }[] {
+  return graph.nodes.flatMap((node) => {
+    const kernel = gpuKernelFor(node.op);
+    const reason = kernel ? kernel.check(node) : `no webgpu kernel for ${node.op}`;
+    return reason ? [{ node, reason }] : [];
+  });
+}
+
+function checkCompilable(graph: Graph): void {
+  const problems = unsupportedByWebGpu(graph);
+  if (problems.length > 0) {
+    const list = problems.map((p) => `${p.node.op} (node '${p.node.label}'): ${p.reason}`).join('; ');
+    throw new EdgecError('UNSUPPORTED_OP', `the webgpu target cannot compile ${problems.length} node${problems.length > 1 ? 's' : ''}: ${list}`);
+  }
+  const unplaced = [...graph.inputs, ...graph.nodes.flatMap((n) => n.outputs)].filter((v) => v.arenaOffset === undefined);
+  if (unplaced.length > 0) throw new EdgecError('VERIFY', `the webgpu target needs plan-memory to have run (%${unplaced[0]!.name} has no arena offset)`);
+  for (const v of [...graph.inputs, ...graph.outputs]) {
+    if (!isStaticShape(v.type.shape)) throw new EdgecError('BAD_SHAPE', `the webgpu target needs static shapes; fix %${v.name} with --input-shape`);
+  }
+}
+
+/** Weights: constants' plain row-major bytes, each 16-byte aligned, in order of first use. */
+class WeightsBuilder {
+  private readonly parts: Uint8Array[] = [];
+  private readonly placed = new Map<Value, number>();
+  private end = 0;
+
+  offsetOf(v: Value): number {
+    const known = this.placed.get(v);
+    if (known !== undefined) return known;
+    const bytes = arrayToBytes(v.data!.dtype, v.data!.data);
+    const at = this.end;
+    this.parts.push(bytes);
+    this.end = Math.ceil((at + bytes.length) / 16) * 16;
+    if (this.end > at + bytes.length) this.parts.push(new Uint8Array(this.end - at - bytes.length));
+    this.placed.set(v, at);
+    return at;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.end);
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+export function compileWebGpu(graph: Graph, options: Partial<WebGpuOptions> = {}): WebGpuArtifact {
+  const opts: WebGpuOptions = { ...DEFAULT_WEBGPU_OPTIONS, ...options };
+  checkCompilable(graph);
+  const arenaBytes = Number(graph.metadata['edgec.arena_bytes'] ?? 0);
+  const weights = new WeightsBuilder();
+  const locate = (v: Value): ValueLocation => {
+    if (v.arenaOffset !== undefined) return { buffer: 'arena', offset: v.arenaOffset / 4 };
+    if (!v.data) throw new EdgecError('VERIFY', `%${v.name} is neither placed in the arena nor a constant`);
+    return { buffer: 'weights', offset: weights.offsetOf(v) / 4 };
+  };
+  const ctx: GpuEmitContext = { options: opts, locate };
+  const shaders: string[] = [];
+  const shaderIndex = new Map<string, number>();
+  const dispatches: BundleDispatch[] = [];
+  const indexOf = (code: string): number => {
+    let index = shaderIndex.get(code);
+    if (index === undefined) {
+      index = shaders.push(code) - 1;
+      shaderIndex.set(code, index);
+    }
+    return index;
+  };
+  for (const node of graph.nodes) {
+    let emitted;
+    try {
+      emitted = gpuKernelFor(node.op)!.emit(node, ctx);
+    } catch (e) {
+      if (e instanceof EdgecError) throw e;
+      throw new EdgecError('UNSUPPORTED_OP', `the webgpu target cannot compile ${node.op} (node '${node.label}'): ${(e as Error).message}`);
+    }
+    for (const d of emitted) {
+      const dispatch: BundleDispatch = { shader: indexOf(d.code), workgroups: d.workgroups, node: node.label, op: node.op };
+      if (d.languageFeature && d.fallback) {
+        dispatch.languageFeature = d.languageFeature;
+        dispatch.fallback = indexOf(d.fallback);
+      }
+      dispatches.push(dispatch);
+    }
+  }
+  const ioEntry = (v: Value): BundleIoEntry => {
+    const loc = locate(v);
+    return { name: v.name, dtype: v.type.dtype, shape: v.type.shape as number[], buffer: loc.buffer, offset: loc.offset * 4 };
+  };
+  const inputs = graph.inputs.map(ioEntry);
+  const outputs = graph.outputs.map(ioEntry);
+  const weightBytes = weights.bytes();
+  const largestBuffer = Math.max(arenaBytes, weightBytes.length, 4);
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT,
+    bindings: ['arena', 'weights'],
+    arenaBytes,
+    weightsBytes: weightBytes.length,
+    limits: {
+      maxStorageBufferBindingSize: largestBuffer,
+      maxBufferSize: largestBuffer,
+      maxComputeInvocationsPerWorkgroup: 64,
+      maxComputeWorkgroupSizeX: 64,
+      maxComputeWorkgroupStorageSize: 4096,
+      maxComputeWorkgroupsPerDimension: Math.max(1, ...dispatches.flatMap((d) => d.workgroups)),
+    },
+    // Features without which the bundle cannot run at all (those with a fallback shader are optional).
+    languageFeatures: [...new Set(dispatches.filter((d) => d.languageFeature && d.fallback === undefined).map((d) => d.languageFeature!))].sort(),
+    shaders,
+    dispatches,
+    inputs,
+    outputs,
+  };
+  return { bytes: encodeBundle(manifest, weightBytes), manifest };
+}

@@ -1,0 +1,136 @@
+import { getAttr, type Node } from '../../../ir/index.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
+import { activationProblem, applyActivation, EXPRESSION_PRELUDE } from '../expression.js';
+import { at, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
+import { bindings, elementKernel, i32Literal, u32Literal as u } from '../wgsl.js';
+import { gemmDispatch } from './gemm-core.js';
+import { needsStaticF32 } from './common.js';
+
+/**
+ * Conv and FusedConv (1-D and 2-D, any stride, dilation, padding and groups). Groups with enough output
+ * channels run as an implicit GEMM per (image, group) on the tiled GEMM: A is the weights, [Mg, Cg*KH*KW] as
+ * stored, and B's elements are gathered from the input on the fly (no im2col buffer; 1x1 stride-1 unpadded
+ * convolutions read the input directly). Depthwise and other narrow groups run directly, one output per
+ * invocation. The epilogue adds the bias and the residual and applies the activation.
+ */
+
+/** Output channels per group from which the tiled GEMM beats the direct loop (a 32-row tile is mostly idle below). */
+const GEMM_MIN_CHANNELS = 8;
+
+function activationOf(node: Node): { name: string; params: number[] } {
+  if (node.op !== 'FusedConv') return { name: 'None', params: [] };
+  return { name: getAttr<string>(node, 'activation'), params: getAttr<number[]>(node, 'activation_params') };
+}
+
+/** WGSL of the epilogue's value for output channel `oc` at flat output index `o`, from the sum `acc`. */
+function epilogue(node: Node, ctx: GpuEmitContext, acc: string, oc: string, o: string): string[] {
+  const lines = [`  var v = ${acc};`];
+  const bias = node.inputs[2];
+  const residual = node.inputs[3];
+  if (bias) lines.push(`  v = v + ${at(ctx.locate(bias), oc)};`);
+  if (residual) lines.push(`  v = v + ${at(ctx.locate(residual), o)};`);
+  const { name, params } = activationOf(node);
+  lines.push(`  ${at(ctx.locate(node.outputs[0]!), o)} = ${applyActivation(name, params, 'v')};`);
+  return lines;
+}
+
+/** WGSL bounds check and index of input pixel (ih, iw) for output (oh, ow) and tap (kh, kw), as i32. */
+function tapIndex(g: ConvGeometry): string[] {
+  return [
+    `  let ih = i32(oh * ${u(g.SH)} + kh * ${u(g.DH)}) - ${i32Literal(g.PT)};`,
+    `  let iw = i32(ow * ${u(g.SW)} + kw * ${u(g.DW)}) - ${i32Literal(g.PL)};`,
+    `  if (ih < 0 || ih >= ${i32Literal(g.H)} || iw < 0 || iw >= ${i32Literal(g.W)}) { return 0.0; }`,
+  ];
+}
+
+function gemmConv(node: Node, ctx: GpuEmitContext, g: ConvGeometry): Dispatch {
+  const x = ctx.locate(node.inputs[0]!);
+  const w = ctx.locate(node.inputs[1]!);
+  const taps = g.KH * g.KW;
+  const pixels = g.OH * g.OW;
+  const plane = g.H * g.W;
+  const direct = taps === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0 && g.PB === 0 && g.PR === 0;
+  // b = image * group + group index; the GEMM's k runs over the group's input channels and the taps.
+  const columnSetup = [
+    `let img = b / ${u(g.group)};`,
+    `let gi = b % ${u(g.group)};`,
+    `let xbase = (img * ${u(g.C)} + gi * ${u(g.Cg)}) * ${u(plane)};`,
+    `let ih0 = i32((n / ${u(g.OW)}) * ${u(g.SH)}) - ${i32Literal(g.PT)};`,
+    `let iw0 = i32((n % ${u(g.OW)}) * ${u(g.SW)}) - ${i32Literal(g.PL)};`,
+  ];
+  const loadB = direct
+    ? `vb = ${at(x, `xbase + k * ${u(plane)} + n`)};`
+    : [
+        `let t = k % ${u(taps)};`,
+        `let ih = ih0 + i32((t / ${u(g.KW)}) * ${u(g.DH)});`,
+        `let iw = iw0 + i32((t % ${u(g.KW)}) * ${u(g.DW)});`,
+        `if (ih >= 0i && ih < ${i32Literal(g.H)} && iw >= 0i && iw < ${i32Literal(g.W)}) {`,
+        `  vb = ${at(x, `xbase + (k / ${u(taps)}) * ${u(plane)} + u32(ih) * ${u(g.W)} + u32(iw)`)};`,
+        '}',
+      ].join('\n');
+  const store = [
+    `  let img = b / ${u(g.group)}; let gi = b % ${u(g.group)};`,
+    `  let oc = gi * ${u(g.Mg)} + m;`,
+    `  let o = (img * ${u(g.M)} + oc) * ${u(pixels)} + n;`,
+    ...epilogue(node, ctx, 'acc', 'oc', 'o'),
+  ];
+  return gemmDispatch({
+    batch: g.batch * g.group,
+    M: g.Mg,
+    N: pixels,
+    K: g.K,
+    prelude: `${bindings('f32')}\n${EXPRESSION_PRELUDE}`,
+    rowSetup: `let wrow = ((b % ${u(g.group)}) * ${u(g.Mg)} + m) * ${u(g.K)};`,
+    loadA: `va = ${at(w, 'wrow + k')};`,
+    columnSetup: columnSetup.join('\n'),
+    loadB,
+    store: store.join('\n'),
+  });
+}
+
+/** One invocation per output element; loops over the group's input channels and the taps. */
+function directConv(node: Node, ctx: GpuEmitContext, g: ConvGeometry): Dispatch {
+  const x = ctx.locate(node.inputs[0]!);
+  const w = ctx.locate(node.inputs[1]!);
+  const pixels = g.OH * g.OW;
+  const total = g.batch * g.M * pixels;
+  const helper = `fn tap(img: u32, ic: u32, oh: u32, ow: u32, kh: u32, kw: u32) -> f32 {
+${tapIndex(g).join('\n')}
+  return ${at(x, `(img * ${u(g.C)} + ic) * ${u(g.H * g.W)} + u32(ih) * ${u(g.W)} + u32(iw)`)};
+}`;
+  const body = [
+    `  let ow = i % ${u(g.OW)};`,
+    `  let oh = (i / ${u(g.OW)}) % ${u(g.OH)};`,
+    `  let oc = (i / ${u(pixels)}) % ${u(g.M)};`,
+    `  let img = i / ${u(g.M * pixels)};`,
+    `  let gi = oc / ${u(g.Mg)};`,
+    '  var acc = 0.0;',
+    `  for (var c = 0u; c < ${u(g.Cg)}; c = c + 1u) {`,
+    `    for (var kh = 0u; kh < ${u(g.KH)}; kh = kh + 1u) {`,
+    `      for (var kw = 0u; kw < ${u(g.KW)}; kw = kw + 1u) {`,
+    `        let wv = ${at(w, `((oc * ${u(g.Cg)} + c) * ${u(g.KH)} + kh) * ${u(g.KW)} + kw`)};`,
+    `        acc = fma(tap(img, gi * ${u(g.Cg)} + c, oh, ow, kh, kw), wv, acc);`,
+    '      }',
+    '    }',
+    '  }',
+    ...epilogue(node, ctx, 'acc', 'oc', 'i'),
+  ];
+  const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, body.join('\n'));
+  return { code: `${bindings('f32')}\n${EXPRESSION_PRELUDE}\n${helper}\n${code}\n`, workgroups };
+}
+
+export const convKernels: GpuKernel = {
+  ops: ['Conv', 'FusedConv'],
+  check(node) {
+    const bad = needsStaticF32(node);
+    if (bad) return bad;
+    const g = convGeometry(node);
+    if (typeof g === 'string') return g;
+    return activationProblem(node, () => activationOf(node));
+  },
+  emit(node, ctx) {
+    const g = convGeometry(node) as ConvGeometry;
+    if (g.batch * g.M * g.OH * g.OW === 0) return [];
+    return [g.Mg >= GEMM_MIN_CHANNELS ? gemmConv(node, ctx, g) : directConv(node, ctx, g)];
+  },
+};

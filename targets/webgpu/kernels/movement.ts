@@ -1,0 +1,215 @@
+import { dtypeBytes, getAttr, type Node, type Tensor, type Value } from '../../../ir/index.js';
+import { expandBox, sliceBox, tileBox, transposeBox, type Box as WasmBox } from '../../shared/box.js';
+import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
+import { bindings, elementKernel, i32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
+import { needsStaticShapes } from './common.js';
+import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
+
+/**
+ * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words): Transpose,
+ * Slice, Expand, Tile and Concat as strided boxes, Gather (constant or run-time indices), constant-mode Pad,
+ * and the views (Reshape, Flatten, Squeeze, Unsqueeze, Identity), which cost nothing when plan-memory placed
+ * the result over the operand and are a copy otherwise (a graph input, say).
+ */
+
+/** A copy of `dims` elements: source element offsets by `src` strides, destination by `dst` strides. */
+interface Box {
+  dims: number[];
+  src: number[];
+  dst: number[];
+  srcBase: number;
+  dstBase: number;
+}
+
+const intsOf = (t: Tensor): number[] => Array.from(t.data as ArrayLike<number | bigint>, Number);
+const axisOf = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
+const wordsOf = (v: Value) => dtypeBytes(v.type.dtype) / 4;
+
+function contiguous(dims: number[]): Box {
+  return { dims, src: rowMajorStrides(dims), dst: rowMajorStrides(dims), srcBase: 0, dstBase: 0 };
+}
+
+/** The wasm target's boxes for these ops (the same strided copies), with zero bases. */
+const withBases = (box: WasmBox, srcBase = 0): Box => ({ ...box, srcBase, dstBase: 0 });
+const BOX_BUILDERS: Record<string, (node: Node) => Box> = {
+  Transpose: (node) => withBases(transposeBox(node)),
+  Expand: (node) => withBases(expandBox(node)),
+  Tile: (node) => withBases(tileBox(node)),
+  Slice: (node) => {
+    const { box, srcOffset } = sliceBox(node);
+    return withBases(box, srcOffset);
+  },
+};
+
+function concatBoxes(node: Node): { value: Value; box: Box }[] {
+  const shape = shapeOf(node.outputs[0]!);
+  const axis = axisOf(getAttr<number>(node, 'axis'), shape.length);
+  const outStrides = rowMajorStrides(shape);
+  let offset = 0;
+  const parts: { value: Value; box: Box }[] = [];
+  for (const v of node.inputs) {
+    if (!v) continue;
+    const dims = shapeOf(v);
+    parts.push({ value: v, box: { dims, src: rowMajorStrides(dims), dst: outStrides, srcBase: 0, dstBase: offset * outStrides[axis]! } });
+    offset += dims[axis]!;
+  }
+  return parts;
+}
+
+/**
+ * One invocation per element of the box copies its words. The source may be signed offsets (a stride-(-1)
+ * Slice): strides and bases are then summed as i32.
+ */
+function boxDispatch(ctx: GpuEmitContext, from: Value, to: Value, box: Box): Dispatch[] {
+  const total = product(box.dims);
+  if (total === 0) return [];
+  const w = wordsOf(to);
+  const [src, dst] = [ctx.locate(from), ctx.locate(to)];
+  const signed = box.src.some((s) => s < 0);
+  const lines: string[] = [];
+  if (signed) {
+    const outStrides = rowMajorStrides(box.dims);
+    const terms = box.dims.map((d, a) => (d === 1 || box.src[a] === 0 ? '' : `i32((i / ${u(outStrides[a]!)}) % ${u(d)}) * ${i32Literal(box.src[a]!)}`)).filter(Boolean);
+    lines.push(`  let s = u32(${[i32Literal(box.srcBase), ...terms].join(' + ')});`);
+  } else {
+    lines.push(`  ${stridedIndex('s', 'i', box.dims, box.src, box.srcBase)}`);
+  }
+  lines.push(`  ${stridedIndex('d', 'i', box.dims, box.dst, box.dstBase)}`);
+  for (let k = 0; k < w; k++) {
+    const [sk, dk] = w === 1 ? ['s', 'd'] : [`s * ${u(w)} + ${u(k)}`, `d * ${u(w)} + ${u(k)}`];
+    lines.push(`  ${at(dst, dk)} = ${at(src, sk)};`);
+  }
+  const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, lines.join('\n'));
+  return [{ code: `${bindings('u32')}\n${code}\n`, workgroups }];
+}
+
+function emitGather(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const [data, indices] = [node.inputs[0]!, node.inputs[1]!];
+  const out = node.outputs[0]!;
+  const shape = shapeOf(data);
+  const axis = axisOf(getAttr<number>(node, 'axis'), shape.length);
+  const dim = shape[axis]!;
+  const inner = product(shape.slice(axis + 1));
+  const count = product(shapeOf(indices));
+  const total = product(shapeOf(out));
+  if (total === 0) return [];
+  const w = wordsOf(out);
+  const [src, dst] = [ctx.locate(data), ctx.locate(out)];
+  const lines = [
+    `  let inner = i % ${u(inner)};`,
+    `  let q = (i / ${u(inner)}) % ${u(count)};`,
+    `  let outer = i / ${u(inner * count)};`,
+  ];
+  let table = '';
+  if (indices.data) {
+    table = `const INDICES = array<i32, ${count}>(${intsOf(indices.data).map((x) => i32Literal(x)).join(', ')});\n`;
+    lines.push('  var raw = INDICES[q];');
+  } else {
+    // i64 indices: the low word holds every index a tensor of at most 2^31 elements can take.
+    const words = wordsOf(indices);
+    lines.push(`  var raw = bitcast<i32>(${at(ctx.locate(indices), words === 1 ? 'q' : `q * 2u`)});`);
+  }
+  // Negative indices count from the end; out-of-range ones are clamped (the reference rejects them).
+  lines.push(`  let idx = u32(clamp(select(raw, raw + ${i32Literal(dim)}, raw < 0i), 0i, ${i32Literal(dim - 1)}));`);
+  lines.push(`  let s = (outer * ${u(dim)} + idx) * ${u(inner)} + inner;`);
+  for (let k = 0; k < w; k++) {
+    lines.push(`  ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${at(src, w === 1 ? 's' : `s * 2u + ${u(k)}`)};`);
+  }
+  const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, lines.join('\n'));
+  return [{ code: `${bindings('u32')}\n${table}${code}\n`, workgroups }];
+}
+
+/** Constant-mode Pad with constant pads: out-of-range output elements take the constant value's words. */
+function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const data = node.inputs[0]!;
+  const out = node.outputs[0]!;
+  const shape = shapeOf(data);
+  const rank = shape.length;
+  const pads = intsOf(node.inputs[1]!.data!);
+  const axes = node.inputs[3] ? intsOf(node.inputs[3].data!).map((a) => axisOf(a, rank)) : shape.map((_, a) => a);
+  const begin = new Array<number>(rank).fill(0);
+  axes.forEach((a, k) => (begin[a] = pads[k]!));
+  const outShape = shapeOf(out);
+  const total = product(outShape);
+  if (total === 0) return [];
+  const w = wordsOf(out);
+  const fill = new Uint32Array(w);
+  const cv = node.inputs[2];
+  if (cv?.data && cv.data.data.length > 0) {
+    const bytes = new Uint8Array(w * 4);
+    const view = new DataView(bytes.buffer);
+    const x = cv.data.data[0]!;
+    if (cv.type.dtype === 'f32') view.setFloat32(0, Number(x), true);
+    else if (w === 2) view.setBigInt64(0, BigInt(x), true);
+    else view.setInt32(0, Number(x), true);
+    fill.set(new Uint32Array(bytes.buffer));
+  }
+  const outStrides = rowMajorStrides(outShape);
+  const inStrides = rowMajorStrides(shape);
+  const lines = ['  var s = 0i;', '  var inside = true;'];
+  outShape.forEach((d, a) => {
+    lines.push(`  { let c = i32((i / ${u(outStrides[a]!)}) % ${u(d)}) - ${i32Literal(begin[a]!)};`);
+    lines.push(`    inside = inside && c >= 0i && c < ${i32Literal(shape[a]!)}; s = s + c * ${i32Literal(inStrides[a]!)}; }`);
+  });
+  const [src, dst] = [ctx.locate(data), ctx.locate(out)];
+  for (let k = 0; k < w; k++) {
+    const sIndex = w === 1 ? 'u32(s)' : `u32(s) * 2u + ${u(k)}`;
+    lines.push(`  if (inside) { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${at(src, sIndex)}; } else { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${u(fill[k]!)}; }`);
+  }
+  const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, lines.join('\n'));
+  return [{ code: `${bindings('u32')}\n${code}\n`, workgroups }];
+}
+
+const VIEWS = ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity'];
+
+function constantOperands(node: Node, indices: number[]): string | null {
+  for (const i of indices) {
+    const v = node.inputs[i];
+    if (v && !v.data) return `${node.op} needs a constant operand ${i}, but %${v.name} is computed at run time`;
+  }
+  return null;
+}
+
+export const movementKernels: GpuKernel = {
+  ops: [...VIEWS, ...Object.keys(BOX_BUILDERS), 'Concat', 'Gather', 'Pad'],
+  check(node) {
+    const bad = needsStaticShapes(node);
+    if (bad) return bad;
+    for (const v of [node.inputs[0], ...node.outputs]) {
+      if (v && ![1, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
+      if (v && dtypeBytes(v.type.dtype) === 1 && !['i8', 'u8', 'bool'].includes(v.type.dtype)) return `1-byte element type ${v.type.dtype} is not supported`;
+      if (v && dtypeBytes(v.type.dtype) === 1 && (node.op === 'Gather' || node.op === 'Pad')) return `${node.op} on 1-byte elements is not supported`;
+    }
+    if (node.op === 'Concat') {
+      const v = node.inputs.find((x) => x && dtypeBytes(x.type.dtype) !== dtypeBytes(node.outputs[0]!.type.dtype));
+      if (v) return `Concat operand %${v.name} has another element size`;
+    }
+    if (node.op === 'Slice') return constantOperands(node, [1, 2, 3, 4]);
+    if (node.op === 'Pad') {
+      if (getAttr<string>(node, 'mode') !== 'constant') return `Pad mode '${getAttr<string>(node, 'mode')}' is not supported (constant only)`;
+      return constantOperands(node, [1, 2, 3]);
+    }
+    if (node.op === 'Gather') {
+      const idx = node.inputs[1]!;
+      if (!['i32', 'i64'].includes(idx.type.dtype)) return `Gather indices must be i32 or i64, got ${idx.type.dtype}`;
+      if (idx.data && idx.data.data.length > 4096) return `Gather with ${idx.data.data.length} constant indices is not supported (at most 4096)`;
+    }
+    return null;
+  },
+  emit(node, ctx) {
+    const out = node.outputs[0]!;
+    const x = node.inputs[0]!;
+    const bytes = dtypeBytes(out.type.dtype) === 1;
+    const copy = (box: Box) => (bytes ? byteBoxDispatch(ctx, x, out, box) : boxDispatch(ctx, x, out, box));
+    if (VIEWS.includes(node.op)) {
+      const [a, b] = [ctx.locate(x), ctx.locate(out)];
+      if (a.buffer === b.buffer && a.offset === b.offset) return [];
+      return copy(contiguous([product(shapeOf(out))]));
+    }
+    if (bytes && node.op === 'Concat') return byteConcatDispatch(node, ctx);
+    if (node.op === 'Concat') return concatBoxes(node).flatMap(({ value, box }) => boxDispatch(ctx, value, out, box));
+    if (node.op === 'Gather') return emitGather(node, ctx);
+    if (node.op === 'Pad') return emitPad(node, ctx);
+    return copy(BOX_BUILDERS[node.op]!(node));
+  },
+};

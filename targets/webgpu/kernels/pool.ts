@@ -1,0 +1,100 @@
+import { getAttr, type Node } from '../../../ir/index.js';
+import { poolNdPlan, type PoolNdPlan } from '../../wasm/kernels/pool-nd.js';
+import { at, product, shapeOf, type GpuKernel } from '../kernel.js';
+import { bindings, elementKernel, i32Literal as i, u32Literal as u } from '../wgsl.js';
+import { needsStaticF32, onlyFirstOutput } from './common.js';
+
+/**
+ * MaxPool / AveragePool over 1 to 3 spatial axes (seen as 3-D, as poolNdPlan does for wasm) and the global
+ * pools: one invocation per output element loops over its window. MaxPool takes the first valid tap, then
+ * larger values (-inf for a window wholly in padding); AveragePool divides by the taps inside the input, or
+ * inside the padded input with count_include_pad, as the reference does.
+ */
+
+function windowed(node: Node, p: PoolNdPlan, workgroupSize: number, x: string, y: (index: string) => string): { code: string; workgroups: [number, number, number] } {
+  const max = node.op === 'MaxPool';
+  const includePad = node.op === 'AveragePool' && getAttr<number>(node, 'count_include_pad') !== 0;
+  const [D, H, W] = p.dims as [number, number, number];
+  const [OD, OH, OW] = p.out as [number, number, number];
+  const axes = ['d', 'h', 'w'] as const;
+  const lines = [
+    `  let ow = i % ${u(OW)};`,
+    `  let oh = (i / ${u(OW)}) % ${u(OH)};`,
+    `  let od = (i / ${u(OW * OH)}) % ${u(OD)};`,
+    `  let plane = i / ${u(OW * OH * OD)};`,
+    `  let base = plane * ${u(D * H * W)};`,
+    `  var acc = ${max ? '-f32_inf()' : '0.0'};`,
+    '  var found = false;',
+    '  var count = 0u;',
+  ];
+  axes.forEach((a, k) => {
+    lines.push(`  let ${a}0 = i32(o${a} * ${u(p.strides[k]!)}) - ${i(p.padBegin[k]!)};`);
+  });
+  const inside = (a: string, k: number, lo: number, hi: number) => `${a}0 + i32(k${a} * ${u(p.dilations[k]!)}) >= ${i(lo)} && ${a}0 + i32(k${a} * ${u(p.dilations[k]!)}) < ${i(hi)}`;
+  lines.push(
+    `  for (var kd = 0u; kd < ${u(p.kernel[0]!)}; kd = kd + 1u) {`,
+    `  for (var kh = 0u; kh < ${u(p.kernel[1]!)}; kh = kh + 1u) {`,
+    `  for (var kw = 0u; kw < ${u(p.kernel[2]!)}; kw = kw + 1u) {`,
+  );
+  if (includePad) {
+    const padded = axes.map((a, k) => inside(a, k, -p.padBegin[k]!, p.dims[k]! + p.padEnd[k]!)).join(' && ');
+    lines.push(`    if (${padded}) { count = count + 1u; }`);
+  }
+  const valid = axes.map((a, k) => inside(a, k, 0, p.dims[k]!)).join(' && ');
+  lines.push(
+    `    if (${valid}) {`,
+    `      let at = u32((d0 + i32(kd * ${u(p.dilations[0]!)})) * ${i(H * W)} + (h0 + i32(kh * ${u(p.dilations[1]!)})) * ${i(W)} + w0 + i32(kw * ${u(p.dilations[2]!)}));`,
+    `      let v = ${x.replace('INDEX', 'base + at')};`,
+    max ? '      if (!found || v > acc) { acc = v; }' : '      acc = acc + v;',
+    includePad ? '' : '      count = count + 1u;',
+    '      found = true;',
+    '    }',
+    '  }}}',
+  );
+  lines.push(max ? `  ${y('i')} = acc;` : `  ${y('i')} = select(0.0, acc / f32(count), count > 0u);`);
+  return elementKernel(p.planes * OD * OH * OW, workgroupSize, lines.filter(Boolean).join('\n'));
+}
+
+export const poolKernels: GpuKernel = {
+  ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
+  check(node) {
+    const bad = needsStaticF32(node) ?? onlyFirstOutput(node);
+    if (bad) return bad;
+    const rank = node.inputs[0]!.type.shape.length;
+    if (rank < 3 || rank > 5) return `pools over ${rank - 2} spatial axes are not supported (1 to 3)`;
+    if (node.op === 'MaxPool' || node.op === 'AveragePool') {
+      try {
+        poolNdPlan(node);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    }
+    return null;
+  },
+  emit(node, ctx) {
+    const x = ctx.locate(node.inputs[0]!);
+    const yLoc = ctx.locate(node.outputs[0]!);
+    const shape = shapeOf(node.inputs[0]!);
+    let kernel: { code: string; workgroups: [number, number, number] };
+    if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') {
+      const planes = shape[0]! * shape[1]!;
+      const vol = product(shape.slice(2));
+      if (planes === 0) return [];
+      const max = node.op === 'GlobalMaxPool';
+      kernel = elementKernel(planes, ctx.options.workgroupSize, [
+        `  let base = i * ${u(vol)};`,
+        `  var acc = ${at(x, 'base')};`,
+        `  for (var k = 1u; k < ${u(vol)}; k = k + 1u) {`,
+        `    let v = ${at(x, 'base + k')};`,
+        max ? '    acc = max(acc, v);' : '    acc = acc + v;',
+        '  }',
+        `  ${at(yLoc, 'i')} = ${max ? 'acc' : `acc / f32(${vol})`};`,
+      ].join('\n'));
+    } else {
+      const p = poolNdPlan(node);
+      if (product(shapeOf(node.outputs[0]!)) === 0) return [];
+      kernel = windowed(node, p, ctx.options.workgroupSize, at(x, 'INDEX'), (index) => at(yLoc, index));
+    }
+    return [{ code: `${bindings('f32')}\n${kernel.code}\n`, workgroups: kernel.workgroups }];
+  },
+};
