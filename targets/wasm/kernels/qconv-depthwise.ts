@@ -2,7 +2,7 @@ import binaryen from 'binaryen';
 import { getAttr, numel, type Node, type Value } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
+import { convGeometry, geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
 import { qOutputKey, qOutputOf } from './qops-numeric.js';
 
@@ -68,9 +68,7 @@ export function emitDepthwiseQConv(node: Node, ctx: EmitContext): Expr {
   const shifted = new Int16Array(wData.length);
   for (let i = 0; i < wData.length; i++) shifted[i] = wData[i]! - wZp;
   const weights = ctx.placeData(`qconv-dw-w:${w!.name}:${wZp}`, new Uint8Array(shifted.buffer));
-  const g = p.g;
-  const geometry = [g.batch, g.C, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW, g.PT, g.PL, g.PB, g.PR].join(',');
-  const key = `qconv-dw:${geometry}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
+  const key = `qconv-dw:${geometryKey(p.g)}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
   // Params: x, weights (i16), bias, multiplier (or the requantization table), shift, y, scratch.
   const name = ctx.defineFunction(key, 7, (fn) => build(fn, p, { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant }));
   const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);

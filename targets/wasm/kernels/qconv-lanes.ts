@@ -2,7 +2,7 @@ import binaryen from 'binaryen';
 import { dtypeBytes, getAttr, numel, type Node, type Value } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
+import { convGeometry, geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
 import { qOutputKey, qOutputOf } from './qops-numeric.js';
 
@@ -22,9 +22,10 @@ type Expr = binaryen.ExpressionRef;
  *     constant shift per tap, so four adjacent q are four adjacent pairs. Columns ox >= OW of the virtual
  *     rows are computed and dropped. Other strides first gather the taps' pairs into rows (one i32 per pixel
  *     and tap, SIMD shuffles for stride 2) and run the same GEMM with one tap.
- *  3. Tiles of 4 output channels x 8 pixels keep 8 i32x4 accumulators; weights are packed at compile time as
+ *  3. Blocks of pixels are packed into panels of 8 (the reduction in sequential memory), then tiles of 4 output
+ *     channels x 8 pixels keep 8 i32x4 accumulators (PairTile); weights are packed at compile time as
  *     (w - w_zp) i16 pairs, 4 channels per 16 bytes. The epilogue adds the bias and requantizes per channel
- *     in i64 lanes (ChannelRequantizer: bit-exact with the reference), narrows and stores 8 pixels at once.
+ *     (qconv-requant.ts: bit-exact with the reference), narrows and stores 8 pixels at once.
  */
 
 /** Pixel-pair offsets are i32 (4 bytes); a tile is 8 pixels. */
@@ -82,20 +83,16 @@ function planOf(g: ConvGeometry): Plan {
   return { g, Cp, Hp, Wp, implicit, Wv, Q, Q8, taps, pairsPerTap, planeBytes, blocks: Math.ceil(g.Mg / 4), blockPixels, xiBytes, gatheredBytes, panelBytes };
 }
 
-function geometryOf(node: Node): ConvGeometry | string {
-  return convGeometry(node);
-}
-
 /** null when the lane kernel takes this QConv (the others use the dot-product kernel, qops-conv.ts). */
 export function lanesConvUnsuited(node: Node): string | null {
-  const g = geometryOf(node);
+  const g = convGeometry(node);
   if (typeof g === 'string') return g;
   if (g.Cg === 1 && g.group > 1) return 'depthwise';
   return null;
 }
 
 export function lanesConvScratchBytes(node: Node): number {
-  const p = planOf(geometryOf(node) as ConvGeometry);
+  const p = planOf(convGeometry(node) as ConvGeometry);
   return p.xiBytes + p.gatheredBytes + p.panelBytes;
 }
 
@@ -129,15 +126,13 @@ function packWeights(node: Node, p: Plan): Uint8Array {
 export function emitLanesConv(node: Node, ctx: EmitContext): Expr {
   const [x, w, bias, mult, shift] = node.inputs;
   const y = node.outputs[0]!;
-  const p = planOf(geometryOf(node) as ConvGeometry);
+  const p = planOf(convGeometry(node) as ConvGeometry);
   const out = qOutputOf(node);
   const xZp = getAttr<number>(node, 'x_zero_point');
   const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
   const requant = mult ? chooseRequantizer(node, out, p.g.M) : null;
   const packed = ctx.placeData(`qconv-lanes-w:${w!.name}:${getAttr<number>(node, 'w_zero_point')}`, packWeights(node, p));
-  const g = p.g;
-  const geometry = [g.batch, g.C, g.H, g.W, g.M, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW, g.PT, g.PL, g.PB, g.PR, g.group].join(',');
-  const key = `qconv-lanes:${geometry}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
+  const key = `qconv-lanes:${geometryKey(p.g)}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
   // Params: x, packed w, bias, multiplier (or the requantization table), shift, y, scratch.
   const name = ctx.defineFunction(key, 7, (fn) => buildLanesConv(fn, p, { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant }));
   const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
