@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { importOnnxFile } from '../../compiler/onnx/index.js';
-import { quantizeModel, syntheticInputs } from '../../compiler/quantize/index.js';
-import { GraphBuilder, makeTensor, Node, tensorType, Value, verifyGraph, type Attributes, type DType, type Graph, type Tensor } from '../../ir/index.js';
+import { GraphBuilder, makeTensor, type Attributes, type DType, type Graph, type Tensor } from '../../ir/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { unsupportedByWasm } from '../../targets/wasm/index.js';
 import { int8Tensor, seededNumbers } from '../support/quant-random.js';
-import { modelPath } from '../support/shared.js';
 import type { WasmOptions } from '../../targets/wasm/kernel.js';
 import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase } from '../support/quantized-cases.js';
 import { runOnWasm } from './harness.js';

@@ -2,7 +2,7 @@ import binaryen from 'binaryen';
 import type { Node } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { poolNdPlan, type PoolNdPlan } from './pool-nd.js';
+import { poolPlan, type PoolPlan } from '../../shared/pool-geometry.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -15,38 +15,20 @@ type Expr = binaryen.ExpressionRef;
 
 const LANES = 16;
 
-interface Plan {
-  planes: number;
-  H: number;
-  W: number;
-  OH: number;
-  OW: number;
-  KH: number;
-  KW: number;
-  SH: number;
-  SW: number;
-  DH: number;
-  DW: number;
-  PT: number;
-  PL: number;
+interface Plan extends PoolPlan {
+  /** Rows and bytes per row of each column phase of the bordered copy. */
   rows: number;
   rowBytes: number;
   signed: boolean;
 }
 
 function planOf(node: Node): Plan {
-  const p: PoolNdPlan = poolNdPlan(node);
-  const [, H, W] = p.dims as [number, number, number];
-  const [, OH, OW] = p.out as [number, number, number];
-  const [, KH, KW] = p.kernel as [number, number, number];
-  const [, SH, SW] = p.strides as [number, number, number];
-  const [, DH, DW] = p.dilations as [number, number, number];
-  const [, PT, PL] = p.padBegin as [number, number, number];
-  const OW16 = Math.ceil(OW / LANES) * LANES;
-  const columns = Math.max(W + PL + 2 * LANES, (OW16 - 1) * SW + (KW - 1) * DW + 1);
-  const rowBytes = Math.ceil(Math.ceil(columns / SW) / LANES) * LANES + LANES;
-  const rows = Math.max(H + PT, (OH - 1) * SH + (KH - 1) * DH + 1);
-  return { planes: p.planes, H, W, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL, rows, rowBytes, signed: node.inputs[0]!.type.dtype === 'i8' };
+  const p = poolPlan(node);
+  const OW16 = Math.ceil(p.OW / LANES) * LANES;
+  const columns = Math.max(p.W + p.PW + 2 * LANES, (OW16 - 1) * p.SW + (p.KW - 1) * p.DW + 1);
+  const rowBytes = Math.ceil(Math.ceil(columns / p.SW) / LANES) * LANES + LANES;
+  const rows = Math.max(p.H + p.PH, (p.OH - 1) * p.SH + (p.KH - 1) * p.DH + 1);
+  return { ...p, rows, rowBytes, signed: node.inputs[0]!.type.dtype === 'i8' };
 }
 
 /** null when the kernel takes an 8-bit MaxPool, else why not. */
@@ -59,7 +41,7 @@ export function checkInt8MaxPool(node: Node): string | null {
   // Every window must hold an input tap (the reference's rule for an empty window is not a max of values).
   const covered = (outSize: number, k: number, d: number, stride: number, pad: number, size: number) =>
     Array.from({ length: outSize }, (_, o) => o * stride - pad).every((start) => Array.from({ length: k }, (_, t) => start + t * d).some((i) => i >= 0 && i < size));
-  if (!covered(p.OH, p.KH, p.DH, p.SH, p.PT, p.H) || !covered(p.OW, p.KW, p.DW, p.SW, p.PL, p.W)) return 'windows wholly in padding are not supported on 8-bit maps';
+  if (!covered(p.OH, p.KH, p.DH, p.SH, p.PH, p.H) || !covered(p.OW, p.KW, p.DW, p.SW, p.PW, p.W)) return 'windows wholly in padding are not supported on 8-bit maps';
   return null;
 }
 
@@ -91,13 +73,13 @@ function build(fn: FunctionBuilder, p: Plan): Expr {
   const copyRow: Expr[] = [];
   if (p.SW === 1) {
     const W16 = Math.floor(p.W / LANES) * LANES;
-    copyRow.push(fn.for(w, 0, W16, LANES, [fn.storeV(m.i32.add(row.get(), w.get()), fn.loadV(m.i32.add(src.get(), w.get())), p.PL)]));
-    if (p.W > W16) copyRow.push(fn.storeV(row.get(), fillTail(fn.loadV(src.get(), W16), p.W - W16, 0), p.PL + W16));
+    copyRow.push(fn.for(w, 0, W16, LANES, [fn.storeV(m.i32.add(row.get(), w.get()), fn.loadV(m.i32.add(src.get(), w.get())), p.PW)]));
+    if (p.W > W16) copyRow.push(fn.storeV(row.get(), fillTail(fn.loadV(src.get(), W16), p.W - W16, 0), p.PW + W16));
   } else {
-    // Input column w sits at padded column PL + w: phase (PL + w) % 2, byte (PL + w) >> 1 of its row.
+    // Input column w sits at padded column PW + w: phase (PW + w) % 2, byte (PW + w) >> 1 of its row.
     const W32 = Math.floor(p.W / 32) * 32;
-    const evenAt = (p.PL >> 1) + (p.PL % 2) * phaseBytes;
-    const oddAt = ((p.PL + 1) >> 1) + (1 - (p.PL % 2)) * phaseBytes;
+    const evenAt = (p.PW >> 1) + (p.PW % 2) * phaseBytes;
+    const oddAt = ((p.PW + 1) >> 1) + (1 - (p.PW % 2)) * phaseBytes;
     const chunk = (at: number | null): Expr[] => {
       const column = () => (at === null ? w.get() : fn.i32(at));
       const half = () => (at === null ? fn.m.i32.shr_u(w.get(), fn.i32(1)) : fn.i32(at / 2));
@@ -140,7 +122,7 @@ function build(fn: FunctionBuilder, p: Plan): Expr {
     src.set(m.i32.add(fn.param(0), fn.mulConst(plane.get(), p.H * p.W))),
     dst.set(m.i32.add(fn.param(1), fn.mulConst(plane.get(), p.OH * p.OW))),
     fn.fill(buffer(), fn.i32(lowest), fn.i32(p.SW * phaseBytes)),
-    fn.for(h, 0, p.H, 1, [row.set(m.i32.add(buffer(), fn.mulConst(fn.addConst(h.get(), p.PT), p.rowBytes))), ...copyRow, src.set(fn.addConst(src.get(), p.W))]),
+    fn.for(h, 0, p.H, 1, [row.set(m.i32.add(buffer(), fn.mulConst(fn.addConst(h.get(), p.PH), p.rowBytes))), ...copyRow, src.set(fn.addConst(src.get(), p.W))]),
     src.set(m.i32.add(fn.param(0), fn.mulConst(plane.get(), p.H * p.W))),
     fn.for(oy, 0, p.OH, 1, [
       rowIn.set(m.i32.add(buffer(), fn.mulConst(oy.get(), p.SH * p.rowBytes))),

@@ -1,10 +1,9 @@
 import binaryen from 'binaryen';
-import { getAttr, numel, type Node, type Value } from '../../../ir/index.js';
+import { getAttr, type Node } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { convGeometry, geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
-import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
-import { qOutputKey, qOutputOf } from './qops-numeric.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
+import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -56,24 +55,12 @@ export function depthwiseConvScratchBytes(node: Node): number {
 }
 
 export function emitDepthwiseQConv(node: Node, ctx: EmitContext): Expr {
-  const [x, w, bias, mult, shift] = node.inputs;
-  const y = node.outputs[0]!;
   const p = planOf(convGeometry(node) as ConvGeometry);
-  const out = qOutputOf(node);
-  const xZp = getAttr<number>(node, 'x_zero_point');
   const wZp = getAttr<number>(node, 'w_zero_point');
-  const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
-  const requant = mult ? chooseRequantizer(node, out, p.g.C) : null;
-  const wData = w!.data!.data as Int8Array | Uint8Array;
-  const shifted = new Int16Array(wData.length);
-  for (let i = 0; i < wData.length; i++) shifted[i] = wData[i]! - wZp;
-  const weights = ctx.placeData(`qconv-dw-w:${w!.name}:${wZp}`, new Uint8Array(shifted.buffer));
-  const key = `qconv-dw:${geometryKey(p.g)}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
-  // Params: x, weights (i16), bias, multiplier (or the requantization table), shift, y, scratch.
-  const name = ctx.defineFunction(key, 7, (fn) => build(fn, p, { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant }));
-  const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
-  const multiplier = requantArgument(ctx, node, requant, addr(mult));
-  return ctx.call(name, [addr(x), weights, addr(bias), multiplier, addr(shift), addr(y), ctx.scratch(depthwiseConvScratchBytes(node))]);
+  const w = node.inputs[1]!.data!.data as Int8Array | Uint8Array;
+  const weights = Int16Array.from(w, (v) => v - wZp);
+  const scratchBytes = depthwiseConvScratchBytes(node);
+  return emitLaneConvCall(node, ctx, { kernel: 'qconv-dw', geometry: p.g, weights: new Uint8Array(weights.buffer), scratchBytes, build: (fn, o) => build(fn, p, o) });
 }
 
 function build(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {

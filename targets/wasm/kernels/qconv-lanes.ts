@@ -1,10 +1,9 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, numel, type Node, type Value } from '../../../ir/index.js';
+import { dtypeBytes, getAttr, type Node } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { convGeometry, geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
-import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
-import { qOutputKey, qOutputOf } from './qops-numeric.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
+import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -124,20 +123,9 @@ function packWeights(node: Node, p: Plan): Uint8Array {
 }
 
 export function emitLanesConv(node: Node, ctx: EmitContext): Expr {
-  const [x, w, bias, mult, shift] = node.inputs;
-  const y = node.outputs[0]!;
   const p = planOf(convGeometry(node) as ConvGeometry);
-  const out = qOutputOf(node);
-  const xZp = getAttr<number>(node, 'x_zero_point');
-  const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
-  const requant = mult ? chooseRequantizer(node, out, p.g.M) : null;
-  const packed = ctx.placeData(`qconv-lanes-w:${w!.name}:${getAttr<number>(node, 'w_zero_point')}`, packWeights(node, p));
-  const key = `qconv-lanes:${geometryKey(p.g)}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
-  // Params: x, packed w, bias, multiplier (or the requantization table), shift, y, scratch.
-  const name = ctx.defineFunction(key, 7, (fn) => buildLanesConv(fn, p, { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant }));
-  const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
-  const multiplier = requantArgument(ctx, node, requant, addr(mult));
-  return ctx.call(name, [addr(x), packed, addr(bias), multiplier, addr(shift), addr(y), ctx.scratch(lanesConvScratchBytes(node))]);
+  const scratchBytes = lanesConvScratchBytes(node);
+  return emitLaneConvCall(node, ctx, { kernel: 'qconv-lanes', geometry: p.g, weights: packWeights(node, p), scratchBytes, build: (fn, o) => buildLanesConv(fn, p, o) });
 }
 
 function buildLanesConv(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {
@@ -186,7 +174,6 @@ export function widenIntoPairPlanes(fn: FunctionBuilder, p: PairPlanes, o: LaneC
   const plane = g.H * g.W;
   const W8 = Math.floor(g.W / 8) * 8;
   const interleave = (lo: boolean) => m.i8x16.shuffle(a.get(), c.get(), lo ? [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23] : [8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31]);
-  const loadX = (ptr: Expr, offset: number) => (o.signedX ? fn.loadI8(ptr, offset) : fn.loadU8(ptr, offset));
   const tailMask = m.v128.const(Array.from({ length: 16 }, (_, b) => ((b >> 1) < g.W - W8 ? 0xff : 0)));
   const chunk = (paired: boolean, at: number | null): Expr[] => {
     const column = () => (at === null ? w.get() : fn.i32(at));

@@ -1,8 +1,9 @@
 import binaryen from 'binaryen';
-import { dtypeRange, numel, type Node } from '../../../ir/index.js';
+import { dtypeRange, getAttr, numel, type Node, type Value } from '../../../ir/index.js';
+import { geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import type { QOutput } from './qops-numeric.js';
+import { qOutputKey, qOutputOf, type QOutput } from './qops-numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -220,6 +221,28 @@ export function requantKey(requant: RequantChoice | null, perChannel: boolean): 
 /** The call argument in the multiplier's place: the table's address in the table form, else the multiplier's. */
 export function requantArgument(ctx: EmitContext, node: Node, requant: RequantChoice | null, multiplierAddress: number): number {
   return requant?.table ? ctx.placeData(`qconv-requant:${node.name}`, requant.table) : multiplierAddress;
+}
+
+/**
+ * The call of a lane QConv kernel (lanes, depthwise, Winograd), whose functions all take (x, packed weights,
+ * bias, multiplier or requantization table, shift, y, scratch) and are keyed by kernel, geometry and operands.
+ */
+export function emitLaneConvCall(
+  node: Node,
+  ctx: EmitContext,
+  spec: { kernel: string; geometry: ConvGeometry; weights: Uint8Array; scratchBytes: number; build: (fn: FunctionBuilder, o: LaneConvOperands) => Expr },
+): Expr {
+  const [x, w, bias, mult, shift] = node.inputs;
+  const out = qOutputOf(node);
+  const xZp = getAttr<number>(node, 'x_zero_point');
+  const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
+  const requant = mult ? chooseRequantizer(node, out, spec.geometry.M) : null;
+  const weights = ctx.placeData(`${spec.kernel}-w:${w!.name}:${getAttr<number>(node, 'w_zero_point')}`, spec.weights);
+  const key = `${spec.kernel}:${geometryKey(spec.geometry)}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
+  const operands: LaneConvOperands = { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant };
+  const name = ctx.defineFunction(key, 7, (fn) => spec.build(fn, operands));
+  const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
+  return ctx.call(name, [addr(x), weights, addr(bias), requantArgument(ctx, node, requant, addr(mult)), addr(shift), addr(node.outputs[0]), ctx.scratch(spec.scratchBytes)]);
 }
 
 /** What the lane kernels' function bodies are specialized to, besides their geometry. */

@@ -1,11 +1,11 @@
 import binaryen from 'binaryen';
-import { getAttr, numel, type Node, type Value } from '../../../ir/index.js';
+import { getAttr, type Node } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { convGeometry, geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { PairTile, widenIntoPairPlanes, type PairPlanes } from './qconv-lanes.js';
-import { chooseRequantizer, narrowTo8, requantArgument, requantKey, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
-import { qOutputKey, qOutputOf } from './qops-numeric.js';
+import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
+import { qOutputOf } from './qops-numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -118,18 +118,8 @@ function packWeights(node: Node, p: Plan): Uint8Array {
 }
 
 export function emitWinogradConv(node: Node, ctx: EmitContext): Expr {
-  const [x, w, bias, mult, shift] = node.inputs;
-  const y = node.outputs[0]!;
   const p = planOf(convGeometry(node) as ConvGeometry);
-  const out = qOutputOf(node);
-  const xZp = getAttr<number>(node, 'x_zero_point');
-  const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
-  const requant = chooseRequantizer(node, out, p.g.M);
-  const packed = ctx.placeData(`qconv-winograd-w:${w!.name}:${getAttr<number>(node, 'w_zero_point')}`, packWeights(node, p));
-  const key = `qconv-winograd:${geometryKey(p.g)}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
-  const name = ctx.defineFunction(key, 7, (fn) => build(fn, p, { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant }));
-  const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
-  return ctx.call(name, [addr(x), packed, addr(bias), requantArgument(ctx, node, requant, addr(mult)), addr(shift), addr(y), ctx.scratch(p.scratchBytes)]);
+  return emitLaneConvCall(node, ctx, { kernel: 'qconv-winograd', geometry: p.g, weights: packWeights(node, p), scratchBytes: p.scratchBytes, build: (fn, o) => build(fn, p, o) });
 }
 
 function build(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {
