@@ -17,6 +17,7 @@ export function nodeMacs(node: Node): number | null {
     case 'Conv':
     case 'FusedConv':
     case 'ConvInteger':
+    case 'QConv':
     case 'QLinearConv': {
       const w = node.inputs[node.op === 'QLinearConv' ? 3 : 1]!.type.shape;
       const outputs = dimProduct(out);
@@ -38,6 +39,7 @@ export function nodeMacs(node: Node): number | null {
     }
     case 'MatMul':
     case 'MatMulInteger':
+    case 'QMatMul':
     case 'QLinearMatMul': {
       const a = node.inputs[0]!.type.shape;
       const k = a[a.length - 1];
