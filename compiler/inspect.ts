@@ -39,6 +39,7 @@ export function nodeMacs(node: Node): number | null {
     }
     case 'MatMul':
     case 'MatMulInteger':
+    case 'QMatMul':
     case 'QLinearMatMul': {
       const a = node.inputs[0]!.type.shape;
       const k = a[a.length - 1];

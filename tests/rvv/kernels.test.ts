@@ -68,6 +68,14 @@ const CASES: Record<string, Case> = {
   'Div broadcast first': binary('Div', [1, 4], [3, 4]),
   'Max variadic': (b, k) => b.op('Max', [b.input(`${k}_a`, f32([3, 5])), b.input(`${k}_b`, f32([5])), b.input(`${k}_c`, f32([3, 1]))], {}, `${k}_y`),
   'Mean': binary('Mean', [4, 4], [4, 4]),
+  'Max / Min / Clip propagate NaN': (b, k) => {
+    const x = b.input(`${k}_x`, f32([6]));
+    const special = b.constant(`${k}_c`, makeTensor('f32', [6], [NaN, 0.5, -3, NaN, 2, -0.25]));
+    const max = b.op('Max', [x, special]);
+    const min = b.op('Min', [special, x]);
+    const clip = b.op('Clip', [special, b.constant(`${k}_lo`, makeTensor('f32', [], [-1])), b.constant(`${k}_hi`, makeTensor('f32', [], [1]))]);
+    return b.op('Concat', [max, min, clip], { axis: 0 }, `${k}_y`);
+  },
   'Relu': unary('Relu', [3, 33]),
   'Sigmoid': unary('Sigmoid', [100]),
   'Tanh': unary('Tanh', [100]),

@@ -41,6 +41,7 @@ const CONV_CASES: ConvCase[] = [
   { x: ['u8', [1, 9, 8, 8]], w: ['i8', [9, 1, 3, 3]], attrs: { group: 9, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 128 }, bias: true, requant: 'channel' },
   { x: ['u8', [1, 19, 5, 6]], w: ['u8', [13, 19, 1, 1]], attrs: { x_zero_point: 7, w_zero_point: 120, dtype: 'i8' }, bias: false, requant: 'channel' },
   { x: ['u8', [2, 3, 17]], w: ['i8', [5, 3, 4]], attrs: { pads: [2, 1], x_zero_point: 100, dtype: 'i32' }, bias: false, requant: 'none' },
+  { x: ['i8', [2, 3, 7, 9]], w: ['i8', [6, 1, 3, 3]], attrs: { group: 3, pads: [1, 0, 1, 2], dilations: [1, 2], x_zero_point: -3, w_zero_point: 1, dtype: 'i32' }, bias: true, requant: 'none' },
 ];
 
 /** All conv cases, a QMatMul per requantization form, and the elementwise ops, as one graph. */
@@ -108,7 +109,7 @@ function quantizedCases(): { build: () => Graph; feeds: Record<string, Tensor> }
 }
 
 describe.runIf(rvvToolsReady())('rvv int8 kernels (bit-exact with the reference)', () => {
-  it(`QConv (groups, depthwise, 1x1, 1-D, i32 out), QMatMul, QuantizeF32 / QRequantize / DequantizeF32, QAdd, QGlobalAveragePool, u8/i8 MaxPool at VLEN ${VLENS.join(', ')}`, () => {
+  it(`QConv (groups, depthwise with and without a channel multiplier, 1x1, 1-D, i32 out), QMatMul, QuantizeF32 / QRequantize / DequantizeF32, QAdd, QGlobalAveragePool, u8/i8 MaxPool at VLEN ${VLENS.join(', ')}`, () => {
     const { build, feeds } = quantizedCases();
     expectExactOnRvv(build, feeds);
   }, 120_000);

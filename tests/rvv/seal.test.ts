@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ describe.runIf(rvvToolsReady())('rvv: compile into a folder, seal in the ELF not
     expect(c.code, c.err).toBe(0);
     expect(JSON.parse(c.out).files).toEqual(['edgec_model.h', 'edgec_model.o', 'libedgec_model.a', 'main.c', 'model.c', 'model.elf', 'weights.S', 'weights.bin', 'weights.o']);
     elf = new Uint8Array(readFileSync(at('out/model.elf')));
+    expect(statSync(at('out/model.elf')).mode & 0o111, 'model.elf is executable').not.toBe(0);
   }, 120_000);
 
   it('verify passes with the key; provenance names the target and clang', async () => {
@@ -32,6 +33,14 @@ describe.runIf(rvvToolsReady())('rvv: compile into a folder, seal in the ELF not
     const p = await cli('provenance', at('out/model.elf'), '--json');
     expect(p.out).toMatch(/"target": "rvv"/);
     expect(p.out).toMatch(/"name": "clang"/);
+  });
+
+  it('the object file is sealed too (its own subject), the weights object is not', async () => {
+    const v = await cli('verify', at('out/edgec_model.o'), '--key', at('release.pub.pem'));
+    expect(v.code, v.err).toBe(0);
+    const p = await cli('provenance', at('out/edgec_model.o'), '--json');
+    expect(p.out).toMatch(/"name": "edgec_model.o"/);
+    expect((await cli('verify', at('out/weights.o'))).code).toBe(1);
   });
 
   it('one byte of code changed: verify fails and says the code changed', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
@@ -8,6 +8,7 @@ import { TARGETS } from '../../../targets/index.js';
 import { compileGraph } from '../../driver.js';
 import { loadModel, parseInputShapes } from '../../index.js';
 import { prepareContract, recordedOptions, sealCompileResult } from '../../provenance/compile-model.js';
+import { elfSealDescriptor, isElf } from '../../../runtime/elf-seal.js';
 import { readSigningKey } from '../../provenance/keys.js';
 import { formatBytes } from '../format.js';
 import type { CliIO } from '../io.js';
@@ -79,14 +80,24 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
   const modelStem = join(dirname(args.model), basename(args.model, extname(args.model)));
   const output = args.output ?? (files ? `${modelStem}-${target}` : modelStem + result.artifact.extension);
   const artifactFile = files ? join(output, ARTIFACT_FILE_IN_FOLDER + result.artifact.extension) : output;
-  const sealed = sealCompileResult(result, {
+  const sealContext = (artifactName: string) => ({
     modelPath: args.model,
-    artifactName: basename(artifactFile),
+    artifactName,
     board: board?.name ?? null,
     signingKey,
     startedOn,
     options: recordedOptions({ optLevel: args.O, passes: args.passes, inputShapes, targetOptions }),
-  }, contract, metadata);
+  });
+  const sealed = sealCompileResult(result, sealContext(basename(artifactFile)), contract, metadata);
+  // Side files that can carry a seal of their own (rvv: the object, whose C source reserves the same ELF note).
+  const sideFiles: Record<string, Uint8Array> = Object.fromEntries(Object.entries(files ?? {}).filter(([name]) => join(output, name) !== artifactFile));
+  if (sealed) {
+    for (const [name, data] of Object.entries(sideFiles)) {
+      if (!name.endsWith('.o') || !isElf(data) || !elfSealDescriptor(data)) continue;
+      const side = { ...result, artifact: { ...result.artifact, bytes: data } };
+      sideFiles[name] = sealCompileResult(side, sealContext(name), contract, metadata)?.bytes ?? data;
+    }
+  }
   if (!sealed && (args.contract || signingKey)) {
     throw new EdgecError('USAGE', `the ${target} target's artifact cannot carry a seal; --contract and --sign-key apply to sealed targets (wasm, rvv)`);
   }
@@ -94,9 +105,10 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
   const milliseconds = performance.now() - started;
   try {
     mkdirSync(files ? output : dirname(output), { recursive: true });
-    for (const [name, data] of Object.entries(files ?? {})) writeFileSync(join(output, name), data);
+    for (const [name, data] of Object.entries(sideFiles)) writeFileSync(join(output, name), data);
+    writeFileSync(artifactFile, bytes);
     // The rvv ELF is a program: executable, like a linker's output.
-    writeFileSync(artifactFile, bytes, files ? { mode: 0o755 } : {});
+    if (files) chmodSync(artifactFile, 0o755);
   } catch (e) {
     throw new EdgecError('IO', `cannot write the artifact: ${(e as Error).message}`, { file: output });
   }

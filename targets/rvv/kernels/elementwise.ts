@@ -17,8 +17,8 @@ const LOWERINGS: Readonly<Record<string, (a: string[]) => string>> = {
   sub: ([x, y]) => `__riscv_vfsub_vv_f32m4(${x}, ${y}, vl)`,
   mul: ([x, y]) => `__riscv_vfmul_vv_f32m4(${x}, ${y}, vl)`,
   div: ([x, y]) => `__riscv_vfdiv_vv_f32m4(${x}, ${y}, vl)`,
-  max: ([x, y]) => `__riscv_vfmax_vv_f32m4(${x}, ${y}, vl)`,
-  min: ([x, y]) => `__riscv_vfmin_vv_f32m4(${x}, ${y}, vl)`,
+  max: ([x, y]) => `edgec_vmax_nan(${x}, ${y}, vl)`,
+  min: ([x, y]) => `edgec_vmin_nan(${x}, ${y}, vl)`,
   neg: ([x]) => `__riscv_vfneg_v_f32m4(${x}, vl)`,
   abs: ([x]) => `__riscv_vfabs_v_f32m4(${x}, vl)`,
   sqrt: ([x]) => `__riscv_vfsqrt_v_f32m4(${x}, vl)`,
@@ -28,7 +28,7 @@ const LOWERINGS: Readonly<Record<string, (a: string[]) => string>> = {
   sigmoid: ([x]) => `edgec_vsigmoid(${x}, vl)`,
   erf: ([x]) => `edgec_verf(${x}, vl)`,
   relu: ([x]) => `__riscv_vfmax_vf_f32m4(${x}, 0.0f, vl)`,
-  clip: ([x, lo, hi]) => `__riscv_vfmin_vv_f32m4(__riscv_vfmax_vv_f32m4(${x}, ${lo}, vl), ${hi}, vl)`,
+  clip: ([x, lo, hi]) => `edgec_vclip(${x}, ${lo}, ${hi}, vl)`,
   leaky_relu: ([x, alpha]) => `edgec_vleaky(${x}, ${alpha}, vl)`,
   hard_sigmoid: ([x, a, b]) => `__riscv_vfmin_vf_f32m4(__riscv_vfmax_vf_f32m4(__riscv_vfmadd_vv_f32m4(${x}, ${a}, ${b}, vl), 0.0f, vl), 1.0f, vl)`,
   hard_swish: ([x]) => `edgec_vhard_swish(${x}, vl)`,
@@ -36,7 +36,24 @@ const LOWERINGS: Readonly<Record<string, (a: string[]) => string>> = {
   gelu_tanh: ([x]) => `edgec_vgelu_tanh(${x}, vl)`,
 };
 
-const LEAKY = `
+const HELPERS = `
+/*
+ * ONNX Max / Min propagate NaN, and Clip lets it through; vfmax / vfmin return the other operand instead,
+ * so NaN lanes are patched back in (x + y is NaN where either is).
+ */
+static inline vf edgec_vmax_nan(vf x, vf y, size_t vl) {
+  vbool8_t nan = __riscv_vmor_mm_b8(__riscv_vmfne_vv_f32m4_b8(x, x, vl), __riscv_vmfne_vv_f32m4_b8(y, y, vl), vl);
+  return __riscv_vmerge_vvm_f32m4(__riscv_vfmax_vv_f32m4(x, y, vl), __riscv_vfadd_vv_f32m4(x, y, vl), nan, vl);
+}
+static inline vf edgec_vmin_nan(vf x, vf y, size_t vl) {
+  vbool8_t nan = __riscv_vmor_mm_b8(__riscv_vmfne_vv_f32m4_b8(x, x, vl), __riscv_vmfne_vv_f32m4_b8(y, y, vl), vl);
+  return __riscv_vmerge_vvm_f32m4(__riscv_vfmin_vv_f32m4(x, y, vl), __riscv_vfadd_vv_f32m4(x, y, vl), nan, vl);
+}
+static inline vf edgec_vclip(vf x, vf lo, vf hi, size_t vl) {
+  vf r = __riscv_vfmin_vv_f32m4(__riscv_vfmax_vv_f32m4(x, lo, vl), hi, vl);
+  return __riscv_vmerge_vvm_f32m4(r, x, __riscv_vmfne_vv_f32m4_b8(x, x, vl), vl);
+}
+
 /* x < 0 ? alpha x : x with a vector alpha (LeakyRelu's literal or PRelu's slope). */
 static inline vf edgec_vleaky(vf x, vf alpha, size_t vl) {
   return __riscv_vmerge_vvm_f32m4(x, __riscv_vfmul_vv_f32m4(x, alpha, vl), __riscv_vmflt_vf_f32m4_b8(x, 0.0f, vl), vl);
@@ -97,7 +114,7 @@ function lower(e: Expr, operands: string[]): string {
 }
 
 function emitElementwise(node: Node, ctx: CEmitContext): string {
-  ctx.helper('edgec_vleaky', () => LEAKY);
+  ctx.helper('edgec_elementwise', () => HELPERS);
   const inputs = node.inputs.filter((v) => v !== null);
   const out = shapeOf(node.outputs[0]!);
   const { dims, strides } = collapseBroadcast(out, inputs.map(shapeOf));

@@ -4,13 +4,14 @@ import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { defineIm2col } from './conv.js';
 import { packPanels } from './gemm-core.js';
-import { defineQGemm, defineShift16, QMAX_MR, Q_STORE } from './qgemm.js';
+import { defineQGemm, defineQStore, defineShift16, QMAX_MR, Q_STORE } from './qgemm.js';
 
 /**
  * QConv and QMatMul (the int8 IR of ir/ops/quantized.ts) on the int8 microkernel, bit-exact with the reference.
  * QConv: per image and group, the input is shifted by its zero point into int16 (a zero border stands for
  * padding, which reads x_zp), unfolded (im2col) unless the conv is 1x1/stride 1/unpadded, and multiplied by
  * the weights shifted by w_zp and packed into int16 MR-row panels at compile time; M and S per output channel.
+ * Depthwise QConv (one input channel per group) has a direct kernel over the shifted, padded plane of each channel.
  * QMatMul: the a rows are shifted into int16 scratch, b (constant) is shifted and kept K x N, M and S per column.
  */
 
@@ -51,8 +52,65 @@ function checkQuantized(node: Node): string | null {
   return null;
 }
 
+const isDepthwise = (g: ConvGeometry): boolean => g.Cg === 1 && g.group > 1;
+
+const QDEPTHWISE = `
+/* Depthwise QConv: per output channel and row, one vector of columns accumulates KH*KW widening MACs. */
+static void edgec_qdepthwise(const uint8_t *X, int is_u8, int32_t xzp, const int16_t *Wt, const int32_t *bias, const int32_t *mult,
+                             const uint32_t *shift, void *Y, int kind, int32_t zp, int32_t lo, int32_t hi, long C, long H, long W,
+                             long Mg, long OH, long OW, long KH, long KW, long SH, long SW, long DH, long DW, long PT, long PL,
+                             long PH, long PW, int16_t *plane) {
+  long esize = kind == 0 ? 4 : 1;
+  for (long c = 0; c < C; c++) {
+    edgec_shift16(plane, X + c * H * W, is_u8, xzp, 1, H, W, PT, PL, PH, PW);
+    for (long j = 0; j < Mg; j++) {
+      long m = c * Mg + j;
+      const int16_t *w = Wt + m * KH * KW;
+      for (long oh = 0; oh < OH; oh++) {
+        const int16_t *row = plane + oh * SH * PW;
+        for (long ow = 0; ow < OW;) {
+          size_t vl = __riscv_vsetvl_e32m4((size_t)(OW - ow));
+          vint32m4_t acc = __riscv_vmv_v_x_i32m4(bias ? bias[m] : 0, vl);
+          for (long kh = 0; kh < KH; kh++)
+            for (long kw = 0; kw < KW; kw++) {
+              const int16_t *p = row + kh * DH * PW + ow * SW + kw * DW;
+              vint16m2_t v = SW == 1 ? __riscv_vle16_v_i16m2(p, vl) : __riscv_vlse16_v_i16m2(p, SW * 2, vl);
+              acc = __riscv_vwmacc_vx_i32m4(acc, w[kh * KW + kw], v, vl);
+            }
+          vint32m4_t rm = __riscv_vmv_v_x_i32m4(kind ? mult[m] : 0, vl);
+          vuint32m4_t rs = __riscv_vmv_v_x_u32m4(kind ? shift[m] : 1, vl);
+          edgec_qstore(acc, (uint8_t *)Y + ((m * OH + oh) * OW + ow) * esize, kind, rm, rs, zp, lo, hi, vl);
+          ow += (long)vl;
+        }
+      }
+    }
+  }
+}
+`;
+
+function emitQDepthwise(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
+  const [x, w] = node.inputs;
+  const spec = storeSpec(node);
+  defineQStore(ctx);
+  defineShift16(ctx);
+  ctx.helper('edgec_qdepthwise', () => QDEPTHWISE);
+  const wzp = getAttr<number>(node, 'w_zero_point');
+  const shifted = Int16Array.from(w!.data!.data as ArrayLike<number>, (v) => Number(v) - wzp);
+  const weights = `((const int16_t *)${ctx.weightsBytes(`qdepthwise:${w!.name}:${wzp}`, new Uint8Array(shifted.buffer))})`;
+  const t = channelTables(node, g.M, ctx);
+  const [PH, PW] = [g.H + g.PT + g.PB, g.W + g.PL + g.PR];
+  const outBytes = spec.kind === Q_STORE.i32 ? 4 : 1;
+  return [
+    `for (long n = 0; n < ${g.batch}; n++)`,
+    `  edgec_qdepthwise((const uint8_t *)${ctx.ptr(x!)} + n * ${g.C * g.H * g.W}, ${x!.type.dtype === 'u8' ? 1 : 0}, ${getAttr<number>(node, 'x_zero_point')}, ${weights},`,
+    `      ${t.bias ?? 'NULL'}, ${t.mult ?? 'NULL'}, ${t.shift ?? 'NULL'}, (uint8_t *)${ctx.ptr(node.outputs[0]!)} + n * ${g.M * g.OH * g.OW * outBytes}, ${spec.kind}, ${spec.zp}, ${spec.lo}, ${spec.hi},`,
+    `      ${g.C}, ${g.H}, ${g.W}, ${g.Mg}, ${g.OH}, ${g.OW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.PT}, ${g.PL}, ${PH}, ${PW}, (int16_t *)${ctx.scratch(2 * PH * PW)});`,
+  ].join('\n');
+}
+
 function emitQConv(node: Node, ctx: CEmitContext): string {
   const g = convGeometry(node) as ConvGeometry;
+  if (isDepthwise(g)) return emitQDepthwise(node, g, ctx);
   const [x, w] = node.inputs;
   const spec = storeSpec(node);
   const mr = Math.min(QMAX_MR, g.Mg);
@@ -95,6 +153,7 @@ function emitQConv(node: Node, ctx: CEmitContext): string {
 
 function qconvScratch(g: ConvGeometry): number {
   const [PH, PW] = [g.H + g.PT + g.PB, g.W + g.PL + g.PR];
+  if (isDepthwise(g)) return 2 * PH * PW;
   return 2 * (g.Cg * PH * PW + g.K * g.OH * g.OW);
 }
 

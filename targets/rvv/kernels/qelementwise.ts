@@ -4,10 +4,9 @@ import { collapseBroadcast } from '../../shared/broadcast.js';
 import { C_TYPES, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 
 /**
- * The elementwise int8 ops, as plain C loops that follow the reference's arithmetic to the bit (clang
- * vectorizes what it can): QuantizeF32 (f64 division rounded to f32, round half to even, clamp),
- * DequantizeF32, QRequantize, QAdd (one rounding over both products, with broadcasting) and
- * QGlobalAveragePool (int32 sums, then the exact requantization).
+ * The elementwise int8 ops, following the reference's arithmetic to the bit: QuantizeF32 in vectors (below);
+ * DequantizeF32, QRequantize, QAdd (one rounding over both products, with broadcasting) and QGlobalAveragePool
+ * (int32 sums, then the exact requantization) as plain C loops that clang vectorizes where it can.
  */
 
 /** A double literal that C reads back to the same double. */
@@ -30,32 +29,32 @@ static inline int32_t edgec_requantize(int32_t acc, int64_t m, int s, int32_t zp
 }
 `;
 
-/*
- * Round half to even without nearbyint: nearbyint saves and restores fflags (frflags/fsflags), which qemu 7.2's
- * user-mode RISC-V translator mishandles next to vector code (an assertion in decode_save_opc).
+/**
+ * QuantizeF32 in vectors, exactly as the reference: f32(x / scale) with the division in f64 (vfwcvt, vfdiv.vf,
+ * vfncvt rounding to nearest even), then vfcvt.x.f under the default round-to-nearest-even mode (ONNX's
+ * rounding), clamped before the zero point is added (so saturated conversions cannot overflow), NaN to zp.
  */
-const ROUND_HALF_EVEN = `
-static inline double edgec_round_half_even(double v) {
-  double f = floor(v);
-  double d = v - f;
-  if (d != 0.5) return d < 0.5 ? f : f + 1.0;
-  return fmod(f, 2.0) == 0.0 ? f : f + 1.0;
-}
-`;
-
 function emitQuantize(node: Node, ctx: CEmitContext): string {
-  ctx.helper('edgec_round_half_even', () => ROUND_HALF_EVEN);
   const [x, y] = [node.inputs[0]!, node.outputs[0]!];
   const dtype = getAttr<string>(node, 'dtype') as DType;
   const [lo, hi] = clampRange(dtype, -Infinity, Infinity);
   const zp = getAttr<number>(node, 'zero_point');
+  const store = dtype === 'u8'
+    ? `__riscv_vse8_v_u8m1(y + i, __riscv_vreinterpret_v_i8m1_u8m1(b), vl)`
+    : `__riscv_vse8_v_i8m1(y + i, b, vl)`;
   return [
     `const float *x = ${ctx.ptr(x)};`,
     `${C_TYPES[dtype]} *y = ${ctx.ptr(y)};`,
-    `for (long i = 0; i < ${product(shapeOf(x))}; i++) {`,
-    `  float v = (float)((double)x[i] / ${cDouble(getAttr<number>(node, 'scale'))});`,
-    `  double q = v != v ? ${zp}.0 : edgec_round_half_even((double)v) + ${zp};`,
-    `  y[i] = (${C_TYPES[dtype]})(q < ${lo} ? ${lo} : q > ${hi} ? ${hi} : q);`,
+    `for (size_t i = 0, n = ${product(shapeOf(x))}; i < n;) {`,
+    `  size_t vl = __riscv_vsetvl_e32m4(n - i);`,
+    `  vfloat64m8_t d = __riscv_vfdiv_vf_f64m8(__riscv_vfwcvt_f_f_v_f64m8(__riscv_vle32_v_f32m4(x + i, vl), vl), ${cDouble(getAttr<number>(node, 'scale'))}, vl);`,
+    `  vfloat32m4_t v = __riscv_vfncvt_f_f_w_f32m4(d, vl);`,
+    `  vint32m4_t q = __riscv_vfcvt_x_f_v_i32m4(v, vl);`,
+    `  q = __riscv_vmax_vx_i32m4(__riscv_vmin_vx_i32m4(q, ${hi - zp}, vl), ${lo - zp}, vl);`,
+    `  q = __riscv_vadd_vx_i32m4(__riscv_vmerge_vxm_i32m4(q, 0, __riscv_vmfne_vv_f32m4_b8(v, v, vl), vl), ${zp}, vl);`,
+    `  vint8m1_t b = __riscv_vncvt_x_x_w_i8m1(__riscv_vncvt_x_x_w_i16m2(q, vl), vl);`,
+    `  ${store};`,
+    `  i += vl;`,
     `}`,
   ].join('\n');
 }

@@ -35,9 +35,14 @@ static inline void edgec_qstore(vint32m4_t acc, void *dst, int kind, vint32m4_t 
 
 const rows = (mr: number, f: (r: number) => string): string => Array.from({ length: mr }, (_, r) => f(r)).join('\n');
 
+/** Defines edgec_qstore, the requantizing store every int8 kernel ends with. */
+export function defineQStore(ctx: CEmitContext): void {
+  ctx.helper('edgec_qstore', () => QSTORE);
+}
+
 /** Defines the int8 microkernel for `mr` rows and the layout of A (once per model), returning its name. */
 export function defineQGemm(ctx: CEmitContext, layout: ALayout, mr: number): string {
-  ctx.helper('edgec_qstore', () => QSTORE);
+  defineQStore(ctx);
   const name = `edgec_qgemm_${layout === 'packed' ? 'p' : 's'}${mr}`;
   const aSetup = layout === 'packed' ? '    const int16_t *ap = A + m0 * K;' : rows(mr, (r) => `    const int16_t *a${r} = A + (m0 + (${r} < rows ? ${r} : rows - 1)) * K;`);
   const aLoad = (r: number) => (layout === 'packed' ? `ap[${r}]` : `a${r}[k]`);
