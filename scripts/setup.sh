@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a machine for edgec: the npm packages (then builds the CLI into dist/), and, when run as root, the
-# Debian packages the targets need (clang-19 and qemu for RISC-V Vector, Chromium and the Vulkan loader for WebGPU via SwiftShader
-# and the browser tests). Safe to run again: it only installs what is missing.
+# Debian packages the targets need (clang-19 and qemu for RISC-V Vector, gcc for the qemu instruction-count
+# plugin, Chromium and the Vulkan loader for WebGPU via SwiftShader and the browser tests). Safe to run again:
+# it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
