@@ -124,7 +124,9 @@ export function quantizeModel(graph: Graph, options: QuantizeModelOptions): Quan
   }
   annotateRanges(graph, ranges, dtype);
   const keepFloat = [...(options.keepFloat ?? [])];
-  const correction = options.calibration.slice(0, options.biasCorrection ?? BIAS_CORRECTION_SAMPLES);
+  const corrections = options.biasCorrection ?? BIAS_CORRECTION_SAMPLES;
+  if (!Number.isInteger(corrections) || corrections < 0) throw new EdgecError('USAGE', `bias correction needs a whole number of calibration inputs (0: off), got ${corrections}`);
+  const correction = options.calibration.slice(0, corrections);
   let { qdq, int8 } = quantizeAnnotated(graph, dtype, keepFloat, correction);
   let auto: AutoStep[] | undefined;
   if (options.auto) {
