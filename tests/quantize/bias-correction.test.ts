@@ -52,6 +52,11 @@ describe('bias correction', () => {
     expect(after).toBeLessThan(before / 3);
   });
 
+  it('takes a whole number of calibration inputs, 0 for off', () => {
+    const bad = () => quantizeModel(offsetProne(), { calibration, method: 'minmax', biasCorrection: -1 });
+    expect(bad).toThrow(/whole number of calibration inputs/);
+  });
+
   it('changes the int32 bias and nothing else', () => {
     const plain = quantizeModel(offsetProne(), { calibration, method: 'minmax', biasCorrection: 0 });
     const corrected = quantizeModel(offsetProne(), { calibration, method: 'minmax' });
