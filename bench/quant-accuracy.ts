@@ -4,7 +4,12 @@
  * (onnxruntime-node), and the top-1 agreement, over held-apart inputs that calibration never saw.
  *
  *   node dist/bench/quant-accuracy.js [--models resnet18,...] [--methods minmax,percentile,entropy]
- *                                      [--inputs 200] [--calibration 32] [--activations u8|i8] [--json out.json]
+ *                                      [--inputs 200] [--calibration 32] [--activations u8|i8]
+ *                                      [--bias-correction 16] [--auto 35 [--auto-methods percentile]] [--json out.json]
+ *
+ * `--bias-correction N` corrects biases on N calibration inputs (0: off). `--auto dB` adds, per method, a row of
+ * the automatic mixed-precision mode with that target (`percentile + auto(35 dB)`), which says how many layers
+ * it kept in float.
  *
  * The shared models are untrained, with BatchNorm statistics settled on N(0,1) images, so seeded N(0,1)
  * inputs are their input distribution: calibration uses seeds 1000.., the evaluation seeds 500000.. .
@@ -13,6 +18,7 @@ import { writeFileSync } from 'node:fs';
 import { importOnnxFile } from '../compiler/onnx/index.js';
 import {
   argmax,
+  BIAS_CORRECTION_SAMPLES,
   CALIBRATION_METHODS,
   cloneGraph,
   collectStats,
@@ -31,7 +37,10 @@ type Model = 'mobilenet_v2' | 'resnet18' | 'squeezenet1_1';
 
 interface Row {
   model: string;
-  method: CalibrationMethod;
+  /** The calibration method, with the automatic mode's target when it ran. */
+  method: string;
+  /** Layers kept in float (by the automatic mode). */
+  floatLayers: number;
   snrDb: number;
   top1: number;
   inputs: number;
@@ -51,6 +60,9 @@ async function main(): Promise<void> {
   const count = Number(flag('inputs', '200'));
   const calibrationCount = Number(flag('calibration', '32'));
   const activations = flag('activations', 'u8') as 'u8' | 'i8';
+  const biasCorrection = Number(flag('bias-correction', String(BIAS_CORRECTION_SAMPLES)));
+  const autoTarget = flag('auto', '');
+  const autoMethods = flag('auto-methods', methods.join(',')).split(',');
   const jsonPath = flag('json', '');
   const rows: Row[] = [];
   for (const model of models) {
@@ -62,8 +74,17 @@ async function main(): Promise<void> {
     const session = await ortSession(modelPath(model));
     const reference: Float32Array[] = [];
     for (const feeds of evaluation) reference.push(Object.values(await runOrt(session, feeds))[0]!.data as Float32Array);
-    for (const method of methods) {
-      const q = quantizeModel(cloneGraph(prepared), { calibration, stats, method, activations, prepared: true });
+    const variants = methods.flatMap((method) => [{ method, auto: undefined as number | undefined }, ...(autoTarget && autoMethods.includes(method) ? [{ method, auto: Number(autoTarget) }] : [])]);
+    for (const { method, auto } of variants) {
+      const q = quantizeModel(cloneGraph(prepared), {
+        calibration,
+        stats,
+        method,
+        activations,
+        biasCorrection,
+        auto: auto === undefined ? undefined : { targetSnr: auto },
+        prepared: true,
+      });
       const snr = new SnrAccumulator();
       let agree = 0;
       const started = performance.now();
@@ -74,14 +95,16 @@ async function main(): Promise<void> {
       });
       const nodes: Record<string, number> = {};
       for (const n of q.int8.nodes) nodes[n.op] = (nodes[n.op] ?? 0) + 1;
-      const row = { model, method, snrDb: snr.db, top1: agree / count, inputs: count, calibration: calibrationCount, int8Ms: (performance.now() - started) / count, nodes };
+      const label = auto === undefined ? method : `${method} + auto(${auto} dB)`;
+      const row = { model, method: label, floatLayers: q.keptFloat.length, snrDb: snr.db, top1: agree / count, inputs: count, calibration: calibrationCount, int8Ms: (performance.now() - started) / count, nodes };
       rows.push(row);
-      process.stdout.write(`${model.padEnd(14)} ${method.padEnd(10)} SNR ${row.snrDb.toFixed(2).padStart(6)} dB  top-1 ${(row.top1 * 100).toFixed(1).padStart(5)}%  (${count} inputs, ${row.int8Ms.toFixed(0)} ms/int8 run)\n`);
+      const kept = auto === undefined ? '' : `, ${row.floatLayers} layers in float`;
+      process.stdout.write(`${model.padEnd(14)} ${label.padEnd(24)} SNR ${row.snrDb.toFixed(2).padStart(6)} dB  top-1 ${(row.top1 * 100).toFixed(1).padStart(5)}%  (${count} inputs, ${row.int8Ms.toFixed(0)} ms/int8 run${kept})\n`);
     }
   }
-  process.stdout.write('\n| model | method | SNR (dB) | top-1 agreement |\n| --- | --- | --- | --- |\n');
-  for (const r of rows) process.stdout.write(`| ${r.model} | ${r.method} | ${r.snrDb.toFixed(2)} | ${(r.top1 * 100).toFixed(1)}% |\n`);
-  if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ activations, rows }, null, 2));
+  process.stdout.write('\n| model | method | SNR (dB) | top-1 agreement | layers in float |\n| --- | --- | --- | --- | --- |\n');
+  for (const r of rows) process.stdout.write(`| ${r.model} | ${r.method} | ${r.snrDb.toFixed(2)} | ${(r.top1 * 100).toFixed(1)}% | ${r.floatLayers} |\n`);
+  if (jsonPath) writeFileSync(jsonPath, JSON.stringify({ activations, biasCorrection, rows }, null, 2));
 }
 
 main().catch((e) => {

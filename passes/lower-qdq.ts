@@ -221,12 +221,17 @@ interface ConvParts {
   out?: Output;
 }
 
-function emitConv(rewriter: PatternRewriter, root: Node, conv: Node, parts: ConvParts): boolean {
-  const { x, w, bias, out } = parts;
-  if (bias === undefined) return false;
+function integerConvAttrs(conv: Node, x: Quantized, w: Weights): Attributes {
   const attrs: Attributes = { ...convAttrs(conv) };
   if (x.params.zeroPoint[0] !== 0) attrs['x_zero_point'] = x.params.zeroPoint[0]!;
   if (w.zeroPoint !== 0) attrs['w_zero_point'] = w.zeroPoint;
+  return attrs;
+}
+
+function emitConv(rewriter: PatternRewriter, root: Node, conv: Node, parts: ConvParts): boolean {
+  const { x, w, bias, out } = parts;
+  if (bias === undefined) return false;
+  const attrs = integerConvAttrs(conv, x, w);
   const base = root.outputs[0]!.name;
   if (!out) {
     emit(rewriter, root, 'QConv', [x.value, w.value, bias], { ...attrs, dtype: 'i32' }, undefined, conv.name);
@@ -245,14 +250,21 @@ interface MatMulParts {
   out?: Output;
 }
 
-function emitMatMul(rewriter: PatternRewriter, root: Node, node: Node, parts: MatMulParts): boolean {
-  const { a, b, bias, out } = parts;
-  if (bias === undefined) return false;
+function integerMatMulAttrs(a: Quantized, b: Weights | Quantized): Attributes {
   const attrs: Attributes = {};
   if (a.params.zeroPoint[0] !== 0) attrs['a_zero_point'] = a.params.zeroPoint[0]!;
   const bZero = 'params' in b ? b.params.zeroPoint[0]! : b.zeroPoint;
   if (bZero !== 0) attrs['b_zero_point'] = bZero;
-  const scales = 'params' in b ? [b.params.scale[0]!] : b.scales;
+  return attrs;
+}
+
+const bScales = (b: Weights | Quantized) => ('params' in b ? [b.params.scale[0]!] : b.scales);
+
+function emitMatMul(rewriter: PatternRewriter, root: Node, node: Node, parts: MatMulParts): boolean {
+  const { a, b, bias, out } = parts;
+  if (bias === undefined) return false;
+  const attrs = integerMatMulAttrs(a, b);
+  const scales = bScales(b);
   if (!out) {
     emit(rewriter, root, 'QMatMul', [a.value, b.value, bias], { ...attrs, dtype: 'i32' }, undefined, node.name);
     return true;
@@ -264,6 +276,50 @@ function emitMatMul(rewriter: PatternRewriter, root: Node, node: Node, parts: Ma
 
 // ---------------------------------------------------------------------------------------------------------
 // QDQ patterns
+
+interface LinearOperands {
+  input: Quantized;
+  /** Constant weights (Conv: [M, C/group, ...]; Gemm, MatMul: [K, N]) or, for MatMul, a second activation. */
+  weights: Weights | Quantized;
+  /** The int32 bias, null without one, undefined when it cannot be expressed. */
+  bias: Value | null | undefined;
+}
+
+/** The integer operands of a Conv / Gemm / MatMul in QDQ form, or undefined when the integer ops cannot express it. */
+function linearOperands(node: Node, rewriter: PatternRewriter, base: string): LinearOperands | undefined {
+  switch (node.op) {
+    case 'Conv':
+    case 'FusedConv': {
+      if (node.op === 'FusedConv' && node.inputs[3]) return undefined;
+      const x = dequantized(node.inputs[0]);
+      const w = x && dequantizedWeights(rewriter, node.inputs[1], 0);
+      if (!x || !w) return undefined;
+      const channels = node.inputs[1]!.type.shape[0] as number;
+      return { input: x, weights: w, bias: biasValue(rewriter, node.inputs[2], x.params.scale[0]!, w.scales, channels, base) };
+    }
+    case 'Gemm':
+    case 'FusedGemm': {
+      if (getAttr<number>(node, 'alpha') !== 1 || getAttr<number>(node, 'transA') !== 0 || (node.inputs[2] && getAttr<number>(node, 'beta') !== 1)) return undefined;
+      const a = dequantized(node.inputs[0]);
+      const transB = getAttr<number>(node, 'transB') !== 0;
+      let w = a && dequantizedWeights(rewriter, node.inputs[1], transB ? 0 : 1);
+      if (!a || !w || w.value.type.shape.length !== 2) return undefined;
+      if (transB) w = transposed(rewriter, w, w.value.name);
+      const n = w.value.type.shape[1] as number;
+      return { input: a, weights: w, bias: biasValue(rewriter, node.inputs[2], a.params.scale[0]!, w.scales, n, base) };
+    }
+    case 'MatMul': {
+      const a = dequantized(node.inputs[0]);
+      if (!a) return undefined;
+      const bAct = dequantized(node.inputs[1]);
+      const b = bAct ?? dequantizedWeights(rewriter, node.inputs[1], 1);
+      if (!b || (!bAct && b.value.type.shape.length !== 2)) return undefined;
+      return { input: a, weights: b, bias: null };
+    }
+    default:
+      return undefined;
+  }
+}
 
 /** The float op under a QuantizeLinear root, looking through one single-use Relu / Clip. */
 function computeUnder(q: Node, rewriter: PatternRewriter): { node: Node; act?: { name: string; params: number[] } } | undefined {
@@ -291,32 +347,14 @@ function lowerQdqCompute(q: Node, rewriter: PatternRewriter): boolean {
   switch (node.op) {
     case 'Conv':
     case 'FusedConv': {
-      if (node.op === 'FusedConv' && node.inputs[3]) return false;
-      const x = dequantized(node.inputs[0]);
-      const w = x && dequantizedWeights(rewriter, node.inputs[1], 0);
-      if (!x || !w) return false;
-      const channels = node.inputs[1]!.type.shape[0] as number;
-      return emitConv(rewriter, q, node, { x, w, bias: biasValue(rewriter, node.inputs[2], x.params.scale[0]!, w.scales, channels, name), out });
+      const ops = linearOperands(node, rewriter, name);
+      return !!ops && emitConv(rewriter, q, node, { x: ops.input, w: ops.weights as Weights, bias: ops.bias, out });
     }
     case 'Gemm':
-    case 'FusedGemm': {
-      if (getAttr<number>(node, 'alpha') !== 1 || getAttr<number>(node, 'transA') !== 0 || (node.inputs[2] && getAttr<number>(node, 'beta') !== 1)) return false;
-      const a = dequantized(node.inputs[0]);
-      const transB = getAttr<number>(node, 'transB') !== 0;
-      let w = a && dequantizedWeights(rewriter, node.inputs[1], transB ? 0 : 1);
-      if (!a || !w || w.value.type.shape.length !== 2) return false;
-      if (transB) w = transposed(rewriter, w, w.value.name);
-      const n = w.value.type.shape[1] as number;
-      return emitMatMul(rewriter, q, node, { a, b: w, bias: biasValue(rewriter, node.inputs[2], a.params.scale[0]!, w.scales, n, name), out });
-    }
+    case 'FusedGemm':
     case 'MatMul': {
-      const a = dequantized(node.inputs[0]);
-      if (!a) return false;
-      const bAct = dequantized(node.inputs[1]);
-      const bConst = bAct ? undefined : dequantizedWeights(rewriter, node.inputs[1], 1);
-      const b = bAct ?? bConst;
-      if (!b || (bConst && bConst.value.type.shape.length !== 2)) return false;
-      return emitMatMul(rewriter, q, node, { a, b, bias: null, out });
+      const ops = linearOperands(node, rewriter, name);
+      return !!ops && emitMatMul(rewriter, q, node, { a: ops.input, b: ops.weights, bias: ops.bias, out });
     }
     case 'Add': {
       const a = dequantized(node.inputs[0]);
@@ -383,6 +421,51 @@ function requantizeAttrs(from: LinearParams, to: Output): Attributes {
 }
 
 const qdqPattern: RewritePattern = { name: 'lower-qdq-op', roots: ['QuantizeLinear'], rewrite: lowerQdqCompute };
+
+/** A linear layer's int32 accumulator and the scales (one, or one per output channel along `axis`) that make it real. */
+interface Accumulator {
+  value: Value;
+  inScale: number;
+  scales: number[];
+  /** Axis of the output channels in the result. */
+  axis: number;
+}
+
+function integerAccumulator(node: Node, rewriter: PatternRewriter): Accumulator | undefined {
+  const name = `${node.outputs[0]!.name}_accumulator`;
+  const ops = linearOperands(node, rewriter, name);
+  if (!ops || ops.bias === undefined) return undefined;
+  const conv = node.op === 'Conv' || node.op === 'FusedConv';
+  const [op, attrs] = conv ? ['QConv', integerConvAttrs(node, ops.input, ops.weights as Weights)] : ['QMatMul', integerMatMulAttrs(ops.input, ops.weights)];
+  const [value] = rewriter.create(op, [ops.input.value, ops.weights.value, ops.bias], { ...attrs, dtype: 'i32' }, { name: node.name || undefined, outputs: [name] });
+  return { value: value!, inScale: ops.input.params.scale[0]!, scales: bScales(ops.weights), axis: conv ? 1 : node.outputs[0]!.type.shape.length - 1 };
+}
+
+/**
+ * A linear layer on quantized operands whose result stays float (the quantizer does not requantize a graph
+ * output computed by a linear layer, e.g. the logits; QDQ models have this form too): the int32 accumulator,
+ * dequantized once, so the result keeps the accumulator's precision instead of 256 levels. With per-channel
+ * weight scales the dequantization is DequantizeF32 by the input scale, then a Mul by the weight scales.
+ */
+function lowerFloatResult(node: Node, rewriter: PatternRewriter): boolean {
+  const result = node.outputs[0]!;
+  if (node.outputs.length !== 1 || result.type.dtype !== 'f32' || activationOf(node)?.name !== 'None') return false;
+  const acc = integerAccumulator(node, rewriter);
+  if (!acc) return false;
+  const perChannel = acc.scales.length > 1;
+  const scale = f32(perChannel ? acc.inScale : acc.inScale * acc.scales[0]!);
+  let [real] = rewriter.create('DequantizeF32', [acc.value], { scale }, { outputs: [`${result.name}_dequantized`] });
+  if (perChannel) {
+    const rank = result.type.shape.length;
+    const shape = [acc.scales.length, ...new Array<number>(rank - 1 - acc.axis).fill(1)];
+    const scales = rewriter.constant(`${result.name}_weight_scale`, makeTensor('f32', shape, acc.scales));
+    [real] = rewriter.create('Mul', [real!, scales], {}, { outputs: [`${result.name}_scaled`] });
+  }
+  replaceKeepingName(rewriter, node, real!);
+  return true;
+}
+
+const floatResultPattern: RewritePattern = { name: 'lower-qdq-float-result', roots: ['Conv', 'FusedConv', 'Gemm', 'FusedGemm', 'MatMul'], rewrite: lowerFloatResult };
 
 // ---------------------------------------------------------------------------------------------------------
 // QOperator patterns
@@ -510,7 +593,9 @@ export const lowerQdqPass: Pass = {
   description: 'lower QDQ pairs and QLinearConv/QLinearMatMul/ConvInteger/MatMulInteger to the int8 ops (QConv, QMatMul, QAdd, ...)',
   run(graph) {
     const ops = applyPatternsGreedily(graph, [qdqPattern, qlinearConv, convInteger, qlinearMatMul, matMulInteger]);
+    // Only once every requantized layer is lowered: what is left with float results is truly float-result.
+    const floatResults = applyPatternsGreedily(graph, [floatResultPattern]);
     const boundaries = applyPatternsGreedily(graph, [quantizeBoundary, dequantizeBoundary]);
-    return ops || boundaries;
+    return ops || floatResults || boundaries;
   },
 };

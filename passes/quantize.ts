@@ -98,6 +98,18 @@ export function parseKeepFloat(spec: string | undefined): Set<string> {
   return new Set((spec ?? '').split(/[;|]/).map((s) => s.trim()).filter((s) => s.length > 0));
 }
 
+const LINEAR = new Set(['Conv', 'FusedConv', 'Gemm', 'FusedGemm', 'MatMul']);
+
+/**
+ * A graph output computed by a linear layer (the logits, typically) is not requantized to 8 bits: lower-qdq
+ * dequantizes the layer's int32 accumulator straight to float. 256 levels would round logits that differ by
+ * less than a step to the same value, and the top class with them.
+ */
+function keepsAccumulator(graph: Graph, node: Node, result: Value, users: Map<Value, Node[]>): boolean {
+  const activation = node.op.startsWith('Fused') ? getAttr<string>(node, 'activation') : 'None';
+  return LINEAR.has(node.op) && result === node.outputs[0] && activation === 'None' && graph.outputs.includes(result) && (users.get(result) ?? []).length === 0;
+}
+
 interface Plan {
   /** Nodes that run in int8 (computing, data-movement and absorbed activation nodes). */
   quantized: Set<Node>;
@@ -160,7 +172,11 @@ function plan(graph: Graph, keep: Set<string>): Plan {
   };
   for (const v of graph.inputs) if ((users.get(v) ?? []).some((u) => quantized.has(u) && !absorbed.has(u))) consider(v);
   for (const node of graph.nodes) {
-    if (quantized.has(node) && resultOf.has(node)) consider(resultOf.get(node)!);
+    const result = resultOf.get(node);
+    if (result && quantized.has(node)) {
+      if (!keepsAccumulator(graph, node, result, users)) consider(result);
+      else delete result.quant;
+    }
     for (const out of node.outputs) if ((users.get(out) ?? []).some((u) => quantized.has(u) && !absorbed.has(u))) consider(out);
   }
   return { quantized, absorbed, boundaries };

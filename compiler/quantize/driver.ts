@@ -4,6 +4,7 @@ import { STANDARD_PIPELINES } from '../../passes/pipelines.js';
 import { PASSES } from '../../passes/registry.js';
 import { activationParams } from '../../passes/quantize-params.js';
 import { referenceEvaluate, runGraph, type Feeds } from '../../targets/reference/index.js';
+import { correctBiases } from './bias-correction.js';
 import { calibratedRanges, collectStats, type CalibrationStats } from './calibrate.js';
 import { cloneGraph } from './clone.js';
 import { realValues, SnrAccumulator } from './metrics.js';
@@ -36,6 +37,12 @@ export interface QuantizeModelOptions {
   percentile?: number;
   /** Activation dtype, default u8 (weights are always int8). */
   activations?: 'u8' | 'i8';
+  /**
+   * Empirical bias correction (see bias-correction.ts) on this many calibration inputs, default 16; 0 turns it
+   * off. It removes the per-channel output offsets that quantization leaves, at the cost of one float and one
+   * QDQ run per input (per step of the automatic mode).
+   */
+  biasCorrection?: number;
   /** Node names, output names or op types to keep in float. */
   keepFloat?: readonly string[];
   /** Automatic mixed precision: keep the worst layers in float until the output SNR (dB) reaches target. */
@@ -88,10 +95,16 @@ function quantizePipeline(dtype: DType, keepFloat: readonly string[]): string {
   return `quantize{activations=${dtype}${keep}}`;
 }
 
-/** QDQ and int8 forms of an annotated float graph (the float graph is left as it is). */
-export function quantizeAnnotated(float: Graph, dtype: DType, keepFloat: readonly string[]): { qdq: Graph; int8: Graph } {
+export const BIAS_CORRECTION_SAMPLES = 16;
+
+/**
+ * QDQ and int8 forms of an annotated float graph (the float graph is left as it is), with the biases of the
+ * quantized layers corrected on `correction` samples when given.
+ */
+export function quantizeAnnotated(float: Graph, dtype: DType, keepFloat: readonly string[], correction: readonly Feeds[] = []): { qdq: Graph; int8: Graph } {
   const qdq = cloneGraph(float);
   runPipeline(qdq, quantizePipeline(dtype, keepFloat), PASSES, { evaluate: referenceEvaluate });
+  correctBiases(float, qdq, correction);
   const int8 = cloneGraph(qdq);
   runPipeline(int8, LOWER_PIPELINE, PASSES, { evaluate: referenceEvaluate });
   return { qdq, int8 };
@@ -111,11 +124,14 @@ export function quantizeModel(graph: Graph, options: QuantizeModelOptions): Quan
   }
   annotateRanges(graph, ranges, dtype);
   const keepFloat = [...(options.keepFloat ?? [])];
-  let { qdq, int8 } = quantizeAnnotated(graph, dtype, keepFloat);
+  const corrections = options.biasCorrection ?? BIAS_CORRECTION_SAMPLES;
+  if (!Number.isInteger(corrections) || corrections < 0) throw new EdgecError('USAGE', `bias correction needs a whole number of calibration inputs (0: off), got ${corrections}`);
+  const correction = options.calibration.slice(0, corrections);
+  let { qdq, int8 } = quantizeAnnotated(graph, dtype, keepFloat, correction);
   let auto: AutoStep[] | undefined;
   if (options.auto) {
     const samples = options.calibration.slice(0, options.auto.samples ?? 4);
-    const search = autoMixedPrecision(graph, qdq, int8, samples, dtype, keepFloat, options.auto.targetSnr, options.auto.maxFloatLayers ?? 8);
+    const search = autoMixedPrecision(graph, qdq, int8, samples, correction, dtype, keepFloat, options.auto.targetSnr, options.auto.maxFloatLayers ?? 8);
     ({ qdq, int8, auto } = search);
   }
   return { float: graph, qdq, int8, keptFloat: keepFloat, stats, auto };
@@ -189,6 +205,7 @@ function autoMixedPrecision(
   qdq: Graph,
   int8: Graph,
   samples: readonly Feeds[],
+  correction: readonly Feeds[],
   dtype: DType,
   keepFloat: string[],
   target: number,
@@ -204,7 +221,7 @@ function autoMixedPrecision(
     const name = worst.node.outputs[0]!.name;
     keep.add(name);
     keepFloat.push(name);
-    ({ qdq, int8 } = quantizeAnnotated(float, dtype, keepFloat));
+    ({ qdq, int8 } = quantizeAnnotated(float, dtype, keepFloat, correction));
     current = layerErrors(float, qdq, int8, floatSeen, samples, keep);
     steps.push({ kept: name, snr: current.output });
   }

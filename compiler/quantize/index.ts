@@ -11,6 +11,7 @@ export {
   prepareForQuantization,
   PREPARE_PIPELINE,
   LOWER_PIPELINE,
+  BIAS_CORRECTION_SAMPLES,
   type QuantizeModelOptions,
   type QuantizedModel,
   type AutoStep,

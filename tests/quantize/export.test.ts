@@ -57,12 +57,14 @@ describe('QDQ export: onnxruntime runs it and agrees with edgec int8', () => {
     verifyGraph(q.qdq);
     verifyGraph(q.int8);
     const ops = q.int8.nodes.map((n) => n.op);
-    expect(ops).toEqual(['QuantizeF32', 'QConv', 'MaxPool', 'QConv', 'QAdd', 'QConv', 'QGlobalAveragePool', 'Flatten', 'QMatMul', 'DequantizeF32']);
+    // The logits come from the FC's int32 accumulator, dequantized by the input scale and the per-row weight scales.
+    expect(ops).toEqual(['QuantizeF32', 'QConv', 'MaxPool', 'QConv', 'QAdd', 'QConv', 'QGlobalAveragePool', 'Flatten', 'QMatMul', 'DequantizeF32', 'Mul']);
     const dir = mkdtempSync(join(tmpdir(), 'edgec-qdq-'));
     const path = join(dir, 'cnn.int8.onnx');
     writeFileSync(path, exportOnnx(q.qdq));
     const session = await ortSession(path);
-    const outScale = q.int8.nodes.at(-1)!.attrs['scale'] as number;
+    // The step 8-bit logits would have had (the calibrated range over 256 levels).
+    const outScale = q.float.outputs[0]!.quant!.scale[0]!;
     let maxSteps = 0;
     for (const feeds of syntheticInputs(float, 10, 777)) {
       const ours = runGraph(q.int8, feeds)['output']!.data as Float32Array;

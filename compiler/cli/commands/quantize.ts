@@ -6,7 +6,7 @@ import { EdgecError, printGraph, type Tensor } from '../../../ir/index.js';
 import { runGraph } from '../../../targets/reference/index.js';
 import { loadModel, parseInputShapes } from '../../index.js';
 import { exportOnnx } from '../../onnx/export.js';
-import { argmax, calibrationInputs, CALIBRATION_METHODS, prepareForQuantization, quantizeModel, SnrAccumulator, stderrProgress, syntheticInputs, type CalibrationMethod } from '../../quantize/index.js';
+import { argmax, BIAS_CORRECTION_SAMPLES, calibrationInputs, CALIBRATION_METHODS, prepareForQuantization, quantizeModel, SnrAccumulator, stderrProgress, syntheticInputs, type CalibrationMethod } from '../../quantize/index.js';
 import type { CliIO } from '../io.js';
 
 export interface QuantizeArgs {
@@ -16,6 +16,7 @@ export interface QuantizeArgs {
   method: string;
   percentile: number;
   activations: string;
+  'bias-correction': number;
   'keep-float': string[];
   'auto-snr'?: number;
   'max-float-layers': number;
@@ -33,6 +34,7 @@ export function quantizeBuilder(y: Argv): Argv<QuantizeArgs> {
     .option('method', { type: 'string', default: 'minmax', choices: [...CALIBRATION_METHODS], describe: 'activation range estimator' })
     .option('percentile', { type: 'number', default: 99.99, describe: 'for --method percentile: the central percentage kept' })
     .option('activations', { type: 'string', default: 'u8', choices: ['u8', 'i8'], describe: 'activation type (weights are int8 per output channel)' })
+    .option('bias-correction', { type: 'number', default: BIAS_CORRECTION_SAMPLES, describe: 'correct the biases of quantized layers on this many calibration inputs (0: off)' })
     .option('keep-float', { type: 'string', array: true, default: [] as string[], describe: 'node names, output names or op types to keep in float' })
     .option('auto-snr', { type: 'number', describe: 'keep the worst layers in float until the output SNR (dB, on calibration inputs) reaches this' })
     .option('max-float-layers', { type: 'number', default: 8, describe: 'with --auto-snr: at most this many layers kept in float' })
@@ -54,6 +56,7 @@ export function quantizeCommand(args: QuantizeArgs, io: CliIO): number {
     method,
     percentile: args.percentile,
     activations: args.activations as 'u8' | 'i8',
+    biasCorrection: args['bias-correction'],
     keepFloat: args['keep-float'],
     auto: args['auto-snr'] === undefined ? undefined : { targetSnr: args['auto-snr'], maxFloatLayers: args['max-float-layers'] },
     prepared: true,
