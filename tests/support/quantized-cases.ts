@@ -1,4 +1,4 @@
-import { GraphBuilder, makeTensor, Node, tensorType, Value, type DType, type Graph, type Tensor } from '../../ir/index.js';
+import { GraphBuilder, makeTensor, type DType, type Graph, type Tensor } from '../../ir/index.js';
 import { int8Tensor, seededNumbers } from './quant-random.js';
 
 /**
@@ -54,23 +54,4 @@ export function quantizeChainCase(r: Numbers, scales: { quantize: number; dequan
     return b.build();
   };
   return { build, feeds: { x: makeTensor('f32', [3, 20], xs) } };
-}
-
-/** Rewrites every 8-bit MaxPool as DequantizeF32 -> f32 MaxPool -> QuantizeF32 with scale 1, zero point 0 (exact). */
-export function floatMaxPools(g: Graph): void {
-  const nodes: Node[] = [];
-  for (const n of g.nodes) {
-    const x = n.inputs[0];
-    if (n.op !== 'MaxPool' || !x || x.type.dtype === 'f32') {
-      nodes.push(n);
-      continue;
-    }
-    const y = n.outputs[0]!;
-    const xf = new Value(`${x.name}.f32`, tensorType('f32', x.type.shape));
-    const yf = new Value(`${y.name}.f32`, tensorType('f32', y.type.shape));
-    nodes.push(new Node('DequantizeF32', [x], [xf], { scale: 1, zero_point: 0 }));
-    nodes.push(new Node('MaxPool', [xf], [yf], n.attrs, n.name));
-    nodes.push(new Node('QuantizeF32', [yf], [y], { scale: 1, zero_point: 0, dtype: y.type.dtype }));
-  }
-  g.nodes = nodes;
 }

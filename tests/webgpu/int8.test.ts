@@ -5,7 +5,7 @@ import { GraphBuilder, makeTensor, type Attributes, type DType, type Graph, type
 import { runGraph } from '../../targets/reference/index.js';
 import { PACKED_DOT_FEATURE } from '../../targets/webgpu/kernels/int8.js';
 import { modelPath } from '../support/shared.js';
-import { floatMaxPools, qAddCase, qGlobalAveragePoolCase, quantizeChainCase, randomInts, seededNumbers } from '../support/quantized-cases.js';
+import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase, randomInts, seededNumbers } from '../support/quantized-cases.js';
 import { requireGpu, runOnWebGpu } from './harness.js';
 
 // The quantized IR on WebGPU must equal the reference bit for bit: QConv / QMatMul on both paths (dot4I8Packed
@@ -90,12 +90,31 @@ if (requireGpu('webgpu int8')) {
     });
   });
 
+  describe('webgpu MaxPool on u8 / i8 (exact)', () => {
+    const pools: [DType, number[], Attributes][] = [
+      ['u8', [1, 3, 17, 37], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }],
+      ['i8', [2, 2, 9, 20], { kernel_shape: [2, 2] }],
+      ['i8', [1, 3, 12, 33], { kernel_shape: [3, 3], dilations: [2, 2], strides: [1, 2], pads: [2, 2, 2, 2] }],
+      ['u8', [1, 2, 50], { kernel_shape: [3], strides: [2], pads: [1, 1] }],
+      ['u8', [1, 4, 13, 13], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }],
+    ];
+    for (const [dtype, shape, attrs] of pools) {
+      it(`${dtype} ${JSON.stringify(shape)} ${JSON.stringify(attrs)}`, async () => {
+        const build = () => {
+          const b = new GraphBuilder('g');
+          b.output(b.op('MaxPool', [b.input('x', { dtype, shape })], attrs, 'y'));
+          return b.build();
+        };
+        await expectExact(build, { x: ints(dtype, shape) }, 'plain');
+      });
+    }
+  });
+
   describe('webgpu quantized squeezenet1_1 end to end', () => {
-    // As in the wasm test, each 8-bit MaxPool runs as DequantizeF32 -> MaxPool -> QuantizeF32 with scale 1 (exact).
-    it('the int8 graph from edgec quantize gives the reference output bit for bit', async () => {
+    it('the int8 graph from edgec quantize (8-bit MaxPool included) gives the reference output bit for bit', async () => {
       const graph = importOnnxFile(modelPath('squeezenet1_1'));
       const q = quantizeModel(graph, { calibration: syntheticInputs(graph, 1), method: 'minmax' });
-      floatMaxPools(q.int8);
+      expect(q.int8.nodes.some((n) => n.op === 'MaxPool' && n.inputs[0]!.type.dtype === 'u8')).toBe(true);
       const feeds = syntheticInputs(graph, 1, 12345)[0]!;
       const expected = runGraph(q.int8, feeds);
       const { outputs, features, artifact } = await runOnWebGpu(q.int8, feeds);

@@ -1,6 +1,7 @@
 import { getAttr, type Node } from '../../../ir/index.js';
 import { poolNdPlan, type PoolNdPlan } from '../../wasm/kernels/pool-nd.js';
-import { at, product, shapeOf, type GpuKernel } from '../kernel.js';
+import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
+import { loader, outputKernel } from './int8-wgsl.js';
 import { bindings, elementKernel, i32Literal as i, u32Literal as u } from '../wgsl.js';
 import { needsStaticF32, onlyFirstOutput } from './common.js';
 
@@ -55,9 +56,65 @@ function windowed(node: Node, p: PoolNdPlan, workgroupSize: number, x: string, y
   return elementKernel(p.planes * OD * OH * OW, workgroupSize, lines.filter(Boolean).join('\n'));
 }
 
+/**
+ * MaxPool of u8 / i8 maps (the quantized graphs' pools: the max of quantized values is the quantized max), as
+ * the int8 kernels do it: one invocation per output word, each element the max of its window's valid taps.
+ * Windows wholly in padding have no value of the dtype to give, so check() refuses them on 8-bit maps.
+ */
+function int8MaxPool(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const p = poolNdPlan(node);
+  const total = product(shapeOf(node.outputs[0]!));
+  if (total === 0) return [];
+  const [D, H, W] = p.dims as [number, number, number];
+  const [OD, OH, OW] = p.out as [number, number, number];
+  const start = (k: number, index: string) => `i32(${index} * ${u(p.strides[k]!)}) - ${i(p.padBegin[k]!)}`;
+  const tap = (a: string, k: number) => `${a}0 + i32(k${a} * ${u(p.dilations[k]!)})`;
+  const inside = ['d', 'h', 'w'].map((a, k) => `${tap(a, k)} >= 0i && ${tap(a, k)} < ${i(p.dims[k]!)}`).join(' && ');
+  const fn = `${loader(ctx, 'ld_x', node.inputs[0]!)}
+fn element(o: u32) -> i32 {
+  let ow = o % ${u(OW)};
+  let oh = (o / ${u(OW)}) % ${u(OH)};
+  let od = (o / ${u(OW * OH)}) % ${u(OD)};
+  let base = (o / ${u(OW * OH * OD)}) * ${u(D * H * W)};
+  let d0 = ${start(0, 'od')};
+  let h0 = ${start(1, 'oh')};
+  let w0 = ${start(2, 'ow')};
+  var acc = -256i;
+  for (var kd = 0u; kd < ${u(p.kernel[0]!)}; kd = kd + 1u) {
+  for (var kh = 0u; kh < ${u(p.kernel[1]!)}; kh = kh + 1u) {
+  for (var kw = 0u; kw < ${u(p.kernel[2]!)}; kw = kw + 1u) {
+    if (${inside}) {
+      acc = max(acc, ld_x(base + u32((${tap('d', 0)}) * ${i(H * W)} + (${tap('h', 1)}) * ${i(W)} + ${tap('w', 2)})));
+    }
+  }}}
+  return acc;
+}`;
+  return [outputKernel(ctx, node.outputs[0]!, total, fn)];
+}
+
+/** Whether every window of the pool holds an input tap (8-bit MaxPool has no value for an empty one). */
+function everyWindowCovered(p: PoolNdPlan): boolean {
+  return p.out.every((size, k) =>
+    Array.from({ length: size }, (_, o) => o * p.strides[k]! - p.padBegin[k]!).every((first) =>
+      Array.from({ length: p.kernel[k]! }, (_, t) => first + t * p.dilations[k]!).some((at) => at >= 0 && at < p.dims[k]!),
+    ),
+  );
+}
+
+const isInt8MaxPool = (node: Node) => node.op === 'MaxPool' && ['u8', 'i8'].includes(node.inputs[0]!.type.dtype);
+
 export const poolKernels: GpuKernel = {
   ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
   check(node) {
+    if (isInt8MaxPool(node)) {
+      const bad = onlyFirstOutput(node);
+      if (bad) return bad;
+      const all = [node.inputs[0]!, node.outputs[0]!];
+      if (!all.every((v) => v.type.shape.every((d) => typeof d === 'number'))) return 'shapes must be static';
+      const rank = node.inputs[0]!.type.shape.length;
+      if (rank < 3 || rank > 5) return `pools over ${rank - 2} spatial axes are not supported (1 to 3)`;
+      return everyWindowCovered(poolNdPlan(node)) ? null : 'windows wholly in padding are not supported on 8-bit maps';
+    }
     const bad = needsStaticF32(node) ?? onlyFirstOutput(node);
     if (bad) return bad;
     const rank = node.inputs[0]!.type.shape.length;
@@ -72,6 +129,7 @@ export const poolKernels: GpuKernel = {
     return null;
   },
   emit(node, ctx) {
+    if (isInt8MaxPool(node)) return int8MaxPool(node, ctx);
     const x = ctx.locate(node.inputs[0]!);
     const yLoc = ctx.locate(node.outputs[0]!);
     const shape = shapeOf(node.inputs[0]!);
