@@ -8,6 +8,7 @@ import { keygenBuilder, keygenCommand, type KeygenArgs } from './commands/keygen
 import { verifyBuilder, verifyCommand, type VerifyArgs } from './commands/verify.js';
 import { provenanceBuilder, provenanceCommand, type ProvenanceArgs } from './commands/provenance.js';
 import { quantizeBuilder, quantizeCommand, type QuantizeArgs } from './commands/quantize.js';
+import { benchBuilder, benchCommand, type BenchArgs } from './commands/bench.js';
 import { processIO, type CliIO } from './io.js';
 
 /** Exit codes (documented in the README). */
@@ -50,6 +51,9 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     )
     .command('quantize <model>', 'post-training int8 quantization: calibrate, write a QDQ ONNX model', quantizeBuilder, (a) =>
       guard(() => quantizeCommand(a as unknown as QuantizeArgs, io)),
+    )
+    .command('bench <model>', 'compile for each target, check against the reference, time (interleaved) and count; table, --json, --html', benchBuilder, (a) =>
+      guard(() => benchCommand(a as unknown as BenchArgs, io)),
     )
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of errors' })
     .demandCommand(1, 'name a command (edgec --help lists them)')
