@@ -18,7 +18,7 @@ import { checkOutputs, type Outputs } from './compare.js';
 import { macsOf } from './macs.js';
 import { ortNodePeer, ortWebPeer, type Peer } from './peers.js';
 import { loadProfiled, NodeProfiler, profileReport, type ProfileReport } from './profile.js';
-import { NO_PROGRESS, type Progress } from './progress.js';
+import { NO_PROGRESS, stepCallback, type Progress } from '../progress.js';
 import { buildCountPlugin, countInstructions } from './rvv-count.js';
 import { summarize, type Summary } from './stats.js';
 import { timeAlone, timeInterleaved, type Contender } from './timing.js';
@@ -190,15 +190,16 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
   const onnx = new Uint8Array(readFileSync(model));
 
   const steps = targets.length * precisions.length;
-  progress.start('compiling and checking', steps + 1);
-  progress.tick('reference outputs');
+  progress.start('reference outputs', 1);
   const expected: Record<Precision, Outputs | null> = { fp32: flat(runGraph(graph, feeds)), int8: null };
+  progress.done();
   let int8: Graph | null = null;
   if (precisions.includes('int8')) {
-    progress.tick(`calibrating int8 on ${options.calibrate} synthetic inputs`);
-    int8 = quantizeModel(cloneGraph(graph), { calibration: syntheticInputs(graph, options.calibrate), method: 'minmax' }).int8;
+    const calibration = syntheticInputs(graph, options.calibrate);
+    int8 = quantizeModel(cloneGraph(graph), { calibration, method: 'minmax', progress: stepCallback(progress, `calibrating int8 on ${options.calibrate} synthetic inputs`) }).int8;
     expected.int8 = flat(runGraph(int8, feeds));
   }
+  progress.start('compiling and checking', steps);
 
   const results: ContenderResult[] = [];
   const timed: { result: ContenderResult; contender: Contender; optimized?: Graph }[] = [];

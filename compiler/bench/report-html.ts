@@ -35,7 +35,7 @@ function barChart(cls: string, bars: readonly Bar[], title: string): string {
       `<rect class="${cls}"${data} x="${labelWidth}" y="${y + 3}" width="${width.toFixed(1)}" height="${rowHeight - 8}" fill="${b.color}"><title>${escape(b.label)}: ${escape(b.text)}</title></rect>` +
       `<text x="${labelWidth + width + 6}" y="${y + 16}">${escape(b.text)}</text>`;
   });
-  return `<figure><figcaption>${escape(title)}</figcaption><svg class="chart" role="img" width="${labelWidth + chartWidth + 110}" height="${height}" viewBox="0 0 ${labelWidth + chartWidth + 110} ${height}">${rows.join('')}</svg></figure>`;
+  return `<figure><figcaption>${escape(title)}</figcaption><svg class="chart" role="img" width="${labelWidth + chartWidth + 230}" height="${height}" viewBox="0 0 ${labelWidth + chartWidth + 230} ${height}">${rows.join('')}</svg></figure>`;
 }
 
 const name = (r: ContenderResult) => `${r.target} ${r.precision}`;

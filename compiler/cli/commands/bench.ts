@@ -4,7 +4,7 @@ import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { EdgecError } from '../../../ir/index.js';
 import { benchModel, BENCH_TARGETS, PRECISIONS, type BenchTarget, type Precision } from '../../bench/engine.js';
-import { stderrProgress } from '../../bench/progress.js';
+import { stderrProgress } from '../../progress.js';
 import { benchHtml } from '../../bench/report-html.js';
 import { benchNotes, benchTable, profileTable } from '../../bench/table.js';
 import { parseInputShapes } from '../../feeds.js';

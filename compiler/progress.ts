@@ -49,3 +49,12 @@ export function stderrProgress(stream: { isTTY?: boolean; columns?: number; writ
     },
   };
 }
+
+/** The `(done, total)` callback that quantizeModel's calibration takes, drawn on a Progress. */
+export function stepCallback(progress: Progress, label: string): (done: number, total: number) => void {
+  return (done, total) => {
+    if (done === 1) progress.start(label, total);
+    progress.tick();
+    if (done === total) progress.done();
+  };
+}
