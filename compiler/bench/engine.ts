@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,9 @@ export interface BenchOptions {
   vlen: number;
   /** Runs of the wasm profiling build for the per-kernel breakdown (0: none). */
   profileRuns: number;
+  /** Sealing as `edgec compile` does: a contract file and a signing key (Ed25519, from readSigningKey). */
+  contract?: string;
+  signingKey?: KeyObject;
   progress?: Progress;
 }
 
@@ -135,20 +139,21 @@ function sealSummary(bytes: Uint8Array, digest: string, keyid: string | null): S
 }
 
 /** Compiles and seals: fp32 from the model file (compileModel, as `edgec compile`), int8 from the quantized graph. */
-function build(model: string, target: string, inputShapes: Record<string, number[]>, int8: Graph | null, calibrate: number): Build {
+function build(model: string, target: string, inputShapes: Record<string, number[]>, int8: Graph | null, options: BenchOptions): Build {
+  const { contract, signingKey, calibrate } = options;
   const started = performance.now();
   const targetOptions = target === 'wasm' ? { winograd: true } : {};
   if (!int8) {
-    const compiled = compileModel(model, { target, inputShapes, targetOptions });
+    const compiled = compileModel(model, { target, inputShapes, targetOptions, contract, signingKey });
     const compileMs = performance.now() - started;
     return { bytes: compiled.bytes, result: compiled, compileMs, seal: compiled.sealed ? sealSummary(compiled.bytes, compiled.sealed.digest, compiled.sealed.keyid) : undefined };
   }
   const graph = cloneGraph(int8);
   const metadata = { ...graph.metadata };
-  const contract = prepareContract(metadata, { modelPath: model, target });
+  const resolved = prepareContract(metadata, { contract, modelPath: model, target });
   const result = compileGraph(graph, { target, targetOptions, print: () => {} });
-  const options = { ...recordedOptions({ optLevel: 2, inputShapes, targetOptions }), quantization: `int8 minmax, synthetic:${calibrate}` };
-  const sealed = sealCompileResult(result, { modelPath: model, options }, contract, metadata);
+  const recorded = { ...recordedOptions({ optLevel: 2, inputShapes, targetOptions }), quantization: `int8 minmax, synthetic:${calibrate}` };
+  const sealed = sealCompileResult(result, { modelPath: model, options: recorded, signingKey }, resolved, metadata);
   const compileMs = performance.now() - started;
   const bytes = sealed?.bytes ?? result.artifact.bytes;
   return { bytes, result, compileMs, seal: sealed ? sealSummary(bytes, sealed.digest, sealed.keyid) : undefined };
@@ -224,7 +229,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
           continue;
         }
         try {
-          const b = build(model, target, inputShapes, precision === 'int8' ? int8 : null, options.calibrate);
+          const b = build(model, target, inputShapes, precision === 'int8' ? int8 : null, options);
           Object.assign(r, { compileMs: b.compileMs, artifactBytes: b.bytes.length, arenaBytes: arenaOf(b.result), seal: b.seal });
           const want = expected[precision]!;
           if (target === 'wasm') {

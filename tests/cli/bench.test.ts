@@ -8,6 +8,7 @@ import { runCli } from '../../compiler/cli/cli.js';
 import { seededRandom } from '../../compiler/io/random.js';
 import { hasTool, QEMU_DYNAMIC } from '../../targets/rvv/qemu.js';
 import { nodeGpuProblem } from '../../compiler/webgpu-node.js';
+import { writeKeyPair } from '../../compiler/provenance/keys.js';
 import { chromiumProblem, openBrowser } from '../support/browser.js';
 import { REPO_ROOT } from '../support/shared.js';
 import { attr, makeModel, node, rawF32 } from '../compiler/onnx/make-model.js';
@@ -146,6 +147,19 @@ describe('edgec bench', () => {
     expect(rvv!.seal!.target).toBe('rvv');
     expect(webgpu).toMatchObject({ target: 'webgpu', status: 'ok', check: { rtol: 1e-3 } });
     expect(webgpu!.latency!.runs).toBe(2);
+  });
+
+  it('seals every artifact with the given contract and signs it, as edgec compile does', async () => {
+    const key = writeKeyPair(join(dir, 'release'));
+    const contract = join(dir, 'contract.yaml');
+    writeFileSync(contract, 'license: Apache-2.0\npermittedUses: [image-classification]\n');
+    const c = capture();
+    const code = await runCli(['bench', model, '--targets', 'wasm', '--quant', 'fp32,int8', '--runs', '1', '--warmup', '0', '--profile-runs', '0', '--contract', contract, '--sign-key', key.privatePath, '--json'], c.io);
+    expect(code).toBe(0);
+    const r = JSON.parse(c.out.join('\n')) as BenchReport;
+    for (const x of r.contenders) {
+      expect(x.seal).toMatchObject({ signed: true, keyid: key.keyid, contract: { license: 'Apache-2.0', permittedUses: ['image-classification'] } });
+    }
   });
 
   it('rejects unknown targets and bad calibration specs with a usage error', async () => {

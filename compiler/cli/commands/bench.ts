@@ -8,6 +8,7 @@ import { stderrProgress } from '../../progress.js';
 import { benchHtml } from '../../bench/report-html.js';
 import { benchNotes, benchTable, profileTable } from '../../bench/table.js';
 import { parseInputShapes } from '../../feeds.js';
+import { readSigningKey } from '../../provenance/keys.js';
 import type { CliIO } from '../io.js';
 
 export interface BenchArgs {
@@ -25,6 +26,8 @@ export interface BenchArgs {
   markdown: boolean;
   json: boolean;
   quiet: boolean;
+  contract?: string;
+  'sign-key'?: string;
 }
 
 export function benchBuilder(y: Argv): Argv<BenchArgs> {
@@ -39,6 +42,8 @@ export function benchBuilder(y: Argv): Argv<BenchArgs> {
     .option('calibrate', { type: 'string', default: 'synthetic:4', describe: 'int8 calibration data: synthetic:N seeded random inputs' })
     .option('input-shape', { type: 'string', array: true, default: [] as string[], describe: 'fix an input shape: name=1,3,224,224' })
     .option('profile-runs', { type: 'number', default: 10, describe: 'runs of the wasm profiling build for the per-kernel breakdown (0: none)' })
+    .option('contract', { type: 'string', describe: 'model contract (JSON or YAML) sealed into every artifact, as for edgec compile' })
+    .option('sign-key', { type: 'string', describe: 'Ed25519 private key (.pem from edgec keygen) to sign every artifact\'s seal with' })
     .option('html', { type: 'string', describe: 'write a self-contained HTML report with charts to this file' })
     .option('markdown', { type: 'boolean', default: false, describe: 'print the table as markdown (README-ready)' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON for scripts' })
@@ -81,6 +86,8 @@ export async function benchCommand(args: BenchArgs, io: CliIO): Promise<number> 
     calibrate: calibrationCount(args.calibrate),
     vlen: args.vlen,
     profileRuns: positiveInteger('profile-runs', args['profile-runs'], 0),
+    contract: args.contract,
+    signingKey: args['sign-key'] === undefined ? undefined : readSigningKey(args['sign-key']),
     progress: stderrProgress(process.stderr, args.quiet || args.json),
   });
   if (args.html) {
