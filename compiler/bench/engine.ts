@@ -267,11 +267,16 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
     }
     progress.done();
 
-    if (timed.length > 0) {
-      progress.start(`timing ${timed.map((t) => t.contender.name).join(', ')}`, options.runs);
-      const samples = await timeInterleaved(timed.map((t) => t.contender), { warmup: options.warmup, runs: options.runs, onRun: () => progress.tick() });
+    // Two loops: the CPU contenders interleaved with each other, then webgpu interleaved with itself only.
+    // Dawn's SwiftShader (the CPU Vulkan used without a GPU) runs its own worker threads, which compete with the
+    // CPU contenders for the cores, and one of its runs lasts as long as hundreds of theirs, so sharing rounds
+    // with it would measure SwiftShader's load rather than the contenders.
+    for (const group of [timed.filter((t) => t.result.target !== 'webgpu'), timed.filter((t) => t.result.target === 'webgpu')]) {
+      if (group.length === 0) continue;
+      progress.start(`timing ${group.map((t) => t.contender.name).join(', ')}`, options.runs);
+      const samples = await timeInterleaved(group.map((t) => t.contender), { warmup: options.warmup, runs: options.runs, onRun: () => progress.tick() });
       progress.done();
-      for (const t of timed) t.result.latency = summarize(samples.get(t.contender.name)!);
+      for (const t of group) t.result.latency = summarize(samples.get(t.contender.name)!);
     }
   } finally {
     for (const release of releases) await release();
@@ -286,7 +291,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
     summary: { nodes: summary.nodes, ops: summary.ops, macs: summary.macs, parameters: summary.parameters, parameterBytes: summary.parameterBytes },
     options: { runs: options.runs, warmup: options.warmup, seed: options.seed, calibrate: options.calibrate, vlen: options.vlen },
     machine: { node: process.version, cpus: cpus().length, loadavg: Number(loadavg()[0]!.toFixed(2)) },
-    timing: `in-process contenders interleaved in one process, ${options.warmup} warm-up rounds (at least 500 ms) then ${options.runs} runs each; rvv counted under qemu, not timed`,
+    timing: `wasm and the onnxruntime peers interleaved in one process, ${options.warmup} warm-up rounds (at least 500 ms) then ${options.runs} runs each; webgpu (Dawn) timed the same way in a loop of its own after them, as its CPU Vulkan's threads would load the others; rvv counted under qemu, not timed`,
     contenders: results,
   };
 

@@ -48,6 +48,7 @@ export function benchBuilder(y: Argv): Argv<BenchArgs> {
     .option('markdown', { type: 'boolean', default: false, describe: 'print the table as markdown (README-ready)' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON for scripts' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bar' })
+    .epilog('Exit 1 when a contender\'s outputs differ from the reference (or none could be measured); contenders that cannot compile or run here are reported with their error code.')
     .example('$0 bench model.onnx', 'edgec wasm against onnxruntime-web and onnxruntime-node, fp32')
     .example('$0 bench model.onnx --targets wasm,rvv,webgpu,ort-node,ort-web --quant fp32,int8 --vlen 256 --html report.html', 'every target and precision, with an HTML report')
     .example('$0 bench model.onnx --runs 50 --json > bench.json', 'more runs, as JSON for scripts') as Argv<BenchArgs>;
@@ -98,8 +99,9 @@ export async function benchCommand(args: BenchArgs, io: CliIO): Promise<number> 
       throw new EdgecError('IO', `cannot write the report: ${(e as Error).message}`, { file: args.html });
     }
   }
-  // A contender that failed or computed a wrong answer makes the run fail (exit 1), after reporting everything.
-  const exit = report.contenders.every((r) => r.status === 'ok') ? 0 : 1;
+  // A wrong answer fails the run (exit 1), as does nothing measured at all; a contender that cannot compile or
+  // run here (an unsupported op, a missing tool) is reported with its code and the others stand.
+  const exit = report.contenders.some((r) => r.status === 'wrong') || report.contenders.every((r) => r.status !== 'ok') ? 1 : 0;
   if (args.json) {
     io.out(JSON.stringify(report, null, 2));
     return exit;
