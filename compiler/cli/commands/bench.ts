@@ -108,7 +108,12 @@ export async function benchCommand(args: BenchArgs, io: CliIO): Promise<number> 
   }
   const style = args.markdown ? 'markdown' : 'plain';
   const macs = report.summary.macs === null ? '' : `, ${(report.summary.macs / 1e6).toFixed(0)} MMACs`;
-  io.out(`${chalk.bold(args.model)}${macs}: median of ${args.runs} interleaved runs (ms); rvv counted under qemu at VLEN ${args.vlen}; load ${report.machine.loadavg} on ${report.machine.cpus} cores`);
+  const how = [
+    `median of ${args.runs} interleaved runs (ms)`,
+    ...(targets.includes('webgpu') ? ['webgpu timed in its own loop'] : []),
+    ...(targets.includes('rvv') ? [`rvv counted under qemu at VLEN ${args.vlen}`] : []),
+  ];
+  io.out(`${chalk.bold(args.model)}${macs}: ${how.join('; ')}; load ${report.machine.loadavg} on ${report.machine.cpus} cores`);
   io.out(benchTable(report, style));
   for (const note of benchNotes(report)) io.out(`  ${note}`);
   const profile = profileTable(report, 8, style);
