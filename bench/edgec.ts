@@ -2,7 +2,8 @@ import { compileGraph, unsupportedNodes } from '../compiler/driver.js';
 import { graphSignature, staticInputShapes } from '../compiler/feeds.js';
 import { importOnnx } from '../compiler/onnx/index.js';
 import { EdgecError, type Graph } from '../ir/index.js';
-import { load, type Feed, type LoadedModel, type Profiler } from '../runtime/index.js';
+import { load, type Feed } from '../runtime/index.js';
+import { loadProfiled } from '../compiler/bench/profile.js';
 import { wasmTarget } from '../targets/wasm/index.js';
 
 /**
@@ -77,14 +78,6 @@ export function compileModel(bytes: Uint8Array, name: string): EdgecOutcome {
     }
     return { ok: false, stage: 'compile', reason: (e as Error).message, imported };
   }
-}
-
-/** A profiling build of the already optimized graph: a separate module whose hooks call `profiler`. */
-export async function loadProfiled(optimized: Graph, profiler: Profiler): Promise<LoadedModel> {
-  const artifact = wasmTarget.compile(optimized, { profile: true });
-  const model = await load(artifact.bytes, { profiler });
-  if (model.kind !== 'wasm') throw new Error('a wasm build loaded as another kind of artifact');
-  return model;
 }
 
 /**

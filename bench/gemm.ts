@@ -21,13 +21,13 @@ import { EdgecError, GraphBuilder, makeTensor, type Graph, type Tensor } from '.
 import { load } from '../runtime/index.js';
 import { runGraph } from '../targets/reference/index.js';
 import { attr, makeModel, node, rawF32 } from '../tests/compiler/onnx/make-model.js';
-import { checkOutputs, type Outputs } from './compare.js';
-import { formatMs, formatNumber, formatPercent, formatRatio, formatSpread, formatTable, type Cell } from './format.js';
-import { paint, progress } from './paint.js';
+import { checkOutputs, type Outputs } from '../compiler/bench/compare.js';
+import { formatMs, formatNumber, formatPercent, formatRatio, formatSpread, formatTable, type Cell } from '../compiler/bench/format.js';
+import { paint, progress } from '../compiler/bench/paint.js';
 import { buildPeakKernel, type PeakPattern } from './peak.js';
-import { ortWebPeer } from './peers.js';
-import { gflops, median, summarize, type Summary } from './stats.js';
-import { timeInterleaved } from './timing.js';
+import { ortWebPeer } from '../compiler/bench/peers.js';
+import { gflops, median, summarize, type Summary } from '../compiler/bench/stats.js';
+import { timeInterleaved } from '../compiler/bench/timing.js';
 
 const FORM_LABEL: Record<Form, string> = { matmul: 'MatMul', gemm: 'Gemm tB', conv1x1: 'Conv 1x1' };
 /** Runs per peak kernel: on a busy machine the fastest of many is the closest to what the core can do. */

@@ -11,16 +11,16 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { prepareFeeds } from '../compiler/feeds.js';
 import type { Graph, Tensor } from '../ir/index.js';
-import { checkOutputs, type Check, type Outputs } from './compare.js';
-import { compileModel, importStatic, load, loadProfiled, locateTrap, type UnsupportedOp } from './edgec.js';
-import { formatBytes, formatMs, formatNumber, formatPercent, formatRatio, formatSpread, formatTable, type Cell } from './format.js';
-import { graphMacs, macsOf } from './macs.js';
-import { paint, progress } from './paint.js';
-import { ortNodePeer, ortWebPeer, type Peer } from './peers.js';
-import { NodeProfiler, profileReport, type ProfileReport } from './profile.js';
+import { checkOutputs, type Check, type Outputs } from '../compiler/bench/compare.js';
+import { compileModel, importStatic, load, locateTrap, type UnsupportedOp } from './edgec.js';
+import { formatBytes, formatMs, formatNumber, formatPercent, formatRatio, formatSpread, formatTable, type Cell } from '../compiler/bench/format.js';
+import { graphMacs, macsOf } from '../compiler/bench/macs.js';
+import { paint, progress } from '../compiler/bench/paint.js';
+import { ortNodePeer, ortWebPeer, type Peer } from '../compiler/bench/peers.js';
+import { loadProfiled, NodeProfiler, profileReport, type ProfileReport } from '../compiler/bench/profile.js';
 import { DEFAULT_MODELS, resolveModel, SYNTHETIC } from './sources.js';
-import { gflops, summarize, type Summary } from './stats.js';
-import { timeAlone, timeInterleaved, type Contender } from './timing.js';
+import { gflops, summarize, type Summary } from '../compiler/bench/stats.js';
+import { timeAlone, timeInterleaved, type Contender } from '../compiler/bench/timing.js';
 
 interface Side {
   /** ok: checked and timed; wrong: outputs differ from the oracle (not timed); failed: could not run at all. */

@@ -23,15 +23,14 @@ import { load, type Feed } from '../runtime/index.js';
 import { referenceEvaluate, runGraph } from '../targets/reference/index.js';
 import { wasmTarget } from '../targets/wasm/index.js';
 import { modelPath } from '../tests/support/shared.js';
-import { checkOutputs, type Outputs } from './compare.js';
-import { loadProfiled } from './edgec.js';
-import { macsOf } from './macs.js';
-import { formatMs, formatNumber, formatPercent, formatRatio, formatSpread, formatTable } from './format.js';
-import { paint, progress } from './paint.js';
-import { ortNodePeer, ortWebPeer } from './peers.js';
-import { NodeProfiler, profileReport, type ProfileReport } from './profile.js';
-import { summarize, type Summary } from './stats.js';
-import { timeAlone, timeInterleaved } from './timing.js';
+import { checkOutputs, type Outputs } from '../compiler/bench/compare.js';
+import { macsOf } from '../compiler/bench/macs.js';
+import { formatMs, formatNumber, formatPercent, formatRatio, formatSpread, formatTable } from '../compiler/bench/format.js';
+import { paint, progress } from '../compiler/bench/paint.js';
+import { ortNodePeer, ortWebPeer } from '../compiler/bench/peers.js';
+import { loadProfiled, NodeProfiler, profileReport, type ProfileReport } from '../compiler/bench/profile.js';
+import { summarize, type Summary } from '../compiler/bench/stats.js';
+import { timeAlone, timeInterleaved } from '../compiler/bench/timing.js';
 
 type Model = 'mobilenet_v2' | 'resnet18' | 'squeezenet1_1';
 

@@ -5,24 +5,23 @@
 // clang-19 -O3 -march=rv64gcv auto-vectorized), and the ideal bound MACs / (VLEN/32) for fp32 or
 // MACs / (VLEN/8) for int8. Counts are exact and repeatable; qemu's wall time is not a measure of RVV speed.
 // Every run's outputs are checked against the reference interpreter first (fp32 within 1e-4 relative, int8 exact).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { optimize } from '../compiler/driver.js';
 import { prepareFeeds } from '../compiler/feeds.js';
 import { importOnnxFile } from '../compiler/onnx/index.js';
 import { quantizeModel, syntheticInputs } from '../compiler/quantize/index.js';
-import { arrayFromBytes, arrayToBytes, type DType, type Graph, type Tensor } from '../ir/index.js';
+import type { Graph, Tensor } from '../ir/index.js';
 import { runGraph } from '../targets/reference/index.js';
 import { buildSources } from '../targets/rvv/build.js';
 import { generateRvvSources, type RvvSources } from '../targets/rvv/compile.js';
 import { rvvKernelFor } from '../targets/rvv/kernels/index.js';
-import { qemuCpu, QEMU_DYNAMIC } from '../targets/rvv/qemu.js';
-import { REPO_ROOT, sharedPath } from '../tests/support/shared.js';
-import { formatNumber, formatTable, type Cell } from './format.js';
-import { macsOf } from './macs.js';
-import { paint, progress } from './paint.js';
+import { sharedPath } from '../tests/support/shared.js';
+import { buildCountPlugin, countInstructions } from '../compiler/bench/rvv-count.js';
+import { formatNumber, formatTable, type Cell } from '../compiler/bench/format.js';
+import { macsOf } from '../compiler/bench/macs.js';
+import { paint, progress } from '../compiler/bench/paint.js';
 import { naiveKernelFor } from './rvv-naive.js';
 
 interface Args {
@@ -45,63 +44,6 @@ function parseArgs(argv: string[]): Args {
     kernels: Number(value('--kernels') ?? 6),
     json: argv.includes('--json'),
   };
-}
-
-/** Builds the counting plugin with the host C compiler (once per run of this benchmark). */
-function buildPlugin(dir: string): string {
-  const out = join(dir, 'libcount.so');
-  const r = spawnSync('cc', ['-shared', '-fPIC', '-O2', '-o', out, join(REPO_ROOT, 'bench', 'qemu-plugin', 'count.c')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`building the qemu plugin failed: ${r.stderr || r.error?.message}`);
-  return out;
-}
-
-/** Address ranges of the node functions (index = node) and of the glue (index -1), from the ELF's symbols. */
-function ranges(elfPath: string, nodes: RvvSources['nodes']): string {
-  const r = spawnSync('riscv64-linux-gnu-nm', ['-S', '--defined-only', elfPath], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`nm failed: ${r.stderr}`);
-  const index = new Map<string, number>(nodes.map((n, i) => [n.symbol, i]));
-  for (const glue of ['edgec_model_run', 'main']) index.set(glue, -1);
-  const lines: string[] = [];
-  for (const line of r.stdout.split('\n')) {
-    const [addr, size, , name] = line.trim().split(/\s+/);
-    if (!name || !size || !index.has(name)) continue;
-    const start = BigInt(`0x${addr}`);
-    lines.push(`${start.toString(16)} ${(start + BigInt(`0x${size}`)).toString(16)} ${index.get(name)}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-interface Count {
-  total: number;
-  perNode: number[];
-  outputs: Record<string, Tensor>;
-}
-
-function countOnQemu(dir: string, plugin: string, tag: string, files: Record<string, Uint8Array>, sources: RvvSources, feeds: Record<string, Tensor>, vlen: number): Count {
-  const elf = join(dir, `${tag}.elf`);
-  writeFileSync(elf, files['model.elf']!, { mode: 0o755 });
-  writeFileSync(`${elf}.ranges`, ranges(elf, sources.nodes));
-  const inputs = sources.inputs.map((e, i) => {
-    const path = join(dir, `${tag}.in${i}`);
-    writeFileSync(path, arrayToBytes(e.dtype as DType, feeds[e.name]!.data));
-    return path;
-  });
-  const outputs = sources.outputs.map((_, i) => join(dir, `${tag}.out${i}`));
-  const counts = join(dir, `${tag}.counts`);
-  const r = spawnSync(QEMU_DYNAMIC, ['-cpu', qemuCpu(vlen), '-plugin', `${plugin},ranges=${elf}.ranges,out=${counts}`, elf, ...inputs, ...outputs], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${tag} failed under qemu at VLEN ${vlen}: ${r.stderr}`);
-  const perNode = new Array<number>(sources.nodes.length).fill(0);
-  let total = 0;
-  for (const line of readFileSync(counts, 'utf8').split('\n')) {
-    const [kind, a, b] = line.split(' ');
-    if (kind === 'total') total = Number(a);
-    if (kind === 'range') perNode[Number(a)] = Number(b);
-  }
-  const out: Record<string, Tensor> = {};
-  sources.outputs.forEach((e, i) => {
-    out[e.name] = { dtype: e.dtype as DType, shape: e.shape, data: arrayFromBytes(e.dtype as DType, new Uint8Array(readFileSync(outputs[i]!))) } as Tensor;
-  });
-  return { total, perNode, outputs: out };
 }
 
 /** max |a - b| / max |b| over the outputs (0 means bit-exact). */
@@ -163,7 +105,7 @@ function measure(name: string, args: Args, dir: string, plugin: string): Row[] {
   return args.vlens.map((vlen) => {
     const counts = builds.map((b) => {
       progress(`${name} ${b.tag} at VLEN ${vlen}`);
-      const c = countOnQemu(dir, plugin, `${name}-${b.tag}`, b.files, b.sources, feeds, vlen);
+      const c = countInstructions(dir, plugin, `${name}-${b.tag}`, b.files['model.elf']!, b.sources, feeds, vlen);
       return { ...c, error: relativeError(c.outputs, expected) };
     });
     const [edgec, plain] = [counts[0]!, counts[1]];
@@ -215,7 +157,7 @@ function report(rows: Row[], args: Args): string {
 const args = parseArgs(process.argv.slice(2));
 const dir = mkdtempSync(join(tmpdir(), 'edgec-rvv-insns-'));
 try {
-  const plugin = buildPlugin(dir);
+  const plugin = buildCountPlugin(dir);
   const rows = args.models.flatMap((m) => measure(m, args, dir, plugin));
   process.stdout.write(args.json ? `${JSON.stringify(rows, null, 2)}\n` : `${report(rows, args)}\n`);
 } finally {

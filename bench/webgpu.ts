@@ -18,9 +18,9 @@ import { importOnnxFile } from '../compiler/onnx/index.js';
 import { runGraph } from '../targets/reference/index.js';
 import { chromiumProblem, installEdgecPage, openBrowser } from '../tests/support/browser.js';
 import { modelPath, SHARED_MODELS } from '../tests/support/shared.js';
-import { checkOutputs, type Outputs } from './compare.js';
-import { formatMs, formatRatio, formatSpread, formatTable } from './format.js';
-import { summarize, type Summary } from './stats.js';
+import { checkOutputs, type Outputs } from '../compiler/bench/compare.js';
+import { formatMs, formatRatio, formatSpread, formatTable } from '../compiler/bench/format.js';
+import { summarize, type Summary } from '../compiler/bench/stats.js';
 
 /** Page-side benchmark helpers (text, so no bundler touches it): ort-web's WebGPU session and the timing loop. */
 const PAGE_BENCH = `

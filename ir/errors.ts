@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'TOOL_MISSING' // an external tool a target needs (clang-19, qemu) is not installed
   | 'BUILD_FAILED' // an external build step (the C compiler, the linker) failed
   | 'NO_GPU_ADAPTER' // WebGPU (Dawn in Node) cannot be loaded or finds no adapter
+  | 'PEER_MISSING' // a benchmark peer (onnxruntime-node, onnxruntime-web) is not installed or cannot load
   | 'USAGE'; // the command line is wrong
 
 export interface ErrorLocation {

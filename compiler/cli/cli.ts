@@ -8,6 +8,7 @@ import { keygenBuilder, keygenCommand, type KeygenArgs } from './commands/keygen
 import { verifyBuilder, verifyCommand, type VerifyArgs } from './commands/verify.js';
 import { provenanceBuilder, provenanceCommand, type ProvenanceArgs } from './commands/provenance.js';
 import { quantizeBuilder, quantizeCommand, type QuantizeArgs } from './commands/quantize.js';
+import { benchBuilder, benchCommand, type BenchArgs } from './commands/bench.js';
 import { processIO, type CliIO } from './io.js';
 
 /** Exit codes (documented in the README). */
@@ -51,7 +52,15 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .command('quantize <model>', 'post-training int8 quantization: calibrate, write a QDQ ONNX model', quantizeBuilder, (a) =>
       guard(() => quantizeCommand(a as unknown as QuantizeArgs, io)),
     )
+    .command('bench <model>', 'compile for each target, check against the reference, time (interleaved) and count; table, --json, --html', benchBuilder, (a) =>
+      guard(() => benchCommand(a as unknown as BenchArgs, io)),
+    )
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces of errors' })
+    .example('$0 inspect model.onnx', 'what the model is: ops, parameters, MACs')
+    .example('$0 keygen -o release && $0 compile model.onnx -t wasm -o model.wasm --sign-key release.pem', 'a signed, sealed WebAssembly artifact')
+    .example('$0 verify model.wasm --key release.pub.pem', 'check its seal and signature')
+    .example('$0 bench model.onnx --targets wasm,rvv,webgpu,ort-node,ort-web --quant fp32,int8 --html report.html', 'every target against the peers, with a report')
+    .epilog('Every command that reports takes --json. Errors print as one line with a code: error [CODE] message.\nExit codes: 0 success; 1 an error or a failed check (a seal that does not verify, a wrong benchmark contender); 2 usage; 3 internal error.\nCommand help: edgec <command> --help')
     .demandCommand(1, 'name a command (edgec --help lists them)')
     .strict()
     .help()

@@ -69,13 +69,3 @@ export function calibratedRanges(stats: CalibrationStats, options: RangeOptions)
   return ranges;
 }
 
-/** A progress bar on stderr, drawn only when stderr is a terminal. */
-export function stderrProgress(label: string): ((done: number, total: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  return (done, total) => {
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-    if (done === total) process.stderr.write('\n');
-  };
-}

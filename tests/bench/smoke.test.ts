@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkOutputs } from '../../bench/compare.js';
-import { formatBytes, formatMs, formatRatio, formatTable } from '../../bench/format.js';
-import { profileReport } from '../../bench/profile.js';
-import { gflops, median, percentile, summarize } from '../../bench/stats.js';
+import { checkOutputs } from '../../compiler/bench/compare.js';
+import { formatBytes, formatMs, formatRatio, formatTable } from '../../compiler/bench/format.js';
+import { profileReport } from '../../compiler/bench/profile.js';
+import { gflops, median, percentile, summarize } from '../../compiler/bench/stats.js';
 
 /** The benchmarks' pure helpers on fixed data (no timing is asserted anywhere). */
 describe('bench statistics', () => {

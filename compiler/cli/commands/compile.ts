@@ -99,7 +99,7 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
     }
   }
   if (!sealed && (args.contract || signingKey)) {
-    throw new EdgecError('USAGE', `the ${target} target's artifact cannot carry a seal; --contract and --sign-key apply to sealed targets (wasm, rvv)`);
+    throw new EdgecError('USAGE', `the ${target} target's artifact cannot carry a seal; --contract and --sign-key apply to sealed targets (wasm, rvv, webgpu)`);
   }
   const bytes = sealed?.bytes ?? result.artifact.bytes;
   const milliseconds = performance.now() - started;

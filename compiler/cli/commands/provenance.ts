@@ -15,7 +15,7 @@ export interface ProvenanceArgs {
 
 export function provenanceBuilder(y: Argv): Argv<ProvenanceArgs> {
   return y
-    .positional('artifact', { type: 'string', demandOption: true, describe: 'a compiled artifact (.wasm, .edgecgpu)' })
+    .positional('artifact', { type: 'string', demandOption: true, describe: 'a compiled artifact (.wasm, rvv .elf, .edgecgpu)' })
     .option('json', { type: 'boolean', default: false, describe: 'print the decoded statements as JSON' })
     .example('$0 provenance model.wasm', 'where the model came from, how it was built, and under which contract') as Argv<ProvenanceArgs>;
 }

@@ -6,7 +6,8 @@ import { EdgecError, printGraph, type Tensor } from '../../../ir/index.js';
 import { runGraph } from '../../../targets/reference/index.js';
 import { loadModel, parseInputShapes } from '../../index.js';
 import { exportOnnx } from '../../onnx/export.js';
-import { argmax, BIAS_CORRECTION_SAMPLES, calibrationInputs, CALIBRATION_METHODS, prepareForQuantization, quantizeModel, SnrAccumulator, stderrProgress, syntheticInputs, type CalibrationMethod } from '../../quantize/index.js';
+import { stderrProgress, stepCallback } from '../../progress.js';
+import { argmax, BIAS_CORRECTION_SAMPLES, calibrationInputs, CALIBRATION_METHODS, prepareForQuantization, quantizeModel, SnrAccumulator, syntheticInputs, type CalibrationMethod } from '../../quantize/index.js';
 import type { CliIO } from '../io.js';
 
 export interface QuantizeArgs {
@@ -24,6 +25,7 @@ export interface QuantizeArgs {
   check: number;
   'input-shape': string[];
   json: boolean;
+  quiet: boolean;
 }
 
 export function quantizeBuilder(y: Argv): Argv<QuantizeArgs> {
@@ -42,6 +44,7 @@ export function quantizeBuilder(y: Argv): Argv<QuantizeArgs> {
     .option('check', { type: 'number', default: 0, describe: 'compare int8 with float on N held-apart synthetic inputs (SNR, top-1)' })
     .option('input-shape', { type: 'string', array: true, default: [] as string[], describe: 'fix an input shape: name=1,3,224,224' })
     .option('json', { type: 'boolean', default: false, describe: 'print JSON for scripts' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bar' })
     .example('$0 quantize model.onnx -o model.int8.onnx --calibrate synthetic:32 --method entropy', 'int8 QDQ model calibrated on 32 seeded inputs')
     .example('$0 quantize model.onnx --calibrate ./calib --keep-float /fc/Gemm --auto-snr 30', 'calibrate on files, mixed precision') as Argv<QuantizeArgs>;
 }
@@ -60,7 +63,7 @@ export function quantizeCommand(args: QuantizeArgs, io: CliIO): number {
     keepFloat: args['keep-float'],
     auto: args['auto-snr'] === undefined ? undefined : { targetSnr: args['auto-snr'], maxFloatLayers: args['max-float-layers'] },
     prepared: true,
-    progress: stderrProgress(`calibrating (${method})`),
+    progress: stepCallback(stderrProgress(process.stderr, args.quiet || args.json), `calibrating (${method})`),
   });
   const output = args.output ?? join(dirname(args.model), `${basename(args.model, extname(args.model))}.int8.onnx`);
   write(output, exportOnnx(result.qdq));

@@ -18,7 +18,7 @@ export interface VerifyArgs {
 
 export function verifyBuilder(y: Argv): Argv<VerifyArgs> {
   return y
-    .positional('artifact', { type: 'string', demandOption: true, describe: 'a compiled artifact (.wasm, .edgecgpu)' })
+    .positional('artifact', { type: 'string', demandOption: true, describe: 'a compiled artifact (.wasm, rvv .elf, .edgecgpu)' })
     .option('key', { alias: 'k', type: 'string', array: true, default: [] as string[], describe: 'trusted public key (.pub.pem); when given, a signature by one of them is required' })
     .option('use', { type: 'string', describe: 'intended use, checked against the contract (e.g. medical-diagnosis)' })
     .option('now', { type: 'string', describe: 'check the contract\'s validity at this date instead of now' })

@@ -1,5 +1,5 @@
-import { nodeMacs } from '../compiler/inspect.js';
-import type { Graph, Node } from '../ir/index.js';
+import { nodeMacs } from '../inspect.js';
+import type { Graph, Node } from '../../ir/index.js';
 
 /** MACs of a node (fused ops count their Conv/Gemm); 0 for ops without multiply-accumulate work or with symbolic shapes. */
 export function macsOf(node: Node): number {

@@ -18,6 +18,8 @@ export interface TimingOptions {
    */
   warmupMs?: number;
   runs: number;
+  /** Called after each timed round (for a progress bar); not inside a timed interval. */
+  onRun?: (round: number) => void;
 }
 
 const MAX_WARMUP_ROUNDS = 200;
@@ -38,6 +40,7 @@ export async function timeInterleaved(contenders: readonly Contender[], options:
       if (r instanceof Promise) await r;
       samples.get(c.name)!.push(performance.now() - start);
     }
+    options.onRun?.(i);
   }
   return samples;
 }

@@ -1,4 +1,6 @@
-import type { Profiler } from '../runtime/index.js';
+import { EdgecError, type Graph } from '../../ir/index.js';
+import { load, type LoadedModel, type Profiler } from '../../runtime/index.js';
+import { wasmTarget } from '../../targets/wasm/index.js';
 import { gflops } from './stats.js';
 
 /**
@@ -76,3 +78,12 @@ export function profileReport(nodes: readonly { name: string; op: string; macs: 
     .sort((a, b) => b.ms - a.ms);
   return { runs, totalMs, byOp, byNode };
 }
+
+/** A profiling build of the already optimized graph: a separate module whose hooks call `profiler`. */
+export async function loadProfiled(optimized: Graph, profiler: Profiler): Promise<LoadedModel> {
+  const artifact = wasmTarget.compile(optimized, { profile: true });
+  const model = await load(artifact.bytes, { profiler });
+  if (model.kind !== 'wasm') throw new EdgecError('RUNTIME', 'a wasm build loaded as another kind of artifact');
+  return model;
+}
+
