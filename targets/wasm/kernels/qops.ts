@@ -9,9 +9,10 @@ import { checkQMatMul, emitQMatMul, qmatmulScratchBytes } from './qops-matmul.js
 
 /**
  * edgec's quantized IR (ir/ops/quantized.ts), bit-exact with targets/reference/kernels/quantized.ts:
- * QConv on 1-D / 2-D maps with output pixels in the SIMD lanes (qconv-lanes.ts, qconv-depthwise.ts), other
- * QConv and QMatMul as i16 GEMMs with i32x4.dot_i16x8_s (qops-dot.ts), i64 requantization (qops-numeric.ts),
- * and the per-element ops (qops-elementwise.ts).
+ * QConv on 1-D / 2-D maps with output pixels in the SIMD lanes (qconv-lanes.ts, qconv-depthwise.ts, and
+ * integer Winograd for 3x3 stride 1 in qconv-winograd.ts), 3-D QConv and QMatMul as i16 GEMMs with
+ * i32x4.dot_i16x8_s (qops-dot.ts), i64 requantization (qops-numeric.ts), and the per-element ops
+ * (qops-elementwise.ts).
  */
 
 /** Which QConv kernel a node gets: Winograd (3x3 stride 1), depthwise, lanes (1-D / 2-D), or the general dot-product one. */
@@ -20,6 +21,7 @@ function qconvKernelOf(node: Node, options: WasmOptions): 'winograd' | 'depthwis
   if (depthwiseConvUnsuited(node) === null) return 'depthwise';
   return lanesConvUnsuited(node) === null ? 'lanes' : 'dot';
 }
+
 export const qopsKernels: WasmKernel = {
   ops: ['QuantizeF32', 'DequantizeF32', 'QRequantize', 'QAdd', 'QGlobalAveragePool', 'QConv', 'QMatMul'],
   check(node) {
