@@ -12,15 +12,16 @@ import { parseArgs } from 'node:util';
 import { prepareFeeds } from '../compiler/feeds.js';
 import type { Graph, Tensor } from '../ir/index.js';
 import { checkOutputs, type Check, type Outputs } from '../compiler/bench/compare.js';
+import type { Feed } from '../runtime/index.js';
 import { compileModel, importStatic, load, locateTrap, type UnsupportedOp } from './edgec.js';
 import { formatBytes, formatMs, formatNumber, formatPercent, formatRatio, formatSpread, formatTable, type Cell } from '../compiler/bench/format.js';
-import { graphMacs, macsOf } from '../compiler/bench/macs.js';
+import { graphMacs } from '../compiler/bench/macs.js';
 import { paint, progress } from '../compiler/bench/paint.js';
 import { ortNodePeer, ortWebPeer, type Peer } from '../compiler/bench/peers.js';
-import { loadProfiled, NodeProfiler, profileReport, type ProfileReport } from '../compiler/bench/profile.js';
+import { profileWasmBuild, type ProfileReport } from '../compiler/bench/profile.js';
 import { DEFAULT_MODELS, resolveModel, SYNTHETIC } from './sources.js';
 import { gflops, summarize, type Summary } from '../compiler/bench/stats.js';
-import { timeAlone, timeInterleaved, type Contender } from '../compiler/bench/timing.js';
+import { timeInterleaved, type Contender } from '../compiler/bench/timing.js';
 
 interface Side {
   /** ok: checked and timed; wrong: outputs differ from the oracle (not timed); failed: could not run at all. */
@@ -223,14 +224,8 @@ async function benchmarkModel(spec: string, options: Options): Promise<ModelResu
 }
 
 async function profileModel(optimized: Graph, feeds: Record<string, Tensor>, options: Options): Promise<ProfileReport> {
-  const profiler = new NodeProfiler(optimized.nodes.length);
-  const model = await loadProfiled(optimized, profiler);
-  const edgecFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t.data])) as Parameters<typeof model.run>[0];
-  timeAlone(() => model.run(edgecFeeds), { warmup: options.warmup, runs: 0 }); // the same warm-up as the timed module
-  profiler.reset();
-  for (let i = 0; i < options.profileRuns; i++) model.run(edgecFeeds);
-  const nodes = (model.nodes ?? []).map((n, i) => ({ ...n, macs: macsOf(optimized.nodes[i]!) }));
-  return profileReport(nodes, profiler.total, options.profileRuns);
+  const edgecFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t.data])) as Record<string, Feed>;
+  return profileWasmBuild(optimized, edgecFeeds, { warmup: options.warmup, runs: options.profileRuns });
 }
 
 // ------------------------------------------------------------------------------------------------------------

@@ -24,13 +24,12 @@ import { referenceEvaluate, runGraph } from '../targets/reference/index.js';
 import { wasmTarget } from '../targets/wasm/index.js';
 import { modelPath } from '../tests/support/shared.js';
 import { checkOutputs, type Outputs } from '../compiler/bench/compare.js';
-import { macsOf } from '../compiler/bench/macs.js';
 import { formatMs, formatNumber, formatPercent, formatRatio, formatSpread, formatTable } from '../compiler/bench/format.js';
 import { paint, progress } from '../compiler/bench/paint.js';
 import { ortNodePeer, ortWebPeer } from '../compiler/bench/peers.js';
-import { loadProfiled, NodeProfiler, profileReport, type ProfileReport } from '../compiler/bench/profile.js';
+import { profileWasmBuild, type ProfileReport } from '../compiler/bench/profile.js';
 import { summarize, type Summary } from '../compiler/bench/stats.js';
-import { timeAlone, timeInterleaved } from '../compiler/bench/timing.js';
+import { timeInterleaved } from '../compiler/bench/timing.js';
 
 type Model = 'mobilenet_v2' | 'resnet18' | 'squeezenet1_1';
 
@@ -127,18 +126,8 @@ async function benchmark(model: Model, o: ReturnType<typeof options>): Promise<R
     int8Bytes: int8Bytes.length,
     fp32Bytes: fp32Bytes.length,
   };
-  if (o.profile) row.profile = await profile(int8, edgecFeeds, o.warmup);
+  if (o.profile) row.profile = await profileWasmBuild(int8, edgecFeeds, { warmup: o.warmup, runs: 10 });
   return row;
-}
-
-async function profile(graph: Graph, feeds: Record<string, Feed>, warmup: number): Promise<ProfileReport> {
-  const profiler = new NodeProfiler(graph.nodes.length);
-  const model = await loadProfiled(graph, profiler);
-  timeAlone(() => model.run(feeds), { warmup, runs: 0 });
-  profiler.reset();
-  const runs = 10;
-  for (let r = 0; r < runs; r++) model.run(feeds);
-  return profileReport((model.nodes ?? []).map((n, i) => ({ ...n, macs: macsOf(graph.nodes[i]!) })), profiler.total, runs);
 }
 
 async function main(): Promise<void> {

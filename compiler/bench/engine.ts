@@ -16,13 +16,12 @@ import { readProvenance } from '../provenance/verify.js';
 import { cloneGraph, quantizeModel, syntheticInputs } from '../quantize/index.js';
 import { nodeGpu } from '../webgpu-node.js';
 import { checkOutputs, type Outputs } from './compare.js';
-import { macsOf } from './macs.js';
 import { ortNodePeer, ortWebPeer, type Peer } from './peers.js';
-import { loadProfiled, NodeProfiler, profileReport, type ProfileReport } from './profile.js';
+import { profileWasmBuild, type ProfileReport } from './profile.js';
 import { NO_PROGRESS, stepCallback, type Progress } from '../progress.js';
 import { buildCountPlugin, countInstructions } from './rvv-count.js';
 import { summarize, type Summary } from './stats.js';
-import { timeAlone, timeInterleaved, type Contender } from './timing.js';
+import { timeInterleaved, type Contender } from './timing.js';
 
 /**
  * The engine behind `edgec bench`: for each target and precision it compiles the model (sealed, as `edgec
@@ -312,12 +311,5 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
 }
 
 async function profileWasm(optimized: Graph, feeds: Record<string, Tensor>, options: BenchOptions): Promise<ProfileReport> {
-  const profiler = new NodeProfiler(optimized.nodes.length);
-  const model = await loadProfiled(optimized, profiler);
-  const wasmFeeds = toArtifactFeeds(feeds);
-  timeAlone(() => model.run(wasmFeeds), { warmup: options.warmup, runs: 0 });
-  profiler.reset();
-  for (let i = 0; i < options.profileRuns; i++) model.run(wasmFeeds);
-  const nodes = (model.nodes ?? []).map((n, i) => ({ ...n, macs: macsOf(optimized.nodes[i]!) }));
-  return profileReport(nodes, profiler.total, options.profileRuns);
+  return profileWasmBuild(optimized, toArtifactFeeds(feeds), { warmup: options.warmup, runs: options.profileRuns });
 }

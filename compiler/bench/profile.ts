@@ -1,7 +1,9 @@
 import { EdgecError, type Graph } from '../../ir/index.js';
-import { load, type LoadedModel, type Profiler } from '../../runtime/index.js';
+import { load, type Feed, type LoadedModel, type Profiler } from '../../runtime/index.js';
 import { wasmTarget } from '../../targets/wasm/index.js';
+import { macsOf } from './macs.js';
 import { gflops } from './stats.js';
+import { timeAlone } from './timing.js';
 
 /**
  * Per-node time of a profiling build (compiled with `profile: true`: the module calls profile_begin/end(node)
@@ -87,3 +89,17 @@ export async function loadProfiled(optimized: Graph, profiler: Profiler): Promis
   return model;
 }
 
+
+/**
+ * The per-node profile of the optimized graph's wasm build: a profiling build, warmed up as the timed module
+ * is (so both run optimized code), then `runs` runs accumulated.
+ */
+export async function profileWasmBuild(optimized: Graph, feeds: Record<string, Feed>, options: { warmup: number; runs: number }): Promise<ProfileReport> {
+  const profiler = new NodeProfiler(optimized.nodes.length);
+  const model = await loadProfiled(optimized, profiler);
+  timeAlone(() => model.run(feeds), { warmup: options.warmup, runs: 0 });
+  profiler.reset();
+  for (let i = 0; i < options.runs; i++) model.run(feeds);
+  const nodes = (model.nodes ?? []).map((n, i) => ({ ...n, macs: macsOf(optimized.nodes[i]!) }));
+  return profileReport(nodes, profiler.total, options.runs);
+}
