@@ -55,3 +55,13 @@ export function poolPlan(node: Node): PoolPlan {
   };
 }
 
+
+/**
+ * Whether every output position along one axis has a window holding at least one input tap (a window wholly in
+ * padding, possible with ceil_mode or large pads, has no value to give on 8-bit maps).
+ */
+export function everyWindowHoldsATap(outSize: number, kernel: number, dilation: number, stride: number, padBegin: number, size: number): boolean {
+  return Array.from({ length: outSize }, (_, o) => o * stride - padBegin).every((first) =>
+    Array.from({ length: kernel }, (_, t) => first + t * dilation).some((at) => at >= 0 && at < size),
+  );
+}

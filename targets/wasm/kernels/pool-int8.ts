@@ -2,7 +2,7 @@ import binaryen from 'binaryen';
 import type { Node } from '../../../ir/index.js';
 import { MEMORY, type FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { poolPlan, type PoolPlan } from '../../shared/pool-geometry.js';
+import { everyWindowHoldsATap, poolPlan, type PoolPlan } from '../../shared/pool-geometry.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -39,9 +39,7 @@ export function checkInt8MaxPool(node: Node): string | null {
   const p = planOf(node);
   if (p.SW !== 1 && p.SW !== 2) return `MaxPool on ${node.inputs[0]!.type.dtype} with column stride ${p.SW} is not supported (1 or 2)`;
   // Every window must hold an input tap (the reference's rule for an empty window is not a max of values).
-  const covered = (outSize: number, k: number, d: number, stride: number, pad: number, size: number) =>
-    Array.from({ length: outSize }, (_, o) => o * stride - pad).every((start) => Array.from({ length: k }, (_, t) => start + t * d).some((i) => i >= 0 && i < size));
-  if (!covered(p.OH, p.KH, p.DH, p.SH, p.PH, p.H) || !covered(p.OW, p.KW, p.DW, p.SW, p.PW, p.W)) return 'windows wholly in padding are not supported on 8-bit maps';
+  if (!everyWindowHoldsATap(p.OH, p.KH, p.DH, p.SH, p.PH, p.H) || !everyWindowHoldsATap(p.OW, p.KW, p.DW, p.SW, p.PW, p.W)) return 'windows wholly in padding are not supported on 8-bit maps';
   return null;
 }
 

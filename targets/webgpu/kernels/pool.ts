@@ -1,6 +1,7 @@
 import { getAttr, type Node } from '../../../ir/index.js';
 import { poolNdPlan, type PoolNdPlan } from '../../wasm/kernels/pool-nd.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
+import { everyWindowHoldsATap } from '../../shared/pool-geometry.js';
 import { loader, outputKernel } from './int8-wgsl.js';
 import { bindings, elementKernel, i32Literal as i, u32Literal as u } from '../wgsl.js';
 import { needsStaticF32, onlyFirstOutput } from './common.js';
@@ -92,15 +93,6 @@ fn element(o: u32) -> i32 {
   return [outputKernel(ctx, node.outputs[0]!, total, fn)];
 }
 
-/** Whether every window of the pool holds an input tap (8-bit MaxPool has no value for an empty one). */
-function everyWindowCovered(p: PoolNdPlan): boolean {
-  return p.out.every((size, k) =>
-    Array.from({ length: size }, (_, o) => o * p.strides[k]! - p.padBegin[k]!).every((first) =>
-      Array.from({ length: p.kernel[k]! }, (_, t) => first + t * p.dilations[k]!).some((at) => at >= 0 && at < p.dims[k]!),
-    ),
-  );
-}
-
 const isInt8MaxPool = (node: Node) => node.op === 'MaxPool' && ['u8', 'i8'].includes(node.inputs[0]!.type.dtype);
 
 export const poolKernels: GpuKernel = {
@@ -113,7 +105,9 @@ export const poolKernels: GpuKernel = {
       if (!all.every((v) => v.type.shape.every((d) => typeof d === 'number'))) return 'shapes must be static';
       const rank = node.inputs[0]!.type.shape.length;
       if (rank < 3 || rank > 5) return `pools over ${rank - 2} spatial axes are not supported (1 to 3)`;
-      return everyWindowCovered(poolNdPlan(node)) ? null : 'windows wholly in padding are not supported on 8-bit maps';
+      const p = poolNdPlan(node);
+      const covered = p.out.every((size, k) => everyWindowHoldsATap(size, p.kernel[k]!, p.dilations[k]!, p.strides[k]!, p.padBegin[k]!, p.dims[k]!));
+      return covered ? null : 'windows wholly in padding are not supported on 8-bit maps';
     }
     const bad = needsStaticF32(node) ?? onlyFirstOutput(node);
     if (bad) return bad;
