@@ -11,9 +11,18 @@ type Expr = binaryen.ExpressionRef;
  * Depthwise QConv (group = C = M) on 1-D / 2-D maps, strides 1 and 2: eight adjacent output pixels per pair of
  * i32x4 accumulators. Each channel is first widened into a zero-bordered plane of zero-point-shifted i16
  * (zero is x_zp - x_zp: padding adds nothing); for stride 2 the plane is split into its even and odd columns,
- * so every tap of every stride reads eight consecutive i16. A tap is one load and two i32x4.extmul of the
- * i16 inputs by a splat of the tap's (w - w_zp) — exact products, exact sums — then the bias, the per-channel
- * requantization (ChannelRequantizer, bit-exact with the reference) and one 8-byte store.
+ * so every tap of every stride reads eight consecutive i16. Two ways to apply the taps:
+ *
+ *  - single taps (1-D maps): a tap is one load and two i32x4.extmul of the i16 inputs by a splat of the tap's
+ *    (w - w_zp);
+ *  - row pairs (2-D maps): the plane is also laid out as pairs of rows, P[r][c] = (plane[r][c],
+ *    plane[r + DH][c]) in two adjacent i16 lanes, so one load at column c holds four pixels' vertical tap
+ *    pair and one i32x4.dot_i16x8_s by a splat of (w[2k][kx], w[2k+1][kx]) applies two taps to four outputs
+ *    (an odd kernel height pairs its last row with a zero weight): 6 dots instead of 9 extmuls per four
+ *    outputs of a 3x3. For stride 2 only the even pair rows are read, and only those are built.
+ *
+ * Products and sums are exact; then the bias, the per-channel requantization (bit-exact with the reference)
+ * and one 8-byte store.
  */
 
 const TILE = 8;
@@ -22,23 +31,37 @@ const MAX_HELD_TAPS = 9;
 
 interface Plan {
   g: ConvGeometry;
+  /** Row pairs (dot products) rather than single taps (extmuls). */
+  pairs: boolean;
+  /** Kernel row pairs, ceil(KH / 2), and the weight splats per channel (pairs or single taps). */
+  rowPairs: number;
+  weightsPerChannel: number;
   /** Column phases (SW) and the i16 elements per phase row, the padded rows. */
   phases: number;
   rowElems: number;
   rows: number;
   planeBytes: number;
-  taps: number;
+  /** Bytes of the row-pair planes (after the widened ones); 0 without pairs. */
+  pairBytes: number;
 }
 
+/** Row pairs pay off when the kernel has more than one row. */
+const usesPairs = (g: ConvGeometry) => g.KH > 1;
+
 function planOf(g: ConvGeometry): Plan {
+  const pairs = usesPairs(g);
+  const rowPairs = Math.ceil(g.KH / 2);
   const phases = g.SW;
   const OW8 = Math.ceil(g.OW / TILE) * TILE;
   // The widest read: the last tile's last lane at the last tap, or the padded input itself (+16 for the
   // 16-pixel widening chunks of stride 2).
   const columns = Math.max(g.W + g.PL + g.PR + 16, (OW8 - 1) * g.SW + (g.KW - 1) * g.DW + 1);
   const rowElems = Math.ceil(Math.ceil(columns / phases) / TILE) * TILE + TILE;
-  const rows = Math.max(g.H + g.PT + g.PB, (g.OH - 1) * g.SH + (g.KH - 1) * g.DH + 1);
-  return { g, phases, rowElems, rows, planeBytes: phases * rows * rowElems * 2, taps: g.KH * g.KW };
+  // A pair's second row may be the zero row past an odd kernel's last.
+  const rows = Math.max(g.H + g.PT + g.PB, (g.OH - 1) * g.SH + ((pairs ? 2 * rowPairs : g.KH) - 1) * g.DH + 1);
+  const planeBytes = phases * rows * rowElems * 2;
+  const weightsPerChannel = pairs ? rowPairs * g.KW : g.KH * g.KW;
+  return { g, pairs, rowPairs, weightsPerChannel, phases, rowElems, rows, planeBytes, pairBytes: pairs ? 2 * planeBytes : 0 };
 }
 
 /** null when the depthwise kernel takes this QConv. */
@@ -51,14 +74,25 @@ export function depthwiseConvUnsuited(node: Node): string | null {
 }
 
 export function depthwiseConvScratchBytes(node: Node): number {
-  return planOf(convGeometry(node) as ConvGeometry).planeBytes + 64;
+  const p = planOf(convGeometry(node) as ConvGeometry);
+  return p.planeBytes + p.pairBytes + 64;
 }
 
 export function emitDepthwiseQConv(node: Node, ctx: EmitContext): Expr {
   const p = planOf(convGeometry(node) as ConvGeometry);
   const wZp = getAttr<number>(node, 'w_zero_point');
   const w = node.inputs[1]!.data!.data as Int8Array | Uint8Array;
-  const weights = Int16Array.from(w, (v) => v - wZp);
+  const { g } = p;
+  // Per channel: the taps' (w - w_zp), or for row pairs (w[2k][kx] - w_zp, w[2k+1][kx] - w_zp or 0) per (k, kx).
+  const weights = new Int16Array(g.C * p.weightsPerChannel * (p.pairs ? 2 : 1));
+  for (let c = 0; c < g.C; c++) {
+    for (let ky = 0; ky < g.KH; ky++) {
+      for (let kx = 0; kx < g.KW; kx++) {
+        const v = w[(c * g.KH + ky) * g.KW + kx]! - wZp;
+        weights[p.pairs ? ((c * p.rowPairs + (ky >> 1)) * g.KW + kx) * 2 + (ky & 1) : (c * g.KH + ky) * g.KW + kx] = v;
+      }
+    }
+  }
   const scratchBytes = depthwiseConvScratchBytes(node);
   return emitLaneConvCall(node, ctx, { kernel: 'qconv-dw', geometry: p.g, weights: new Uint8Array(weights.buffer), scratchBytes, build: (fn, o) => build(fn, p, o) });
 }
@@ -71,18 +105,21 @@ function build(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {
   const outBytes = o.out.dtype === 'i32' ? 4 : 1;
   const channel = () => m.i32.rem_u(plane.get(), fn.i32(g.C));
   const param = (index: number, perCh: boolean) => fn.loadI32(m.i32.add(fn.param(index), perCh ? fn.mulConst(channel(), 4) : fn.i32(0)));
-  const held = p.taps <= MAX_HELD_TAPS ? Array.from({ length: p.taps }, () => fn.v128Local()) : null;
-  const weight = (t: number): Expr => {
-    if (held) return held[t]!.get();
-    return m.v128.load16_splat(2 * t, 2, m.i32.add(fn.param(1), fn.mulConst(channel(), 2 * p.taps)), MEMORY);
+  const count = p.weightsPerChannel;
+  const held = count <= MAX_HELD_TAPS ? Array.from({ length: count }, () => fn.v128Local()) : null;
+  const loadWeight = (t: number): Expr => {
+    const base = m.i32.add(fn.param(1), fn.mulConst(channel(), (p.pairs ? 4 : 2) * count));
+    return p.pairs ? fn.loadSplat(base, 4 * t) : m.v128.load16_splat(2 * t, 2, base, MEMORY);
   };
+  const weight = (t: number): Expr => (held ? held[t]!.get() : loadWeight(t));
   const biasV = fn.v128Local();
   const perPlane: Expr[] = [
     src.set(m.i32.add(fn.param(0), fn.mulConst(plane.get(), g.H * g.W))),
     dst.set(m.i32.add(fn.param(5), fn.mulConst(plane.get(), g.OH * g.OW * outBytes))),
     widen(fn, p, o, src, () => fn.param(6)),
+    ...(p.pairs ? [pairRows(fn, p, () => fn.param(6))] : []),
     biasV.set(o.bias ? m.i32x4.splat(param(2, true)) : m.v128.const(new Array(16).fill(0))),
-    ...(held ? held.map((h, t) => h.set(m.v128.load16_splat(2 * t, 2, m.i32.add(fn.param(1), fn.mulConst(channel(), 2 * p.taps)), MEMORY))) : []),
+    ...(held ? held.map((h, t) => h.set(loadWeight(t))) : []),
     ...(requant ? requant.load(channel) : []),
     outputRows(fn, p, o, requant, weight, biasV, dst, () => fn.param(6)),
   ];
@@ -144,6 +181,35 @@ function widen(fn: FunctionBuilder, p: Plan, o: LaneConvOperands, src: Local, bu
   ]);
 }
 
+/**
+ * The row-pair planes after the widened ones: pair row r of a phase interleaves rows r and r + DH, i16 by i16.
+ * Only the rows the output reads are built: y * SH + 2k * DH, every row, or the even ones for an even stride.
+ */
+function pairRows(fn: FunctionBuilder, p: Plan, buffer: () => Expr): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [r, j, from, to] = [fn.i32Local(), fn.i32Local(), fn.i32Local(), fn.i32Local()];
+  const [a, b] = [fn.v128Local(), fn.v128Local()];
+  const rowBytes = p.rowElems * 2;
+  const phaseBytes = p.rows * rowBytes;
+  const step = g.SH % 2 === 0 ? 2 : 1;
+  const last = (g.OH - 1) * g.SH + 2 * (p.rowPairs - 1) * g.DH;
+  const low = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
+  const high = low.map((v) => v + 8);
+  const phase = (ph: number) =>
+    fn.for(r, 0, last + 1, step, [
+      from.set(m.i32.add(buffer(), fn.mulConst(r.get(), rowBytes))),
+      to.set(m.i32.add(buffer(), fn.mulConst(r.get(), 2 * rowBytes))),
+      fn.for(j, 0, rowBytes, 16, [
+        a.set(fn.loadV(m.i32.add(from.get(), j.get()), ph * phaseBytes)),
+        b.set(fn.loadV(m.i32.add(from.get(), j.get()), ph * phaseBytes + g.DH * rowBytes)),
+        fn.storeV(m.i32.add(to.get(), fn.mulConst(j.get(), 2)), m.i8x16.shuffle(a.get(), b.get(), low), p.planeBytes + 2 * ph * phaseBytes),
+        fn.storeV(m.i32.add(to.get(), fn.mulConst(j.get(), 2)), m.i8x16.shuffle(a.get(), b.get(), high), p.planeBytes + 2 * ph * phaseBytes + 16),
+      ]),
+    ]);
+  return fn.block(Array.from({ length: p.phases }, (_, ph) => phase(ph)));
+}
+
 function outputRows(
   fn: FunctionBuilder,
   p: Plan,
@@ -161,7 +227,25 @@ function outputRows(
   const phaseBytes = p.rows * p.rowElems * 2;
   const narrow = o.out.dtype !== 'i32';
   // Expressions are trees: every use builds its own (hence functions, not shared arrays).
+  // Row pairs: pixels are 4 bytes (two i16), rows twice as long, and the planes follow the widened ones.
+  const rowBytes = p.rowElems * 2 * (p.pairs ? 2 : 1);
+  const pairTaps = (): Expr[] => {
+    const list: Expr[] = [];
+    for (let k = 0; k < p.rowPairs; k++) {
+      for (let kx = 0; kx < g.KW; kx++) {
+        const column = kx * g.DW;
+        const offset = p.planeBytes + 2 * k * g.DH * rowBytes + (column % p.phases) * 2 * phaseBytes + Math.floor(column / p.phases) * 4;
+        const t = k * g.KW + kx;
+        list.push(
+          a0.set(m.i32x4.add(a0.get(), m.i32x4.dot_i16x8_s(fn.loadV(m.i32.add(rowIn.get(), fn.mulConst(ox.get(), 4)), offset), weight(t)))),
+          a1.set(m.i32x4.add(a1.get(), m.i32x4.dot_i16x8_s(fn.loadV(m.i32.add(rowIn.get(), fn.mulConst(ox.get(), 4)), offset + 16), weight(t)))),
+        );
+      }
+    }
+    return list;
+  };
   const taps = (): Expr[] => {
+    if (p.pairs) return pairTaps();
     const list: Expr[] = [];
     for (let ky = 0; ky < g.KH; ky++) {
       for (let kx = 0; kx < g.KW; kx++) {
@@ -209,7 +293,7 @@ function outputRows(
   ];
   const fullTiles = g.OW - tailLanes;
   return fn.for(oy, 0, g.OH, 1, [
-    rowIn.set(m.i32.add(buffer(), fn.mulConst(oy.get(), g.SH * p.rowElems * 2))),
+    rowIn.set(m.i32.add(buffer(), fn.mulConst(oy.get(), g.SH * rowBytes))),
     yRow.set(m.i32.add(dst.get(), fn.mulConst(oy.get(), g.OW * (narrow ? 1 : 4)))),
     fn.for(ox, 0, fullTiles, TILE, tile(fastStore)),
     ...(tailLanes ? [ox.set(fn.i32(fullTiles)), ...tile(partialStore)] : []),
