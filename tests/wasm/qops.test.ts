@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder, makeTensor, type Attributes, type DType, type Graph, type Tensor } from '../../ir/index.js';
+import { dtypeRange, GraphBuilder, makeTensor, type Attributes, type DType, type Graph, type Tensor } from '../../ir/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { unsupportedByWasm } from '../../targets/wasm/index.js';
 import { int8Tensor, seededNumbers } from '../support/quant-random.js';
@@ -176,6 +176,41 @@ describe('wasm QuantizeF32 / DequantizeF32 / QRequantize / QAdd / QGlobalAverage
   ] as [string, number[], number[], DType][]) {
     it(`QAdd ${name}`, async () => {
       const { build, feeds } = qAddCase(R, aShape, bShape, dtype);
+      await expectExact(build, feeds);
+    });
+  }
+
+  // Equal shapes take the 16-lane path (qAddSplit) and the scalar loop for the tail; shifts outside [17, 46]
+  // and a multiplier whose high half does not fit i16 stay scalar. Zero points at the ends of the ranges,
+  // mixed operand dtypes, clamps, multipliers whose low half is -2^15, and results that saturate i16.
+  for (const [name, [ad, bd, out], length, attrs] of [
+    ['u8, typical (mobilenet) parameters, 16k + 7 elements', ['u8', 'u8', 'u8'], 119, { a_zero_point: 125, b_zero_point: 116, a_multiplier: 1200584544, b_multiplier: 1843725145, shift: 31, y_zero_point: 118 }],
+    ['i8, extreme zero points, clamp', ['i8', 'i8', 'i8'], 64, { a_zero_point: -128, b_zero_point: 127, a_multiplier: 2 ** 30 + 32768, b_multiplier: 2 ** 31 - 32769, shift: 30, y_zero_point: -128, act_max: 90 }],
+    ['u8 + i8 to u8, shift 17 (sums saturating i16)', ['u8', 'i8', 'u8'], 50, { a_zero_point: 0, b_zero_point: -128, a_multiplier: 2 ** 31 - 65536, b_multiplier: 12345, shift: 17, y_zero_point: 255, act_min: 3 }],
+    ['u8 + i8 to i8, shift 18', ['u8', 'i8', 'i8'], 77, { a_zero_point: 255, b_zero_point: 0, a_multiplier: 150000, b_multiplier: 300001, shift: 18, y_zero_point: -20 }],
+    ['i8, shift 39, large multipliers', ['i8', 'i8', 'i8'], 48, { a_zero_point: 5, b_zero_point: -7, a_multiplier: 2 ** 31 - 32769, b_multiplier: 2 ** 31 - 98304, shift: 39, y_zero_point: 1 }],
+    ['i8 + u8 to i8, shift 46, multiplier 0', ['i8', 'u8', 'i8'], 33, { a_zero_point: 127, b_zero_point: 255, a_multiplier: 0, b_multiplier: 2 ** 31 - 40000, shift: 46, y_zero_point: 0 }],
+    ['u8, fewer elements than a vector', ['u8', 'u8', 'u8'], 15, { a_zero_point: 128, b_zero_point: 128, a_multiplier: 1073741824, b_multiplier: 1073741824, shift: 31, y_zero_point: 128 }],
+    ['u8, shift 16 (scalar)', ['u8', 'u8', 'u8'], 40, { a_zero_point: 1, b_zero_point: 2, a_multiplier: 40000, b_multiplier: 70000, shift: 16, y_zero_point: 3 }],
+    ['u8, shift 47 (scalar)', ['u8', 'u8', 'i8'], 40, { a_zero_point: 1, b_zero_point: 2, a_multiplier: 2 ** 31 - 1, b_multiplier: 2 ** 31 - 1, shift: 47, y_zero_point: 3 }],
+    ['u8, multiplier 2^31 - 1 (scalar: high half 2^15)', ['u8', 'u8', 'u8'], 40, { a_zero_point: 10, b_zero_point: 20, a_multiplier: 2 ** 31 - 1, b_multiplier: 5, shift: 38, y_zero_point: 30 }],
+  ] as [string, [DType, DType, DType], number, Attributes][]) {
+    it(`QAdd ${name}`, async () => {
+      const shape = [1, length];
+      const build = () => {
+        const g = new GraphBuilder('g');
+        const a = g.input('a', { dtype: ad, shape });
+        const b = g.input('b', { dtype: bd, shape });
+        g.output(g.op('QAdd', [a, b], { ...attrs, dtype: out }, 'y'));
+        return g.build();
+      };
+      const feeds = { a: ints(ad, shape), b: ints(bd, shape) };
+      // The ends of both ranges, paired every way, in the vector part and in the tail.
+      const [aLo, aHi, bLo, bHi] = [...dtypeRange(ad), ...dtypeRange(bd)];
+      for (const at of [0, length - 4]) {
+        [aLo, aHi, aLo, aHi].forEach((v, k) => ((feeds.a.data as Int8Array)[at + k] = v));
+        [bLo, bLo, bHi, bHi].forEach((v, k) => ((feeds.b.data as Int8Array)[at + k] = v));
+      }
       await expectExact(build, feeds);
     });
   }

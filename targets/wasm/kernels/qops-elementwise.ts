@@ -1,9 +1,9 @@
 import binaryen from 'binaryen';
 import { broadcastShapes, dtypeBytes, dtypeRange, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../ir/index.js';
-import type { FunctionBuilder } from '../dsl.js';
+import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { saturateRound } from './quant-numeric.js';
-import { i64Const, loadQ, qOutputKey, qOutputOf, requantizeI64, storeClamped, storeQ } from './qops-numeric.js';
+import { i64Const, loadQ, qOutputKey, qOutputOf, requantizeI64, storeClamped, storeQ, type QOutput } from './qops-numeric.js';
 import { broadcastIndex } from './quant-matmul.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -13,7 +13,8 @@ type Expr = binaryen.ExpressionRef;
  * QuantizeF32 (f64 division by the f64 scale, rounded to f32, then round half to even + zp, NaN -> zp),
  * DequantizeF32 ((q - zp) * scale in f64, rounded once to f32), QRequantize, QAdd (one shared shift, with
  * numpy broadcasting through static index tables) and QGlobalAveragePool (int32 plane sums). QuantizeF32 and
- * DequantizeF32 take SIMD lanes when the scale is an f32 (the same results); the rest are scalar loops.
+ * DequantizeF32 take SIMD lanes when the scale is an f32 (the same results), QAdd of equal shapes when its
+ * multipliers split into i16 halves (qAddSplit); the rest are scalar loops.
  */
 
 export function checkStatic(node: Node): string | null {
@@ -144,9 +145,84 @@ export function emitQAdd(node: Node, ctx: EmitContext): Expr {
       m.i64.mul(m.i64.extend_s(fn.addConst(element(v, dtype, param, tableParam), -zp)), i64Const(fn, mult));
     const sum = m.i64.add(m.i64.add(term(a, ad, 0, 3, aZp!, Ma!), term(b, bd, 1, 4, bZp!, Mb!)), i64Const(fn, 2 ** (S! - 1)));
     const t = m.i64.shr_s(sum, i64Const(fn, S!));
-    return fn.for(i, 0, n, 1, storeClamped(fn, out, m.i32.add(fn.param(2), fn.mulConst(i.get(), dtypeBytes(out.dtype))), t, tmp));
+    const split = direct(a) && direct(b) ? qAddSplit(ad, bd, aZp!, bZp!, Ma!, Mb!, S!, out) : null;
+    const vectors = split ? Math.floor(n / 16) * 16 : 0;
+    return fn.block([
+      ...(split ? [qAddVectors(fn, split, vectors, ad, bd, aZp!, bZp!, out)] : []),
+      fn.for(i, vectors, n, 1, storeClamped(fn, out, m.i32.add(fn.param(2), fn.mulConst(i.get(), dtypeBytes(out.dtype))), t, tmp)),
+    ]);
   });
   return ctx.call(name, [ctx.addressOf(a), ctx.addressOf(b), ctx.addressOf(y), ta.addr, tb.addr]);
+}
+
+/** The 16-bit halves of QAdd's multipliers: M = 2^16 * high + low with low in [-2^15, 2^15). */
+interface QAddSplit {
+  high: [number, number];
+  low: [number, number];
+  shift: number;
+}
+
+/**
+ * With M = 2^16 * h + l, the sum (a - a_zp) * Ma + (b - b_zp) * Mb is 2^16 * H + L, H and L two
+ * i32x4.dot_i16x8_s of the interleaved (a - a_zp, b - b_zp) by (h_a, h_b) and (l_a, l_b); for S >= 17,
+ * floor((2^16 * H + L + 2^(S-1)) / 2^S) = (H + 2^(S-17) + (L >> 16)) >> (S - 16) exactly (nested floors),
+ * all in i32. null unless the halves fit i16, S is in [17, 46] and no sum can leave i32.
+ */
+function qAddSplit(ad: DType, bd: DType, aZp: number, bZp: number, Ma: number, Mb: number, S: number, out: QOutput): QAddSplit | null {
+  if (S < 17 || S > 46 || ![ad, bd, out.dtype].every((d) => d === 'u8' || d === 'i8')) return null;
+  const span = (d: DType, zp: number) => Math.max(...dtypeRange(d).map((v) => Math.abs(v - zp)));
+  const [sa, sb] = [span(ad, aZp), span(bd, bZp)];
+  const low = (M: number) => ((M + 32768) % 65536) - 32768;
+  const [la, lb] = [low(Ma), low(Mb)];
+  const [ha, hb] = [(Ma - la) / 65536, (Mb - lb) / 65536];
+  if (Math.max(sa, sb, Math.abs(ha), Math.abs(hb)) > 32767) return null;
+  const bound = sa * Math.abs(ha) + sb * Math.abs(hb) + 2 ** (S - 17) + Math.ceil((sa * Math.abs(la) + sb * Math.abs(lb)) / 65536) + 1;
+  return bound < 2 ** 31 ? { high: [ha, hb], low: [la, lb], shift: S } : null;
+}
+
+/**
+ * QAdd of equal-shaped operands sixteen elements at a time (the first `count`), as qAddSplit states: the
+ * result saturates to i16, the output zero point is added with i16 saturation, then the clamp and the narrowing
+ * to 8 bits — saturation only ever moves a value that the clamp would move further.
+ */
+function qAddVectors(fn: FunctionBuilder, split: QAddSplit, count: number, ad: DType, bd: DType, aZp: number, bZp: number, out: QOutput): Expr {
+  const m = fn.m;
+  const i = fn.i32Local();
+  const [a0, a1, b0, b1, r0, r1] = Array.from({ length: 6 }, () => fn.v128Local());
+  const pairSplat = (pair: [number, number]) => m.i32x4.splat(fn.i32(((pair[1] & 0xffff) << 16) | (pair[0] & 0xffff)));
+  const [high, low] = [fn.v128Local(), fn.v128Local()];
+  const round = m.i32x4.splat(fn.i32(2 ** (split.shift - 17)));
+  const interleave = (lo: boolean) => Array.from({ length: 16 }, (_, k) => ((k & 2 ? 16 : 0) + (lo ? 0 : 8) + (k >> 2) * 2 + (k & 1)));
+  const [lo8, hi8] = dtypeRange(out.dtype);
+  const [lo, hi] = [Math.max(out.lo, lo8), Math.min(out.hi, hi8)];
+  const t = fn.v128Local();
+  // Four results from four (a, b) pairs of i16: the low or high half of the eight in (x, y).
+  const four = (x: Local, y: Local, lo: boolean): Expr =>
+    m.block(
+      null,
+      [
+        t.set(m.i8x16.shuffle(x.get(), y.get(), interleave(lo))),
+        m.i32x4.shr_s(m.i32x4.add(m.i32x4.add(m.i32x4.dot_i16x8_s(t.get(), high.get()), round), m.i32x4.shr_s(m.i32x4.dot_i16x8_s(t.get(), low.get()), fn.i32(16))), fn.i32(split.shift - 16)),
+      ],
+      binaryen.v128,
+    );
+  const eight = (x: Local, y: Local): Expr =>
+    m.i16x8.min_s(m.i16x8.max_s(m.i16x8.add_saturate_s(m.i16x8.narrow_i32x4_s(four(x, y, true), four(x, y, false)), m.i16x8.splat(fn.i32(out.zeroPoint))), m.i16x8.splat(fn.i32(lo))), m.i16x8.splat(fn.i32(hi)));
+  const shifted = (param: number, dtype: DType, zp: number, offset: number) => m.i16x8.sub(fn.load8x8(m.i32.add(fn.param(param), i.get()), dtype === 'i8', offset), m.i16x8.splat(fn.i32(zp)));
+  const narrow = out.dtype === 'i8' ? m.i8x16.narrow_i16x8_s : m.i8x16.narrow_i16x8_u;
+  return fn.block([
+    high.set(pairSplat(split.high)),
+    low.set(pairSplat(split.low)),
+    fn.for(i, 0, count, 16, [
+      a0.set(shifted(0, ad, aZp, 0)),
+      a1.set(shifted(0, ad, aZp, 8)),
+      b0.set(shifted(1, bd, bZp, 0)),
+      b1.set(shifted(1, bd, bZp, 8)),
+      r0.set(eight(a0, b0)),
+      r1.set(eight(a1, b1)),
+      fn.storeV(m.i32.add(fn.param(2), i.get()), narrow(r0.get(), r1.get())),
+    ]),
+  ]);
 }
 
 export function emitQGlobalAveragePool(node: Node, ctx: EmitContext): Expr {
