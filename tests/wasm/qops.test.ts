@@ -6,6 +6,7 @@ import { int8Tensor, seededNumbers } from '../support/quant-random.js';
 import type { WasmOptions } from '../../targets/wasm/kernel.js';
 import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase } from '../support/quantized-cases.js';
 import { runOnWasm } from './harness.js';
+import { highWordTable } from '../../targets/wasm/kernels/qconv-requant.js';
 
 const R = seededNumbers(11);
 const ints = (d: DType, shape: number[]) => int8Tensor(R, d, shape);
@@ -221,3 +222,59 @@ describe('wasm QuantizeF32 / DequantizeF32 / QRequantize / QAdd / QGlobalAverage
   });
 });
 
+
+describe('high-word requantization tables (bit-exact over the whole accumulator window)', () => {
+  // One table entry: A_lo, A_hi, M, S, B_lo (as requantTable lays them out); the window [A_lo, A_hi] is the one
+  // whose images span `levels` output levels from B_lo.
+  const entry = (M: number, S: number, bLo: number, levels: number): Uint8Array => {
+    const t = new DataView(new ArrayBuffer(32));
+    const D = Math.ceil(((levels + 1) * 2 ** S - bLo) / M) - 1;
+    t.setInt32(0, -1000, true);
+    t.setInt32(4, -1000 + D, true);
+    t.setInt32(8, M, true);
+    t.setInt32(12, S, true);
+    t.setBigInt64(16, BigInt(bLo), true);
+    return new Uint8Array(t.buffer);
+  };
+  const levelsOf = (t: Uint8Array, d: bigint): bigint => {
+    const v = new DataView(t.buffer);
+    return (d * BigInt(v.getUint32(8, true)) + v.getBigInt64(16, true)) >> BigInt(v.getInt32(12, true));
+  };
+
+  it('matches the original levels at every d, or declines', () => {
+    const found = { yes: 0, no: 0 };
+    for (let k = 0; k < 40; k++) {
+      const S = R.ints(1, 34, 42)[0]!;
+      const M = R.ints(1, 2 ** 30, 2 ** 31 - 1)[0]!;
+      const bLo = Math.floor(R.floats(1, 0, 1)[0]! * 2 ** S);
+      const levels = k % 5 === 0 ? R.ints(1, 0, 3)[0]! : 255;
+      const own = entry(M, S, bLo, levels);
+      const high = highWordTable(own);
+      if (!high) {
+        found.no++;
+        continue;
+      }
+      found.yes++;
+      expect(new DataView(high.table.buffer).getInt32(12, true)).toBe(32 + high.extraShift);
+      const D = new DataView(own.buffer).getInt32(4, true) + 1000;
+      for (let d = 0n; d <= BigInt(D); d++) if (levelsOf(high.table, d) !== levelsOf(own, d)) expect([Number(d), levelsOf(high.table, d)]).toEqual([Number(d), levelsOf(own, d)]);
+    }
+    // A single channel always has one: shift S + 1, M' = 2M, B' = 2 B_lo.
+    expect(found).toEqual({ yes: 40, no: 0 });
+  });
+
+  it('is exact, when it accepts them, for channels whose shifts are ten apart', () => {
+    const two = new Uint8Array(64);
+    two.set(entry(2 ** 31 - 12345, 34, 5, 255), 0);
+    two.set(entry(1234567891, 44, 2 ** 40 + 17, 255), 32);
+    const high = highWordTable(two);
+    if (high) {
+      for (const c of [0, 1]) {
+        const own = two.slice(c * 32, c * 32 + 32);
+        const mine = high.table.slice(c * 32, c * 32 + 32);
+        const D = new DataView(own.buffer).getInt32(4, true) + 1000;
+        for (let d = 0n; d <= BigInt(D); d += 1n) expect(levelsOf(mine, d)).toBe(levelsOf(own, d));
+      }
+    }
+  });
+});

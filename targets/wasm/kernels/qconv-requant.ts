@@ -17,6 +17,9 @@ type Expr = binaryen.ExpressionRef;
  *    images are exactly the clamp bounds, so clamping acc to it (two i32x4 ops) replaces the 64-bit clamp;
  *    then with d = acc - A_lo >= 0 and A_lo·M + 2^(S-1) = B_hi·2^S + B_lo (0 <= B_lo < 2^S),
  *    y = B_hi + zp + ((d·M + B_lo) >>> S) — unsigned 64-bit lanes, which SIMD128 has natively.
+ *    When the node's channels allow it (highWordTable), M and B_lo are replaced by M' < 2^32 and B' for the
+ *    node's shift s = 32 + e, found so that floor((d·M' + B') / 2^s) takes every level at the same d as the
+ *    original: the high words of the 64-bit lanes, shifted by the constant e, replace two variable 64-bit shifts.
  *  - ChannelRequantizer, for anything else: signed 64-bit lanes and a 64-bit clamp.
  */
 export interface Requantizer {
@@ -78,6 +81,62 @@ export function requantTable(node: Node, out: QOutput, channels: number): Uint8A
   return new Uint8Array(table.buffer);
 }
 
+/**
+ * requantTable's entries rewritten for one shift s = 32 + e of the whole node (the smallest channel shift + 1,
+ * else 32), or null when some channel has no (M', B'). Per channel, with d in [0, D] and the levels
+ * y(d) = floor((d·M + B_lo) / 2^S) in [0, L], y first reaches k at t_k = ceil((k·2^S - B_lo) / M); M' < 2^32
+ * (no level is skipped) and B' in [0, 2^s) give the same function iff, for every k, t_k·M' + B' >= k·2^s >
+ * (t_k - 1)·M' + B', and D·M' + B' < (L + 1)·2^s: an interval of B' for each M' tried (the two nearest
+ * M·2^(s-S)). The arithmetic is in doubles, exact while every term stays below 2^53.
+ */
+export function highWordTable(table: Uint8Array): { table: Uint8Array; extraShift: number } | null {
+  const src = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const channels = table.byteLength / ENTRY;
+  const shifts = Array.from({ length: channels }, (_, c) => src.getInt32(c * ENTRY + 12, true));
+  const minShift = Math.min(...shifts);
+  for (const s of [...new Set([Math.max(32, minShift + 1), 32])]) {
+    if (s > 44) continue;
+    const out = new DataView(table.slice().buffer);
+    let ok = true;
+    for (let c = 0; c < channels && ok; c++) {
+      const at = c * ENTRY;
+      const fit = highWordEntry(src.getInt32(at + 4, true) - src.getInt32(at, true), src.getInt32(at + 8, true), shifts[c]!, Number(src.getBigInt64(at + 16, true)), s);
+      if (!fit) ok = false;
+      else (out.setInt32(at + 8, fit.mult | 0, true), out.setInt32(at + 12, s, true), out.setBigInt64(at + 16, BigInt(fit.base), true));
+    }
+    if (ok) return { table: new Uint8Array(out.buffer), extraShift: s - 32 };
+  }
+  return null;
+}
+
+function highWordEntry(D: number, M: number, S: number, bLo: number, s: number): { mult: number; base: number } | null {
+  const [scale, two] = [2 ** S, 2 ** s];
+  const L = Math.floor((D * M + bLo) / scale);
+  if (S > 44 || (L + 1) * scale > 2 ** 53 || (L + 1) * two > 2 ** 53 || D * M + bLo >= 2 ** 53) return null;
+  const thresholds: number[] = [];
+  for (let k = 1; k <= L; k++) {
+    const x = k * scale - bLo;
+    let t = Math.ceil(x / M);
+    while ((t - 1) * M >= x) t--;
+    while (t * M < x) t++;
+    thresholds.push(t);
+  }
+  const exact = Math.floor((M * two) / scale);
+  for (const mult of [exact, exact + 1]) {
+    if (mult <= 0 || mult >= 2 ** 32 || D * mult >= 2 ** 53) continue;
+    let lo = 0;
+    let hi = Math.min(two - 1, (L + 1) * two - 1 - D * mult);
+    thresholds.forEach((t, i) => {
+      lo = Math.max(lo, (i + 1) * two - t * mult);
+      hi = Math.min(hi, (i + 1) * two - (t - 1) * mult - 1);
+    });
+    if (lo <= hi) return { mult, base: lo };
+  }
+  return null;
+}
+
+const HIGH_WORDS = LOW_WORDS.map((b) => b + 4);
+
 export class TableRequantizer implements Requantizer {
   private readonly aLo: Local;
   private readonly aHi: Local;
@@ -90,9 +149,11 @@ export class TableRequantizer implements Requantizer {
   private readonly shift: Local;
 
   /** `table` is the address of requantTable's bytes (an i32 expression, fresh per call). */
+  /** `extraShift`: null for the table's own shifts, else the high-word form's constant e. */
   constructor(
     private readonly fn: FunctionBuilder,
     private readonly table: () => Expr,
+    private readonly extraShift: number | null = null,
   ) {
     [this.aLo, this.aHi, this.mult, this.bLo, this.offset, this.low, this.high, this.d] = Array.from({ length: 8 }, () => fn.v128Local());
     this.shift = fn.i32Local();
@@ -118,14 +179,16 @@ export class TableRequantizer implements Requantizer {
   apply(acc: Local): Expr {
     const m = this.fn.m;
     const { d, low, high } = this;
-    const half = (wide: Expr): Expr => m.i64x2.shr_u(m.i64x2.add(wide, this.bLo.get()), this.shift.get());
+    const e = this.extraShift;
+    const half = (wide: Expr): Expr => (e === null ? m.i64x2.shr_u(m.i64x2.add(wide, this.bLo.get()), this.shift.get()) : m.i64x2.add(wide, this.bLo.get()));
+    const words = () => (e === null ? m.i8x16.shuffle(low.get(), high.get(), LOW_WORDS) : m.i8x16.shuffle(low.get(), high.get(), HIGH_WORDS));
     return m.block(
       null,
       [
         d.set(m.i32x4.sub(m.i32x4.min_s(m.i32x4.max_s(acc.get(), this.aLo.get()), this.aHi.get()), this.aLo.get())),
         low.set(half(m.i64x2.extmul_low_i32x4_u(d.get(), this.mult.get()))),
         high.set(half(m.i64x2.extmul_high_i32x4_u(d.get(), this.mult.get()))),
-        m.i32x4.add(m.i8x16.shuffle(low.get(), high.get(), LOW_WORDS), this.offset.get()),
+        m.i32x4.add(e ? m.i32x4.shr_u(words(), this.fn.i32(e)) : words(), this.offset.get()),
       ],
       binaryen.v128,
     );
@@ -200,22 +263,29 @@ export class ChannelRequantizer implements Requantizer {
  */
 export interface RequantChoice {
   table: Uint8Array | null;
+  /** The high-word form's constant shift e (see highWordTable), or null. */
+  extraShift: number | null;
   make(fn: FunctionBuilder): Requantizer;
 }
 
 export function chooseRequantizer(node: Node, out: QOutput, channels: number): RequantChoice {
-  const table = requantTable(node, out, channels);
+  const own = requantTable(node, out, channels);
+  const high = own ? highWordTable(own) : null;
+  const table = high ? high.table : own;
+  const extraShift = high ? high.extraShift : null;
   const perChannel = numel(node.inputs[3]!.type.shape as number[]) > 1;
   return {
     table,
-    make: (fn) => (table ? new TableRequantizer(fn, () => fn.param(3)) : new ChannelRequantizer(fn, out, { mult: 3, shift: 4, perChannel })),
+    extraShift,
+    make: (fn) => (table ? new TableRequantizer(fn, () => fn.param(3), extraShift) : new ChannelRequantizer(fn, out, { mult: 3, shift: 4, perChannel })),
   };
 }
 
-/** The requantization part of a function key: none, table or general (per channel or not). */
+/** The requantization part of a function key: none, table (high-word form: H and its shift) or general (per channel or not). */
 export function requantKey(requant: RequantChoice | null, perChannel: boolean): string {
   if (!requant) return '-';
-  return requant.table ? 'T' : perChannel ? 'M*' : 'M';
+  if (requant.table) return requant.extraShift === null ? 'T' : `H${requant.extraShift}`;
+  return perChannel ? 'M*' : 'M';
 }
 
 /** The call argument in the multiplier's place: the table's address in the table form, else the multiplier's. */
