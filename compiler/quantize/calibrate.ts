@@ -1,6 +1,6 @@
 import type { Graph, Tensor, Value } from '../../ir/index.js';
 import { runGraph, type Feeds } from '../../targets/reference/index.js';
-import { entropyRange, Histogram, minMaxRange, MinMax, percentileRange, type CalibrationMethod } from './observers.js';
+import { entropyRange, Histogram, minMaxRange, MinMax, mseRange, percentileRange, type CalibrationMethod } from './observers.js';
 
 /**
  * Calibration: runs the calibration inputs through the reference interpreter, observing every f32 activation
@@ -64,6 +64,7 @@ export function calibratedRanges(stats: CalibrationStats, options: RangeOptions)
     if (!Number.isFinite(minMax.min) || !Number.isFinite(minMax.max)) continue;
     if (options.method === 'minmax' || !histogram) ranges.set(name, minMaxRange(minMax));
     else if (options.method === 'percentile') ranges.set(name, percentileRange(histogram, options.percentile ?? 99.99));
+    else if (options.method === 'mse') ranges.set(name, mseRange(histogram, options.levels ?? 256));
     else ranges.set(name, entropyRange(histogram, options.levels ?? 256));
   }
   return ranges;

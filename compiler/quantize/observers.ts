@@ -3,8 +3,8 @@
  * calibration data: min / max first, then a fixed-range histogram (so no bin is ever re-binned), from which
  * the `percentile` and `entropy` ranges are read.
  */
-export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
-export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy'];
+export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy' | 'mse';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy', 'mse'];
 
 export const HISTOGRAM_BINS = 2048;
 
@@ -170,4 +170,39 @@ function divergence(p: Float64Array, q: Float64Array, n: number): number {
     kl += pj * Math.log(pj / (qj > 0 ? qj : 1e-12));
   }
   return kl;
+}
+
+/**
+ * The range whose uniform quantization into `levels` steps has the least expected squared error over the
+ * histogram: rounding noise (step²/12) for the values inside, (x − bound)² for the values clipped. Candidates
+ * shrink the observed range (always holding 0, as the zero point must be exact) by a common factor, so an
+ * asymmetric range keeps its shape. Exact zeros cost nothing (zero is exactly representable).
+ */
+export function mseRange(h: Histogram, levels = 256, candidates = 200): [number, number] {
+  const lo = Math.min(h.lo, 0);
+  const hi = Math.max(h.hi, 0);
+  if (!(hi - lo > 0) || h.total === 0) return [h.lo, h.hi];
+  const centers = new Float64Array(h.bins);
+  for (let b = 0; b < h.bins; b++) centers[b] = h.lo + (b + 0.5) * h.binWidth;
+  const zeroBin = h.lo <= 0 && h.hi >= 0 ? Math.min(h.bins - 1, Math.floor(-h.lo / h.binWidth)) : -1;
+  let best = 1;
+  let bestError = Infinity;
+  for (let k = 0; k < candidates; k++) {
+    const alpha = 1 - (k / candidates) * 0.9;
+    const [a, z] = [lo * alpha, hi * alpha];
+    const step = (z - a) / (levels - 1);
+    let error = 0;
+    for (let b = 0; b < h.bins; b++) {
+      const c = b === zeroBin ? h.counts[b]! - h.zeros : h.counts[b]!;
+      if (c <= 0) continue;
+      const x = centers[b]!;
+      if (x >= a && x <= z) error += (c * step * step) / 12;
+      else error += c * (x < a ? a - x : x - z) ** 2;
+    }
+    if (error < bestError) {
+      bestError = error;
+      best = alpha;
+    }
+  }
+  return [h.lo < 0 ? lo * best : h.lo, h.hi > 0 ? hi * best : h.hi];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { entropyRange, Histogram, MinMax, percentileRange } from '../../compiler/quantize/index.js';
-import { activationParams } from '../../passes/quantize-params.js';
+import { entropyRange, Histogram, MinMax, minMaxRange, mseRange, percentileRange } from '../../compiler/quantize/index.js';
+import { activationParams, quantizeScalar } from '../../passes/quantize-params.js';
 import { seededRandom } from '../../compiler/io/random.js';
 
 function gaussian(n: number, seed: number): Float32Array {
@@ -68,5 +68,30 @@ describe('calibration range estimators', () => {
     expect(p.zeroPoint[0]).toBe(Math.round(-128 + 1 / p.scale[0]!));
     expect(activationParams(2, 5, 'u8').zeroPoint[0]).toBe(0);
     expect(activationParams(0, 0, 'u8').scale[0]).toBeGreaterThan(0);
+  });
+
+  it('mse picks the range whose u8 quantization of the data has the least squared error', () => {
+    const data = gaussian(200000, 9);
+    const h = histogramOf(data);
+    const errorOf = ([lo, hi]: [number, number]) => {
+      const { scale, zeroPoint } = activationParams(lo, hi, 'u8');
+      let e = 0;
+      for (const x of data) e += (x - (quantizeScalar(x, scale[0]!, zeroPoint[0]!, 0, 255) - zeroPoint[0]!) * scale[0]!) ** 2;
+      return e / data.length;
+    };
+    const m = new MinMax();
+    m.observe(data);
+    const mse = mseRange(h);
+    // N(0,1) at 8 bits clips a little inside the observed extremes (about ±4.5 sigma for 200k samples).
+    expect(mse[1]).toBeLessThan(m.max);
+    expect(mse[1]).toBeGreaterThan(3);
+    for (const other of [minMaxRange(m), percentileRange(h, 99.99), percentileRange(h, 99.9), entropyRange(h)]) expect(errorOf(mse)).toBeLessThanOrEqual(errorOf(other) * 1.001);
+  });
+
+  it('mse keeps a one-sided range one-sided and leaves exact zeros out of the error', () => {
+    const relu = Float32Array.from(gaussian(100000, 13), (x) => Math.max(0, x));
+    const [lo, hi] = mseRange(histogramOf(relu));
+    expect(lo).toBe(0);
+    expect(hi).toBeGreaterThan(2.5);
   });
 });
