@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
 import { dtypeBytes, getAttr, type Node } from '../../../ir/index.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
@@ -46,6 +46,12 @@ interface Plan {
   Wv: number;
   Q: number;
   Q8: number;
+  /**
+   * Gathered taps pair consecutive entries of the whole reduction k = (c·KH + ky)·KW + kx rather than two
+   * channels of one tap: with an odd channel count (a 3-channel stem) channel pairs waste half of the last pair
+   * at every tap (98 pairs for 7x7x3, against 74).
+   */
+  flat: boolean;
   /** Taps the GEMM walks (KH·KW when implicit, else 1: the gathered rows hold the taps), and pairs per tap. */
   taps: number;
   pairsPerTap: number;
@@ -68,8 +74,10 @@ function planOf(g: ConvGeometry): Plan {
   const Wv = implicit ? Wp : g.OW;
   const Q = g.OH * Wv;
   const Q8 = Math.ceil(Q / TILE) * TILE;
+  // Only for few channels (where the waste is large), as the gather is unrolled per pair.
+  const flat = !implicit && g.Cg % 2 === 1 && g.Cg < 8 && g.SW <= 2;
   const taps = implicit ? g.KH * g.KW : 1;
-  const pairsPerTap = implicit ? Cp : g.KH * g.KW * Cp;
+  const pairsPerTap = implicit ? Cp : flat ? Math.ceil(g.K / 2) : g.KH * g.KW * Cp;
   const planeBytes = implicit ? Hp * Wp * PAIR : Q8 * PAIR;
   // The GEMM reads up to a tile past the last virtual pixel, shifted by the largest tap.
   const slack = (TILE + (g.KW - 1) * g.DW + 2 * TILE) * PAIR;
@@ -79,7 +87,7 @@ function planOf(g: ConvGeometry): Plan {
   const pixelBytes = taps * pairsPerTap * PAIR;
   const blockPixels = Math.min(Q8, Math.max(TILE, Math.floor(BLOCK_BYTES / pixelBytes / TILE) * TILE));
   const panelBytes = blockPixels * pixelBytes;
-  return { g, Cp, Hp, Wp, implicit, Wv, Q, Q8, taps, pairsPerTap, planeBytes, blocks: Math.ceil(g.Mg / 4), blockPixels, xiBytes, gatheredBytes, panelBytes };
+  return { g, Cp, Hp, Wp, implicit, flat, Wv, Q, Q8, taps, pairsPerTap, planeBytes, blocks: Math.ceil(g.Mg / 4), blockPixels, xiBytes, gatheredBytes, panelBytes };
 }
 
 /** null when the lane kernel takes this QConv (the others use the dot-product kernel, qops-conv.ts). */
@@ -95,15 +103,30 @@ export function lanesConvScratchBytes(node: Node): number {
   return p.xiBytes + p.gatheredBytes + p.panelBytes;
 }
 
-/** (w - w_zp) as i16 pairs of consecutive input channels, per group, block of 4 channels, tap and pair. */
+/**
+ * (w - w_zp) as i16 pairs of consecutive input channels, per group, block of 4 channels, tap and pair; or, for
+ * the flat reduction, of consecutive reduction entries, per group, block and pair.
+ */
 function packWeights(node: Node, p: Plan): Uint8Array {
   const { g } = p;
   const w = node.inputs[1]!.data!.data as Int8Array | Uint8Array;
   const wZp = getAttr<number>(node, 'w_zero_point');
-  const out = new Int16Array(g.group * p.blocks * g.KH * g.KW * p.Cp * 8);
+  const out = new Int16Array(g.group * p.blocks * p.taps * p.pairsPerTap * 8);
   let o = 0;
   for (let grp = 0; grp < g.group; grp++) {
     for (let b = 0; b < p.blocks; b++) {
+      if (p.flat) {
+        for (let pair = 0; pair < p.pairsPerTap; pair++) {
+          for (let j = 0; j < 4; j++) {
+            const mg = b * 4 + j;
+            for (let half = 0; half < 2; half++) {
+              const k = 2 * pair + half;
+              out[o++] = mg < g.Mg && k < g.K ? w[(grp * g.Mg + mg) * g.K + k]! - wZp : 0;
+            }
+          }
+        }
+        continue;
+      }
       for (let ky = 0; ky < g.KH; ky++) {
         for (let kx = 0; kx < g.KW; kx++) {
           for (let cp = 0; cp < p.Cp; cp++) {
@@ -144,8 +167,8 @@ function buildLanesConv(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr
     fn.for(b, 0, g.batch, 1, [
       fn.for(grp, 0, g.group, 1, [
         widenIntoPairPlanes(fn, p, o, groupInput, xi),
-        ...(p.implicit ? [] : [gatherTaps(fn, p, xi, gathered)]),
-        gemm(fn, p, o, requant, p.implicit ? xi : gathered, () => m.i32.add(fn.param(1), fn.mulConst(grp.get(), p.blocks * g.KH * g.KW * p.Cp * 16)), groupOutput, () => fn.mulConst(grp.get(), g.Mg), panels),
+        ...(p.implicit ? [] : [p.flat ? gatherFlatPairs(fn, p, xi, gathered) : gatherTaps(fn, p, xi, gathered)]),
+        gemm(fn, p, o, requant, p.implicit ? xi : gathered, () => m.i32.add(fn.param(1), fn.mulConst(grp.get(), p.blocks * p.taps * p.pairsPerTap * 16)), groupOutput, () => fn.mulConst(grp.get(), g.Mg), panels),
       ]),
     ]),
   ]);
@@ -238,6 +261,51 @@ function gatherTaps(fn: FunctionBuilder, p: Plan, xi: () => Expr, rows: () => Ex
       ]),
     ]),
   ]);
+}
+
+/**
+ * Step 2 with the flat reduction: rows[j][oy·OW + ox] = (x_k, x_k+1) for k = 2j, each entry read as the i16
+ * half of its channel's pair in Xi (zero past the last k). Four pixels per vector for strides 1 and 2 along
+ * the row; the row's tail pixel by pixel.
+ */
+function gatherFlatPairs(fn: FunctionBuilder, p: Plan, xi: () => Expr, rows: () => Expr): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const [oy, ox, srcA, srcB, dst] = Array.from({ length: 5 }, () => fn.i32Local());
+  const OW4 = Math.floor(g.OW / 4) * 4;
+  const taps = g.KH * g.KW;
+  // Byte offset in Xi of reduction entry k at output (0, 0).
+  const entryOffset = (k: number) => {
+    const c = Math.floor(k / taps);
+    const ky = Math.floor((k % taps) / g.KW);
+    const kx = k % g.KW;
+    return (c >> 1) * p.Hp * p.Wp * PAIR + (ky * g.DH * p.Wp + kx * g.DW) * PAIR + (c & 1) * 2;
+  };
+  const zero = m.v128.const(new Array(16).fill(0));
+  // Four pixels' i16 of one entry in the low 8 bytes (the rest don't care).
+  const four = (src: Local) =>
+    g.SW === 1
+      ? m.i8x16.shuffle(fn.loadV(m.i32.add(src.get(), fn.mulConst(ox.get(), PAIR))), zero, [0, 1, 4, 5, 8, 9, 12, 13, 0, 0, 0, 0, 0, 0, 0, 0])
+      : m.i8x16.shuffle(fn.loadV(m.i32.add(src.get(), fn.mulConst(ox.get(), 2 * PAIR))), fn.loadV(m.i32.add(src.get(), fn.mulConst(ox.get(), 2 * PAIR)), 16), [0, 1, 8, 9, 16, 17, 24, 25, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const interleave = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
+  const body: Expr[] = [];
+  for (let j = 0; j < p.pairsPerTap; j++) {
+    const second = 2 * j + 1 < g.K;
+    const rowStart = (k: number) => m.i32.add(xi(), fn.addConst(fn.mulConst(oy.get(), g.SH * p.Wp * PAIR), entryOffset(k)));
+    const pixel = (src: Local) => m.i32.load16_s(0, 2, m.i32.add(src.get(), fn.mulConst(ox.get(), g.SW * PAIR)), MEMORY);
+    body.push(
+      fn.for(oy, 0, g.OH, 1, [
+        srcA.set(rowStart(2 * j)),
+        srcB.set(second ? rowStart(2 * j + 1) : fn.i32(0)),
+        dst.set(m.i32.add(rows(), fn.addConst(fn.mulConst(oy.get(), g.OW * PAIR), j * p.planeBytes))),
+        fn.for(ox, 0, OW4, 4, [fn.storeV(m.i32.add(dst.get(), fn.mulConst(ox.get(), PAIR)), m.i8x16.shuffle(four(srcA), second ? four(srcB) : zero, interleave))]),
+        fn.for(ox, OW4, g.OW, 1, [
+          fn.storeI32(m.i32.add(dst.get(), fn.mulConst(ox.get(), PAIR)), second ? m.i32.or(m.i32.and(pixel(srcA), fn.i32(0xffff)), m.i32.shl(pixel(srcB), fn.i32(16))) : m.i32.and(pixel(srcA), fn.i32(0xffff))),
+        ]),
+      ]),
+    );
+  }
+  return fn.block(body);
 }
 
 /**
