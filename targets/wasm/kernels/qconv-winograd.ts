@@ -56,8 +56,10 @@ export function winogradPlanOf(g: ConvGeometry, tile: 2 | 4): WinogradPlan {
   const Wp = Math.max(g.W + g.PL + g.PR, tile * TXv + 4);
   const xiBytes = Cp * Hp * Wp * PAIR + 64 * PAIR;
   const blocks = Math.ceil(g.Mg / 4);
-  const vPlaneBytes = T8 * Cp * PAIR;
-  const mPlaneBytes = blocks * 4 * T8 * 4;
+  // A cache line between planes: their sizes are mostly multiples of 4 KiB, and the transforms touch every
+  // plane at the same place at once, which would map all of them to one cache set.
+  const vPlaneBytes = T8 * Cp * PAIR + 64;
+  const mPlaneBytes = blocks * 4 * T8 * 4 + 64;
   const vOffset = Math.ceil(xiBytes / 16) * 16;
   const mOffset = vOffset + planes * vPlaneBytes;
   return { g, m: tile, alpha, Cp, Hp, Wp, xiBytes, TY, TX, TXv, T8, blocks, vOffset, vPlaneBytes, mOffset, mPlaneBytes, scratchBytes: mOffset + planes * mPlaneBytes };
