@@ -42,10 +42,15 @@ export interface WasmOptions {
   /** Use Winograd for 3x3 stride-1 convolutions where it pays. */
   winograd: boolean;
   /**
+   * Integer Winograd F(4x4, 3x3) for 8-bit 3x3 stride-1 QConv where it pays and is exact (else F(2x2));
+   * off to compare the two.
+   */
+  winograd4: boolean;
+  /**
    * Profiling build: the module imports `edgec.profile_begin(node)` / `edgec.profile_end(node)` and calls
    * them around every node, and the I/O table lists the nodes; for per-kernel time breakdowns in bench/.
    */
   profile: boolean;
 }
 
-export const DEFAULT_WASM_OPTIONS: WasmOptions = { relaxedSimd: false, winograd: true, profile: false };
+export const DEFAULT_WASM_OPTIONS: WasmOptions = { relaxedSimd: false, winograd: true, winograd4: true, profile: false };

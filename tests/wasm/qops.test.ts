@@ -3,7 +3,8 @@ import { dtypeRange, GraphBuilder, makeTensor, type Attributes, type DType, type
 import { runGraph } from '../../targets/reference/index.js';
 import { unsupportedByWasm } from '../../targets/wasm/index.js';
 import { int8Tensor, seededNumbers } from '../support/quant-random.js';
-import type { WasmOptions } from '../../targets/wasm/kernel.js';
+import { DEFAULT_WASM_OPTIONS, type WasmOptions } from '../../targets/wasm/kernel.js';
+import { qconvKernelOf } from '../../targets/wasm/kernels/qops.js';
 import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase } from '../support/quantized-cases.js';
 import { runOnWasm } from './harness.js';
 import { highWordTable } from '../../targets/wasm/kernels/qconv-requant.js';
@@ -38,6 +39,10 @@ interface ConvCase {
   shifts?: 'extreme' | 'typical';
   /** Target options, e.g. Winograd off so a 3x3 stride-1 case runs the lanes kernel's implicit GEMM. */
   wasm?: Partial<WasmOptions>;
+  /** The kernel the case must get (checked before running it). */
+  kernel?: ReturnType<typeof qconvKernelOf>;
+  /** Weights drawn from this range instead of the dtype's. */
+  wRange?: [number, number];
 }
 
 const convCases: ConvCase[] = [
@@ -81,10 +86,19 @@ const convCases: ConvCase[] = [
   { name: 'depthwise 3x3 stride 1, typical shifts, i8 out', x: ['i8', [1, 5, 9, 13]], w: ['i8', [5, 1, 3, 3]], attrs: { group: 5, pads: [1, 1, 1, 1], x_zero_point: 3, y_zero_point: -100 }, bias: true, requant: 'channel', shifts: 'typical' },
   // Integer Winograd F(2x2, 3x3) (qconv-winograd.ts): odd output sizes, partial tile groups, odd channels,
   // a partial channel block, both requantization forms, u8 weights with a zero point.
-  { name: 'winograd 3x3 pad 1, 13x21, odd channels', x: ['u8', [1, 7, 13, 21]], w: ['i8', [10, 7, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 5 }, bias: true, requant: 'channel', shifts: 'typical' },
-  { name: 'winograd 3x3 no pad, batch 2, i8, general requantization', x: ['i8', [2, 4, 10, 17]], w: ['i8', [6, 4, 3, 3]], attrs: { x_zero_point: -3, y_zero_point: 2, act_min: -100 }, bias: true, requant: 'channel' },
-  { name: 'winograd 3x3 asymmetric pads, u8 weights, per-tensor', x: ['u8', [1, 16, 8, 8]], w: ['u8', [4, 16, 3, 3]], attrs: { pads: [2, 0, 0, 1], x_zero_point: 60, w_zero_point: 130, dtype: 'u8', y_zero_point: 128 }, bias: false, requant: 'tensor' },
-  { name: 'winograd 3x3 pad 1, 32 channels, 16x16', x: ['u8', [1, 32, 16, 16]], w: ['i8', [8, 32, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical' },
+  { name: 'winograd 3x3 pad 1, 13x21, odd channels', x: ['u8', [1, 7, 13, 21]], w: ['i8', [10, 7, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 5 }, bias: true, requant: 'channel', shifts: 'typical', wasm: { winograd4: false }, kernel: 'winograd' },
+  { name: 'winograd 3x3 no pad, batch 2, i8, general requantization', x: ['i8', [2, 4, 10, 17]], w: ['i8', [6, 4, 3, 3]], attrs: { x_zero_point: -3, y_zero_point: 2, act_min: -100 }, bias: true, requant: 'channel', wasm: { winograd4: false }, kernel: 'winograd' },
+  { name: 'winograd 3x3 asymmetric pads, u8 weights, per-tensor', x: ['u8', [1, 16, 8, 8]], w: ['u8', [4, 16, 3, 3]], attrs: { pads: [2, 0, 0, 1], x_zero_point: 60, w_zero_point: 130, dtype: 'u8', y_zero_point: 128 }, bias: false, requant: 'tensor', kernel: 'winograd' },
+  { name: 'winograd 3x3 pad 1, 32 channels, 16x16', x: ['u8', [1, 32, 16, 16]], w: ['i8', [8, 32, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical', wasm: { winograd4: false }, kernel: 'winograd' },
+  // Integer Winograd F(4x4, 3x3) (qconv-winograd4.ts): partial tile rows and column groups, odd channels, a
+  // partial channel block, i8 and u8 inputs with zero points at the ends of their ranges, u8 weights, both
+  // requantization forms; and the fallback to F(2x2) when a channel's sums could reach 2^25.
+  { name: 'winograd4 3x3 pad 1, 18x23, odd channels', x: ['u8', [1, 7, 18, 23]], w: ['i8', [10, 7, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 5 }, bias: true, requant: 'channel', shifts: 'typical', kernel: 'winograd4' },
+  { name: 'winograd4 3x3 no pad, batch 2, i8 at zero point -128, general requantization', x: ['i8', [2, 5, 14, 30]], w: ['i8', [6, 5, 3, 3]], attrs: { x_zero_point: -128, y_zero_point: 2, act_min: -100 }, bias: true, requant: 'channel', kernel: 'winograd4' },
+  { name: 'winograd4 3x3 asymmetric pads, u8 at zero point 255, u8 weights, per-tensor', x: ['u8', [1, 16, 16, 16]], w: ['u8', [4, 16, 3, 3]], attrs: { pads: [2, 0, 0, 1], x_zero_point: 255, w_zero_point: 0, dtype: 'u8', y_zero_point: 128 }, bias: false, requant: 'tensor', kernel: 'winograd4' },
+  { name: 'winograd4 3x3 pad 1, 32 channels, 20x20, partial channel block', x: ['u8', [1, 32, 20, 20]], w: ['i8', [9, 32, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical', kernel: 'winograd4' },
+  { name: 'winograd4 3x3 8x32 (whole tiles), i8 out, i8 weights at zero point 127', x: ['u8', [1, 4, 10, 34]], w: ['i8', [5, 4, 3, 3]], attrs: { x_zero_point: 3, w_zero_point: 127, y_zero_point: -5 }, bias: true, requant: 'channel', kernel: 'winograd4' },
+  { name: 'winograd4 falls back to F(2x2): 64 channels of weights near 255 could reach 2^25', x: ['u8', [1, 64, 12, 12]], w: ['u8', [4, 64, 3, 3]], wRange: [240, 255], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, w_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical', kernel: 'winograd' },
   { name: '3-D with bias, per-channel', x: ['i8', [1, 2, 4, 5, 5]], w: ['i8', [3, 2, 2, 3, 3]], attrs: { pads: [0, 1, 1, 1, 1, 1] }, bias: true, requant: 'channel' },
 ];
 
@@ -97,7 +111,7 @@ describe('wasm QConv (bit-exact with the reference)', () => {
       const mults = R.ints(n, 2 ** 30, 2 ** 31 - 1);
       const shifts = R.ints(n, 36, 44);
       if (n > 2 && c.shifts !== 'typical') (shifts[0] = 16), (shifts[1] = 62);
-      const wTensor = ints(c.w[0], c.w[1]);
+      const wTensor = c.wRange ? makeTensor(c.w[0], c.w[1], R.ints(c.w[1].reduce((a, b) => a * b, 1), ...c.wRange)) : ints(c.w[0], c.w[1]);
       const biasTensor = makeTensor('i32', [M], R.ints(M, -20000, 20000));
       const build = () => {
         const b = new GraphBuilder('g');
@@ -109,6 +123,7 @@ describe('wasm QConv (bit-exact with the reference)', () => {
         b.output(b.op('QConv', [x, w, bias, ms, ss], c.attrs, 'y'));
         return b.build();
       };
+      if (c.kernel) expect(qconvKernelOf(build().nodes[0]!, { ...DEFAULT_WASM_OPTIONS, ...c.wasm })).toBe(c.kernel);
       await expectExact(build, { x: ints(c.x[0], c.x[1]) }, c.wasm);
     });
   }

@@ -27,53 +27,65 @@ type Expr = binaryen.ExpressionRef;
 const PAIR = 4;
 const TILE = 8;
 
-interface Plan extends PairPlanes {
+/** The layout both integer Winograd kernels share (qconv-winograd4.ts takes m = 4). */
+export interface WinogradPlan extends PairPlanes, XiPlanes {
+  /** Output tile size and its transform's size (m + 2). */
+  m: 2 | 4;
+  alpha: number;
   /** Tile rows, real tile columns and tile columns rounded up to 4 (a vector), tiles rounded up to 8. */
   TY: number;
   TX: number;
   TXv: number;
-  T8: number;
-  blocks: number;
   /** Scratch layout. */
   vOffset: number;
-  vPlaneBytes: number;
   mOffset: number;
-  mPlaneBytes: number;
   scratchBytes: number;
 }
 
-function planOf(g: ConvGeometry): Plan {
+export function winogradPlanOf(g: ConvGeometry, tile: 2 | 4): WinogradPlan {
+  const alpha = tile + 2;
+  const planes = alpha * alpha;
   const Cp = Math.ceil(g.Cg / 2);
-  const TY = Math.ceil(g.OH / 2);
-  const TX = Math.ceil(g.OW / 2);
+  const TY = Math.ceil(g.OH / tile);
+  const TX = Math.ceil(g.OW / tile);
   const TXv = Math.ceil(TX / 4) * 4;
   const T8 = Math.ceil((TY * TXv) / TILE) * TILE;
-  // The input transform of 4 tiles reads 12 columns from 2·tx; the last tile row reads rows up to 2·TY + 1.
-  const Hp = Math.max(g.H + g.PT + g.PB, 2 * TY + 2) + 1;
-  const Wp = Math.max(g.W + g.PL + g.PR, 2 * TXv + 4);
+  // The input transform of 4 tiles reads whole vectors from tile·tx (12 columns for F(2x2), 20 for F(4x4));
+  // the last tile row reads rows up to tile·TY + 1.
+  const Hp = Math.max(g.H + g.PT + g.PB, tile * TY + 2) + 1;
+  const Wp = Math.max(g.W + g.PL + g.PR, tile * TXv + 4);
   const xiBytes = Cp * Hp * Wp * PAIR + 64 * PAIR;
   const blocks = Math.ceil(g.Mg / 4);
-  const vPlaneBytes = T8 * Cp * PAIR;
-  const mPlaneBytes = blocks * 4 * T8 * 4;
+  // A cache line between planes: their sizes are mostly multiples of 4 KiB, and the transforms touch every
+  // plane at the same place at once, which would map all of them to one cache set.
+  const vPlaneBytes = T8 * Cp * PAIR + 64;
+  const mPlaneBytes = blocks * 4 * T8 * 4 + 64;
   const vOffset = Math.ceil(xiBytes / 16) * 16;
-  const mOffset = vOffset + 16 * vPlaneBytes;
-  return { g, Cp, Hp, Wp, xiBytes, TY, TX, TXv, T8, blocks, vOffset, vPlaneBytes, mOffset, mPlaneBytes, scratchBytes: mOffset + 16 * mPlaneBytes };
+  const mOffset = vOffset + planes * vPlaneBytes;
+  return { g, m: tile, alpha, Cp, Hp, Wp, xiBytes, TY, TX, TXv, T8, blocks, vOffset, vPlaneBytes, mOffset, mPlaneBytes, scratchBytes: mOffset + planes * mPlaneBytes };
 }
 
 /** The largest |x - x_zp| and |w - w_zp| of the node's dtypes and zero points. */
-function magnitudes(node: Node): { x: number; w: number } {
+export function magnitudes(node: Node): { x: number; w: number } {
   const span = (dtype: string, zp: number) => (dtype === 'u8' ? Math.max(zp, 255 - zp) : Math.max(zp + 128, 127 - zp));
   return { x: span(node.inputs[0]!.type.dtype, getAttr<number>(node, 'x_zero_point')), w: span(node.inputs[1]!.type.dtype, getAttr<number>(node, 'w_zero_point')) };
 }
 
-/** null when the Winograd kernel takes this QConv: 3x3, stride 1, no dilation, one group, requantized output, sums in range. */
-export function winogradConvUnsuited(node: Node): string | null {
+/** The geometry of a QConv both integer Winograd kernels can take (3x3, stride 1, no dilation, one group, requantized output), or why not. */
+export function winogradShapeOf(node: Node): ConvGeometry | string {
   const g = convGeometry(node);
   if (typeof g === 'string') return g;
   if (node.inputs[0]!.type.shape.length !== 4) return 'not 2-D';
   if (g.KH !== 3 || g.KW !== 3 || g.SH !== 1 || g.SW !== 1 || g.DH !== 1 || g.DW !== 1 || g.group !== 1) return 'not a 3x3 stride-1 convolution';
   if (!node.inputs[3] || qOutputOf(node).dtype === 'i32') return 'no requantization';
   if (g.OH < 4 || g.OW < 4) return 'maps too small to pay';
+  return g;
+}
+
+/** null when the Winograd kernel takes this QConv: winogradShapeOf, sums in range. */
+export function winogradConvUnsuited(node: Node): string | null {
+  const g = winogradShapeOf(node);
+  if (typeof g === 'string') return g;
   const { x, w } = magnitudes(node);
   // |4 x (true sum)| < 2^31, and the transformed operands fit i16 (|V| <= 4|x|, |U| <= 9|w|).
   if (4 * 9 * g.Cg * x * w >= 2 ** 31 || 4 * x > 32767 || 9 * w > 32767) return 'accumulators could overflow';
@@ -81,7 +93,7 @@ export function winogradConvUnsuited(node: Node): string | null {
 }
 
 export function winogradScratchBytes(node: Node): number {
-  return planOf(convGeometry(node) as ConvGeometry).scratchBytes;
+  return winogradPlanOf(convGeometry(node) as ConvGeometry, 2).scratchBytes;
 }
 
 const G2 = [
@@ -91,38 +103,46 @@ const G2 = [
   [0, 0, 2],
 ];
 
-/** U[ξ] = G' g G'^T of (w - w_zp), packed per ξ as the lane GEMM reads weights: [ξ][block of 4][pair][4 ch][2 c]. */
-function packWeights(node: Node, p: Plan): Uint8Array {
-  const { g } = p;
+/**
+ * U[ξ] = G' g G'^T of (w - w_zp) for an integer G' (alpha x 3), packed per ξ as the lane GEMM reads weights:
+ * [ξ][block of 4][pair][4 ch][2 c].
+ */
+export function packWinogradWeights(node: Node, p: WinogradPlan, G: number[][]): Uint8Array {
+  const { g, alpha } = p;
   const w = node.inputs[1]!.data!.data as Int8Array | Uint8Array;
   const wZp = getAttr<number>(node, 'w_zero_point');
   const perXi = p.blocks * p.Cp * 8;
-  const out = new Int16Array(16 * perXi);
-  const u = new Array<number>(16);
+  const out = new Int16Array(alpha * alpha * perXi);
   for (let mg = 0; mg < g.Mg; mg++) {
     for (let c = 0; c < g.Cg; c++) {
       const k = (r: number, s: number) => w[((mg * g.Cg + c) * 3 + r) * 3 + s]! - wZp;
-      for (let i = 0; i < 4; i++) {
-        for (let j = 0; j < 4; j++) {
-          let sum = 0;
-          for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) sum += G2[i]![r]! * k(r, s) * G2[j]![s]!;
-          u[i * 4 + j] = sum;
-        }
-      }
       const [b, lane] = [Math.floor(mg / 4), mg % 4];
       const [cp, half] = [Math.floor(c / 2), c % 2];
-      for (let xi = 0; xi < 16; xi++) out[xi * perXi + ((b * p.Cp + cp) * 4 + lane) * 2 + half] = u[xi]!;
+      for (let i = 0; i < alpha; i++) {
+        for (let j = 0; j < alpha; j++) {
+          let sum = 0;
+          for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) sum += G[i]![r]! * k(r, s) * G[j]![s]!;
+          out[(i * alpha + j) * perXi + ((b * p.Cp + cp) * 4 + lane) * 2 + half] = sum;
+        }
+      }
     }
   }
   return new Uint8Array(out.buffer);
 }
 
 export function emitWinogradConv(node: Node, ctx: EmitContext): Expr {
-  const p = planOf(convGeometry(node) as ConvGeometry);
-  return emitLaneConvCall(node, ctx, { kernel: 'qconv-winograd', geometry: p.g, weights: packWeights(node, p), scratchBytes: p.scratchBytes, build: (fn, o) => build(fn, p, o) });
+  const p = winogradPlanOf(convGeometry(node) as ConvGeometry, 2);
+  const steps = { input: inputTransform, output: outputTransform };
+  return emitLaneConvCall(node, ctx, { kernel: 'qconv-winograd', geometry: p.g, weights: packWinogradWeights(node, p, G2), scratchBytes: p.scratchBytes, build: (fn, o) => buildWinogradConv(fn, p, o, steps) });
 }
 
-function build(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {
+/** A Winograd kernel's own transforms (steps 2 and 4); steps 1 and 3 are shared. */
+export interface WinogradSteps {
+  input(fn: FunctionBuilder, p: WinogradPlan, xi: () => Expr, v: () => Expr): Expr;
+  output(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperands, requant: Requantizer, mBase: () => Expr, output: () => Expr): Expr;
+}
+
+export function buildWinogradConv(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperands, steps: WinogradSteps): Expr {
   const m = fn.m;
   const { g } = p;
   const b = fn.i32Local();
@@ -134,9 +154,34 @@ function build(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {
     ...requant.setup(),
     fn.for(b, 0, g.batch, 1, [
       widenIntoPairPlanes(fn, p, o, input, scratch(0)),
-      inputTransform(fn, p, scratch(0), scratch(p.vOffset)),
-      products(fn, p, scratch(p.vOffset), () => fn.param(1), scratch(p.mOffset)),
-      outputTransform(fn, p, o, requant, scratch(p.mOffset), output),
+      steps.input(fn, p, scratch(0), scratch(p.vOffset)),
+      products(fn, p, p.alpha * p.alpha, scratch(p.vOffset), () => fn.param(1), scratch(p.mOffset)),
+      steps.output(fn, p, o, requant, scratch(p.mOffset), output),
+    ]),
+  ]);
+}
+
+/**
+ * The loop nest of step 2: per channel pair and group of 4 tiles, `row` is the pair plane at the group's
+ * window and `dst` the group's place in V[0] (tile t = ty·TXv + tx goes to panel t >> 3, half t & 4: byte
+ * (t >> 3)·Cp·32 + cp·32 + (t & 4)·4).
+ */
+export function forTileGroups(fn: FunctionBuilder, p: WinogradPlan, xi: () => Expr, v: () => Expr, row: Local, dst: Local, body: Expr[]): Expr {
+  const m = fn.m;
+  const [cp, ty, tx, t] = Array.from({ length: 4 }, () => fn.i32Local());
+  return fn.for(cp, 0, p.Cp, 1, [
+    fn.for(ty, 0, p.TY, 1, [
+      fn.for(tx, 0, p.TXv, 4, [
+        row.set(m.i32.add(xi(), m.i32.add(fn.mulConst(cp.get(), p.Hp * p.Wp * PAIR), fn.mulConst(m.i32.add(fn.mulConst(ty.get(), p.m * p.Wp), fn.mulConst(tx.get(), p.m)), PAIR)))),
+        t.set(m.i32.add(fn.mulConst(ty.get(), p.TXv), tx.get())),
+        dst.set(
+          m.i32.add(
+            v(),
+            m.i32.add(m.i32.add(fn.mulConst(m.i32.shr_u(t.get(), fn.i32(3)), p.Cp * TILE * PAIR), fn.mulConst(cp.get(), TILE * PAIR)), fn.mulConst(m.i32.and(t.get(), fn.i32(4)), PAIR)),
+          ),
+        ),
+        ...body,
+      ]),
     ]),
   ]);
 }
@@ -150,9 +195,9 @@ function bt(m: binaryen.Module, d: Vec[]): Expr[] {
 }
 
 /** Step 2: V[ξ] panels from the pair planes, 4 tiles (one vector of pairs) at a time. */
-function inputTransform(fn: FunctionBuilder, p: Plan, xi: () => Expr, v: () => Expr): Expr {
+function inputTransform(fn: FunctionBuilder, p: WinogradPlan, xi: () => Expr, v: () => Expr): Expr {
   const m = fn.m;
-  const [cp, ty, tx, row, t, dst] = Array.from({ length: 6 }, () => fn.i32Local());
+  const [row, dst] = [fn.i32Local(), fn.i32Local()];
   const d = Array.from({ length: 16 }, () => fn.v128Local());
   const e = Array.from({ length: 16 }, () => fn.v128Local());
   const [v0, v1, v2] = [fn.v128Local(), fn.v128Local(), fn.v128Local()];
@@ -175,26 +220,20 @@ function inputTransform(fn: FunctionBuilder, p: Plan, xi: () => Expr, v: () => E
   for (let i = 0; i < 4; i++) {
     bt(m, [0, 1, 2, 3].map((j) => () => e[i * 4 + j]!.get())).forEach((x, j) => body.push(fn.storeV(dst.get(), x, (i * 4 + j) * p.vPlaneBytes)));
   }
-  // Tile t = ty·TXv + tx (tx a multiple of 4) goes to panel t >> 3, half (t & 4): byte (t >> 3)·Cp·32 + cp·32 + (t & 4)·4.
-  return fn.for(cp, 0, p.Cp, 1, [
-    fn.for(ty, 0, p.TY, 1, [
-      fn.for(tx, 0, p.TXv, 4, [
-        row.set(m.i32.add(xi(), m.i32.add(fn.mulConst(cp.get(), p.Hp * p.Wp * PAIR), fn.mulConst(m.i32.add(fn.mulConst(ty.get(), 2 * p.Wp), fn.mulConst(tx.get(), 2)), PAIR)))),
-        t.set(m.i32.add(fn.mulConst(ty.get(), p.TXv), tx.get())),
-        dst.set(
-          m.i32.add(
-            v(),
-            m.i32.add(m.i32.add(fn.mulConst(m.i32.shr_u(t.get(), fn.i32(3)), p.Cp * TILE * PAIR), fn.mulConst(cp.get(), TILE * PAIR)), fn.mulConst(m.i32.and(t.get(), fn.i32(4)), PAIR)),
-          ),
-        ),
-        ...body,
-      ]),
-    ]),
-  ]);
+  return forTileGroups(fn, p, xi, v, row, dst, body);
 }
 
-/** Step 3: M[ξ][m][t] = Σ_pairs U[ξ] · V[ξ], 4 channels x 8 tiles per register tile. */
-function products(fn: FunctionBuilder, p: Plan, v: () => Expr, u: () => Expr, out: () => Expr): Expr {
+/** The layout of the transformed planes the GEMMs of step 3 read and write. */
+export interface XiPlanes {
+  Cp: number;
+  T8: number;
+  blocks: number;
+  vPlaneBytes: number;
+  mPlaneBytes: number;
+}
+
+/** Step 3: M[ξ][m][t] = Σ_pairs U[ξ] · V[ξ] for each of `planes` ξ, 4 channels x 8 tiles per register tile. */
+export function products(fn: FunctionBuilder, p: XiPlanes, planes: number, v: () => Expr, u: () => Expr, out: () => Expr): Expr {
   const m = fn.m;
   const [xi, blk, panel, xt, wp, dst] = Array.from({ length: 6 }, () => fn.i32Local());
   const pairTile = new PairTile(fn);
@@ -208,7 +247,7 @@ function products(fn: FunctionBuilder, p: Plan, v: () => Expr, u: () => Expr, ou
     dst.set(m.i32.add(m.i32.add(out(), fn.mulConst(xi.get(), p.mPlaneBytes)), m.i32.add(fn.mulConst(blk.get(), 4 * p.T8 * 4), fn.mulConst(panel.get(), TILE * 4)))),
     ...[0, 1, 2, 3].flatMap((j) => [fn.storeV(dst.get(), acc[j * 2]!.get(), j * p.T8 * 4), fn.storeV(dst.get(), acc[j * 2 + 1]!.get(), j * p.T8 * 4 + 16)]),
   ];
-  return fn.for(xi, 0, 16, 1, [fn.for(blk, 0, p.blocks, 1, [fn.for(panel, 0, p.T8 / TILE, 1, tile)])]);
+  return fn.for(xi, 0, planes, 1, [fn.for(blk, 0, p.blocks, 1, [fn.for(panel, 0, p.T8 / TILE, 1, tile)])]);
 }
 
 /** A^T along one axis: m0 + m1 + m2, m1 - m2 - m3 (i32 lanes). */
@@ -218,7 +257,7 @@ function at(m: binaryen.Module, v: Vec[]): [Expr, Expr] {
 }
 
 /** Step 4: per output channel and 4 tiles: Y = A^T M A >> 2, + bias, requantize, 2 rows of 8 outputs. */
-function outputTransform(fn: FunctionBuilder, p: Plan, o: LaneConvOperands, requant: Requantizer, mBase: () => Expr, output: () => Expr): Expr {
+function outputTransform(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperands, requant: Requantizer, mBase: () => Expr, output: () => Expr): Expr {
   const m = fn.m;
   const { g } = p;
   const [ch, ty, tx, src, yRow] = Array.from({ length: 5 }, () => fn.i32Local());
@@ -241,18 +280,7 @@ function outputTransform(fn: FunctionBuilder, p: Plan, o: LaneConvOperands, requ
       row1.set(m.i8x16.shuffle(narrowTo8(fn, signed, y[2]!.get(), y[3]!.get()), m.v128.const(new Array(16).fill(0)), interleave)),
     );
     const at0 = () => m.i32.add(yRow.get(), fn.mulConst(tx.get(), 2));
-    const store = (rowVec: Local, offset: number): Expr[] => {
-      if (columns === 8) return [m.v128.store64_lane(offset, 1, 0, at0(), rowVec.get(), MEMORY)];
-      const stores: Expr[] = [];
-      for (let lane = 0; lane < columns; ) {
-        const size = columns - lane >= 4 ? 4 : columns - lane >= 2 ? 2 : 1;
-        if (size === 4) stores.push(m.v128.store32_lane(offset + lane, 1, lane / 4, at0(), rowVec.get(), MEMORY));
-        else if (size === 2) stores.push(m.v128.store16_lane(offset + lane, 1, lane / 2, at0(), rowVec.get(), MEMORY));
-        else stores.push(m.v128.store8_lane(offset + lane, 1, lane, at0(), rowVec.get(), MEMORY));
-        lane += size;
-      }
-      return stores;
-    };
+    const store = (rowVec: Local, offset: number): Expr[] => storeBytes(fn, at0, rowVec, offset, columns);
     body.push(...store(row0, 0));
     // An odd output height: the last tile row has no second output row.
     body.push(g.OH % 2 ? m.if(m.i32.lt_u(fn.addConst(m.i32.shl(ty.get(), fn.i32(1)), 1), fn.i32(g.OH)), fn.block(store(row1, g.OW))) : fn.block(store(row1, g.OW)));
@@ -270,4 +298,20 @@ function outputTransform(fn: FunctionBuilder, p: Plan, o: LaneConvOperands, requ
       ...(lastColumns > 0 ? [tx.set(fn.i32(fullGroups)), ...group(lastColumns)] : []),
     ]),
   ]);
+}
+
+/** The first `columns` bytes of `bytes` stored at `at() + offset`, in as few lane stores as possible. */
+export function storeBytes(fn: FunctionBuilder, at: () => Expr, bytes: Local, offset: number, columns: number): Expr[] {
+  const m = fn.m;
+  if (columns === 16) return [fn.storeV(at(), bytes.get(), offset)];
+  const stores: Expr[] = [];
+  for (let lane = 0; lane < columns; ) {
+    const size = columns - lane >= 8 ? 8 : columns - lane >= 4 ? 4 : columns - lane >= 2 ? 2 : 1;
+    if (size === 8) stores.push(m.v128.store64_lane(offset + lane, 1, lane / 8, at(), bytes.get(), MEMORY));
+    else if (size === 4) stores.push(m.v128.store32_lane(offset + lane, 1, lane / 4, at(), bytes.get(), MEMORY));
+    else if (size === 2) stores.push(m.v128.store16_lane(offset + lane, 1, lane / 2, at(), bytes.get(), MEMORY));
+    else stores.push(m.v128.store8_lane(offset + lane, 1, lane, at(), bytes.get(), MEMORY));
+    lane += size;
+  }
+  return stores;
 }

@@ -3,6 +3,7 @@ import type { WasmKernel, WasmOptions } from '../kernel.js';
 import { depthwiseConvScratchBytes, depthwiseConvUnsuited, emitDepthwiseQConv } from './qconv-depthwise.js';
 import { emitLanesConv, lanesConvScratchBytes, lanesConvUnsuited } from './qconv-lanes.js';
 import { emitWinogradConv, winogradConvUnsuited, winogradScratchBytes } from './qconv-winograd.js';
+import { emitWinograd4Conv, winograd4ConvUnsuited, winograd4ScratchBytes } from './qconv-winograd4.js';
 import { checkQConv, emitQConv, qconvScratchBytes } from './qops-conv.js';
 import { checkStatic, emitDequantizeF32, emitQAdd, emitQGlobalAveragePool, emitQRequantize, emitQuantizeF32 } from './qops-elementwise.js';
 import { checkQMatMul, emitQMatMul, qmatmulScratchBytes } from './qops-matmul.js';
@@ -10,13 +11,17 @@ import { checkQMatMul, emitQMatMul, qmatmulScratchBytes } from './qops-matmul.js
 /**
  * edgec's quantized IR (ir/ops/quantized.ts), bit-exact with targets/reference/kernels/quantized.ts:
  * QConv on 1-D / 2-D maps with output pixels in the SIMD lanes (qconv-lanes.ts, qconv-depthwise.ts, and
- * integer Winograd for 3x3 stride 1 in qconv-winograd.ts), 3-D QConv and QMatMul as i16 GEMMs with
+ * integer Winograd for 3x3 stride 1 in qconv-winograd4.ts and qconv-winograd.ts), 3-D QConv and QMatMul as i16 GEMMs with
  * i32x4.dot_i16x8_s (qops-dot.ts), i64 requantization (qops-numeric.ts), and the per-element ops
  * (qops-elementwise.ts).
  */
 
-/** Which QConv kernel a node gets: Winograd (3x3 stride 1), depthwise, lanes (1-D / 2-D), or the general dot-product one. */
-function qconvKernelOf(node: Node, options: WasmOptions): 'winograd' | 'depthwise' | 'lanes' | 'dot' {
+/**
+ * Which QConv kernel a node gets: Winograd F(4x4) or F(2x2) (3x3 stride 1), depthwise, lanes (1-D / 2-D),
+ * or the general dot-product one.
+ */
+export function qconvKernelOf(node: Node, options: WasmOptions): 'winograd4' | 'winograd' | 'depthwise' | 'lanes' | 'dot' {
+  if (options.winograd && options.winograd4 && winograd4ConvUnsuited(node) === null) return 'winograd4';
   if (options.winograd && winogradConvUnsuited(node) === null) return 'winograd';
   if (depthwiseConvUnsuited(node) === null) return 'depthwise';
   return lanesConvUnsuited(node) === null ? 'lanes' : 'dot';
@@ -31,7 +36,7 @@ export const qopsKernels: WasmKernel = {
   },
   scratchBytes(node, options) {
     if (node.op === 'QConv') {
-      const scratch = { winograd: winogradScratchBytes, depthwise: depthwiseConvScratchBytes, lanes: lanesConvScratchBytes, dot: qconvScratchBytes };
+      const scratch = { winograd4: winograd4ScratchBytes, winograd: winogradScratchBytes, depthwise: depthwiseConvScratchBytes, lanes: lanesConvScratchBytes, dot: qconvScratchBytes };
       return scratch[qconvKernelOf(node, options)](node);
     }
     if (node.op === 'QMatMul') return qmatmulScratchBytes(node);
@@ -50,7 +55,7 @@ export const qopsKernels: WasmKernel = {
       case 'QGlobalAveragePool':
         return emitQGlobalAveragePool(node, ctx);
       case 'QConv': {
-        const emitters = { winograd: emitWinogradConv, depthwise: emitDepthwiseQConv, lanes: emitLanesConv, dot: emitQConv };
+        const emitters = { winograd4: emitWinograd4Conv, winograd: emitWinogradConv, depthwise: emitDepthwiseQConv, lanes: emitLanesConv, dot: emitQConv };
         return emitters[qconvKernelOf(node, ctx.options)](node, ctx);
       }
       default:
