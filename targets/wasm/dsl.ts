@@ -176,4 +176,9 @@ export class FunctionBuilder {
   load8x8(ptr: Expr, signed: boolean, offset = 0): Expr {
     return signed ? this.m.v128.load8x8_s(offset, 1, ptr, MEMORY) : this.m.v128.load8x8_u(offset, 1, ptr, MEMORY);
   }
+  /** The i16 lanes of the low (or high) halves of a and b interleaved: (a0, b0, a1, b1, a2, b2, a3, b3). */
+  interleaveI16(a: Expr, b: Expr, high = false): Expr {
+    const lanes = Array.from({ length: 16 }, (_, k) => (k & 2 ? 16 : 0) + (high ? 8 : 0) + (k >> 2) * 2 + (k & 1));
+    return this.m.i8x16.shuffle(a, b, lanes);
+  }
 }

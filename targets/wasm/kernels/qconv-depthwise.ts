@@ -194,8 +194,6 @@ function pairRows(fn: FunctionBuilder, p: Plan, buffer: () => Expr): Expr {
   const phaseBytes = p.rows * rowBytes;
   const step = g.SH % 2 === 0 ? 2 : 1;
   const last = (g.OH - 1) * g.SH + 2 * (p.rowPairs - 1) * g.DH;
-  const low = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
-  const high = low.map((v) => v + 8);
   const phase = (ph: number) =>
     fn.for(r, 0, last + 1, step, [
       from.set(m.i32.add(buffer(), fn.mulConst(r.get(), rowBytes))),
@@ -203,8 +201,8 @@ function pairRows(fn: FunctionBuilder, p: Plan, buffer: () => Expr): Expr {
       fn.for(j, 0, rowBytes, 16, [
         a.set(fn.loadV(m.i32.add(from.get(), j.get()), ph * phaseBytes)),
         b.set(fn.loadV(m.i32.add(from.get(), j.get()), ph * phaseBytes + g.DH * rowBytes)),
-        fn.storeV(m.i32.add(to.get(), fn.mulConst(j.get(), 2)), m.i8x16.shuffle(a.get(), b.get(), low), p.planeBytes + 2 * ph * phaseBytes),
-        fn.storeV(m.i32.add(to.get(), fn.mulConst(j.get(), 2)), m.i8x16.shuffle(a.get(), b.get(), high), p.planeBytes + 2 * ph * phaseBytes + 16),
+        fn.storeV(m.i32.add(to.get(), fn.mulConst(j.get(), 2)), fn.interleaveI16(a.get(), b.get()), p.planeBytes + 2 * ph * phaseBytes),
+        fn.storeV(m.i32.add(to.get(), fn.mulConst(j.get(), 2)), fn.interleaveI16(a.get(), b.get(), true), p.planeBytes + 2 * ph * phaseBytes + 16),
       ]),
     ]);
   return fn.block(Array.from({ length: p.phases }, (_, ph) => phase(ph)));

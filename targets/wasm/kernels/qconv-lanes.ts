@@ -196,7 +196,6 @@ export function widenIntoPairPlanes(fn: FunctionBuilder, p: PairPlanes, o: LaneC
   const zp = m.i16x8.splat(fn.i32(o.xZp));
   const plane = g.H * g.W;
   const W8 = Math.floor(g.W / 8) * 8;
-  const interleave = (lo: boolean) => m.i8x16.shuffle(a.get(), c.get(), lo ? [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23] : [8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31]);
   const tailMask = m.v128.const(Array.from({ length: 16 }, (_, b) => ((b >> 1) < g.W - W8 ? 0xff : 0)));
   const chunk = (paired: boolean, at: number | null): Expr[] => {
     const column = () => (at === null ? w.get() : fn.i32(at));
@@ -204,8 +203,8 @@ export function widenIntoPairPlanes(fn: FunctionBuilder, p: PairPlanes, o: LaneC
     return [
       a.set(masked(m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), column()), o.signedX), zp))),
       c.set(paired ? masked(m.i16x8.sub(fn.load8x8(m.i32.add(src.get(), column()), o.signedX, plane), zp)) : m.v128.const(new Array(16).fill(0))),
-      fn.storeV(m.i32.add(dst.get(), fn.mulConst(column(), PAIR)), interleave(true)),
-      fn.storeV(m.i32.add(dst.get(), fn.mulConst(column(), PAIR)), interleave(false), 16),
+      fn.storeV(m.i32.add(dst.get(), fn.mulConst(column(), PAIR)), fn.interleaveI16(a.get(), c.get())),
+      fn.storeV(m.i32.add(dst.get(), fn.mulConst(column(), PAIR)), fn.interleaveI16(a.get(), c.get(), true), 16),
     ];
   };
   const row = (paired: boolean): Expr[] => [fn.for(w, 0, W8, 8, chunk(paired, null)), ...(g.W > W8 ? chunk(paired, W8) : [])];
@@ -287,7 +286,6 @@ function gatherFlatPairs(fn: FunctionBuilder, p: Plan, xi: () => Expr, rows: () 
     g.SW === 1
       ? m.i8x16.shuffle(fn.loadV(m.i32.add(src.get(), fn.mulConst(ox.get(), PAIR))), zero, [0, 1, 4, 5, 8, 9, 12, 13, 0, 0, 0, 0, 0, 0, 0, 0])
       : m.i8x16.shuffle(fn.loadV(m.i32.add(src.get(), fn.mulConst(ox.get(), 2 * PAIR))), fn.loadV(m.i32.add(src.get(), fn.mulConst(ox.get(), 2 * PAIR)), 16), [0, 1, 8, 9, 16, 17, 24, 25, 0, 0, 0, 0, 0, 0, 0, 0]);
-  const interleave = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
   const body: Expr[] = [];
   for (let j = 0; j < p.pairsPerTap; j++) {
     const second = 2 * j + 1 < g.K;
@@ -298,7 +296,7 @@ function gatherFlatPairs(fn: FunctionBuilder, p: Plan, xi: () => Expr, rows: () 
         srcA.set(rowStart(2 * j)),
         srcB.set(second ? rowStart(2 * j + 1) : fn.i32(0)),
         dst.set(m.i32.add(rows(), fn.addConst(fn.mulConst(oy.get(), g.OW * PAIR), j * p.planeBytes))),
-        fn.for(ox, 0, OW4, 4, [fn.storeV(m.i32.add(dst.get(), fn.mulConst(ox.get(), PAIR)), m.i8x16.shuffle(four(srcA), second ? four(srcB) : zero, interleave))]),
+        fn.for(ox, 0, OW4, 4, [fn.storeV(m.i32.add(dst.get(), fn.mulConst(ox.get(), PAIR)), fn.interleaveI16(four(srcA), second ? four(srcB) : zero))]),
         fn.for(ox, OW4, g.OW, 1, [
           fn.storeI32(m.i32.add(dst.get(), fn.mulConst(ox.get(), PAIR)), second ? m.i32.or(m.i32.and(pixel(srcA), fn.i32(0xffff)), m.i32.shl(pixel(srcB), fn.i32(16))) : m.i32.and(pixel(srcA), fn.i32(0xffff))),
         ]),

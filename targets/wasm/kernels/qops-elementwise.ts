@@ -192,7 +192,6 @@ function qAddVectors(fn: FunctionBuilder, split: QAddSplit, count: number, ad: D
   const pairSplat = (pair: [number, number]) => m.i32x4.splat(fn.i32(((pair[1] & 0xffff) << 16) | (pair[0] & 0xffff)));
   const [high, low] = [fn.v128Local(), fn.v128Local()];
   const round = m.i32x4.splat(fn.i32(2 ** (split.shift - 17)));
-  const interleave = (lo: boolean) => Array.from({ length: 16 }, (_, k) => ((k & 2 ? 16 : 0) + (lo ? 0 : 8) + (k >> 2) * 2 + (k & 1)));
   const [lo8, hi8] = dtypeRange(out.dtype);
   const [lo, hi] = [Math.max(out.lo, lo8), Math.min(out.hi, hi8)];
   const t = fn.v128Local();
@@ -201,7 +200,7 @@ function qAddVectors(fn: FunctionBuilder, split: QAddSplit, count: number, ad: D
     m.block(
       null,
       [
-        t.set(m.i8x16.shuffle(x.get(), y.get(), interleave(lo))),
+        t.set(fn.interleaveI16(x.get(), y.get(), !lo)),
         m.i32x4.shr_s(m.i32x4.add(m.i32x4.add(m.i32x4.dot_i16x8_s(t.get(), high.get()), round), m.i32x4.shr_s(m.i32x4.dot_i16x8_s(t.get(), low.get()), fn.i32(16))), fn.i32(split.shift - 16)),
       ],
       binaryen.v128,
