@@ -148,8 +148,10 @@ export class TableRequantizer implements Requantizer {
   private readonly d: Local;
   private readonly shift: Local;
 
-  /** `table` is the address of requantTable's bytes (an i32 expression, fresh per call). */
-  /** `extraShift`: null for the table's own shifts, else the high-word form's constant e. */
+  /**
+   * `table` is the address of requantTable's bytes (an i32 expression, fresh per call); `extraShift` is null
+   * for the table's own shifts, else the high-word form's constant e.
+   */
   constructor(
     private readonly fn: FunctionBuilder,
     private readonly table: () => Expr,

@@ -28,7 +28,7 @@ const PAIR = 4;
 const TILE = 8;
 
 /** The layout both integer Winograd kernels share (qconv-winograd4.ts takes m = 4). */
-export interface WinogradPlan extends PairPlanes, XiPlanes {
+export interface WinogradPlan extends PairPlanes {
   /** Output tile size and its transform's size (m + 2). */
   m: 2 | 4;
   alpha: number;
@@ -36,9 +36,14 @@ export interface WinogradPlan extends PairPlanes, XiPlanes {
   TY: number;
   TX: number;
   TXv: number;
-  /** Scratch layout. */
+  T8: number;
+  /** Output channel blocks of 4. */
+  blocks: number;
+  /** Scratch layout: the alpha² planes of V, then those of M. */
   vOffset: number;
+  vPlaneBytes: number;
   mOffset: number;
+  mPlaneBytes: number;
   scratchBytes: number;
 }
 
@@ -155,7 +160,7 @@ export function buildWinogradConv(fn: FunctionBuilder, p: WinogradPlan, o: LaneC
     fn.for(b, 0, g.batch, 1, [
       widenIntoPairPlanes(fn, p, o, input, scratch(0)),
       steps.input(fn, p, scratch(0), scratch(p.vOffset)),
-      products(fn, p, p.alpha * p.alpha, scratch(p.vOffset), () => fn.param(1), scratch(p.mOffset)),
+      products(fn, p, scratch(p.vOffset), () => fn.param(1), scratch(p.mOffset)),
       steps.output(fn, p, o, requant, scratch(p.mOffset), output),
     ]),
   ]);
@@ -223,17 +228,8 @@ function inputTransform(fn: FunctionBuilder, p: WinogradPlan, xi: () => Expr, v:
   return forTileGroups(fn, p, xi, v, row, dst, body);
 }
 
-/** The layout of the transformed planes the GEMMs of step 3 read and write. */
-export interface XiPlanes {
-  Cp: number;
-  T8: number;
-  blocks: number;
-  vPlaneBytes: number;
-  mPlaneBytes: number;
-}
-
-/** Step 3: M[ξ][m][t] = Σ_pairs U[ξ] · V[ξ] for each of `planes` ξ, 4 channels x 8 tiles per register tile. */
-export function products(fn: FunctionBuilder, p: XiPlanes, planes: number, v: () => Expr, u: () => Expr, out: () => Expr): Expr {
+/** Step 3: M[ξ][m][t] = Σ_pairs U[ξ] · V[ξ] for each of the alpha² ξ, 4 channels x 8 tiles per register tile. */
+function products(fn: FunctionBuilder, p: WinogradPlan, v: () => Expr, u: () => Expr, out: () => Expr): Expr {
   const m = fn.m;
   const [xi, blk, panel, xt, wp, dst] = Array.from({ length: 6 }, () => fn.i32Local());
   const pairTile = new PairTile(fn);
@@ -247,7 +243,7 @@ export function products(fn: FunctionBuilder, p: XiPlanes, planes: number, v: ()
     dst.set(m.i32.add(m.i32.add(out(), fn.mulConst(xi.get(), p.mPlaneBytes)), m.i32.add(fn.mulConst(blk.get(), 4 * p.T8 * 4), fn.mulConst(panel.get(), TILE * 4)))),
     ...[0, 1, 2, 3].flatMap((j) => [fn.storeV(dst.get(), acc[j * 2]!.get(), j * p.T8 * 4), fn.storeV(dst.get(), acc[j * 2 + 1]!.get(), j * p.T8 * 4 + 16)]),
   ];
-  return fn.for(xi, 0, planes, 1, [fn.for(blk, 0, p.blocks, 1, [fn.for(panel, 0, p.T8 / TILE, 1, tile)])]);
+  return fn.for(xi, 0, p.alpha * p.alpha, 1, [fn.for(blk, 0, p.blocks, 1, [fn.for(panel, 0, p.T8 / TILE, 1, tile)])]);
 }
 
 /** A^T along one axis: m0 + m1 + m2, m1 - m2 - m3 (i32 lanes). */
@@ -286,16 +282,35 @@ function outputTransform(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperan
     body.push(g.OH % 2 ? m.if(m.i32.lt_u(fn.addConst(m.i32.shl(ty.get(), fn.i32(1)), 1), fn.i32(g.OH)), fn.block(store(row1, g.OW))) : fn.block(store(row1, g.OW)));
     return body;
   };
-  const fullGroups = Math.floor(g.OW / 8) * 4;
-  const lastColumns = g.OW - 2 * fullGroups;
-  const param = (index: number) => fn.loadI32(m.i32.add(fn.param(index), fn.mulConst(ch.get(), 4)));
-  return fn.for(ch, 0, g.M, 1, [
-    biasV.set(o.bias ? m.i32x4.splat(param(2)) : m.v128.const(new Array(16).fill(0))),
-    ...requant.load(() => ch.get()),
-    fn.for(ty, 0, p.TY, 1, [
-      yRow.set(m.i32.add(output(), m.i32.add(fn.mulConst(ch.get(), g.OH * g.OW), fn.mulConst(ty.get(), 2 * g.OW)))),
-      fn.for(tx, 0, fullGroups, 4, group(8)),
-      ...(lastColumns > 0 ? [tx.set(fn.i32(fullGroups)), ...group(lastColumns)] : []),
+  return forOutputTileGroups(fn, p, o, requant, output, { ch, ty, tx, yRow, biasV }, group);
+}
+
+/** The locals step 4's loop nest sets for its group body. */
+export interface OutputTileLocals {
+  ch: Local;
+  ty: Local;
+  tx: Local;
+  yRow: Local;
+  biasV: Local;
+}
+
+/**
+ * The loop nest of step 4: per output channel (its bias splat in biasV, the requantizer loaded for it) and tile
+ * row (yRow at the row's first output row), the groups of 4 tiles at tx, 4·m output columns each but the last.
+ */
+export function forOutputTileGroups(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperands, requant: Requantizer, output: () => Expr, l: OutputTileLocals, group: (columns: number) => Expr[]): Expr {
+  const m = fn.m;
+  const { g } = p;
+  const fullGroups = Math.floor(g.OW / (4 * p.m)) * 4;
+  const lastColumns = g.OW - p.m * fullGroups;
+  const param = (index: number) => fn.loadI32(m.i32.add(fn.param(index), fn.mulConst(l.ch.get(), 4)));
+  return fn.for(l.ch, 0, g.M, 1, [
+    l.biasV.set(o.bias ? m.i32x4.splat(param(2)) : m.v128.const(new Array(16).fill(0))),
+    ...requant.load(() => l.ch.get()),
+    fn.for(l.ty, 0, p.TY, 1, [
+      l.yRow.set(m.i32.add(output(), m.i32.add(fn.mulConst(l.ch.get(), g.OH * g.OW), fn.mulConst(l.ty.get(), p.m * g.OW)))),
+      fn.for(l.tx, 0, fullGroups, 4, group(4 * p.m)),
+      ...(lastColumns > 0 ? [l.tx.set(fn.i32(fullGroups)), ...group(lastColumns)] : []),
     ]),
   ]);
 }

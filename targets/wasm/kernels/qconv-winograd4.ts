@@ -4,7 +4,7 @@ import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import type { ConvGeometry } from '../../shared/conv-geometry.js';
 import { emitLaneConvCall, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
-import { buildWinogradConv, forTileGroups, magnitudes, packWinogradWeights, storeBytes, winogradPlanOf, winogradShapeOf, type WinogradPlan } from './qconv-winograd.js';
+import { buildWinogradConv, forOutputTileGroups, forTileGroups, magnitudes, packWinogradWeights, storeBytes, winogradPlanOf, winogradShapeOf, type WinogradPlan } from './qconv-winograd.js';
 import { winogradMatrices } from './winograd.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -200,19 +200,5 @@ function outputTransform(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperan
     }
     return body;
   };
-  const fullGroups = Math.floor(g.OW / 16) * 4;
-  const lastColumns = g.OW - 4 * fullGroups;
-  const param = (index: number) => fn.loadI32(m.i32.add(fn.param(index), fn.mulConst(ch.get(), 4)));
-  return fn.block([
-    inv9.set(m.i32x4.splat(fn.i32(INV9 | 0))),
-    fn.for(ch, 0, g.M, 1, [
-      biasV.set(o.bias ? m.i32x4.splat(param(2)) : m.v128.const(new Array(16).fill(0))),
-      ...requant.load(() => ch.get()),
-      fn.for(ty, 0, p.TY, 1, [
-        yRow.set(m.i32.add(output(), m.i32.add(fn.mulConst(ch.get(), g.OH * g.OW), fn.mulConst(ty.get(), 4 * g.OW)))),
-        fn.for(tx, 0, fullGroups, 4, group(16)),
-        ...(lastColumns > 0 ? [tx.set(fn.i32(fullGroups)), ...group(lastColumns)] : []),
-      ]),
-    ]),
-  ]);
+  return fn.block([inv9.set(m.i32x4.splat(fn.i32(INV9 | 0))), forOutputTileGroups(fn, p, o, requant, output, { ch, ty, tx, yRow, biasV }, group)]);
 }
