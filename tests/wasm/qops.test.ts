@@ -7,7 +7,8 @@ import { DEFAULT_WASM_OPTIONS, type WasmOptions } from '../../targets/wasm/kerne
 import { qconvKernelOf } from '../../targets/wasm/kernels/qops.js';
 import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase } from '../support/quantized-cases.js';
 import { runOnWasm } from './harness.js';
-import { highWordTable } from '../../targets/wasm/kernels/qconv-requant.js';
+import { chooseRequantizer, highWordTable, requantTable, signedTable } from '../../targets/wasm/kernels/qconv-requant.js';
+import { qOutputOf } from '../../targets/wasm/kernels/qops-numeric.js';
 
 const R = seededNumbers(11);
 const ints = (d: DType, shape: number[]) => int8Tensor(R, d, shape);
@@ -34,9 +35,13 @@ interface ConvCase {
   requant: 'channel' | 'tensor' | 'none';
   /**
    * Shifts 16 and 62 on the first two channels (multipliers above 1 take the general 64-bit-clamp path of the
-   * lane kernels), or only typical shifts (real multipliers below 1: the accumulator-window table path).
+   * lane kernels), or only typical shifts (real multipliers below 1: the signed form), shifts 36-37 (one
+   * shift for all channels), typical ones with the last channel 9 apart (per-channel shifts), or 31
+   * (multipliers in [0.5, 1): the window table).
    */
-  shifts?: 'extreme' | 'typical';
+  shifts?: 'extreme' | 'typical' | 'close' | 'spread' | 'half';
+  /** The requantization form the case must get (chooseRequantizer's key). */
+  form?: RegExp;
   /** Target options, e.g. Winograd off so a 3x3 stride-1 case runs the lanes kernel's implicit GEMM. */
   wasm?: Partial<WasmOptions>;
   /** The kernel the case must get (checked before running it). */
@@ -69,7 +74,7 @@ const convCases: ConvCase[] = [
   { name: 'depthwise 3x3 stride 2, odd left pad, 37 columns', x: ['u8', [2, 4, 9, 37]], w: ['i8', [4, 1, 3, 3]], attrs: { group: 4, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 77, dtype: 'u8', y_zero_point: 128 }, bias: true, requant: 'channel' },
   { name: 'depthwise 5x5 stride 2, even left pad, dilation 2', x: ['i8', [1, 3, 16, 35]], w: ['i8', [3, 1, 5, 5]], attrs: { group: 3, strides: [2, 2], dilations: [2, 2], pads: [4, 4, 4, 4], x_zero_point: -1 }, bias: true, requant: 'channel' },
   { name: 'depthwise 1-D, i32 accumulator out', x: ['u8', [1, 3, 40]], w: ['u8', [3, 1, 5]], attrs: { group: 3, pads: [2, 2], x_zero_point: 50, w_zero_point: 128, dtype: 'i32' }, bias: false, requant: 'none' },
-  { name: 'lanes 3x3, typical shifts (table requantization)', x: ['u8', [1, 8, 10, 18]], w: ['i8', [12, 8, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 7, act_min: 7, act_max: 200 }, bias: true, requant: 'channel', shifts: 'typical', wasm: { winograd: false } },
+  { name: 'lanes 3x3, typical shifts, activation bounds', x: ['u8', [1, 8, 10, 18]], w: ['i8', [12, 8, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 7, act_min: 7, act_max: 200 }, bias: true, requant: 'channel', shifts: 'typical', wasm: { winograd: false } },
   { name: 'lanes 1x1 i8 out, typical shifts', x: ['i8', [1, 16, 7, 7]], w: ['i8', [8, 16, 1, 1]], attrs: { x_zero_point: -4, y_zero_point: 11 }, bias: true, requant: 'channel', shifts: 'typical' },
   // Row pairs of the depthwise kernel: even and odd kernel heights, widths and heights 1..3, dilated rows
   // (pairs of rows DH apart), unequal strides, zero points at the ends of the input range.
@@ -99,6 +104,10 @@ const convCases: ConvCase[] = [
   { name: 'winograd4 3x3 pad 1, 32 channels, 20x20, partial channel block', x: ['u8', [1, 32, 20, 20]], w: ['i8', [9, 32, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical', kernel: 'winograd4' },
   { name: 'winograd4 3x3 8x32 (whole tiles), i8 out, i8 weights at zero point 127', x: ['u8', [1, 4, 10, 34]], w: ['i8', [5, 4, 3, 3]], attrs: { x_zero_point: 3, w_zero_point: 127, y_zero_point: -5 }, bias: true, requant: 'channel', kernel: 'winograd4' },
   { name: 'winograd4 falls back to F(2x2): 64 channels of weights near 255 could reach 2^25', x: ['u8', [1, 64, 12, 12]], w: ['u8', [4, 64, 3, 3]], wRange: [240, 255], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, w_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical', kernel: 'winograd' },
+  // The requantization forms (qconv-requant.ts) in the lane kernels.
+  { name: 'signed requantization, one shift: depthwise 3x3, u8 out with activation bounds', x: ['u8', [1, 6, 9, 12]], w: ['i8', [6, 1, 3, 3]], attrs: { group: 6, pads: [1, 1, 1, 1], x_zero_point: 3, dtype: 'u8', y_zero_point: 20, act_min: 25, act_max: 240 }, bias: true, requant: 'channel', shifts: 'close', form: /^S\d+$/ },
+  { name: 'signed requantization, per-channel shifts: lanes 1x1, i8 out', x: ['u8', [1, 12, 6, 7]], w: ['i8', [9, 12, 1, 1]], attrs: { x_zero_point: 128, y_zero_point: -100 }, bias: true, requant: 'channel', shifts: 'spread', form: /^S\*$/ },
+  { name: 'window-table requantization (multipliers in [0.5, 1)): winograd 3x3', x: ['u8', [1, 4, 8, 8]], w: ['i8', [5, 4, 3, 3]], wRange: [-2, 2], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 128 }, bias: false, requant: 'channel', shifts: 'half', wasm: { winograd4: false }, kernel: 'winograd', form: /^[HT]/ },
   { name: '3-D with bias, per-channel', x: ['i8', [1, 2, 4, 5, 5]], w: ['i8', [3, 2, 2, 3, 3]], attrs: { pads: [0, 1, 1, 1, 1, 1] }, bias: true, requant: 'channel' },
 ];
 
@@ -110,7 +119,10 @@ describe('wasm QConv (bit-exact with the reference)', () => {
       // Multipliers in [2^30, 2^31) with shifts that land most outputs in range, plus extreme shifts (16, 62).
       const mults = R.ints(n, 2 ** 30, 2 ** 31 - 1);
       const shifts = R.ints(n, 36, 44);
-      if (n > 2 && c.shifts !== 'typical') (shifts[0] = 16), (shifts[1] = 62);
+      if (n > 2 && c.shifts === undefined) (shifts[0] = 16), (shifts[1] = 62);
+      if (c.shifts === 'spread') shifts[n - 1] = Math.max(...shifts.slice(0, -1)) + 9;
+      if (c.shifts === 'close') shifts.forEach((_, i) => (shifts[i] = 36 + (i % 2)));
+      if (c.shifts === 'half') shifts.fill(31);
       const wTensor = c.wRange ? makeTensor(c.w[0], c.w[1], R.ints(c.w[1].reduce((a, b) => a * b, 1), ...c.wRange)) : ints(c.w[0], c.w[1]);
       const biasTensor = makeTensor('i32', [M], R.ints(M, -20000, 20000));
       const build = () => {
@@ -124,6 +136,7 @@ describe('wasm QConv (bit-exact with the reference)', () => {
         return b.build();
       };
       if (c.kernel) expect(qconvKernelOf(build().nodes[0]!, { ...DEFAULT_WASM_OPTIONS, ...c.wasm })).toBe(c.kernel);
+      if (c.form) expect(chooseRequantizer(build().nodes[0]!, qOutputOf(build().nodes[0]!), M).key).toMatch(c.form);
       await expectExact(build, { x: ints(c.x[0], c.x[1]) }, c.wasm);
     });
   }
@@ -298,4 +311,69 @@ describe('high-word requantization tables (bit-exact over the whole accumulator 
       }
     }
   });
+});
+
+describe('signed requantization tables (bit-exact at every accumulator of the window and beyond)', () => {
+  // A one-node QConv whose requantization parameters are the ones under test.
+  const qconv = (mults: number[], shifts: number[], attrs: Attributes) => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', { dtype: 'u8', shape: [1, 1, 4, 4] });
+    const w = b.constant('w', makeTensor('i8', [mults.length, 1, 1, 1], new Array(mults.length).fill(1)));
+    const m = b.constant('m', makeTensor('i32', [mults.length], mults));
+    const s = b.constant('s', makeTensor('i32', [shifts.length], shifts));
+    b.output(b.op('QConv', [x, w, null, m, s], attrs, 'y'));
+    return b.build().nodes[0]!;
+  };
+  // The reference's requantization and clamp, and the signed form's (acc·M' + C) >> s with the 8-bit clamp.
+  const reference = (acc: bigint, M: number, S: number, zp: number, [lo, hi]: [number, number]) => {
+    const y = Number(((acc * BigInt(M) + (1n << BigInt(S - 1))) >> BigInt(S)) + BigInt(zp));
+    return Math.min(hi, Math.max(lo, y));
+  };
+  const signedForm = (table: Uint8Array, c: number, acc: bigint, [lo, hi]: [number, number]) => {
+    const v = new DataView(table.buffer, table.byteOffset + 32 * c, 32);
+    const y = Number((acc * BigInt(v.getInt32(8, true)) + v.getBigInt64(16, true)) >> BigInt(v.getInt32(12, true)));
+    return Math.min(hi, Math.max(lo, y));
+  };
+  // Every accumulator of the window (where the output is not clamped) and a margin, plus the i32 extremes.
+  const accumulators = (own: Uint8Array, c: number): bigint[] => {
+    const v = new DataView(own.buffer, own.byteOffset + 32 * c, 32);
+    const [aLo, aHi] = [v.getInt32(0, true), v.getInt32(4, true)];
+    const list: bigint[] = [-(2n ** 31n), 2n ** 31n - 1n, 0n];
+    for (let a = aLo - 300; a <= aHi + 300; a++) list.push(BigInt(a));
+    return list;
+  };
+
+  for (const [dtype, zp, act] of [['u8', 0, {}], ['u8', 37, { act_min: 40, act_max: 250 }], ['i8', -128, {}], ['i8', 5, { act_min: -3 }]] as const) {
+    it(`${dtype} zero point ${zp}${'act_min' in act ? ', activation bounds' : ''}: the common shift and the per-channel form`, () => {
+      const mults = R.ints(6, 2 ** 30, 2 ** 31 - 1);
+      // Close shifts (the search finds a common one), then one channel 9 apart (per-channel shifts), and S < 32.
+      for (const shifts of [[36, 36, 37, 38, 36, 37], [36, 36, 37, 38, 36, 45], [31, 33, 34, 34, 33, 33]]) {
+        const node = qconv(mults, shifts, { dtype, y_zero_point: zp, ...act });
+        const out = qOutputOf(node);
+        const bounds: [number, number] = [out.lo, out.hi];
+        const own = requantTable(node, out, 6)!;
+        const common = highWordTable(own, 'signed');
+        const perChannel = signedTable(node, out, 6);
+        for (const table of [common?.table, perChannel]) {
+          if (!table) continue;
+          for (let c = 0; c < 6; c++) {
+            if (c === 5 && shifts[5] === 45) continue; // its window is 2^17 wide: covered by the other channels' logic
+            for (const acc of accumulators(own, c)) {
+              const [want, got] = [reference(acc, mults[c]!, shifts[c]!, zp, bounds), signedForm(table, c, acc, bounds)];
+              if (want !== got) expect({ c, acc: Number(acc), got }).toEqual({ c, acc: Number(acc), got: want });
+            }
+          }
+        }
+        const key = chooseRequantizer(node, out, 6).key;
+        if (shifts[0] === 31) {
+          // M·2 >= 2^31 does not fit the signed form: the unsigned window table takes it.
+          expect([common, perChannel, key]).toEqual([null, null, expect.stringMatching(/^[HT]/)]);
+        } else {
+          expect(perChannel).not.toBeNull();
+          expect(key).toBe(common ? `S${common.extraShift}` : 'S*');
+          if (shifts[5] === 45) expect(common).toBeNull();
+        }
+      }
+    });
+  }
 });

@@ -10,8 +10,13 @@ type Expr = binaryen.ExpressionRef;
 /**
  * Requantization of four i32 accumulators of one output channel at once, bit-exact with requantizeI64 +
  * storeClamped (qops-numeric.ts): y = clamp((int64(acc) * M + 2^(S-1)) >> S + zp). The lane-parallel
- * kernels (pixels in lanes) share one channel's parameters across the vector. Two ways to compute it:
+ * kernels (pixels in lanes) share one channel's parameters across the vector. Three ways to compute it:
  *
+ *  - SignedRequantizer, the usual one: y = (acc·M' + C) >> s in signed 64-bit lanes, where the >> s takes the
+ *    high words and shifts them by s - 32, and the kernels' saturating narrowing to 8 bits is the clamp (an
+ *    activation's tighter bounds add an i32 min/max). With M' = M, C = 2^(S-1) + zp·2^S and s = S it is the
+ *    reference's formula itself (signedTable); where a search finds one constant s for all channels
+ *    (highWordTable) the shift is an immediate.
  *  - TableRequantizer, when M and S are constants with M <= 2^S (a real multiplier <= 1, as every quantizer
  *    makes for conv outputs): the compiler finds, per channel, the accumulator window [A_lo, A_hi] whose
  *    images are exactly the clamp bounds, so clamping acc to it (two i32x4 ops) replaces the 64-bit clamp;
@@ -82,34 +87,53 @@ export function requantTable(node: Node, out: QOutput, channels: number): Uint8A
 }
 
 /**
- * requantTable's entries rewritten for one shift s = 32 + e of the whole node (the smallest channel shift + 1,
- * else 32), or null when some channel has no (M', B'). Per channel, with d in [0, D] and the levels
- * y(d) = floor((d·M + B_lo) / 2^S) in [0, L], y first reaches k at t_k = ceil((k·2^S - B_lo) / M); M' < 2^32
- * (no level is skipped) and B' in [0, 2^s) give the same function iff, for every k, t_k·M' + B' >= k·2^s >
- * (t_k - 1)·M' + B', and D·M' + B' < (L + 1)·2^s: an interval of B' for each M' tried (the two nearest
- * M·2^(s-S)). The arithmetic is in doubles, exact while every term stays below 2^53.
+ * requantTable's entries rewritten for one shift s = 32 + e of the whole node, or null when some channel has no
+ * (M', B'). Per channel, with d in [0, D] and the levels y(d) = floor((d·M + B_lo) / 2^S) in [0, L], y first
+ * reaches k at t_k = ceil((k·2^S - B_lo) / M); M' and B' in [0, 2^s) give the same function iff, for every k,
+ * t_k·M' + B' >= k·2^s > (t_k - 1)·M' + B', and D·M' + B' < (L + 1)·2^s: an interval of B' for each M' tried
+ * (the two nearest M·2^(s-S)). The arithmetic is in doubles, exact while every term stays below 2^53.
+ *
+ * The unsigned form (TableRequantizer) wants M' < 2^32 and tries s = the smallest channel shift + 1, else 32.
+ * The signed form (SignedRequantizer) wants M' < 2^31, tries s = the smallest channel shift (else 32), and
+ * stores C = B' - A_lo·M' + (B_hi + zp)·2^s in B_lo's place, so that y = (acc·M' + C) >> s over the window;
+ * it declines where acc·M' + C could leave the i64 range for some i32 acc.
  */
-export function highWordTable(table: Uint8Array): { table: Uint8Array; extraShift: number } | null {
+export function highWordTable(table: Uint8Array, form: 'unsigned' | 'signed' = 'unsigned'): { table: Uint8Array; extraShift: number } | null {
   const src = new DataView(table.buffer, table.byteOffset, table.byteLength);
   const channels = table.byteLength / ENTRY;
   const shifts = Array.from({ length: channels }, (_, c) => src.getInt32(c * ENTRY + 12, true));
   const minShift = Math.min(...shifts);
-  for (const s of [...new Set([Math.max(32, minShift + 1), 32])]) {
+  const signed = form === 'signed';
+  const multLimit = signed ? 2 ** 31 : 2 ** 32;
+  for (const s of [...new Set([Math.max(32, signed ? minShift : minShift + 1), 32])]) {
     if (s > 44) continue;
     const out = new DataView(table.slice().buffer);
     let ok = true;
     for (let c = 0; c < channels && ok; c++) {
       const at = c * ENTRY;
-      const fit = highWordEntry(src.getInt32(at + 4, true) - src.getInt32(at, true), src.getInt32(at + 8, true), shifts[c]!, Number(src.getBigInt64(at + 16, true)), s);
-      if (!fit) ok = false;
-      else (out.setInt32(at + 8, fit.mult | 0, true), out.setInt32(at + 12, s, true), out.setBigInt64(at + 16, BigInt(fit.base), true));
+      const aLo = src.getInt32(at, true);
+      const fit = highWordEntry(src.getInt32(at + 4, true) - aLo, src.getInt32(at + 8, true), shifts[c]!, Number(src.getBigInt64(at + 16, true)), s, multLimit);
+      if (!fit) {
+        ok = false;
+        continue;
+      }
+      let base = BigInt(fit.base);
+      if (signed) {
+        const mult = BigInt(fit.mult);
+        base += (BigInt(src.getInt32(at + 24, true)) << BigInt(s)) - BigInt(aLo) * mult;
+        const abs = (v: bigint) => (v < 0n ? -v : v);
+        if ((1n << 31n) * mult + abs(base) >= 1n << 63n) ok = false;
+      }
+      out.setInt32(at + 8, fit.mult | 0, true);
+      out.setInt32(at + 12, s, true);
+      out.setBigInt64(at + 16, base, true);
     }
     if (ok) return { table: new Uint8Array(out.buffer), extraShift: s - 32 };
   }
   return null;
 }
 
-function highWordEntry(D: number, M: number, S: number, bLo: number, s: number): { mult: number; base: number } | null {
+function highWordEntry(D: number, M: number, S: number, bLo: number, s: number, multLimit: number): { mult: number; base: number } | null {
   const [scale, two] = [2 ** S, 2 ** s];
   const L = Math.floor((D * M + bLo) / scale);
   if (S > 44 || (L + 1) * scale > 2 ** 53 || (L + 1) * two > 2 ** 53 || D * M + bLo >= 2 ** 53) return null;
@@ -123,7 +147,7 @@ function highWordEntry(D: number, M: number, S: number, bLo: number, s: number):
   }
   const exact = Math.floor((M * two) / scale);
   for (const mult of [exact, exact + 1]) {
-    if (mult <= 0 || mult >= 2 ** 32 || D * mult >= 2 ** 53) continue;
+    if (mult <= 0 || mult >= multLimit || D * mult >= 2 ** 53) continue;
     let lo = 0;
     let hi = Math.min(two - 1, (L + 1) * two - 1 - D * mult);
     thresholds.forEach((t, i) => {
@@ -135,7 +159,93 @@ function highWordEntry(D: number, M: number, S: number, bLo: number, s: number):
   return null;
 }
 
+/**
+ * The signed form with each channel's own shift: M' = M, C = 2^(S-1) + zp·2^S, s = S — the reference's own
+ * formula, so exact with no search — or, for S < 32, M' = M·2^(32-S), C·2^(32-S) and s = 32. Null when some
+ * multiplier or shift is not constant, or M' does not fit 31 bits. Entries as requantTable's (M', s, C at 8,
+ * 12, 16; the rest unused).
+ */
+export function signedTable(node: Node, out: QOutput, channels: number): Uint8Array | null {
+  const [mult, shift] = [node.inputs[3], node.inputs[4]];
+  if (!mult?.data || !shift?.data) return null;
+  const perChannel = numel(mult.type.shape as number[]) > 1;
+  const table = new DataView(new ArrayBuffer(channels * ENTRY));
+  for (let c = 0; c < channels; c++) {
+    const M = BigInt(Number(mult.data.data[perChannel ? c : 0]));
+    const S = BigInt(Number(shift.data.data[perChannel ? c : 0]));
+    if (S < 1n || S > 62n) return null;
+    const up = S < 32n ? 32n - S : 0n;
+    const [m, C] = [M << up, ((1n << (S - 1n)) + (BigInt(out.zeroPoint) << S)) << up];
+    if (m < 0n || m >= 1n << 31n) return null;
+    table.setInt32(c * ENTRY + 8, Number(m), true);
+    table.setInt32(c * ENTRY + 12, Number(S + up), true);
+    table.setBigInt64(c * ENTRY + 16, C, true);
+  }
+  return new Uint8Array(table.buffer);
+}
+
 const HIGH_WORDS = LOW_WORDS.map((b) => b + 4);
+
+/** y = (acc·M' + C) >> s per channel (see signedTable and highWordTable's signed form). */
+export class SignedRequantizer implements Requantizer {
+  private readonly mult: Local;
+  private readonly base: Local;
+  private readonly low: Local;
+  private readonly high: Local;
+  private readonly extra: Local;
+  private readonly lo: Local | null;
+  private readonly hi: Local | null;
+
+  /**
+   * `table` is the address of the entries (an i32 expression, fresh per call); `extraShift` is the constant
+   * s - 32 of highWordTable's form, or null to read each channel's s; `clamp` is the activation's bounds when
+   * they are tighter than the 8-bit dtype's (else the narrowing clamps).
+   */
+  constructor(
+    private readonly fn: FunctionBuilder,
+    private readonly table: () => Expr,
+    private readonly extraShift: number | null,
+    private readonly clamp: [number, number] | null,
+  ) {
+    [this.mult, this.base, this.low, this.high] = Array.from({ length: 4 }, () => fn.v128Local());
+    this.extra = fn.i32Local();
+    [this.lo, this.hi] = clamp ? [fn.v128Local(), fn.v128Local()] : [null, null];
+  }
+
+  setup(): Expr[] {
+    const m = this.fn.m;
+    if (!this.clamp || !this.lo || !this.hi) return [];
+    return [this.lo.set(m.i32x4.splat(this.fn.i32(this.clamp[0]))), this.hi.set(m.i32x4.splat(this.fn.i32(this.clamp[1])))];
+  }
+
+  load(channel: () => Expr): Expr[] {
+    const m = this.fn.m;
+    const entry = () => m.i32.add(this.table(), this.fn.mulConst(channel(), ENTRY));
+    return [
+      this.mult.set(this.fn.loadSplat(entry(), 8)),
+      this.base.set(m.v128.load64_splat(16, 8, entry(), 'mem')),
+      ...(this.extraShift === null ? [this.extra.set(m.i32.sub(this.fn.loadI32(entry(), 12), this.fn.i32(32)))] : []),
+    ];
+  }
+
+  apply(acc: Local): Expr {
+    const m = this.fn.m;
+    const { low, high } = this;
+    const e = this.extraShift;
+    const words = m.i8x16.shuffle(low.get(), high.get(), HIGH_WORDS);
+    let y = e === null ? m.i32x4.shr_s(words, this.extra.get()) : e > 0 ? m.i32x4.shr_s(words, this.fn.i32(e)) : words;
+    if (this.lo && this.hi) y = m.i32x4.min_s(m.i32x4.max_s(y, this.lo.get()), this.hi.get());
+    return m.block(
+      null,
+      [
+        low.set(m.i64x2.add(m.i64x2.extmul_low_i32x4_s(acc.get(), this.mult.get()), this.base.get())),
+        high.set(m.i64x2.add(m.i64x2.extmul_high_i32x4_s(acc.get(), this.mult.get()), this.base.get())),
+        y,
+      ],
+      binaryen.v128,
+    );
+  }
+}
 
 export class TableRequantizer implements Requantizer {
   private readonly aLo: Local;
@@ -260,35 +370,41 @@ export class ChannelRequantizer implements Requantizer {
 }
 
 /**
- * The requantizer of a QConv-shaped node (params 3, 4: multiplier, shift): the table form when it applies —
- * then param 3 carries the table's address — else the general one. `tableKey` goes into the function key.
+ * The requantizer of a QConv-shaped node (params 3, 4: multiplier, shift): the first form that applies — the
+ * signed one with a constant shift, with per-channel shifts, the unsigned window table (high-word or not),
+ * else the general one. The table forms pass the table's address in param 3. `key` goes into the function key.
  */
 export interface RequantChoice {
   table: Uint8Array | null;
-  /** The high-word form's constant shift e (see highWordTable), or null. */
-  extraShift: number | null;
+  key: string;
   make(fn: FunctionBuilder): Requantizer;
 }
 
 export function chooseRequantizer(node: Node, out: QOutput, channels: number): RequantChoice {
   const own = requantTable(node, out, channels);
+  const perChannel = numel(node.inputs[3]!.type.shape as number[]) > 1;
+  if (out.dtype === 'u8' || out.dtype === 'i8') {
+    const common = own ? highWordTable(own, 'signed') : null;
+    const table = common?.table ?? signedTable(node, out, channels);
+    if (table) {
+      const extraShift = common ? common.extraShift : null;
+      const [dlo, dhi] = dtypeRange(out.dtype);
+      const clamp: [number, number] | null = out.lo > dlo || out.hi < dhi ? [Math.max(out.lo, dlo), Math.min(out.hi, dhi)] : null;
+      return { table, key: `S${extraShift ?? '*'}`, make: (fn) => new SignedRequantizer(fn, () => fn.param(3), extraShift, clamp) };
+    }
+  }
   const high = own ? highWordTable(own) : null;
   const table = high ? high.table : own;
   const extraShift = high ? high.extraShift : null;
-  const perChannel = numel(node.inputs[3]!.type.shape as number[]) > 1;
   return {
     table,
-    extraShift,
+    key: table ? (extraShift === null ? 'T' : `H${extraShift}`) : perChannel ? 'M*' : 'M',
     make: (fn) => (table ? new TableRequantizer(fn, () => fn.param(3), extraShift) : new ChannelRequantizer(fn, out, { mult: 3, shift: 4, perChannel })),
   };
 }
 
-/** The requantization part of a function key: none, table (high-word form: H and its shift) or general (per channel or not). */
-export function requantKey(requant: RequantChoice | null, perChannel: boolean): string {
-  if (!requant) return '-';
-  if (requant.table) return requant.extraShift === null ? 'T' : `H${requant.extraShift}`;
-  return perChannel ? 'M*' : 'M';
-}
+/** The requantization part of a function key: none, or the chosen form's. */
+export const requantKey = (requant: RequantChoice | null): string => requant?.key ?? '-';
 
 /** The call argument in the multiplier's place: the table's address in the table form, else the multiplier's. */
 export function requantArgument(ctx: EmitContext, node: Node, requant: RequantChoice | null, multiplierAddress: number): number {
@@ -307,10 +423,9 @@ export function emitLaneConvCall(
   const [x, w, bias, mult, shift] = node.inputs;
   const out = qOutputOf(node);
   const xZp = getAttr<number>(node, 'x_zero_point');
-  const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
   const requant = mult ? chooseRequantizer(node, out, spec.geometry.M) : null;
   const weights = ctx.placeData(`${spec.kernel}-w:${w!.name}:${getAttr<number>(node, 'w_zero_point')}`, spec.weights);
-  const key = `${spec.kernel}:${geometryKey(spec.geometry)}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant, perChannel)}`;
+  const key = `${spec.kernel}:${geometryKey(spec.geometry)}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant)}`;
   const operands: LaneConvOperands = { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant };
   const name = ctx.defineFunction(key, 7, (fn) => spec.build(fn, operands));
   const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
