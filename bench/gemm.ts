@@ -1,6 +1,7 @@
 /**
  * GEMM microbenchmark for the wasm target:
- *  (a) the SIMD128 arithmetic peak of this core (register-only mul+add chains, bench/peak.ts);
+ *  (a) the SIMD128 arithmetic peak of this core (register-only mul+add chains, bench/peak.ts), and that of the
+ *      int8 kernels' i32x4.dot_i16x8_s + add chains (in integer GOP/s, two per MAC, beside the GFLOP/s);
  *  (b) edgec's own GEMM: one MatMul / Gemm / 1x1 Conv node per size, compiled with the wasm target, checked against the
  *      reference interpreter, timed; GFLOP/s, fraction of the measured peak, and onnxruntime-web (wasm, SIMD,
  *      1 thread) on the same node, interleaved with edgec.
@@ -95,6 +96,8 @@ function parseOptions(argv: string[]) {
 // ------------------------------------------------------------------------------------------------------------
 // (a) peak
 
+const PATTERN_LABEL: Record<PeakPattern, string> = { acc: 'f32 acc += x*s', chain: 'f32 v = v*s + c', dot: 'int8 v = v + dot(v, w)' };
+
 async function measurePeak(pattern: PeakPattern, chains: number, targetMs: number): Promise<PeakResult> {
   const kernel = await buildPeakKernel(chains, pattern);
   // calibrate: grow the iteration count until one run takes about targetMs
@@ -115,7 +118,7 @@ async function measurePeak(pattern: PeakPattern, chains: number, targetMs: numbe
     kernel.run(iterations);
     samples.push(performance.now() - start);
   }
-  const rate = (ms: number) => (iterations * kernel.flopsPerIteration) / (ms * 1e6);
+  const rate = (ms: number) => (iterations * kernel.opsPerIteration) / (ms * 1e6);
   return { pattern, chains, gflops: rate(median(samples)), bestGflops: rate(Math.min(...samples)) };
 }
 
@@ -214,11 +217,13 @@ async function benchmarkGemm(size: string, form: Form, options: ReturnType<typeo
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const style = options.markdown ? 'markdown' : 'plain';
-  progress('measuring the SIMD128 peak (register-only f32x4.mul + f32x4.add chains)');
+  progress('measuring the SIMD128 peak (register-only f32x4.mul + f32x4.add chains, and i32x4.dot_i16x8_s + add)');
   const peaks: PeakResult[] = [];
   for (const chains of [4, 6, 8]) peaks.push(await measurePeak('acc', chains, options.peakMs));
   for (const chains of [4, 6, 8, 10, 12]) peaks.push(await measurePeak('chain', chains, options.peakMs));
-  const peak = Math.max(...peaks.map((p) => p.bestGflops));
+  for (const chains of [4, 8, 12, 14]) peaks.push(await measurePeak('dot', chains, options.peakMs));
+  const best = (dot: boolean) => Math.max(...peaks.filter((p) => (p.pattern === 'dot') === dot).map((p) => p.bestGflops));
+  const [peak, dotPeak] = [best(false), best(true)];
 
   const gemms: GemmResult[] = [];
   for (const size of options.sizes) {
@@ -228,16 +233,16 @@ async function main(): Promise<void> {
     }
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ node: process.version, loadavg: loadavg(), runs: options.runs, peak: { gflops: peak, kernels: peaks }, gemm: gemms }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ node: process.version, loadavg: loadavg(), runs: options.runs, peak: { gflops: peak, int8Gops: dotPeak, kernels: peaks }, gemm: gemms }, null, 2)}\n`);
     return;
   }
   const peakTable = formatTable(
-    [{ header: 'pattern' }, { header: 'chains', align: 'right' }, { header: 'GFLOP/s median', align: 'right' }, { header: 'best', align: 'right' }],
+    [{ header: 'pattern' }, { header: 'chains', align: 'right' }, { header: 'G(FL)OP/s median', align: 'right' }, { header: 'best', align: 'right' }],
     peaks.map((p) => [
-      p.pattern === 'acc' ? 'acc += x*s' : 'v = v*s + c',
+      PATTERN_LABEL[p.pattern],
       String(p.chains),
       formatNumber(p.gflops),
-      { text: formatNumber(p.bestGflops), tone: p.bestGflops === peak ? 'good' : undefined } as Cell,
+      { text: formatNumber(p.bestGflops), tone: p.bestGflops === peak || p.bestGflops === dotPeak ? 'good' : undefined } as Cell,
     ]),
     { style, paint },
   );
@@ -266,7 +271,7 @@ async function main(): Promise<void> {
   );
   const problems = gemms.filter((g) => g.problem).map((g) => `- ${g.form} ${g.size}: ${g.status === 'wrong' ? 'WRONG: ' : 'not compiled: '}${g.problem}`);
   const out = [
-    `SIMD128 peak on this core (register-only kernel, fastest of ${PEAK_RUNS} runs): ${formatNumber(peak)} GFLOP/s; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
+    `SIMD128 peak on this core (register-only kernel, fastest of ${PEAK_RUNS} runs): ${formatNumber(peak)} GFLOP/s f32, ${formatNumber(dotPeak)} GOP/s int8 dot products (${formatRatio(dotPeak / peak)}); load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
     peakTable,
     '',
     `edgec GEMM on the wasm target, median of ${options.runs} runs interleaved with onnxruntime-web (1 thread)`,

@@ -2,22 +2,27 @@ import binaryen from 'binaryen';
 
 /**
  * The SIMD128 arithmetic peak of this core, measured with a register-only kernel (built with binaryen, no
- * memory traffic): N independent chains of f32x4.mul + f32x4.add per loop iteration.
+ * memory traffic): N independent chains of f32x4.mul + f32x4.add per loop iteration, or of the int8 kernels'
+ * i32x4.dot_i16x8_s + i32x4.add.
  *
  * - 'acc'   acc_k = acc_k + x_k * s   the GEMM inner-loop shape: only the add is on the chain, the products are
  *                                     independent (2N + 1 live v128 values: 8 chains exceed x64's 16 xmm registers)
  * - 'chain' v_k = v_k * s + c         mul and add both on the chain: latency-bound unless N is large (N + 2 live)
+ * - 'dot'   v_k = v_k + dot(v_k, w)  the int8 kernels' i32x4.dot_i16x8_s + i32x4.add, both on the chain: with
+ *                                     x_k = x_k·s-style invariant operands V8 computes the dots once, outside
+ *                                     the loop (an 'acc' form measured four times the possible rate)
  *
- * Each chain step is 8 FLOPs (4 lanes x mul + add). The loop body repeats the chain steps `unroll` times so
- * the loop counter's cost is small. Values converge (|s| < 1) so no denormals or infinities appear.
+ * A float chain step is 8 FLOPs (4 lanes x mul + add), a dot step 16 integer ops (8 MACs, counted as a
+ * multiply and an add each, like FLOPs). The loop body repeats the chain steps `unroll` times so the loop
+ * counter's cost is small. Float values converge (|s| < 1) so no denormals or infinities appear.
  */
-export type PeakPattern = 'acc' | 'chain';
+export type PeakPattern = 'acc' | 'chain' | 'dot';
 
 export interface PeakKernel {
   /** Runs `iterations` loop iterations; returns a lane of the result so the work cannot be dropped. */
   run(iterations: number): number;
-  /** FLOPs of one loop iteration. */
-  flopsPerIteration: number;
+  /** Arithmetic ops of one loop iteration: FLOPs, or for 'dot' integer ops (two per MAC). */
+  opsPerIteration: number;
 }
 
 export async function buildPeakKernel(chains: number, pattern: PeakPattern, unroll = 4): Promise<PeakKernel> {
@@ -47,13 +52,17 @@ export async function buildPeakKernel(chains: number, pattern: PeakPattern, unro
     // x_k from the parameter, so no product is a compile-time constant
     ...x.map((xk, k) => m.local.set(xk, m.f32x4.mul(get(c), splatConst(1 + 0.01 * k)))),
   ];
+  // Integer chains read the float bits as i16 lanes: any values do, sums wrap at no cost.
+  const dot = (k: number) => m.i32x4.add(get(acc[k]!), m.i32x4.dot_i16x8_s(get(acc[k]!), get(s)));
   const step: binaryen.ExpressionRef[] = [];
   for (let u = 0; u < unroll; u++) {
     for (let k = 0; k < chains; k++) {
       const value =
         pattern === 'acc'
           ? m.f32x4.add(get(acc[k]!), m.f32x4.mul(get(x[k]!), get(s)))
-          : m.f32x4.add(m.f32x4.mul(get(acc[k]!), get(s)), get(c));
+          : pattern === 'dot'
+            ? dot(k)
+            : m.f32x4.add(m.f32x4.mul(get(acc[k]!), get(s)), get(c));
       step.push(m.local.set(acc[k]!, value));
     }
   }
@@ -81,6 +90,6 @@ export async function buildPeakKernel(chains: number, pattern: PeakPattern, unro
   const sArg = pattern === 'acc' ? 1e-9 : 0.999;
   return {
     run: (iterations) => peak(iterations, sArg, 0.001),
-    flopsPerIteration: chains * unroll * 8,
+    opsPerIteration: chains * unroll * (pattern === 'dot' ? 16 : 8),
   };
 }
