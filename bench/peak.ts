@@ -8,9 +8,9 @@ import binaryen from 'binaryen';
  * - 'acc'   acc_k = acc_k + x_k * s   the GEMM inner-loop shape: only the add is on the chain, the products are
  *                                     independent (2N + 1 live v128 values: 8 chains exceed x64's 16 xmm registers)
  * - 'chain' v_k = v_k * s + c         mul and add both on the chain: latency-bound unless N is large (N + 2 live)
- * - 'dot'   v_k = v_k + dot(v_k, w)  the int8 kernels' i32x4.dot_i16x8_s + i32x4.add, both on the chain: with
- *                                     x_k = x_k·s-style invariant operands V8 computes the dots once, outside
- *                                     the loop (an 'acc' form measured four times the possible rate)
+ * - 'dot'   v_k = v_k + dot(v_k, w)  the int8 kernels' i32x4.dot_i16x8_s + i32x4.add, both on the chain (an
+ *                                     'acc' form, dot(x_k, w) with loop-invariant operands, measured four times
+ *                                     what the core can issue, as if the dots had left the loop)
  *
  * A float chain step is 8 FLOPs (4 lanes x mul + add), a dot step 16 integer ops (8 MACs, counted as a
  * multiply and an add each, like FLOPs). The loop body repeats the chain steps `unroll` times so the loop
