@@ -65,3 +65,43 @@ export function everyWindowHoldsATap(outSize: number, kernel: number, dilation: 
     Array.from({ length: kernel }, (_, t) => first + t * dilation).some((at) => at >= 0 && at < size),
   );
 }
+
+/**
+ * The geometry of a pool over 1 to 3 spatial axes as a 3-D one (leading size-1 axes), for the plain-loop
+ * kernels (3-D pools, MaxPool with Indices) of the wasm and webgpu targets.
+ */
+export interface PoolNdPlan {
+  planes: number;
+  /** Input, output, kernel, strides, dilations, begin / end pads: [depth, height, width]. */
+  dims: number[];
+  out: number[];
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  padBegin: number[];
+  padEnd: number[];
+}
+
+/** Pads a per-axis list to 3 axes with `fill` in front. */
+const to3 = (values: readonly number[], fill: number): number[] => [...new Array<number>(3 - values.length).fill(fill), ...values];
+
+export function poolNdPlan(node: Node): PoolNdPlan {
+  const shape = node.inputs[0]!.type.shape as number[];
+  const spatial = shape.slice(2);
+  const n = spatial.length;
+  const fail = (m: string): never => {
+    throw new EdgecError('VERIFY', m);
+  };
+  const g = windowGeometry({ attr: (name) => getAttr(node, name) }, spatial, fail);
+  const out = (node.outputs[0]!.type.shape as number[]).slice(2);
+  return {
+    planes: shape[0]! * shape[1]!,
+    dims: to3(spatial, 1),
+    out: to3(out, 1),
+    kernel: to3(g.kernel, 1),
+    strides: to3(g.strides, 1),
+    dilations: to3(g.dilations, 1),
+    padBegin: to3(g.pads.slice(0, n), 0),
+    padEnd: to3(g.pads.slice(n), 0),
+  };
+}

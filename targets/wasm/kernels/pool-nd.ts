@@ -1,6 +1,5 @@
 import binaryen from 'binaryen';
-import { EdgecError, getAttr, type Node } from '../../../ir/index.js';
-import { windowGeometry } from '../../../ir/ops/nn.js';
+import type { PoolNdPlan } from '../../shared/pool-geometry.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -16,42 +15,6 @@ type Expr = binaryen.ExpressionRef;
  * - AveragePool sums in f64 and divides in f64 like the reference, by the taps inside the padded input
  *   (count_include_pad) or inside the input; a window with no tap gives 0.
  */
-
-export interface PoolNdPlan {
-  planes: number;
-  /** Input, output, kernel, strides, dilations, begin / end pads: [depth, height, width]. */
-  dims: number[];
-  out: number[];
-  kernel: number[];
-  strides: number[];
-  dilations: number[];
-  padBegin: number[];
-  padEnd: number[];
-}
-
-/** Pads a per-axis list to 3 axes with `fill` in front. */
-const to3 = (values: readonly number[], fill: number): number[] => [...new Array<number>(3 - values.length).fill(fill), ...values];
-
-export function poolNdPlan(node: Node): PoolNdPlan {
-  const shape = node.inputs[0]!.type.shape as number[];
-  const spatial = shape.slice(2);
-  const n = spatial.length;
-  const fail = (m: string): never => {
-    throw new EdgecError('VERIFY', m);
-  };
-  const g = windowGeometry({ attr: (name) => getAttr(node, name) }, spatial, fail);
-  const out = (node.outputs[0]!.type.shape as number[]).slice(2);
-  return {
-    planes: shape[0]! * shape[1]!,
-    dims: to3(spatial, 1),
-    out: to3(out, 1),
-    kernel: to3(g.kernel, 1),
-    strides: to3(g.strides, 1),
-    dilations: to3(g.dilations, 1),
-    padBegin: to3(g.pads.slice(0, n), 0),
-    padEnd: to3(g.pads.slice(n), 0),
-  };
-}
 
 export const poolNdKey = (p: PoolNdPlan): string => JSON.stringify(p);
 

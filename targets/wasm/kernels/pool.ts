@@ -4,9 +4,9 @@ import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { buildReduceF32 } from './reduce.js';
 import { gather, laneBytes, nest } from './reduce-simd.js';
-import { buildPoolNd, poolNdKey, poolNdPlan } from './pool-nd.js';
+import { buildPoolNd, poolNdKey } from './pool-nd.js';
 import { checkInt8MaxPool, emitInt8MaxPool, int8MaxPoolScratchBytes } from './pool-int8.js';
-import { poolPlan as planOf, type PoolPlan as Plan } from '../../shared/pool-geometry.js';
+import { poolNdPlan, poolPlan as planOf, type PoolPlan as Plan } from '../../shared/pool-geometry.js';
 
 /**
  * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools; 8-bit MaxPool in pool-int8.ts. 3-D pools and MaxPool's Indices output

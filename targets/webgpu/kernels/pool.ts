@@ -1,13 +1,12 @@
 import { getAttr, type Node } from '../../../ir/index.js';
-import { poolNdPlan, type PoolNdPlan } from '../../wasm/kernels/pool-nd.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
-import { everyWindowHoldsATap } from '../../shared/pool-geometry.js';
+import { everyWindowHoldsATap, poolNdPlan, type PoolNdPlan } from '../../shared/pool-geometry.js';
 import { loader, outputKernel } from './int8-wgsl.js';
 import { bindings, elementKernel, i32Literal as i, u32Literal as u } from '../wgsl.js';
 import { needsStaticF32, onlyFirstOutput } from './common.js';
 
 /**
- * MaxPool / AveragePool over 1 to 3 spatial axes (seen as 3-D, as poolNdPlan does for wasm) and the global
+ * MaxPool / AveragePool over 1 to 3 spatial axes (seen as 3-D by poolNdPlan, as for wasm) and the global
  * pools: one invocation per output element loops over its window. MaxPool takes the first valid tap, then
  * larger values (-inf for a window wholly in padding); AveragePool divides by the taps inside the input, or
  * inside the padded input with count_include_pad, as the reference does.
