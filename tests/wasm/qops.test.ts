@@ -343,6 +343,15 @@ describe('signed requantization tables (bit-exact at every accumulator of the wi
     return list;
   };
 
+  it('declines a shift whose constant would leave the i64 range, and keeps the i32 extremes exact at shift 62', () => {
+    const M = 2 ** 31 - 1;
+    // C = 2^61 + zp·2^62 does not fit an i64 for zp = 5; for zp = 0 it does.
+    expect(signedTable(qconv([M], [62], { dtype: 'u8', y_zero_point: 5 }), qOutputOf(qconv([M], [62], { dtype: 'u8', y_zero_point: 5 })), 1)).toBeNull();
+    const node = qconv([M], [62], { dtype: 'i8', y_zero_point: 0 });
+    const table = signedTable(node, qOutputOf(node), 1)!;
+    for (const acc of [-(2n ** 31n), -1n, 0n, 1n, 2n ** 31n - 1n]) expect(signedForm(table, 0, acc, [-128, 127])).toBe(reference(acc, M, 62, 0, [-128, 127]));
+  });
+
   for (const [dtype, zp, act] of [['u8', 0, {}], ['u8', 37, { act_min: 40, act_max: 250 }], ['i8', -128, {}], ['i8', 5, { act_min: -3 }]] as const) {
     it(`${dtype} zero point ${zp}${'act_min' in act ? ', activation bounds' : ''}: the common shift and the per-channel form`, () => {
       const mults = R.ints(6, 2 ** 30, 2 ** 31 - 1);

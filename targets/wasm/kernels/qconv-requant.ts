@@ -121,8 +121,7 @@ export function highWordTable(table: Uint8Array, form: 'unsigned' | 'signed' = '
       if (signed) {
         const mult = BigInt(fit.mult);
         base += (BigInt(src.getInt32(at + 24, true)) << BigInt(s)) - BigInt(aLo) * mult;
-        const abs = (v: bigint) => (v < 0n ? -v : v);
-        if ((1n << 31n) * mult + abs(base) >= 1n << 63n) ok = false;
+        if (!fitsI64(mult, base)) ok = false;
       }
       out.setInt32(at + 8, fit.mult | 0, true);
       out.setInt32(at + 12, s, true);
@@ -159,10 +158,15 @@ function highWordEntry(D: number, M: number, S: number, bLo: number, s: number, 
   return null;
 }
 
+/** Whether acc·M' + C stays inside the i64 range for every i32 acc. */
+function fitsI64(mult: bigint, base: bigint): boolean {
+  return (1n << 31n) * mult + (base < 0n ? -base : base) < 1n << 63n;
+}
+
 /**
  * The signed form with each channel's own shift: M' = M, C = 2^(S-1) + zp·2^S, s = S — the reference's own
  * formula, so exact with no search — or, for S < 32, M' = M·2^(32-S), C·2^(32-S) and s = 32. Null when some
- * multiplier or shift is not constant, or M' does not fit 31 bits. Entries as requantTable's (M', s, C at 8,
+ * multiplier or shift is not constant, M' does not fit 31 bits or acc·M' + C could leave the i64 range. Entries as requantTable's (M', s, C at 8,
  * 12, 16; the rest unused).
  */
 export function signedTable(node: Node, out: QOutput, channels: number): Uint8Array | null {
@@ -176,7 +180,7 @@ export function signedTable(node: Node, out: QOutput, channels: number): Uint8Ar
     if (S < 1n || S > 62n) return null;
     const up = S < 32n ? 32n - S : 0n;
     const [m, C] = [M << up, ((1n << (S - 1n)) + (BigInt(out.zeroPoint) << S)) << up];
-    if (m < 0n || m >= 1n << 31n) return null;
+    if (m < 0n || m >= 1n << 31n || !fitsI64(m, C)) return null;
     table.setInt32(c * ENTRY + 8, Number(m), true);
     table.setInt32(c * ENTRY + 12, Number(S + up), true);
     table.setBigInt64(c * ENTRY + 16, C, true);
