@@ -19,7 +19,10 @@ type Expr = binaryen.ExpressionRef;
  *    plane[r + DH][c]) in two adjacent i16 lanes, so one load at column c holds four pixels' vertical tap
  *    pair and one i32x4.dot_i16x8_s by a splat of (w[2k][kx], w[2k+1][kx]) applies two taps to four outputs
  *    (an odd kernel height pairs its last row with a zero weight): 6 dots instead of 9 extmuls per four
- *    outputs of a 3x3. For stride 2 only the even pair rows are read, and only those are built.
+ *    outputs of a 3x3. For stride 2 only the even pair rows are read, and only those are built. Stride 1
+ *    without dilation and an odd kernel height computes two output rows y, y + 1 (y even) from the same
+ *    loads: row y takes pair rows y + 2k with (w[2k], w[2k+1]), row y + 1 the same pair rows with
+ *    (w[2k-1], w[2k]) — half the loads per output, and again only the even pair rows.
  *
  * Products and sums are exact; then the bias, the per-channel requantization (bit-exact with the reference)
  * and one 8-byte store.
@@ -27,7 +30,7 @@ type Expr = binaryen.ExpressionRef;
 
 const TILE = 8;
 /** Up to this many taps the channel's weight splats stay in locals. */
-const MAX_HELD_TAPS = 9;
+const MAX_HELD_TAPS = 12;
 
 interface Plan {
   g: ConvGeometry;
@@ -36,6 +39,8 @@ interface Plan {
   /** Kernel row pairs, ceil(KH / 2), and the weight splats per channel (pairs or single taps). */
   rowPairs: number;
   weightsPerChannel: number;
+  /** Two output rows per pass (row pairs, stride 1, no dilation, odd KH); their second row's weights follow. */
+  twoRows: boolean;
   /** Column phases (SW) and the i16 elements per phase row, the padded rows. */
   phases: number;
   rowElems: number;
@@ -47,6 +52,7 @@ interface Plan {
 
 /** Row pairs pay off when the kernel has more than one row. */
 const usesPairs = (g: ConvGeometry) => g.KH > 1;
+const usesTwoRows = (g: ConvGeometry) => usesPairs(g) && g.SH === 1 && g.DH === 1 && g.KH % 2 === 1 && g.OH > 1;
 
 function planOf(g: ConvGeometry): Plan {
   const pairs = usesPairs(g);
@@ -60,8 +66,9 @@ function planOf(g: ConvGeometry): Plan {
   // A pair's second row may be the zero row past an odd kernel's last.
   const rows = Math.max(g.H + g.PT + g.PB, (g.OH - 1) * g.SH + ((pairs ? 2 * rowPairs : g.KH) - 1) * g.DH + 1);
   const planeBytes = phases * rows * rowElems * 2;
-  const weightsPerChannel = pairs ? rowPairs * g.KW : g.KH * g.KW;
-  return { g, pairs, rowPairs, weightsPerChannel, phases, rowElems, rows, planeBytes, pairBytes: pairs ? 2 * planeBytes : 0 };
+  const twoRows = usesTwoRows(g);
+  const weightsPerChannel = (pairs ? rowPairs * g.KW : g.KH * g.KW) * (twoRows ? 2 : 1);
+  return { g, pairs, rowPairs, weightsPerChannel, twoRows, phases, rowElems, rows, planeBytes, pairBytes: pairs ? 2 * planeBytes : 0 };
 }
 
 /** null when the depthwise kernel takes this QConv. */
@@ -83,13 +90,21 @@ export function emitDepthwiseQConv(node: Node, ctx: EmitContext): Expr {
   const wZp = getAttr<number>(node, 'w_zero_point');
   const w = node.inputs[1]!.data!.data as Int8Array | Uint8Array;
   const { g } = p;
-  // Per channel: the taps' (w - w_zp), or for row pairs (w[2k][kx] - w_zp, w[2k+1][kx] - w_zp or 0) per (k, kx).
+  // Per channel: the taps' (w - w_zp), or for row pairs (w[2k][kx] - w_zp, w[2k+1][kx] - w_zp or 0) per (k, kx),
+  // then for two rows (w[2k-1][kx] - w_zp or 0, w[2k][kx] - w_zp).
   const weights = new Int16Array(g.C * p.weightsPerChannel * (p.pairs ? 2 : 1));
+  const second = p.rowPairs * g.KW * 2;
   for (let c = 0; c < g.C; c++) {
     for (let ky = 0; ky < g.KH; ky++) {
       for (let kx = 0; kx < g.KW; kx++) {
         const v = w[(c * g.KH + ky) * g.KW + kx]! - wZp;
-        weights[p.pairs ? ((c * p.rowPairs + (ky >> 1)) * g.KW + kx) * 2 + (ky & 1) : (c * g.KH + ky) * g.KW + kx] = v;
+        if (!p.pairs) {
+          weights[(c * g.KH + ky) * g.KW + kx] = v;
+          continue;
+        }
+        const base = c * p.weightsPerChannel * 2;
+        weights[base + ((ky >> 1) * g.KW + kx) * 2 + (ky & 1)] = v;
+        if (p.twoRows) weights[base + second + (((ky + 1) >> 1) * g.KW + kx) * 2 + ((ky + 1) & 1)] = v;
       }
     }
   }
@@ -192,7 +207,7 @@ function pairRows(fn: FunctionBuilder, p: Plan, buffer: () => Expr): Expr {
   const [a, b] = [fn.v128Local(), fn.v128Local()];
   const rowBytes = p.rowElems * 2;
   const phaseBytes = p.rows * rowBytes;
-  const step = g.SH % 2 === 0 ? 2 : 1;
+  const step = g.SH % 2 === 0 || p.twoRows ? 2 : 1;
   const last = (g.OH - 1) * g.SH + 2 * (p.rowPairs - 1) * g.DH;
   const phase = (ph: number) =>
     fn.for(r, 0, last + 1, step, [
@@ -221,29 +236,38 @@ function outputRows(
   const m = fn.m;
   const { g } = p;
   const [oy, ox, rowIn, yRow] = [fn.i32Local(), fn.i32Local(), fn.i32Local(), fn.i32Local()];
-  const [a0, a1, xv, r0, r1, packed] = Array.from({ length: 6 }, () => fn.v128Local());
+  // Accumulators, results and packed bytes per output row of the pass (two for twoRows).
+  const acc = [0, 1].map(() => [fn.v128Local(), fn.v128Local()] as const);
+  const res = [0, 1].map(() => [fn.v128Local(), fn.v128Local()] as const);
+  const packed = [fn.v128Local(), fn.v128Local()];
+  const [xv, xw] = [fn.v128Local(), fn.v128Local()];
   const phaseBytes = p.rows * p.rowElems * 2;
   const narrow = o.out.dtype !== 'i32';
+  const outBytes = narrow ? 1 : 4;
   // Expressions are trees: every use builds its own (hence functions, not shared arrays).
   // Row pairs: pixels are 4 bytes (two i16), rows twice as long, and the planes follow the widened ones.
   const rowBytes = p.rowElems * 2 * (p.pairs ? 2 : 1);
-  const pairTaps = (): Expr[] => {
+  const secondRowWeights = p.rowPairs * g.KW;
+  const pairTaps = (rows: number): Expr[] => {
     const list: Expr[] = [];
     for (let k = 0; k < p.rowPairs; k++) {
       for (let kx = 0; kx < g.KW; kx++) {
         const column = kx * g.DW;
         const offset = p.planeBytes + 2 * k * g.DH * rowBytes + (column % p.phases) * 2 * phaseBytes + Math.floor(column / p.phases) * 4;
         const t = k * g.KW + kx;
-        list.push(
-          a0.set(m.i32x4.add(a0.get(), m.i32x4.dot_i16x8_s(fn.loadV(m.i32.add(rowIn.get(), fn.mulConst(ox.get(), 4)), offset), weight(t)))),
-          a1.set(m.i32x4.add(a1.get(), m.i32x4.dot_i16x8_s(fn.loadV(m.i32.add(rowIn.get(), fn.mulConst(ox.get(), 4)), offset + 16), weight(t)))),
-        );
+        list.push(xv.set(fn.loadV(m.i32.add(rowIn.get(), fn.mulConst(ox.get(), 4)), offset)), xw.set(fn.loadV(m.i32.add(rowIn.get(), fn.mulConst(ox.get(), 4)), offset + 16)));
+        for (let r = 0; r < rows; r++) {
+          const [lo, hi] = acc[r]!;
+          const w = () => weight(t + r * secondRowWeights);
+          list.push(lo.set(m.i32x4.add(lo.get(), m.i32x4.dot_i16x8_s(xv.get(), w()))), hi.set(m.i32x4.add(hi.get(), m.i32x4.dot_i16x8_s(xw.get(), w()))));
+        }
       }
     }
     return list;
   };
-  const taps = (): Expr[] => {
-    if (p.pairs) return pairTaps();
+  const taps = (rows: number): Expr[] => {
+    if (p.pairs) return pairTaps(rows);
+    const [lo, hi] = acc[0]!;
     const list: Expr[] = [];
     for (let ky = 0; ky < g.KH; ky++) {
       for (let kx = 0; kx < g.KW; kx++) {
@@ -251,49 +275,65 @@ function outputRows(
         const offset = ky * g.DH * p.rowElems * 2 + (column % p.phases) * phaseBytes + Math.floor(column / p.phases) * 2;
         list.push(
           xv.set(fn.loadV(m.i32.add(rowIn.get(), fn.mulConst(ox.get(), 2)), offset)),
-          a0.set(m.i32x4.add(a0.get(), m.i32x4.extmul_low_i16x8_s(xv.get(), weight(ky * g.KW + kx)))),
-          a1.set(m.i32x4.add(a1.get(), m.i32x4.extmul_high_i16x8_s(xv.get(), weight(ky * g.KW + kx)))),
+          lo.set(m.i32x4.add(lo.get(), m.i32x4.extmul_low_i16x8_s(xv.get(), weight(ky * g.KW + kx)))),
+          hi.set(m.i32x4.add(hi.get(), m.i32x4.extmul_high_i16x8_s(xv.get(), weight(ky * g.KW + kx)))),
         );
       }
     }
     return list;
   };
-  const result = (): Expr[] => (requant ? [r0.set(requant.apply(a0)), r1.set(requant.apply(a1))] : [r0.set(a0.get()), r1.set(a1.get())]);
-  const at = () => m.i32.add(yRow.get(), fn.mulConst(ox.get(), narrow ? 1 : 4));
-  const fastStore = narrow
-    ? [m.v128.store64_lane(0, 1, 0, at(), packed.get(), MEMORY)]
-    : [fn.storeV(at(), r0.get()), fn.storeV(at(), r1.get(), 16)];
+  const result = (r: number): Expr[] => {
+    const [[lo, hi], [r0, r1]] = [acc[r]!, res[r]!];
+    return [
+      ...(requant ? [r0.set(requant.apply(lo)), r1.set(requant.apply(hi))] : [r0.set(lo.get()), r1.set(hi.get())]),
+      ...(narrow ? [packed[r]!.set(narrowTo8(fn, o.out.dtype === 'i8', r0.get(), r1.get()))] : []),
+    ];
+  };
+  // Output row r of the pass is OW elements after row r - 1: a constant offset of every store.
+  const at = () => m.i32.add(yRow.get(), fn.mulConst(ox.get(), outBytes));
+  const fastStore = (r: number): Expr[] => {
+    const offset = r * g.OW * outBytes;
+    return narrow ? [m.v128.store64_lane(offset, 1, 0, at(), packed[r]!.get(), MEMORY)] : [fn.storeV(at(), res[r]![0].get(), offset), fn.storeV(at(), res[r]![1].get(), offset + 16)];
+  };
   // The row's last, partial tile stores exactly its lanes (static: 4 + 2 + 1 bytes at most).
   const tailLanes = g.OW % TILE;
-  const partialStore: Expr[] = [];
-  for (let lane = 0; lane < tailLanes; ) {
-    if (!narrow) {
-      partialStore.push(fn.storeI32(at(), m.i32x4.extract_lane(lane < 4 ? r0.get() : r1.get(), lane % 4), 4 * lane));
-      lane++;
-    } else if (tailLanes - lane >= 4) {
-      partialStore.push(m.v128.store32_lane(lane, 1, lane / 4, at(), packed.get(), MEMORY));
-      lane += 4;
-    } else if (tailLanes - lane >= 2) {
-      partialStore.push(m.v128.store16_lane(lane, 1, lane / 2, at(), packed.get(), MEMORY));
-      lane += 2;
-    } else {
-      partialStore.push(m.v128.store8_lane(lane, 1, lane, at(), packed.get(), MEMORY));
-      lane++;
+  const partialStore = (r: number): Expr[] => {
+    const offset = r * g.OW * outBytes;
+    const [r0, r1] = res[r]!;
+    const list: Expr[] = [];
+    for (let lane = 0; lane < tailLanes; ) {
+      if (!narrow) {
+        list.push(fn.storeI32(at(), m.i32x4.extract_lane(lane < 4 ? r0.get() : r1.get(), lane % 4), offset + 4 * lane));
+        lane++;
+      } else if (tailLanes - lane >= 4) {
+        list.push(m.v128.store32_lane(offset + lane, 1, lane / 4, at(), packed[r]!.get(), MEMORY));
+        lane += 4;
+      } else if (tailLanes - lane >= 2) {
+        list.push(m.v128.store16_lane(offset + lane, 1, lane / 2, at(), packed[r]!.get(), MEMORY));
+        lane += 2;
+      } else {
+        list.push(m.v128.store8_lane(offset + lane, 1, lane, at(), packed[r]!.get(), MEMORY));
+        lane++;
+      }
     }
-  }
-  const tile = (store: Expr[]): Expr[] => [
-    a0.set(biasV.get()),
-    a1.set(biasV.get()),
-    ...taps(),
-    ...result(),
-    ...(narrow ? [packed.set(narrowTo8(fn, o.out.dtype === 'i8', r0.get(), r1.get()))] : []),
-    ...store,
-  ];
+    return list;
+  };
+  const tile = (rows: number, store: (r: number) => Expr[]): Expr[] => {
+    const list: Expr[] = [];
+    for (let r = 0; r < rows; r++) list.push(acc[r]![0].set(biasV.get()), acc[r]![1].set(biasV.get()));
+    list.push(...taps(rows));
+    for (let r = 0; r < rows; r++) list.push(...result(r), ...store(r));
+    return list;
+  };
   const fullTiles = g.OW - tailLanes;
-  return fn.for(oy, 0, g.OH, 1, [
+  const pass = (rows: number): Expr[] => [
     rowIn.set(m.i32.add(buffer(), fn.mulConst(oy.get(), g.SH * rowBytes))),
-    yRow.set(m.i32.add(dst.get(), fn.mulConst(oy.get(), g.OW * (narrow ? 1 : 4)))),
-    fn.for(ox, 0, fullTiles, TILE, tile(fastStore)),
-    ...(tailLanes ? [ox.set(fn.i32(fullTiles)), ...tile(partialStore)] : []),
-  ]);
+    yRow.set(m.i32.add(dst.get(), fn.mulConst(oy.get(), g.OW * outBytes))),
+    fn.for(ox, 0, fullTiles, TILE, tile(rows, fastStore)),
+    ...(tailLanes ? [ox.set(fn.i32(fullTiles)), ...tile(rows, partialStore)] : []),
+  ];
+  if (!p.twoRows) return fn.for(oy, 0, g.OH, 1, pass(1));
+  // Rows in pairs from y = 0 (even y: the pair rows built), then an odd count's last row alone.
+  const pairs = Math.floor(g.OH / 2) * 2;
+  return fn.block([fn.for(oy, 0, pairs, 2, pass(2)), ...(g.OH % 2 ? [oy.set(fn.i32(pairs)), ...pass(1)] : [])]);
 }
