@@ -359,8 +359,8 @@ describe('signed requantization tables (bit-exact at every accumulator of the wi
   for (const [dtype, zp, act] of [['u8', 0, {}], ['u8', 37, { act_min: 40, act_max: 250 }], ['i8', -128, {}], ['i8', 5, { act_min: -3 }]] as const) {
     it(`${dtype} zero point ${zp}${'act_min' in act ? ', activation bounds' : ''}: the common shift and the per-channel form`, () => {
       const mults = R.ints(6, 2 ** 30, 2 ** 31 - 1);
-      // Close shifts (the search finds a common one), then one channel 9 apart (per-channel shifts), and S < 32.
-      for (const shifts of [[36, 36, 37, 38, 36, 37], [36, 36, 37, 38, 36, 45], [31, 33, 34, 34, 33, 33]]) {
+      // Close shifts (the search finds a common one), one channel 9 apart (usually only per-channel shifts), S < 32.
+      for (const shifts of [[36, 36, 37, 38, 36, 37], [33, 33, 34, 35, 33, 42], [31, 33, 34, 34, 33, 33]]) {
         const node = qconv(mults, shifts, { dtype, y_zero_point: zp, ...act });
         const out = qOutputOf(node);
         const bounds: [number, number] = [out.lo, out.hi];
@@ -370,7 +370,6 @@ describe('signed requantization tables (bit-exact at every accumulator of the wi
         for (const table of [common?.table, perChannel]) {
           if (!table) continue;
           for (let c = 0; c < 6; c++) {
-            if (c === 5 && shifts[5] === 45) continue; // its window is 2^17 wide: covered by the other channels' logic
             for (const acc of accumulators(own, c)) {
               const [want, got] = [reference(acc, mults[c]!, shifts[c]!, zp, bounds), signedForm(table, c, acc, bounds)];
               if (want !== got) expect({ c, acc: Number(acc), got }).toEqual({ c, acc: Number(acc), got: want });
@@ -384,7 +383,6 @@ describe('signed requantization tables (bit-exact at every accumulator of the wi
         } else {
           expect(perChannel).not.toBeNull();
           expect(key).toBe(common ? `S${common.extraShift}` : 'S*');
-          if (shifts[5] === 45) expect(common).toBeNull();
         }
       }
     });
