@@ -9,6 +9,7 @@ import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase } from '../support/
 import { runOnWasm } from './harness.js';
 import { chooseRequantizer, highWordTable, requantTable, signedTable } from '../../targets/wasm/kernels/qconv-requant.js';
 import { qOutputOf } from '../../targets/wasm/kernels/qops-numeric.js';
+import { packRowsI8 } from '../../targets/wasm/kernels/qops-dot.js';
 
 const R = seededNumbers(11);
 const ints = (d: DType, shape: number[]) => int8Tensor(R, d, shape);
@@ -151,6 +152,8 @@ describe('wasm QMatMul (bit-exact with the reference)', () => {
     { name: 'batched u8 a x i8 b, bias, per-column', a: ['u8', [2, 3, 20]], b: ['i8', [20, 11]], attrs: { a_zero_point: 127, dtype: 'u8', y_zero_point: 120 }, bias: true, requant: 'channel' },
     { name: '1-D a, per-tensor, i8 out with clamp', a: ['i8', [13]], b: ['i8', [13, 5]], attrs: { a_zero_point: 3, b_zero_point: -2, act_min: -10, act_max: 50 }, bias: true, requant: 'tensor' },
     { name: 'i32 accumulator out (MatMulInteger form)', a: ['u8', [4, 33]], b: ['u8', [33, 9]], attrs: { a_zero_point: 10, b_zero_point: 200, dtype: 'i32' }, bias: false, requant: 'none' },
+    // b - b_zp in [-128, 127]: i8 rows widened as they are read (the others above keep i16 rows, or may).
+    { name: 'u8 b at zero point 128 (i8 rows), 37-long rows, 3 rows of a', a: ['u8', [3, 37]], b: ['u8', [37, 10]], attrs: { a_zero_point: 0, b_zero_point: 128, dtype: 'u8', y_zero_point: 3 }, bias: true, requant: 'channel' },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -173,6 +176,12 @@ describe('wasm QMatMul (bit-exact with the reference)', () => {
       await expectExact(build, { a: ints(c.a[0], c.a[1]) });
     });
   }
+
+  it('packs b as i8 rows only when every b - b_zp fits', () => {
+    expect(Array.from(new Int8Array(packRowsI8(2, 3, 8, (r, k) => (r ? -128 : 127) + k * (r ? 1 : -1))!.buffer))).toEqual([127, 126, 125, 0, 0, 0, 0, 0, -128, -127, -126, 0, 0, 0, 0, 0]);
+    expect(packRowsI8(1, 2, 8, (_, k) => (k ? 128 : 0))).toBeNull();
+    expect(packRowsI8(1, 2, 8, (_, k) => (k ? -129 : 0))).toBeNull();
+  });
 
   it('check() names a non-constant b', () => {
     const g = new GraphBuilder('g');

@@ -3,15 +3,16 @@ import { dtypeBytes, getAttr, isStaticShape, numel, type Node, type Value } from
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { accumulatorEpilogue } from './qops-conv.js';
-import { emitDot, packRowsI16, padTo8 } from './qops-dot.js';
+import { emitDot, packRowsI16, packRowsI8, padTo8 } from './qops-dot.js';
 import { loadQ, qOutputKey, qOutputOf, storeI16 } from './qops-numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
 /**
  * QMatMul with a constant 2-D b [K, N] (the quantizer's fully connected layers): b is packed at compile time as
- * N rows of (b - b_zp) i16; every row of a (any batch dims, or 1-D) is widened to (a - a_zp) i16 in scratch; emitDot
- * sums, the shared epilogue adds bias[n] and requantizes per column.
+ * N rows of (b - b_zp), i8 where every value fits (symmetric int8 weights always do) else i16; every row of a
+ * (any batch dims, or 1-D) is widened to (a - a_zp) i16 in scratch; emitDot sums, the shared epilogue adds
+ * bias[n] and requantizes per column.
  */
 
 const EIGHT_BIT = ['i8', 'u8'];
@@ -42,10 +43,13 @@ export function emitQMatMul(node: Node, ctx: EmitContext): Expr {
   const bZp = getAttr<number>(node, 'b_zero_point');
   const out = qOutputOf(node);
   const bData = b!.data!.data as Int8Array | Uint8Array;
-  const packed = ctx.placeData(`qmatmul-b:${b!.name}:${bZp}:${kPad}`, packRowsI16(N!, K!, kPad, (n, k) => bData[k * N! + n]! - bZp));
+  const shifted = (n: number, k: number) => bData[k * N! + n]! - bZp;
+  const narrow = packRowsI8(N!, K!, kPad, shifted);
+  const wBytes = narrow ? 1 : 2;
+  const packed = ctx.placeData(`qmatmul-b:${b!.name}:${bZp}:${kPad}:${wBytes}`, narrow ?? packRowsI16(N!, K!, kPad, shifted));
   const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
   const ad = a!.type.dtype;
-  const key = `qmatmul:${rows}:${K}:${N}:${ad}:${aZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${mult ? (perChannel ? 'M*' : 'M') : '-'}`;
+  const key = `qmatmul:${rows}:${K}:${N}:${ad}:${aZp}:w${wBytes}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${mult ? (perChannel ? 'M*' : 'M') : '-'}`;
   // Params: a, packed b, bias, multiplier, shift, y, scratch.
   const name = ctx.defineFunction(key, 7, (fn: FunctionBuilder) => {
     const m = fn.m;
@@ -64,6 +68,7 @@ export function emitQMatMul(node: Node, ctx: EmitContext): Expr {
       rows,
       channels: N!,
       kPad,
+      wBytes,
       x: () => fn.param(6),
       w: () => fn.param(1),
       epilogue: (ch, p, acc) => {
