@@ -176,6 +176,24 @@ export class FunctionBuilder {
   load8x8(ptr: Expr, signed: boolean, offset = 0): Expr {
     return signed ? this.m.v128.load8x8_s(offset, 1, ptr, MEMORY) : this.m.v128.load8x8_u(offset, 1, ptr, MEMORY);
   }
+  /**
+   * The first `count` bytes of the vector `v` stored at `ptr() + offset` (unaligned), in as few stores as
+   * possible: one v128 store for 16, else lane stores of 8, 4, 2 and 1 bytes. `ptr` and `v` are fresh per store.
+   */
+  storeFirstBytes(ptr: () => Expr, v: () => Expr, offset: number, count: number): Expr[] {
+    const m = this.m;
+    if (count === 16) return [this.storeV(ptr(), v(), offset)];
+    const stores: Expr[] = [];
+    for (let lane = 0; lane < count; ) {
+      const size = count - lane >= 8 ? 8 : count - lane >= 4 ? 4 : count - lane >= 2 ? 2 : 1;
+      if (size === 8) stores.push(m.v128.store64_lane(offset + lane, 1, lane / 8, ptr(), v(), MEMORY));
+      else if (size === 4) stores.push(m.v128.store32_lane(offset + lane, 1, lane / 4, ptr(), v(), MEMORY));
+      else if (size === 2) stores.push(m.v128.store16_lane(offset + lane, 1, lane / 2, ptr(), v(), MEMORY));
+      else stores.push(m.v128.store8_lane(offset + lane, 1, lane, ptr(), v(), MEMORY));
+      lane += size;
+    }
+    return stores;
+  }
   /** The i16 lanes of the low (or high) halves of a and b interleaved: (a0, b0, a1, b1, a2, b2, a3, b3). */
   interleaveI16(a: Expr, b: Expr, high = false): Expr {
     const lanes = Array.from({ length: 16 }, (_, k) => (k & 2 ? 16 : 0) + (high ? 8 : 0) + (k >> 2) * 2 + (k & 1));

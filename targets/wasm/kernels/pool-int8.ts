@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
 import type { Node } from '../../../ir/index.js';
-import { MEMORY, type FunctionBuilder } from '../dsl.js';
+import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { everyWindowHoldsATap, poolPlan, type PoolPlan } from '../../shared/pool-geometry.js';
 
@@ -105,16 +105,7 @@ function build(fn: FunctionBuilder, p: Plan): Expr {
   };
   const outRow = () => m.i32.add(dst.get(), fn.mulConst(oy.get(), p.OW));
   const tail = p.OW % LANES;
-  const partial: Expr[] = [];
-  for (let lane = 0; lane < tail; ) {
-    const size = tail - lane >= 8 ? 8 : tail - lane >= 4 ? 4 : tail - lane >= 2 ? 2 : 1;
-    const at = m.i32.add(outRow(), ox.get());
-    if (size === 8) partial.push(m.v128.store64_lane(lane, 1, lane / 8, at, acc.get(), MEMORY));
-    else if (size === 4) partial.push(m.v128.store32_lane(lane, 1, lane / 4, at, acc.get(), MEMORY));
-    else if (size === 2) partial.push(m.v128.store16_lane(lane, 1, lane / 2, at, acc.get(), MEMORY));
-    else partial.push(m.v128.store8_lane(lane, 1, lane, at, acc.get(), MEMORY));
-    lane += size;
-  }
+  const partial = fn.storeFirstBytes(() => m.i32.add(outRow(), ox.get()), () => acc.get(), 0, tail);
   const full = p.OW - tail;
   return fn.for(plane, 0, p.planes, 1, [
     src.set(m.i32.add(fn.param(0), fn.mulConst(plane.get(), p.H * p.W))),

@@ -293,30 +293,15 @@ function outputRows(
   const at = () => m.i32.add(yRow.get(), fn.mulConst(ox.get(), outBytes));
   const fastStore = (r: number): Expr[] => {
     const offset = r * g.OW * outBytes;
-    return narrow ? [m.v128.store64_lane(offset, 1, 0, at(), packed[r]!.get(), MEMORY)] : [fn.storeV(at(), res[r]![0].get(), offset), fn.storeV(at(), res[r]![1].get(), offset + 16)];
+    return narrow ? fn.storeFirstBytes(at, () => packed[r]!.get(), offset, TILE) : [fn.storeV(at(), res[r]![0].get(), offset), fn.storeV(at(), res[r]![1].get(), offset + 16)];
   };
-  // The row's last, partial tile stores exactly its lanes (static: 4 + 2 + 1 bytes at most).
+  // The row's last, partial tile stores exactly its lanes (static: 4 + 2 + 1 bytes at most, or i32 by i32).
   const tailLanes = g.OW % TILE;
   const partialStore = (r: number): Expr[] => {
     const offset = r * g.OW * outBytes;
+    if (narrow) return fn.storeFirstBytes(at, () => packed[r]!.get(), offset, tailLanes);
     const [r0, r1] = res[r]!;
-    const list: Expr[] = [];
-    for (let lane = 0; lane < tailLanes; ) {
-      if (!narrow) {
-        list.push(fn.storeI32(at(), m.i32x4.extract_lane(lane < 4 ? r0.get() : r1.get(), lane % 4), offset + 4 * lane));
-        lane++;
-      } else if (tailLanes - lane >= 4) {
-        list.push(m.v128.store32_lane(offset + lane, 1, lane / 4, at(), packed[r]!.get(), MEMORY));
-        lane += 4;
-      } else if (tailLanes - lane >= 2) {
-        list.push(m.v128.store16_lane(offset + lane, 1, lane / 2, at(), packed[r]!.get(), MEMORY));
-        lane += 2;
-      } else {
-        list.push(m.v128.store8_lane(offset + lane, 1, lane, at(), packed[r]!.get(), MEMORY));
-        lane++;
-      }
-    }
-    return list;
+    return Array.from({ length: tailLanes }, (_, lane) => fn.storeI32(at(), m.i32x4.extract_lane(lane < 4 ? r0.get() : r1.get(), lane % 4), offset + 4 * lane));
   };
   const tile = (rows: number, store: (r: number) => Expr[]): Expr[] => {
     const list: Expr[] = [];

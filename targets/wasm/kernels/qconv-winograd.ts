@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
 import { getAttr, type Node } from '../../../ir/index.js';
-import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
+import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { PairTile, widenIntoPairPlanes, type PairPlanes } from './qconv-lanes.js';
@@ -276,7 +276,7 @@ function outputTransform(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperan
       row1.set(m.i8x16.shuffle(narrowTo8(fn, signed, y[2]!.get(), y[3]!.get()), m.v128.const(new Array(16).fill(0)), interleave)),
     );
     const at0 = () => m.i32.add(yRow.get(), fn.mulConst(tx.get(), 2));
-    const store = (rowVec: Local, offset: number): Expr[] => storeBytes(fn, at0, rowVec, offset, columns);
+    const store = (rowVec: Local, offset: number): Expr[] => fn.storeFirstBytes(at0, () => rowVec.get(), offset, columns);
     body.push(...store(row0, 0));
     // An odd output height: the last tile row has no second output row.
     body.push(g.OH % 2 ? m.if(m.i32.lt_u(fn.addConst(m.i32.shl(ty.get(), fn.i32(1)), 1), fn.i32(g.OH)), fn.block(store(row1, g.OW))) : fn.block(store(row1, g.OW)));
@@ -313,20 +313,4 @@ export function forOutputTileGroups(fn: FunctionBuilder, p: WinogradPlan, o: Lan
       ...(lastColumns > 0 ? [l.tx.set(fn.i32(fullGroups)), ...group(lastColumns)] : []),
     ]),
   ]);
-}
-
-/** The first `columns` bytes of `bytes` stored at `at() + offset`, in as few lane stores as possible. */
-export function storeBytes(fn: FunctionBuilder, at: () => Expr, bytes: Local, offset: number, columns: number): Expr[] {
-  const m = fn.m;
-  if (columns === 16) return [fn.storeV(at(), bytes.get(), offset)];
-  const stores: Expr[] = [];
-  for (let lane = 0; lane < columns; ) {
-    const size = columns - lane >= 8 ? 8 : columns - lane >= 4 ? 4 : columns - lane >= 2 ? 2 : 1;
-    if (size === 8) stores.push(m.v128.store64_lane(offset + lane, 1, lane / 8, at(), bytes.get(), MEMORY));
-    else if (size === 4) stores.push(m.v128.store32_lane(offset + lane, 1, lane / 4, at(), bytes.get(), MEMORY));
-    else if (size === 2) stores.push(m.v128.store16_lane(offset + lane, 1, lane / 2, at(), bytes.get(), MEMORY));
-    else stores.push(m.v128.store8_lane(offset + lane, 1, lane, at(), bytes.get(), MEMORY));
-    lane += size;
-  }
-  return stores;
 }

@@ -4,7 +4,7 @@ import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import type { ConvGeometry } from '../../shared/conv-geometry.js';
 import { emitLaneConvCall, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
-import { buildWinogradConv, forOutputTileGroups, forTileGroups, magnitudes, packWinogradWeights, storeBytes, winogradPlanOf, winogradShapeOf, type WinogradPlan } from './qconv-winograd.js';
+import { buildWinogradConv, forOutputTileGroups, forTileGroups, magnitudes, packWinogradWeights, winogradPlanOf, winogradShapeOf, type WinogradPlan } from './qconv-winograd.js';
 import { winogradMatrices } from './winograd.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -194,7 +194,7 @@ function outputTransform(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperan
       const words = [m.i16x8.narrow_i32x4_s(y[0]!.get(), y[1]!.get()), m.i16x8.narrow_i32x4_s(y[2]!.get(), y[3]!.get())] as const;
       const narrowed = signed ? m.i8x16.narrow_i16x8_s(...words) : m.i8x16.narrow_i16x8_u(...words);
       body.push(bytes.set(m.i8x16.shuffle(narrowed, m.v128.const(new Array(16).fill(0)), transpose)));
-      const stores = fn.block(storeBytes(fn, at0, bytes, i * g.OW, columns));
+      const stores = fn.block(fn.storeFirstBytes(at0, () => bytes.get(), i * g.OW, columns));
       // A partial last tile row: its rows past OH are not stored.
       body.push(i > 0 && g.OH % 4 ? m.if(m.i32.lt_u(fn.addConst(m.i32.shl(ty.get(), fn.i32(2)), i), fn.i32(g.OH)), stores) : stores);
     }
