@@ -265,7 +265,7 @@ function outputTransform(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperan
   // 4 tiles' two output columns interleaved: bytes [Y_0 lane 0, Y_1 lane 0, Y_0 lane 1, ...].
   const interleave = [0, 4, 1, 5, 2, 6, 3, 7, 8, 9, 10, 11, 12, 13, 14, 15];
   const group = (columns: number): Expr[] => {
-    const body: Expr[] = [src.set(m.i32.add(m.i32.add(mBase(), fn.mulConst(ch.get(), p.T8 * 4)), fn.mulConst(m.i32.add(fn.mulConst(ty.get(), p.TXv), tx.get()), 4)))];
+    const body: Expr[] = [];
     for (let j = 0; j < 4; j++) at(m, [0, 1, 2, 3].map((i) => M(i * 4 + j))).forEach((x, i) => body.push(f[i * 4 + j]!.set(x)));
     for (let i = 0; i < 2; i++) {
       at(m, [0, 1, 2, 3].map((j) => () => f[i * 4 + j]!.get())).forEach((x, j) => body.push(y[i * 2 + j]!.set(m.i32x4.add(m.i32x4.shr_s(x, fn.i32(2)), biasV.get()))));
@@ -282,7 +282,7 @@ function outputTransform(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperan
     body.push(g.OH % 2 ? m.if(m.i32.lt_u(fn.addConst(m.i32.shl(ty.get(), fn.i32(1)), 1), fn.i32(g.OH)), fn.block(store(row1, g.OW))) : fn.block(store(row1, g.OW)));
     return body;
   };
-  return forOutputTileGroups(fn, p, o, requant, output, { ch, ty, tx, yRow, biasV }, group);
+  return forOutputTileGroups(fn, p, o, requant, mBase, output, { ch, ty, tx, src, yRow, biasV }, group);
 }
 
 /** The locals step 4's loop nest sets for its group body. */
@@ -290,17 +290,33 @@ export interface OutputTileLocals {
   ch: Local;
   ty: Local;
   tx: Local;
+  /** The group's first M element (channel ch, tiles ty·TXv + tx) in plane 0. */
+  src: Local;
   yRow: Local;
   biasV: Local;
 }
 
 /**
  * The loop nest of step 4: per output channel (its bias splat in biasV, the requantizer loaded for it) and tile
- * row (yRow at the row's first output row), the groups of 4 tiles at tx, 4·m output columns each but the last.
+ * row (yRow at the row's first output row), the groups of 4 tiles at tx (src at their M values), 4·m output columns
+ * each but the last.
  */
-export function forOutputTileGroups(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperands, requant: Requantizer, output: () => Expr, l: OutputTileLocals, group: (columns: number) => Expr[]): Expr {
+export function forOutputTileGroups(
+  fn: FunctionBuilder,
+  p: WinogradPlan,
+  o: LaneConvOperands,
+  requant: Requantizer,
+  mBase: () => Expr,
+  output: () => Expr,
+  l: OutputTileLocals,
+  body: (columns: number) => Expr[],
+): Expr {
   const m = fn.m;
   const { g } = p;
+  const group = (columns: number): Expr[] => [
+    l.src.set(m.i32.add(m.i32.add(mBase(), fn.mulConst(l.ch.get(), p.T8 * 4)), fn.mulConst(m.i32.add(fn.mulConst(l.ty.get(), p.TXv), l.tx.get()), 4))),
+    ...body(columns),
+  ];
   const fullGroups = Math.floor(g.OW / (4 * p.m)) * 4;
   const lastColumns = g.OW - p.m * fullGroups;
   const param = (index: number) => fn.loadI32(m.i32.add(fn.param(index), fn.mulConst(l.ch.get(), 4)));

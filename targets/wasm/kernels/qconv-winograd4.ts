@@ -181,7 +181,7 @@ function outputTransform(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperan
   // Narrowed, byte 4j + k is column j of tile k; the output row wants it at 4k + j.
   const transpose = Array.from({ length: 16 }, (_, b) => 4 * (b % 4) + Math.floor(b / 4));
   const group = (columns: number): Expr[] => {
-    const body: Expr[] = [src.set(m.i32.add(m.i32.add(mBase(), fn.mulConst(ch.get(), p.T8 * 4)), fn.mulConst(m.i32.add(fn.mulConst(ty.get(), p.TXv), tx.get()), 4)))];
+    const body: Expr[] = [];
     for (let j = 0; j < 6; j++) {
       const colT = at(fn, [0, 1, 2, 3, 4, 5].map((i) => M(i * 6 + j)), tmp);
       body.push(...colT.setup, ...colT.out.map((x, i) => f[i * 6 + j]!.set(x)));
@@ -200,5 +200,5 @@ function outputTransform(fn: FunctionBuilder, p: WinogradPlan, o: LaneConvOperan
     }
     return body;
   };
-  return fn.block([inv9.set(m.i32x4.splat(fn.i32(INV9 | 0))), forOutputTileGroups(fn, p, o, requant, output, { ch, ty, tx, yRow, biasV }, group)]);
+  return fn.block([inv9.set(m.i32x4.splat(fn.i32(INV9 | 0))), forOutputTileGroups(fn, p, o, requant, mBase, output, { ch, ty, tx, src, yRow, biasV }, group)]);
 }
