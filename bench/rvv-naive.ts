@@ -1,5 +1,6 @@
 import { dtypeBytes, getAttr, type Node } from '../ir/index.js';
-import { parseExpression, resolveActivation, type Expr } from '../ir/ops/fused.js';
+import { parseExpression, type Expr } from '../ir/ops/expression.js';
+import { resolveActivation } from '../ir/ops/activations.js';
 import { sliceBox, transposeBox, type Box } from '../targets/shared/box.js';
 import { collapseBroadcast } from '../targets/shared/broadcast.js';
 import { convGeometry, type ConvGeometry } from '../targets/shared/conv-geometry.js';

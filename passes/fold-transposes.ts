@@ -1,4 +1,4 @@
-import { numel, type Node, type Tensor, type Value } from '../ir/index.js';
+import { numel, opTraits, registeredOps, type Node, type Tensor, type Value } from '../ir/index.js';
 import type { Pass } from './pass.js';
 import { applyPatternsGreedily, type PatternRewriter, type RewritePattern } from './pattern.js';
 import { composePerms, invertPerm, isIdentityPerm, reshapeTensor, resolvePerm, transposeTensor } from './util-tensors.js';
@@ -10,12 +10,9 @@ import { composePerms, invertPerm, isIdentityPerm, reshapeTensor, resolvePerm, t
  */
 
 /** Elementwise ops with one data operand (further operands, like Clip's bounds, are scalars). */
-const UNARY = new Set([
-  'Abs', 'Neg', 'Reciprocal', 'Floor', 'Ceil', 'Sqrt', 'Exp', 'Log', 'Erf', 'Tanh', 'Sigmoid', 'Relu', 'LeakyRelu',
-  'HardSigmoid', 'HardSwish', 'Gelu', 'Identity', 'Cast', 'Clip',
-]);
-/** Broadcasting binary elementwise ops. */
-const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Equal', 'Greater', 'Less']);
+const isUnary = (node: Node) => opTraits(node.op).elementwise === 'unary';
+/** Broadcasting elementwise ops applied to two operands. */
+const isBinary = (node: Node) => opTraits(node.op).elementwise === 'broadcast' && node.inputs.length === 2;
 /** How far down a chain of elementwise ops sinking looks for a Transpose to meet. */
 const MAX_SINK_DEPTH = 8;
 
@@ -43,8 +40,8 @@ function soleTransposeProducer(v: Value | null, user: Node, rewriter: PatternRew
  */
 function operandsBelowTranspose(node: Node, at: number, perm: readonly number[], rewriter: PatternRewriter): (Value | null)[] | undefined {
   const x = node.inputs[at]!.producer!.inputs[0]!;
-  if (UNARY.has(node.op)) return at === 0 ? [x, ...node.inputs.slice(1)] : undefined;
-  if (!BINARY.has(node.op)) return undefined;
+  if (isUnary(node)) return at === 0 ? [x, ...node.inputs.slice(1)] : undefined;
+  if (!isBinary(node)) return undefined;
   const other = node.inputs[1 - at]!;
   if (!other.data || other.type.shape.length > perm.length) return undefined;
   const c = other.data;
@@ -67,7 +64,7 @@ function reachesTranspose(v: Value, rewriter: PatternRewriter, depth: number): b
   const user = users[0]!;
   if (user.op === 'Transpose') return true;
   const at = user.inputs.indexOf(v);
-  const sinkable = UNARY.has(user.op) ? at === 0 : BINARY.has(user.op) && user.inputs[1 - at]?.data !== undefined;
+  const sinkable = isUnary(user) ? at === 0 : isBinary(user) && user.inputs[1 - at]?.data !== undefined;
   return sinkable && user.outputs.length === 1 && reachesTranspose(user.outputs[0]!, rewriter, depth + 1);
 }
 
@@ -114,7 +111,7 @@ const foldTransposeOfConstant: RewritePattern = {
 
 const sinkTransposeBelowElementwise: RewritePattern = {
   name: 'sink-transpose-below-elementwise',
-  roots: [...UNARY, ...BINARY],
+  roots: registeredOps().filter((op) => opTraits(op).elementwise),
   rewrite(node, rewriter) {
     if (node.outputs.length !== 1) return false;
     for (let at = 0; at < Math.min(node.inputs.length, 2); at++) {

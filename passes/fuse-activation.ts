@@ -1,7 +1,7 @@
-import { getAttr, type Attributes, type Node, type Value } from '../ir/index.js';
+import { getOpSchema, nodeActivation, registeredOps, type Attributes, type Node, type Value } from '../ir/index.js';
 import type { Pass } from './pass.js';
 import { applyPatternsGreedily, type PatternRewriter, type RewritePattern } from './pattern.js';
-import { constantScalar, isFloatType, producedBy, replaceKeepingName } from './fusion-util.js';
+import { isFloatType, producedBy, replaceKeepingName } from './fusion-util.js';
 
 /**
  * Folds an activation into the Conv / Gemm before it: Conv -> FusedConv, Gemm -> FusedGemm (and an existing
@@ -44,40 +44,15 @@ function fuse(root: Node, producer: Node, activation: string, params: number[], 
   return true;
 }
 
-/** The activation a unary root applies, or undefined when it cannot be expressed (e.g. Clip by a tensor bound). */
-function activationOf(root: Node): [string, number[]] | undefined {
-  switch (root.op) {
-    case 'Relu':
-    case 'Sigmoid':
-    case 'Tanh':
-    case 'HardSwish':
-      return [root.op, []];
-    case 'LeakyRelu':
-      return ['LeakyRelu', [getAttr<number>(root, 'alpha')]];
-    case 'HardSigmoid':
-      return ['HardSigmoid', [getAttr<number>(root, 'alpha'), getAttr<number>(root, 'beta')]];
-    case 'Gelu':
-      return [getAttr<string>(root, 'approximate') === 'tanh' ? 'GeluTanh' : 'Gelu', []];
-    case 'Clip': {
-      const [lo, hi] = [root.inputs[1] ?? null, root.inputs[2] ?? null];
-      const min = lo ? constantScalar(lo) : -Infinity;
-      const max = hi ? constantScalar(hi) : Infinity;
-      if (min === undefined || max === undefined || !(min <= max)) return undefined;
-      return ['Clip', [min, max]];
-    }
-    default:
-      return undefined;
-  }
-}
-
 const unaryActivation: RewritePattern = {
   name: 'fuse-unary-activation',
-  roots: ['Relu', 'Clip', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Gelu'],
+  roots: registeredOps().filter((op) => getOpSchema(op)!.activation),
   rewrite(root, rewriter) {
     const producer = absorbingProducer(root.inputs[0]!, [root], rewriter);
-    const act = producer && activationOf(root);
+    // The schema's activation, when this node has one (a Clip by tensor bounds has none).
+    const act = producer && nodeActivation(root);
     if (!producer || !act) return false;
-    return fuse(root, producer, act[0], act[1], rewriter);
+    return fuse(root, producer, act.name, act.params, rewriter);
   },
 };
 

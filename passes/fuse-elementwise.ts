@@ -1,5 +1,5 @@
-import { broadcastShapes, getAttr, sameType, type DType, type Node, type Value } from '../ir/index.js';
-import { exprCall, exprLiteral, exprOperand, expressionSize, formatExpression, parseExpression, type Expr } from '../ir/ops/fused.js';
+import { broadcastShapes, getAttr, getOpSchema, registeredOps, sameType, type DType, type Node, type Value } from '../ir/index.js';
+import { exprCall, exprLiteral, exprOperand, expressionSize, formatExpression, parseExpression, type Expr } from '../ir/ops/expression.js';
 import { formatFloat32 } from '../ir/text/format.js';
 import type { Pass } from './pass.js';
 import { applyPatternsGreedily, type PatternRewriter, type RewritePattern } from './pattern.js';
@@ -13,62 +13,14 @@ import { isFloatType, replaceKeepingName } from './fusion-util.js';
  * op stays as it is. Existing FusedElementwise nodes join trees like any elementwise op, so the pass is idempotent.
  */
 
-type Lowering = (node: Node, args: (Expr | null)[]) => Expr | undefined;
-
-const unary = (op: string): Lowering => (_, [x]) => exprCall(op, x!);
-const binary = (op: string): Lowering => (_, [a, b]) => exprCall(op, a!, b!);
-const nary = (op: string): Lowering => (_, args) => {
-  if (args.length === 0 || args.some((a) => a === null)) return undefined;
-  return (args as Expr[]).reduce((acc, a) => exprCall(op, acc, a));
-};
-
-/** IR op -> its expression, given the expressions of its operands (null for omitted operands). */
-const LOWERINGS: Record<string, Lowering> = {
-  Add: binary('add'),
-  Sub: binary('sub'),
-  Mul: binary('mul'),
-  Div: binary('div'),
-  Pow: binary('pow'),
-  Max: nary('max'),
-  Min: nary('min'),
-  Neg: unary('neg'),
-  Abs: unary('abs'),
-  Exp: unary('exp'),
-  Log: unary('log'),
-  Sqrt: unary('sqrt'),
-  Reciprocal: unary('reciprocal'),
-  Floor: unary('floor'),
-  Ceil: unary('ceil'),
-  Tanh: unary('tanh'),
-  Sigmoid: unary('sigmoid'),
-  Relu: unary('relu'),
-  Erf: unary('erf'),
-  HardSwish: unary('hard_swish'),
-  Clip: (_, [x, lo, hi]) => exprCall('clip', x!, lo ?? exprLiteral(-Infinity), hi ?? exprLiteral(Infinity)),
-  LeakyRelu: (node, [x]) => exprCall('leaky_relu', x!, exprLiteral(getAttr<number>(node, 'alpha'))),
-  HardSigmoid: (node, [x]) => exprCall('hard_sigmoid', x!, exprLiteral(getAttr<number>(node, 'alpha')), exprLiteral(getAttr<number>(node, 'beta'))),
-  Gelu: (node, [x]) => exprCall(getAttr<string>(node, 'approximate') === 'tanh' ? 'gelu_tanh' : 'gelu', x!),
-  FusedElementwise: (node, args) => substitute(parseExpression(getAttr<string>(node, 'expression')), args as Expr[]),
-};
-
-/**
- * The expression of one elementwise node over its operands x0, x1, ... (omitted operands as the lowering
- * decides), or undefined when the op has none; targets lower single elementwise ops through this too.
- */
-export function elementwiseExpression(node: Node): Expr | undefined {
-  const lowering = LOWERINGS[node.op];
-  return lowering?.(node, node.inputs.map((v, i) => (v ? exprOperand(i) : null)));
-}
-
-function substitute(expr: Expr, args: readonly Expr[]): Expr {
-  if (expr.kind === 'operand') return args[expr.index]!;
-  if (expr.kind === 'literal') return expr;
-  return exprCall(expr.op, ...expr.args.map((a) => substitute(a, args)));
+/** The expression of `node` given the expressions of its operands (null for omitted ones), from its schema. */
+function expressionOver(node: Node, args: readonly (Expr | null)[]): Expr | undefined {
+  return getOpSchema(node.op)?.expression?.(node, args);
 }
 
 /** Whether the node is an elementwise op of float dtype `dtype` the expression language can hold. */
 function isFusible(node: Node, dtype: DType): boolean {
-  if (!(node.op in LOWERINGS) || node.outputs.length !== 1) return false;
+  if (!getOpSchema(node.op)?.expression || node.outputs.length !== 1) return false;
   const out = node.outputs[0]!.type.dtype;
   return out === dtype && isFloatType(out);
 }
@@ -131,7 +83,7 @@ function buildTree(root: Node, rewriter: PatternRewriter): Tree | undefined {
       if (!e) return undefined;
       args.push(e);
     }
-    return LOWERINGS[node.op]!(node, args);
+    return expressionOver(node, args);
   };
   const expr = build(root);
   return expr && { expr, operands, nodes };
@@ -139,7 +91,7 @@ function buildTree(root: Node, rewriter: PatternRewriter): Tree | undefined {
 
 const fuseTree: RewritePattern = {
   name: 'fuse-elementwise-tree',
-  roots: Object.keys(LOWERINGS),
+  roots: registeredOps().filter((op) => getOpSchema(op)!.expression),
   rewrite(root, rewriter) {
     const out = root.outputs[0]!;
     if (!isFusible(root, out.type.dtype)) return false;

@@ -1,4 +1,4 @@
-import { dtypeRange, getAttr, makeTensor, numel, type Attributes, type DType, type Node, type Tensor, type Value } from '../ir/index.js';
+import { dtypeRange, getAttr, makeTensor, numel, opTraits, type Attributes, type DType, type Node, type Tensor, type Value } from '../ir/index.js';
 import { quantizeAddMultipliers, quantizeMultiplier } from '../ir/ops/quantized.js';
 import type { Pass } from './pass.js';
 import { applyPatternsGreedily, type PatternRewriter, type RewritePattern } from './pattern.js';
@@ -21,7 +21,6 @@ import { f32, isPerTensor, linearParams, quantizedConstant, quantizeScalar, same
  * points that do not fit int8) are left as they are.
  */
 
-const PASS_THROUGH = ['MaxPool', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze'];
 
 /** An int8 / uint8 tensor value and the per-tensor parameters it is read with. */
 interface Quantized {
@@ -398,7 +397,7 @@ function lowerQdqCompute(q: Node, rewriter: PatternRewriter): boolean {
       return true;
     }
     default: {
-      if (!PASS_THROUGH.includes(node.op) || node.outputs.length !== 1) return false;
+      if (!opTraits(node.op).selectsElements || node.outputs.length !== 1) return false;
       const x = dequantized(node.inputs[0]);
       if (!x) return false;
       const same = x.params.dtype === base.dtype && sameParams(x.params, { scale: [base.scale], zeroPoint: [base.zeroPoint] });

@@ -1,11 +1,12 @@
-import { dtypeBytes, EdgecError, formatType, isStaticShape, numel, type Graph, type Node, type Value } from '../ir/index.js';
+import { dtypeBytes, EdgecError, formatType, isStaticShape, numel, opTraits, type Graph, type Node, type Value } from '../ir/index.js';
 import type { Pass } from './pass.js';
 
 /**
  * plan-memory: gives every non-constant value (graph inputs, intermediates, outputs) a byte offset in one arena,
- * so that artifacts allocate nothing at run time. Values whose lifetimes do not overlap share bytes; an
- * elementwise op whose operand dies at that op writes its result in place over the operand, and so do
- * reshaping views (Reshape, Flatten, Squeeze, Unsqueeze, Identity), which then cost no copy at all.
+ * so that artifacts allocate nothing at run time. Values whose lifetimes do not overlap share bytes; an op
+ * whose schema says it runs in place (OpTraits.inPlace: elementwise ops) writes its result over a same-shaped
+ * operand that dies at that op, and views (OpTraits.view: Reshape, Flatten...) take their operand's bytes,
+ * which then costs no copy at all.
  *
  * Placement is greedy by size (largest first, lowest free offset), the strategy TFLite's arena planner uses;
  * ties are broken by definition order so the plan is deterministic.
@@ -21,15 +22,6 @@ export interface MemoryPlanReport {
   /** Values that share their operand's bytes (in-place ops and views). */
   inPlace: number;
 }
-
-/** Elementwise ops whose kernels may write each output element over the same element of a same-shaped operand. */
-const IN_PLACE_OPS = new Set([
-  'Abs', 'Neg', 'Reciprocal', 'Floor', 'Ceil', 'Sqrt', 'Exp', 'Log', 'Erf', 'Tanh', 'Sigmoid', 'Relu', 'LeakyRelu',
-  'HardSigmoid', 'HardSwish', 'Gelu', 'Clip', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sum', 'Mean', 'Min', 'Max',
-  'FusedElementwise',
-]);
-/** Ops whose output is the operand's bytes reinterpreted. */
-const VIEW_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity']);
 
 const align = (n: number) => Math.ceil(n / ARENA_ALIGNMENT) * ARENA_ALIGNMENT;
 
@@ -120,14 +112,15 @@ function buildBuffers(graph: Graph): { buffers: Buffer[]; inPlace: number } {
 
 /** The operand whose bytes the node's output may take over, if any. */
 function reusableOperand(node: Node, out: Value, step: number, lastUse: Map<Value, number>, graph: Graph): Value | undefined {
-  if (!IN_PLACE_OPS.has(node.op) && !VIEW_OPS.has(node.op)) return undefined;
+  const { inPlace, view } = opTraits(node.op);
+  if (!inPlace && !view) return undefined;
   const bytes = valueBytes(out);
-  const candidates = VIEW_OPS.has(node.op) ? node.inputs.slice(0, 1) : node.inputs;
+  const candidates = view ? node.inputs.slice(0, 1) : node.inputs;
   for (const v of candidates) {
     if (!v || v.isConstant || graph.inputs.includes(v) || graph.outputs.includes(v)) continue;
     if (lastUse.get(v) !== step || valueBytes(v) !== bytes || v.type.dtype !== out.type.dtype) continue;
     // A value read twice by this node (x * x) may still be overwritten: the kernel reads each element before writing it.
-    if (!VIEW_OPS.has(node.op) && v.type.shape.join() !== out.type.shape.join()) continue;
+    if (!view && v.type.shape.join() !== out.type.shape.join()) continue;
     return v;
   }
   return undefined;

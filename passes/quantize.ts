@@ -1,4 +1,5 @@
-import { EdgecError, getAttr, inferNodeTypes, makeTensor, Node, Value, type DType, type Graph, type QuantParams, type Tensor } from '../ir/index.js';
+import { EdgecError, getAttr, inferNodeTypes, makeTensor, Node, nodeActivation, opTraits, Value, type DType, type Graph, type QuantParams, type Tensor } from '../ir/index.js';
+import { ACTIVATIONS } from '../ir/ops/activations.js';
 import type { Pass, PassOptions } from './pass.js';
 import { addConstant, NameAllocator, pruneConstants } from './rewriter.js';
 import { isPerTensor, quantizeBias, quantizeWeights } from './quantize-params.js';
@@ -18,24 +19,20 @@ import { isPerTensor, quantizeBias, quantizeWeights } from './quantize-params.js
  */
 
 const COMPUTE = new Set(['Conv', 'FusedConv', 'Gemm', 'FusedGemm', 'MatMul', 'Add', 'GlobalAveragePool']);
-const PASS_THROUGH = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze']);
-const ACTIVATIONS = new Set(['Relu', 'Clip']);
-const FUSABLE_ACTIVATIONS = ['None', 'Relu', 'Clip'];
+/** Data movement that runs on int8 unchanged: every output element is one of the operand's (OpTraits). */
+const passesThrough = (node: Node) => opTraits(node.op).selectsElements === true;
+/** Whether a FusedConv / FusedGemm activation is a clamp, which the int8 output range absorbs. */
+const clampActivation = (name: string) => Object.hasOwn(ACTIVATIONS, name) && ACTIVATIONS[name]!.clamp === true;
 
 /** The operands of a node that are activations (quantized at run time), by op. */
 function activationOperands(node: Node): number[] {
+  if (passesThrough(node)) return [0];
   switch (node.op) {
     case 'Conv':
     case 'FusedConv':
     case 'Gemm':
     case 'FusedGemm':
     case 'GlobalAveragePool':
-    case 'MaxPool':
-    case 'Flatten':
-    case 'Reshape':
-    case 'Transpose':
-    case 'Squeeze':
-    case 'Unsqueeze':
       return [0];
     case 'MatMul':
       return node.inputs[1]?.data ? [0] : [0, 1];
@@ -56,11 +53,11 @@ function supportedForm(node: Node): boolean {
   switch (node.op) {
     case 'Conv':
     case 'FusedConv':
-      if (node.op === 'FusedConv' && (node.inputs[3] || !FUSABLE_ACTIVATIONS.includes(getAttr<string>(node, 'activation')))) return false;
+      if (node.op === 'FusedConv' && (node.inputs[3] || !clampActivation(getAttr<string>(node, 'activation')))) return false;
       return !!node.inputs[1]?.data && node.inputs[1].type.dtype === 'f32' && constOrAbsent(node.inputs[2]) && getAttr<string>(node, 'auto_pad') === 'NOTSET';
     case 'Gemm':
     case 'FusedGemm': {
-      if (node.op === 'FusedGemm' && !FUSABLE_ACTIVATIONS.includes(getAttr<string>(node, 'activation'))) return false;
+      if (node.op === 'FusedGemm' && !clampActivation(getAttr<string>(node, 'activation'))) return false;
       if (getAttr<number>(node, 'alpha') !== 1 || getAttr<number>(node, 'transA') !== 0) return false;
       const b = node.inputs[1];
       const c = node.inputs[2];
@@ -89,9 +86,10 @@ function supportedForm(node: Node): boolean {
 }
 
 /** An activation node that may be absorbed: Relu, or Clip with constant (or absent) bounds. */
+/** An activation node the computing node before it can absorb: a clamp by constant bounds (Relu, Clip). */
 function absorbableActivation(node: Node): boolean {
-  if (node.op === 'Relu') return true;
-  return node.op === 'Clip' && node.inputs.slice(1).every((v) => !v || !!v.data);
+  const act = nodeActivation(node);
+  return act !== undefined && clampActivation(act.name);
 }
 
 export function parseKeepFloat(spec: string | undefined): Set<string> {
@@ -127,13 +125,13 @@ function plan(graph: Graph, keep: Set<string>): Plan {
   const resultOf = new Map<Node, Value>();
   for (const node of graph.nodes) {
     if (kept(node) || absorbed.has(node)) continue;
-    const kind = COMPUTE.has(node.op) ? 'compute' : PASS_THROUGH.has(node.op) || node.op === 'Concat' ? 'move' : undefined;
+    const kind = COMPUTE.has(node.op) ? 'compute' : passesThrough(node) || node.op === 'Concat' ? 'move' : undefined;
     if (!kind || !supportedForm(node)) continue;
     if (!activationOperands(node).every((i) => annotated(node.inputs[i]))) continue;
     let result = node.outputs[0]!;
     const readers = users.get(result) ?? [];
     const act = readers.length === 1 ? readers[0]! : undefined;
-    if (kind === 'compute' && act && ACTIVATIONS.has(act.op) && act.inputs[0] === result && !graph.outputs.includes(result) && !kept(act) && absorbableActivation(act)) {
+    if (kind === 'compute' && act && act.inputs[0] === result && !graph.outputs.includes(result) && !kept(act) && absorbableActivation(act)) {
       absorbed.add(act);
       result = act.outputs[0]!;
     }
@@ -158,7 +156,7 @@ function plan(graph: Graph, keep: Set<string>): Plan {
   }
   // Data movement keeps its operand's parameters (in graph order, so chains of them agree).
   for (const node of graph.nodes) {
-    if (!quantized.has(node) || !PASS_THROUGH.has(node.op)) continue;
+    if (!quantized.has(node) || !passesThrough(node)) continue;
     const q = node.inputs[0]!.quant!;
     node.outputs[0]!.quant = { scale: [...q.scale], zeroPoint: [...q.zeroPoint] };
   }

@@ -1,5 +1,5 @@
 import { getAttr, Node, Value, type Graph, type Tensor } from '../../ir/index.js';
-import { resolveActivation } from '../../ir/ops/fused.js';
+import { resolveActivation } from '../../ir/ops/activations.js';
 import type { Feeds } from '../../targets/reference/index.js';
 import { applyActivation } from '../../targets/reference/kernels/fused.js';
 import { getKernel, kernelContext } from '../../targets/reference/kernels/index.js';

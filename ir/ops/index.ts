@@ -7,5 +7,16 @@ import './quant.js';
 import './quantized.js';
 import './fused.js';
 
-export { registerOp, getOpSchema, isRegisteredOp, registeredOps, getAttr, resolvedAttrs, inferNodeTypes } from './registry.js';
-export type { AttrSpec, AttrType, InferContext, OpSchema, OperandSpec } from './registry.js';
+export {
+  registerOp,
+  getOpSchema,
+  isRegisteredOp,
+  registeredOps,
+  getAttr,
+  resolvedAttrs,
+  inferNodeTypes,
+  opTraits,
+  nodeExpression,
+  nodeActivation,
+} from './registry.js';
+export type { AttrSpec, AttrType, InferContext, OpSchema, OpTraits, OperandSpec } from './registry.js';

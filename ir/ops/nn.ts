@@ -307,6 +307,7 @@ registerOp(
   schema({
     name: 'MaxPool',
     doc: 'max over sliding windows; optional Indices (i64, flat into X, storage_order 1 = column-major)',
+    traits: { selectsElements: true },
     inputs: [operand('X')],
     outputs: [operand('Y'), optional('Indices')],
     attrs: { ...windowAttrs, ceil_mode: { type: 'int', default: 0 }, storage_order: { type: 'int', default: 0 } },

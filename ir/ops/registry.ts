@@ -2,6 +2,8 @@ import { EdgecError, type ErrorCode } from '../errors.js';
 import type { AttrValue, Attributes, Node } from '../graph.js';
 import type { Tensor } from '../tensor.js';
 import { formatType, type TensorType } from '../types.js';
+import type { Activation } from './activations.js';
+import { exprOperand, type Expr } from './expression.js';
 
 /**
  * The op registry: one schema per IR op, registered once. An IR op has one canonical form, the form of the
@@ -40,12 +42,46 @@ export interface InferContext {
   fail(message: string, code?: ErrorCode): never;
 }
 
+/**
+ * What passes and targets may assume about an op, stated once here rather than in lists beside each pass and
+ * target. Each trait is a promise every target's kernel keeps (tests/ir/op-traits.test.ts checks them).
+ */
+export interface OpTraits {
+  /**
+   * y[i] is a function of the operands' elements at i, ONNX-broadcast: 'unary' when operand 0 is the only data
+   * operand (any others are scalar parameters, like Clip's bounds), 'broadcast' when all operands broadcast
+   * against each other.
+   */
+  readonly elementwise?: 'unary' | 'broadcast';
+  /**
+   * The kernel reads every operand element before it writes the output element at the same index, so the
+   * output may be placed over a same-shaped operand of the same dtype that dies at this node (plan-memory).
+   */
+  readonly inPlace?: boolean;
+  /** Output 0 is operand 0's elements in the same order (a reshape): it takes operand 0's bytes, no copy. */
+  readonly view?: boolean;
+  /**
+   * Every element of output 0 is one of operand 0's elements (rearranged, or picked by a max), so a quantized
+   * operand's scale and zero point carry over unchanged (quantize, lower-qdq).
+   */
+  readonly selectsElements?: boolean;
+}
+
 export interface OpSchema {
   name: string;
   doc: string;
   inputs: OperandSpec[];
   outputs: OperandSpec[];
   attrs: Record<string, AttrSpec>;
+  traits?: OpTraits;
+  /**
+   * For elementwise ops: what the op computes, as an expression over its operands (`args[i]` stands for operand
+   * i, null where it is omitted), or undefined when this node's attributes have no expression. Passes fuse and
+   * targets lower ops through it; the reference interpreter keeps its own kernel, as the independent oracle.
+   */
+  expression?(node: Node, args: readonly (Expr | null)[]): Expr | undefined;
+  /** For ops FusedConv / FusedGemm can absorb: the activation this node applies, or undefined when it cannot. */
+  activation?(node: Node): Activation | undefined;
   /** Output types (dtype + shape) from operand types; validates operand dtypes and shapes. */
   infer(ctx: InferContext): TensorType[];
 }
@@ -68,6 +104,26 @@ export function isRegisteredOp(op: string): boolean {
 /** Registered op names, sorted. */
 export function registeredOps(): string[] {
   return [...registry.keys()].sort();
+}
+
+const NO_TRAITS: OpTraits = {};
+
+/** The op's traits (none for an unknown op). */
+export function opTraits(op: string): OpTraits {
+  return registry.get(op)?.traits ?? NO_TRAITS;
+}
+
+/**
+ * The expression a node computes over its operands x0, x1, ... (operand i = the node's input i), or undefined
+ * when its op has none or this node's attributes have none.
+ */
+export function nodeExpression(node: Node): Expr | undefined {
+  return registry.get(node.op)?.expression?.(node, node.inputs.map((v, i) => (v ? exprOperand(i) : null)));
+}
+
+/** The activation a node applies when FusedConv / FusedGemm could absorb it, else undefined. */
+export function nodeActivation(node: Node): Activation | undefined {
+  return registry.get(node.op)?.activation?.(node);
 }
 
 function requireSchema(node: Node): OpSchema {

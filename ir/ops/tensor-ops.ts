@@ -127,6 +127,7 @@ registerOp(
   schema({
     name: 'Reshape',
     doc: 'same data, new shape; 0 copies the input dim (unless allowzero), one -1 is inferred',
+    traits: { view: true, selectsElements: true },
     inputs: [operand('data'), operand('shape')],
     outputs: [operand('reshaped')],
     attrs: { allowzero: { type: 'int', default: 0 } },
@@ -138,6 +139,7 @@ registerOp(
   schema({
     name: 'Flatten',
     doc: 'to 2-D: [prod(dims before axis), prod(dims from axis)]',
+    traits: { view: true, selectsElements: true },
     inputs: [operand('input')],
     outputs: [operand('output')],
     attrs: { axis: { type: 'int', default: 1 } },
@@ -156,6 +158,7 @@ registerOp(
   schema({
     name: 'Transpose',
     doc: 'permutes axes: output dim i is input dim perm[i]; perm defaults to reversing the axes',
+    traits: { selectsElements: true },
     inputs: [operand('data')],
     outputs: [operand('transposed')],
     attrs: { perm: { type: 'ints' } },
@@ -346,6 +349,7 @@ registerOp(
   schema({
     name: 'Squeeze',
     doc: 'removes the given size-1 axes (all size-1 axes when axes is omitted)',
+    traits: { view: true, selectsElements: true },
     inputs: [operand('data'), optional('axes')],
     outputs: [operand('squeezed')],
     infer: (ctx) => {
@@ -378,6 +382,7 @@ registerOp(
   schema({
     name: 'Unsqueeze',
     doc: 'inserts size-1 axes at the given positions of the output',
+    traits: { view: true, selectsElements: true },
     inputs: [operand('data'), operand('axes')],
     outputs: [operand('expanded')],
     infer: (ctx) => {
@@ -514,6 +519,7 @@ registerOp(
   schema({
     name: 'Cast',
     doc: "converts elements to dtype `to` (floats to integers truncate toward zero; to bool is x != 0)",
+    traits: { elementwise: 'unary' },
     inputs: [operand('input')],
     outputs: [operand('output')],
     attrs: { to: { type: 'string', required: true }, saturate: { type: 'int', default: 1 } },
@@ -541,6 +547,7 @@ registerOp(
   schema({
     name: 'Dropout',
     doc: 'inference only: output = data, mask all true; training_mode = true is not supported',
+    traits: { view: true },
     inputs: [operand('data'), optional('ratio'), optional('training_mode')],
     outputs: [operand('output'), optional('mask')],
     attrs: { seed: { type: 'int', default: 0 } },

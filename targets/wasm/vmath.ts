@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { resolveActivation } from '../../ir/ops/fused.js';
+import { resolveActivation } from '../../ir/ops/activations.js';
 import type { FunctionBuilder } from './dsl.js';
 
 /**

@@ -1,5 +1,5 @@
-import { resolveActivation, type Expr } from '../../ir/ops/fused.js';
-import { exprCall, exprLiteral, exprOperand } from '../../ir/ops/fused.js';
+import { activationExpression } from '../../ir/ops/activations.js';
+import type { Expr } from '../../ir/ops/expression.js';
 import { f32Literal } from './wgsl.js';
 
 /**
@@ -87,46 +87,9 @@ export function lowerExpression(expr: Expr, operand: (index: number) => string):
   return CALLS[expr.op]!(expr.args.map((a) => lowerExpression(a, operand)));
 }
 
-/**
- * The expression of a FusedConv / FusedGemm activation applied to operand 0, or null for None. Throws an Error
- * for an unknown activation (the node's check() reports it).
- */
-export function activationExpression(name: string, params: readonly number[]): Expr | null {
-  const act = resolveActivation(name, params);
-  const x = exprOperand(0);
-  const [p, q] = act.params;
-  switch (act.name) {
-    case 'None':
-      return null;
-    case 'Relu':
-      return exprCall('relu', x);
-    case 'Clip':
-      return exprCall('clip', x, exprLiteral(p!), exprLiteral(q!));
-    case 'Sigmoid':
-      return exprCall('sigmoid', x);
-    case 'Tanh':
-      return exprCall('tanh', x);
-    case 'SiLU':
-      return exprCall('mul', x, exprCall('sigmoid', x));
-    case 'HardSigmoid':
-      return exprCall('hard_sigmoid', x, exprLiteral(p!), exprLiteral(q!));
-    case 'HardSwish':
-      return exprCall('hard_swish', x);
-    case 'LeakyRelu':
-      return exprCall('leaky_relu', x, exprLiteral(p!));
-    case 'Gelu':
-      return exprCall('gelu', x);
-    case 'GeluTanh':
-      return exprCall('gelu_tanh', x);
-    default:
-      throw new Error(`activation ${act.name} has no WGSL lowering`);
-  }
-}
-
 /** WGSL applying a node's activation to the f32 expression `value` (a simple name: it may be read twice). */
 export function applyActivation(name: string, params: readonly number[], value: string): string {
-  const expr = activationExpression(name, params);
-  return expr ? lowerExpression(expr, () => value) : value;
+  return lowerExpression(activationExpression(name, params), () => value);
 }
 
 /** null when a FusedConv / FusedGemm node's activation has a lowering, else why not. */

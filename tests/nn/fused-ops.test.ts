@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Attributes, Tensor } from '../../ir/index.js';
-import { exprCall, exprLiteral, exprOperand, formatExpression, parseExpression } from '../../ir/ops/fused.js';
+import { exprCall, exprLiteral, exprOperand, formatExpression, parseExpression } from '../../ir/ops/expression.js';
 import { inferTypes, nums, run1, runOp, t } from './run-op.js';
 
 /** The fused ops' schemas (activation and expression validation) and reference kernels against the unfused ops. */

@@ -1,5 +1,6 @@
 import { numel, roundToDType, type DType, type Tensor } from '../../../ir/index.js';
-import { parseExpression, resolveActivation, type Activation, type Expr } from '../../../ir/ops/fused.js';
+import { parseExpression, type Expr } from '../../../ir/ops/expression.js';
+import { resolveActivation, type Activation } from '../../../ir/ops/activations.js';
 import { erf } from './math.js';
 import { convKernel } from './nn/conv.js';
 import { gemmKernel } from './nn/gemm.js';

@@ -1,11 +1,11 @@
-import { getAttr, type Node } from '../../../ir/index.js';
-import { exprCall, exprLiteral, exprOperand, parseExpression, type Expr } from '../../../ir/ops/fused.js';
+import { getOpSchema, nodeExpression, registeredOps, type Node } from '../../../ir/index.js';
+import type { Expr } from '../../../ir/ops/expression.js';
 import { collapseBroadcast } from '../../shared/broadcast.js';
 import { cFloat, checkF32Static, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 
 /**
- * Elementwise f32 ops and FusedElementwise, all lowered through the one expression tree of ir/ops/fused.ts:
- * a plain op (Add, Relu, Clip...) is first written as the expression it computes. The broadcast is collapsed
+ * Elementwise f32 ops and FusedElementwise, all lowered through the one expression tree of ir/ops/expression.ts:
+ * every op whose schema gives the expression it computes (Add, Relu, Clip...) runs here. The broadcast is collapsed
  * (shared/broadcast.ts) so the innermost axis is contiguous or broadcast for every operand; that axis is
  * strip-mined with LMUL=4 vectors, the outer axes are counted loops. Each strip reads every operand before
  * it writes, so plan-memory may put the result over a same-shaped operand.
@@ -60,43 +60,6 @@ static inline vf edgec_vleaky(vf x, vf alpha, size_t vl) {
 }
 `;
 
-const UNARY: Readonly<Record<string, string>> = {
-  Abs: 'abs', Neg: 'neg', Sqrt: 'sqrt', Exp: 'exp', Reciprocal: 'reciprocal', Tanh: 'tanh', Sigmoid: 'sigmoid', Relu: 'relu', Erf: 'erf', HardSwish: 'hard_swish',
-};
-const BINARY: Readonly<Record<string, string>> = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div' };
-const VARIADIC: Readonly<Record<string, string>> = { Sum: 'add', Max: 'max', Min: 'min', Mean: 'add' };
-
-/** The expression a node computes over its non-null inputs (operand k = k-th non-null input). */
-function expressionOf(node: Node): Expr {
-  const x = (i: number) => exprOperand(i);
-  const op = node.op;
-  if (op === 'FusedElementwise') return parseExpression(getAttr<string>(node, 'expression'));
-  if (UNARY[op]) return exprCall(UNARY[op]!, x(0));
-  if (BINARY[op]) return exprCall(BINARY[op]!, x(0), x(1));
-  if (VARIADIC[op]) {
-    let e = x(0);
-    for (let i = 1; i < node.inputs.length; i++) e = exprCall(VARIADIC[op]!, e, x(i));
-    return op === 'Mean' ? exprCall('div', e, exprLiteral(node.inputs.length)) : e;
-  }
-  switch (op) {
-    case 'LeakyRelu':
-      return exprCall('leaky_relu', x(0), exprLiteral(getAttr<number>(node, 'alpha')));
-    case 'PRelu':
-      return exprCall('leaky_relu', x(0), x(1));
-    case 'HardSigmoid':
-      return exprCall('hard_sigmoid', x(0), exprLiteral(getAttr<number>(node, 'alpha')), exprLiteral(getAttr<number>(node, 'beta')));
-    case 'Gelu':
-      return exprCall(getAttr<string>(node, 'approximate') === 'tanh' ? 'gelu_tanh' : 'gelu', x(0));
-    case 'Clip': {
-      let next = 1;
-      const bound = (i: number, fallback: number) => (node.inputs[i] ? x(next++) : exprLiteral(fallback));
-      const lo = bound(1, -Infinity);
-      return exprCall('clip', x(0), lo, bound(2, Infinity));
-    }
-  }
-  throw new Error(`no expression for ${op}`);
-}
-
 function unsupportedCall(e: Expr): string | null {
   if (e.kind !== 'call') return null;
   if (!LOWERINGS[e.op]) return `expression op ${e.op} has no rvv lowering`;
@@ -107,7 +70,15 @@ function unsupportedCall(e: Expr): string | null {
   return null;
 }
 
-function lower(e: Expr, operands: string[]): string {
+/** The node's expression; throws when its attributes have none (check() reports that). */
+function expressionOf(node: Node): Expr {
+  const expr = nodeExpression(node);
+  if (!expr) throw new Error(`${node.op} has no expression for these attributes`);
+  return expr;
+}
+
+/** C of the expression, operand i (the node's input i) being the vector variable `operands[i]`. */
+function lower(e: Expr, operands: readonly string[]): string {
   if (e.kind === 'operand') return operands[e.index]!;
   if (e.kind === 'literal') return `VSPLAT(${cFloat(e.value)}, vl)`;
   return LOWERINGS[e.op]!(e.args.map((a) => lower(a, operands)));
@@ -116,6 +87,9 @@ function lower(e: Expr, operands: string[]): string {
 function emitElementwise(node: Node, ctx: CEmitContext): string {
   ctx.helper('edgec_elementwise', () => HELPERS);
   const inputs = node.inputs.filter((v) => v !== null);
+  // The expression numbers operands by input position; the loads below number the inputs present.
+  let present = 0;
+  const operandNames = node.inputs.map((v) => (v ? `v${present++}` : ''));
   const out = shapeOf(node.outputs[0]!);
   const { dims, strides } = collapseBroadcast(out, inputs.map(shapeOf));
   const outer = dims.slice(0, -1);
@@ -141,7 +115,7 @@ function emitElementwise(node: Node, ctx: CEmitContext): string {
     `${indent}for (long j = 0; j < ${inner};) {`,
     `${indent}  size_t vl = VSET((size_t)(${inner} - j));`,
     ...loads,
-    `${indent}  VST(yo + j, ${lower(expressionOf(node), inputs.map((_, k) => `v${k}`))}, vl);`,
+    `${indent}  VST(yo + j, ${lower(expressionOf(node), operandNames)}, vl);`,
     `${indent}  j += (long)vl;`,
     `${indent}}`,
   );
@@ -150,7 +124,7 @@ function emitElementwise(node: Node, ctx: CEmitContext): string {
 }
 
 export const elementwiseKernels: RvvKernel = {
-  ops: [...Object.keys(UNARY), ...Object.keys(BINARY), ...Object.keys(VARIADIC), 'LeakyRelu', 'PRelu', 'HardSigmoid', 'Gelu', 'Clip', 'FusedElementwise'],
+  ops: registeredOps().filter((op) => getOpSchema(op)!.expression),
   check(node) {
     const basic = checkF32Static(node);
     if (basic) return basic;

@@ -1,5 +1,5 @@
 import { ACTIVATION_CODES } from '../prelude.js';
-import { resolveActivation } from '../../../ir/ops/fused.js';
+import { resolveActivation } from '../../../ir/ops/activations.js';
 import { getAttr, type Node } from '../../../ir/index.js';
 import { cFloat, type CEmitContext } from '../kernel.js';
 

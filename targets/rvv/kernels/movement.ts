@@ -1,4 +1,5 @@
-import { arrayToBytes, dtypeBytes, getAttr, type Node, type Value } from '../../../ir/index.js';
+import { arrayToBytes, dtypeBytes, getAttr, opTraits, registeredOps, type Node, type Value } from '../../../ir/index.js';
+import { viewProblem } from '../../shared/views.js';
 import { expandBox, rowMajorStrides, simplifyBox, sliceBox, tileBox, transposeBox, type Box } from '../../shared/box.js';
 import { product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 
@@ -7,11 +8,11 @@ import { product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.j
  * Slice, Expand, Tile, Concat and Split are one box per operand or result, Pad (constant mode) a fill and a box,
  * Gather with constant indices a box per index. The innermost box axis is one
  * vector copy (unit-stride or strided loads and stores, LMUL=8); outer axes are counted loops. Reshaping ops
- * (Reshape, Flatten, Squeeze, Unsqueeze, Identity) are views: plan-memory gives the result the operand's
- * bytes when it can, and otherwise the kernel copies.
+ * (OpTraits.view: Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) are views: plan-memory gives the
+ * result the operand's bytes when it can, and otherwise the kernel copies.
  */
 
-const VIEWS = ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity'];
+const VIEWS = registeredOps().filter((op) => opTraits(op).view);
 const WIDTH_BITS: Readonly<Record<number, number>> = { 1: 8, 2: 16, 4: 32, 8: 64 };
 
 const bytePtr = (ctx: CEmitContext, v: Value): string => `((uint8_t *)(${ctx.ptr(v)}))`;
@@ -155,6 +156,7 @@ export const movementKernels: RvvKernel = {
       const v = node.inputs[i];
       if (v && !v.data) return `${node.op} needs a constant operand ${i} on rvv, but %${v.name} is computed at run time`;
     }
+    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: false });
     return node.op === 'Pad' || node.op === 'Gather' ? checkPadOrGather(node) : null;
   },
   emit: emitMovement,

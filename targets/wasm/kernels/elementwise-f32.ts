@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { EXPRESSION_OPS, type Expr as Expression } from '../../../ir/ops/fused.js';
+import { EXPRESSION_OPS, type Expr as Expression } from '../../../ir/ops/expression.js';
 import type { FunctionBuilder } from '../dsl.js';
 import { erfV, expV, geluTanhV, geluV, hardSigmoidV, hardSwishV, leakyReluV, logV, sigmoidV, tanhV } from '../vmath.js';
 

@@ -1,9 +1,8 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, type DType, type Node, type Value } from '../../../ir/index.js';
-import { expressionOperands, parseExpression, type Expr as Expression } from '../../../ir/ops/fused.js';
+import { dtypeBytes, getAttr, getOpSchema, isStaticShape, nodeExpression, opTraits, registeredOps, type DType, type Node, type Value } from '../../../ir/index.js';
+import { expressionOperands, formatExpression, type Expr as Expression } from '../../../ir/ops/expression.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
-import { erfV, expV, geluTanhV, geluV, hardSigmoidV, hardSwishV, leakyReluV, logV, sigmoidV, tanhV } from '../vmath.js';
 import { lowerExpression, powConstV, powV, splatF, SUPPORTED_EXPRESSION_OPS } from './elementwise-f32.js';
 import { collapseBroadcast, elementAddress, emitLoopNest, memoryOps } from './elementwise-loops.js';
 import { classType, integerPow, loadScalar, scalarClass, scalarOps, storeScalar } from './elementwise-scalar.js';
@@ -37,11 +36,8 @@ interface Spec {
   scalar?: (fn: FunctionBuilder, args: Getter[]) => Expr;
 }
 
-const UNARY_OPS = ['Abs', 'Neg', 'Reciprocal', 'Floor', 'Ceil', 'Sqrt', 'Exp', 'Log', 'Erf', 'Tanh', 'Sigmoid', 'Relu', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Gelu'];
-const BINARY_OPS = ['Add', 'Sub', 'Mul', 'Div', 'Pow'];
-const VARIADIC_OPS = ['Sum', 'Mean', 'Min', 'Max'];
-const COMPARISON_OPS = ['Equal', 'Less', 'Greater'];
-const OPS = [...UNARY_OPS, ...BINARY_OPS, ...VARIADIC_OPS, ...COMPARISON_OPS, 'Clip', 'PRelu', 'Where', 'FusedElementwise'];
+/** Ops whose schema gives an expression, and the other broadcasting ones (comparisons, Where). */
+const OPS = registeredOps().filter((op) => getOpSchema(op)!.expression || opTraits(op).elementwise === 'broadcast');
 
 const fround = Math.fround;
 
@@ -111,72 +107,15 @@ function uniformConstant(v: Value | null): number | undefined {
 // ---------------------------------------------------------------------------------------------------------
 // f32 (SIMD) specs
 
-function f32Unary(node: Node): ((fn: FunctionBuilder, x: Expr) => Expr) | string {
-  const f = (fn: FunctionBuilder) => fn.m.f32x4;
-  switch (node.op) {
-    case 'Abs':
-      return (fn, x) => f(fn).abs(x);
-    case 'Neg':
-      return (fn, x) => f(fn).neg(x);
-    case 'Reciprocal':
-      return (fn, x) => f(fn).div(splatF(fn, 1), x);
-    case 'Floor':
-      return (fn, x) => f(fn).floor(x);
-    case 'Ceil':
-      return (fn, x) => f(fn).ceil(x);
-    case 'Sqrt':
-      return (fn, x) => f(fn).sqrt(x);
-    case 'Exp':
-      return expV;
-    case 'Log':
-      return logV;
-    case 'Erf':
-      return erfV;
-    case 'Tanh':
-      return tanhV;
-    case 'Sigmoid':
-      return sigmoidV;
-    case 'Relu': // x > 0 ? x : 0
-      return (fn, x) => f(fn).pmax(splatF(fn, 0), x);
-    case 'LeakyRelu': {
-      const alpha = fround(getAttr<number>(node, 'alpha'));
-      return (fn, x) => leakyReluV(fn, x, splatF(fn, alpha));
-    }
-    case 'HardSigmoid': {
-      const alpha = fround(getAttr<number>(node, 'alpha'));
-      const beta = fround(getAttr<number>(node, 'beta'));
-      return (fn, x) => hardSigmoidV(fn, x, splatF(fn, alpha), splatF(fn, beta));
-    }
-    case 'HardSwish':
-      return hardSwishV;
-    case 'Gelu': {
-      const approximate = getAttr<string>(node, 'approximate');
-      if (approximate !== 'none' && approximate !== 'tanh') return `Gelu approximate='${approximate}' is not 'none' or 'tanh'`;
-      return approximate === 'tanh' ? geluTanhV : geluV;
-    }
-    default:
-      return `${node.op} has no f32 code`;
-  }
-}
-
+/**
+ * f32 code: the op's expression (its schema's, ir/ops/expression.ts) lowered to f32x4, except where this target
+ * knows a better form: Pow by a uniform constant or an integer exponent, Clip by constant bounds, and the
+ * comparisons and Where, whose bool lanes the expression language (floats only) does not have.
+ */
 function f32Spec(node: Node, inputs: Value[]): Spec | string {
   const op = node.op;
   const f = (fn: FunctionBuilder) => fn.m.f32x4;
-  const attrsKey = JSON.stringify(node.attrs);
-  if (UNARY_OPS.includes(op)) {
-    const u = f32Unary(node);
-    if (typeof u === 'string') return u;
-    return { operands: inputs, key: attrsKey, vector: (fn, [x]) => u(fn, x!()) };
-  }
   switch (op) {
-    case 'Add':
-      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).add(a!(), b!()) };
-    case 'Sub':
-      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).sub(a!(), b!()) };
-    case 'Mul':
-      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).mul(a!(), b!()) };
-    case 'Div':
-      return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).div(a!(), b!()) };
     case 'Pow': {
       const [x, y] = inputs as [Value, Value];
       const c = uniformConstant(y);
@@ -184,22 +123,6 @@ function f32Spec(node: Node, inputs: Value[]): Spec | string {
       // Integer exponents arrive as f32 lanes (simdInner converts them on load), as the reference's Number(y).
       if (y.type.dtype !== 'f32' && !INT_EXPONENTS.has(y.type.dtype)) return `Pow with a ${y.type.dtype} exponent is not supported by the wasm target`;
       return { operands: inputs, key: '', vector: (fn, [a, b]) => powV(fn, a!, b!) };
-    }
-    case 'Sum':
-    case 'Mean':
-    case 'Min':
-    case 'Max': {
-      const n = inputs.length;
-      const combine = op === 'Min' ? 'min' : op === 'Max' ? 'max' : 'add';
-      return {
-        operands: inputs,
-        key: '',
-        vector: (fn, args) => {
-          let acc = args[0]!();
-          for (let k = 1; k < n; k++) acc = f(fn)[combine](acc, args[k]!());
-          return op === 'Mean' && n > 1 ? f(fn).div(acc, splatF(fn, n)) : acc;
-        },
-      };
     }
     case 'Equal':
       return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).eq(a!(), b!()) };
@@ -209,12 +132,6 @@ function f32Spec(node: Node, inputs: Value[]): Spec | string {
       return { operands: inputs, key: '', vector: (fn, [a, b]) => f(fn).gt(a!(), b!()) };
     case 'Where':
       return { operands: inputs, key: '', vector: (fn, [c, a, b]) => fn.m.v128.bitselect(a!(), b!(), c!()) };
-    case 'PRelu':
-      return {
-        operands: inputs,
-        key: '',
-        vector: (fn, [x, s]) => fn.m.v128.bitselect(f(fn).mul(x!(), s!()), x!(), f(fn).lt(x!(), splatF(fn, 0))),
-      };
     case 'Clip': {
       const s = clipSpec(node, (fn, x, lo, hi) => {
         // Math.min(Math.max(x, lo), hi), NaN-propagating; constant non-NaN bounds use the cheaper pmax/pmin,
@@ -227,21 +144,18 @@ function f32Spec(node: Node, inputs: Value[]): Spec | string {
       });
       return { ...s, scalar: undefined };
     }
-    case 'FusedElementwise': {
-      let expr: Expression;
-      try {
-        expr = parseExpression(getAttr<string>(node, 'expression'));
-      } catch (e) {
-        return (e as Error).message;
-      }
-      const unknown = [...new Set(opsOf(expr))].filter((o) => !SUPPORTED_EXPRESSION_OPS.has(o));
-      if (unknown.length) return `expression ops ${unknown.join(', ')} have no wasm code`;
-      if (expressionOperands(expr).size !== inputs.length) return 'the expression does not read every operand';
-      return { operands: inputs, key: getAttr<string>(node, 'expression'), vector: (fn, args) => lowerExpression(fn, expr, args) };
-    }
-    default:
-      return `${op} has no f32 code`;
   }
+  let expr: Expression | undefined;
+  try {
+    expr = nodeExpression(node);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (!expr) return `${op} has no f32 code for these attributes`;
+  const unknown = [...new Set(opsOf(expr))].filter((o) => !SUPPORTED_EXPRESSION_OPS.has(o));
+  if (unknown.length) return `expression ops ${unknown.join(', ')} have no wasm code`;
+  if (expressionOperands(expr).size !== inputs.length) return 'the expression does not read every operand';
+  return { operands: inputs, key: formatExpression(expr), vector: (fn, args) => lowerExpression(fn, expr, args) };
 }
 
 function opsOf(e: Expression): string[] {

@@ -1,25 +1,18 @@
-import { dtypeBytes, isStaticShape, numel, type Node } from '../../../ir/index.js';
+import { dtypeBytes, numel, opTraits, registeredOps, type Node } from '../../../ir/index.js';
+import { viewProblem } from '../../shared/views.js';
 import { MEMORY } from '../dsl.js';
 import type { WasmKernel } from '../kernel.js';
 
 /**
- * Ops that only reinterpret their operand's bytes. plan-memory usually gives the result the operand's own
+ * Views (OpTraits.view): ops that only reinterpret their operand's bytes. plan-memory usually gives the result the operand's own
  * bytes, and then there is nothing to do; otherwise (the operand is a graph input, a constant or still live)
  * the bytes are copied once with memory.copy.
  *
  * Dropout is inference-mode only (as the reference): its mask output, when used, is all true (bytes of 1).
  */
 export const viewKernels: WasmKernel = {
-  ops: ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'],
-  check(node: Node) {
-    if (node.op === 'Dropout') {
-      const training = node.inputs[2];
-      if (training?.data && Number(training.data.data[0]) !== 0) return 'Dropout with training_mode = true is not supported (inference only)';
-      const mask = node.outputs[1];
-      if (mask && !isStaticShape(mask.type.shape)) return 'the Dropout mask needs a static shape';
-    }
-    return null;
-  },
+  ops: registeredOps().filter((op) => opTraits(op).view),
+  check: (node: Node) => viewProblem(node, { fillsMask: true }),
   emit(node, ctx) {
     const m = ctx.m;
     const src = ctx.addressOf(node.inputs[0]!);

@@ -1,4 +1,5 @@
-import { dtypeBytes, getAttr, type Node, type Tensor, type Value } from '../../../ir/index.js';
+import { dtypeBytes, getAttr, opTraits, registeredOps, type Node, type Tensor, type Value } from '../../../ir/index.js';
+import { viewProblem } from '../../shared/views.js';
 import { expandBox, sliceBox, tileBox, transposeBox, type Box as WasmBox } from '../../shared/box.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, i32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
@@ -160,7 +161,7 @@ function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
   return [{ code: `${bindings('u32')}\n${code}\n`, workgroups }];
 }
 
-const VIEWS = ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity'];
+const VIEWS = registeredOps().filter((op) => opTraits(op).view);
 
 function constantOperands(node: Node, indices: number[]): string | null {
   for (const i of indices) {
@@ -184,6 +185,7 @@ export const movementKernels: GpuKernel = {
       const v = node.inputs.find((x) => x && dtypeBytes(x.type.dtype) !== dtypeBytes(node.outputs[0]!.type.dtype));
       if (v) return `Concat operand %${v.name} has another element size`;
     }
+    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: false });
     if (node.op === 'Slice') return constantOperands(node, [1, 2, 3, 4]);
     if (node.op === 'Pad') {
       if (getAttr<string>(node, 'mode') !== 'constant') return `Pad mode '${getAttr<string>(node, 'mode')}' is not supported (constant only)`;
