@@ -22,7 +22,7 @@ import { exprCall, exprLiteral, type Expr } from './expression.js';
  */
 
 type ExpressionOf = NonNullable<OpSchema['expression']>;
-type Extras = Pick<OpSchema, 'expression' | 'activation'> & { attrs?: Record<string, AttrSpec>; inPlace?: boolean };
+type Extras = Pick<OpSchema, 'expression' | 'activation'> & { attrs?: Record<string, AttrSpec>; inPlace?: boolean; view?: boolean };
 
 /** The expression `op(x0)`: most unary ops are one operator of the expression language. */
 const call1 =
@@ -40,14 +40,14 @@ const foldLeft = (op: string, args: readonly (Expr | null)[]): Expr | undefined 
 
 /** A unary elementwise op; safe to run in place unless `inPlace: false`. */
 function unary(name: string, doc: string, allowed: readonly DType[], extras: Extras = {}): void {
-  const { attrs = {}, inPlace = true, ...semantics } = extras;
+  const { attrs = {}, inPlace = true, view, ...semantics } = extras;
   registerOp(
     schema({
       name,
       doc,
       inputs: [operand('X')],
       attrs,
-      traits: { elementwise: 'unary', inPlace },
+      traits: { elementwise: 'unary', inPlace, view },
       ...semantics,
       infer: (ctx) => [expectDType(ctx, 0, allowed)],
     }),
@@ -95,7 +95,7 @@ unary('Gelu', "y = x * Phi(x); approximate = 'tanh' uses the tanh formula", FLOA
     return form === undefined ? undefined : { name: form === 'gelu' ? 'Gelu' : 'GeluTanh', params: [] };
   },
 });
-unary('Identity', 'y = x', [...NUMERIC_TYPES, 'bool'], { inPlace: false });
+unary('Identity', 'y = x', [...NUMERIC_TYPES, 'bool'], { inPlace: false, view: true });
 
 registerOp(
   schema({
