@@ -30,6 +30,9 @@ fn e_pow(x: f32, y: f32) -> f32 {
 }
 fn e_max(a: f32, b: f32) -> f32 { return select(max(a, b), a + b, f32_is_nan(a) || f32_is_nan(b)); }
 fn e_min(a: f32, b: f32) -> f32 { return select(min(a, b), a + b, f32_is_nan(a) || f32_is_nan(b)); }
+// WGSL leaves log and sqrt of negative numbers indeterminate; ONNX (IEEE) gives NaN.
+fn e_log(x: f32) -> f32 { return select(log(x), f32_nan(), x < 0.0); }
+fn e_sqrt(x: f32) -> f32 { return select(sqrt(x), f32_nan(), x < 0.0); }
 fn e_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 // max then min, as numpy and ONNX: with lo > hi every value becomes hi. NaN passes through.
 fn e_clip(x: f32, lo: f32, hi: f32) -> f32 { let y = select(x, lo, x < lo); return select(y, hi, y > hi); }
@@ -48,8 +51,8 @@ const CALLS: Record<string, (a: string[]) => string> = {
   neg: ([a]) => `(-${a})`,
   abs: ([a]) => `abs(${a})`,
   exp: ([a]) => `exp(${a})`,
-  log: ([a]) => `log(${a})`,
-  sqrt: ([a]) => `sqrt(${a})`,
+  log: ([a]) => `e_log(${a})`,
+  sqrt: ([a]) => `e_sqrt(${a})`,
   reciprocal: ([a]) => `(1.0 / ${a})`,
   floor: ([a]) => `floor(${a})`,
   ceil: ([a]) => `ceil(${a})`,
