@@ -1,5 +1,5 @@
-import { broadcastShapes, getAttr, getOpSchema, registeredOps, sameType, type DType, type Node, type Value } from '../ir/index.js';
-import { exprCall, exprLiteral, exprOperand, expressionSize, formatExpression, parseExpression, type Expr } from '../ir/ops/expression.js';
+import { broadcastShapes, getOpSchema, nodeExpression, registeredOps, sameType, type DType, type Node, type Value } from '../ir/index.js';
+import { exprLiteral, exprOperand, expressionSize, formatExpression, type Expr } from '../ir/ops/expression.js';
 import { formatFloat32 } from '../ir/text/format.js';
 import type { Pass } from './pass.js';
 import { applyPatternsGreedily, type PatternRewriter, type RewritePattern } from './pattern.js';
@@ -32,9 +32,9 @@ function joinsTree(v: Value, consumer: Node, rewriter: PatternRewriter): boolean
   if (!rewriter.hasSingleUse(v, consumer)) return false;
   const at = consumer.inputs.indexOf(v);
   if (consumer.inputs.lastIndexOf(v) !== at) return false;
-  // A FusedElementwise may read one operand several times; inlining it there would compute it twice.
-  if (consumer.op === 'FusedElementwise') return operandReads(parseExpression(getAttr<string>(consumer, 'expression')), at) === 1;
-  return true;
+  // An expression may read one operand several times (softsign's x / (1 + |x|)); inlining there would compute it twice.
+  const expr = nodeExpression(consumer);
+  return expr !== undefined && operandReads(expr, at) === 1;
 }
 
 function operandReads(expr: Expr, index: number): number {
