@@ -10,8 +10,14 @@
  */
 import { CONTRACT_PREDICATE_TYPE, contractViolations, type Contract } from './contract.js';
 import { EdgecRuntimeError, type RuntimeErrorCode } from './errors.js';
-import { ELF_IO_SECTION, ELF_SEAL_SECTION, elfSealDescriptor, elfSealPayload, elfSectionBytes, elfSections, elfUnsealed, isCodeSection, isElf, isReadOnlyDataSection, type ElfSection } from './elf-seal.js';
-import { bundleLayout, isBundle, unsealedBundle } from './webgpu-bundle.js';
+import { concatBytes } from './formats/bytes.js';
+import { elfSectionBytes, elfSections, isCodeSection, isElf, isReadOnlyDataSection, type ElfSection } from './formats/elf.js';
+import { ELF_SEAL_SECTION, elfSealDescriptor, elfSealPayload, elfUnsealed } from './formats/elf-seal-note.js';
+import { RVV_IO_SECTION } from './formats/rvv-io.js';
+import { WASM_IO_SECTION } from './formats/wasm-io.js';
+import { CUSTOM_SECTION_ID, customSectionPayload, DATA_SECTION_ID, isWasm, wasmModuleOf, wasmSections, type WasmSection } from './formats/wasm-module.js';
+import { WASM_SEAL_SECTION } from './formats/wasm-seal.js';
+import { BUNDLE_HEADER_BYTES, bundleLayout, isBundle, unsealedBundle } from './formats/webgpu-bundle.js';
 
 export const SEAL_FORMAT = 'edgec.seal/1';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -77,78 +83,13 @@ export interface SealContainer {
   open(bytes: Uint8Array): OpenedArtifact;
 }
 
-export const WASM_SEAL_SECTION = 'edgec.seal';
-const WASM_IO_SECTION = 'edgec.io';
-const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-const WASM_DATA_SECTION = 11;
-
-export interface WasmSection {
-  id: number;
-  /** Custom sections only. */
-  name?: string;
-  /** Byte range of the whole section, id byte included. */
-  start: number;
-  end: number;
-  /** Where the section's content starts (after the size; for custom sections, before the name). */
-  contentStart: number;
-}
-
-function readU32Leb(bytes: Uint8Array, at: number): [value: number, next: number] {
-  let value = 0;
-  for (let shift = 0, i = at; shift < 35; shift += 7, i++) {
-    if (i >= bytes.length) throw new Error('truncated LEB128');
-    const b = bytes[i]!;
-    value += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [value, i + 1];
-  }
-  throw new Error('LEB128 longer than 5 bytes');
-}
-
-/** The sections of a wasm module, in order; throws when the module is truncated or malformed at the section level. */
-export function wasmSections(bytes: Uint8Array): WasmSection[] {
-  if (bytes.length < 8 || !WASM_HEADER.every((b, i) => bytes[i] === b)) throw new Error('not a WebAssembly module (bad header)');
-  const sections: WasmSection[] = [];
-  let at = 8;
-  while (at < bytes.length) {
-    const start = at;
-    const id = bytes[at]!;
-    const [size, contentStart] = readU32Leb(bytes, at + 1);
-    const end = contentStart + size;
-    if (end > bytes.length) throw new Error(`section ${id} at byte ${start} runs past the end of the module`);
-    const section: WasmSection = { id, start, end, contentStart };
-    if (id === 0) {
-      const [length, nameStart] = readU32Leb(bytes, contentStart);
-      if (nameStart + length > end) throw new Error(`custom section at byte ${start} has a name longer than the section`);
-      section.name = new TextDecoder().decode(bytes.subarray(nameStart, nameStart + length));
-    }
-    sections.push(section);
-    at = end;
-  }
-  return sections;
-}
-
-/** The payload of a custom section (after its name). */
-export function customSectionPayload(bytes: Uint8Array, s: WasmSection): Uint8Array {
-  const [length, nameStart] = readU32Leb(bytes, s.contentStart);
-  return bytes.subarray(nameStart + length, s.end);
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 export const wasmContainer: SealContainer = {
   kind: 'wasm',
-  detect: (bytes) => WASM_HEADER.slice(0, 4).every((b, i) => bytes[i] === b),
+  detect: isWasm,
   open(bytes) {
     const sections = wasmSections(bytes);
-    const seals = sections.filter((s) => s.id === 0 && s.name === WASM_SEAL_SECTION);
+    const isCustom = (s: WasmSection, name?: string) => s.id === CUSTOM_SECTION_ID && (name === undefined || s.name === name);
+    const seals = sections.filter((s) => isCustom(s, WASM_SEAL_SECTION));
     const problems: string[] = [];
     if (seals.length > 1) problems.push(`the module holds ${seals.length} '${WASM_SEAL_SECTION}' sections: a second seal was appended`);
     if (seals.length > 0 && sections[sections.length - 1] !== seals[seals.length - 1]) {
@@ -156,23 +97,22 @@ export const wasmContainer: SealContainer = {
     }
     const kept = sections.filter((s) => !seals.includes(s));
     const slice = (s: WasmSection) => bytes.subarray(s.start, s.end);
-    const header = bytes.subarray(0, 8);
     return {
       kind: 'wasm',
-      unsealed: seals.length === 0 ? bytes : concatBytes([header, ...kept.map(slice)]),
+      unsealed: seals.length === 0 ? bytes : wasmModuleOf(bytes, kept),
       seals: seals.map((s) => customSectionPayload(bytes, s)),
       problems,
       parts: [
-        { name: 'code', meaning: 'the code changed', bytes: concatBytes([header, ...kept.filter((s) => s.id !== 0 && s.id !== WASM_DATA_SECTION).map(slice)]) },
-        { name: 'weights', meaning: 'the weights changed (data section)', bytes: concatBytes(kept.filter((s) => s.id === WASM_DATA_SECTION).map(slice)) },
-        { name: 'io', meaning: 'the I/O table changed', bytes: concatBytes(kept.filter((s) => s.id === 0 && s.name === WASM_IO_SECTION).map(slice)) },
-        { name: 'metadata', meaning: 'other custom sections changed', bytes: concatBytes(kept.filter((s) => s.id === 0 && s.name !== WASM_IO_SECTION).map(slice)) },
+        { name: 'code', meaning: 'the code changed', bytes: wasmModuleOf(bytes, kept.filter((s) => !isCustom(s) && s.id !== DATA_SECTION_ID)) },
+        { name: 'weights', meaning: 'the weights changed (data section)', bytes: concatBytes(kept.filter((s) => s.id === DATA_SECTION_ID).map(slice)) },
+        { name: 'io', meaning: 'the I/O table changed', bytes: concatBytes(kept.filter((s) => isCustom(s, WASM_IO_SECTION)).map(slice)) },
+        { name: 'metadata', meaning: 'other custom sections changed', bytes: concatBytes(kept.filter((s) => isCustom(s) && s.name !== WASM_IO_SECTION).map(slice)) },
       ],
     };
   },
 };
 
-/** The rvv ELF: the seal lives in the `.note.edgec.seal` note's descriptor (runtime/elf-seal.ts). */
+/** The rvv ELF: the seal lives in the `.note.edgec.seal` note's descriptor (runtime/formats/elf-seal-note.ts). */
 export const elfContainer: SealContainer = {
   kind: 'rvv',
   detect: isElf,
@@ -181,7 +121,7 @@ export const elfContainer: SealContainer = {
     if (!descriptor) throw new Error(`the ELF has no ${ELF_SEAL_SECTION} note (it was not built by edgec, or the note was stripped)`);
     const payload = elfSealPayload(bytes, descriptor);
     const unsealed = elfUnsealed(bytes, descriptor);
-    const isIo = (s: ElfSection) => s.name === ELF_IO_SECTION;
+    const isIo = (s: ElfSection) => s.name === RVV_IO_SECTION;
     const other = new Uint8Array(unsealed);
     for (const s of elfSections(unsealed)) if (isCodeSection(s) || isReadOnlyDataSection(s) || isIo(s)) other.fill(0, s.offset, s.offset + s.size);
     return {
@@ -222,7 +162,7 @@ export const webgpuContainer: SealContainer = {
       parts: [
         { name: 'code', meaning: 'the shaders, dispatch list or buffer plan changed (manifest)', bytes: manifest },
         { name: 'weights', meaning: 'the weights changed', bytes: section(layout.weights) },
-        { name: 'header', meaning: 'the bundle header changed', bytes: unsealed.subarray(0, 48) },
+        { name: 'header', meaning: 'the bundle header changed', bytes: unsealed.subarray(0, BUNDLE_HEADER_BYTES) },
       ],
     };
   },
