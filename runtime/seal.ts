@@ -3,55 +3,28 @@
  * through WebCrypto (`crypto.subtle`), nothing from Node. The compiler writes seals (compiler/provenance) and
  * reuses this file to read them, so there is one verifier.
  *
- * A seal is JSON: `{ format: "edgec.seal/1", keys: [{ keyid, spki }], envelopes: [DSSE, ...] }`. Each DSSE
- * envelope holds one in-toto Statement v1 whose subject digest is the sha256 of the artifact without its seal.
- * `keys` carries the signers' public keys (SPKI DER, base64) so a seal can be checked for integrity and for the
- * contract's required signers without a key at hand; trust still comes only from the caller's trusted keys.
+ * A seal (layout: runtime/formats/seal-document.ts) is DSSE envelopes of in-toto statements whose subject
+ * digest is the sha256 of the artifact without its seal, plus the signers' public keys, so a seal can be checked
+ * for integrity and for the contract's required signers without a key at hand; trust still comes only from the
+ * caller's trusted keys.
  */
 import { CONTRACT_PREDICATE_TYPE, contractViolations, type Contract } from './contract.js';
 import { EdgecRuntimeError, type RuntimeErrorCode } from './errors.js';
-import { concatBytes } from './formats/bytes.js';
+import { base64Decode, concatBytes } from './formats/bytes.js';
 import { elfSectionBytes, elfSections, isCodeSection, isElf, isReadOnlyDataSection, type ElfSection } from './formats/elf.js';
 import { ELF_SEAL_SECTION, elfSealDescriptor, elfSealPayload, elfUnsealed } from './formats/elf-seal-note.js';
 import { RVV_IO_SECTION } from './formats/rvv-io.js';
+import { decodeStatement, pae, parseSealDocument, recordedDigests, type SealDocument, type Statement } from './formats/seal-document.js';
 import { WASM_IO_SECTION } from './formats/wasm-io.js';
 import { CUSTOM_SECTION_ID, customSectionPayload, DATA_SECTION_ID, isWasm, wasmModuleOf, wasmSections, type WasmSection } from './formats/wasm-module.js';
 import { WASM_SEAL_SECTION } from './formats/wasm-seal.js';
 import { BUNDLE_HEADER_BYTES, bundleLayout, isBundle, unsealedBundle } from './formats/webgpu-bundle.js';
 
-export const SEAL_FORMAT = 'edgec.seal/1';
-export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
-export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const PROVENANCE_PREDICATE_TYPE = 'https://slsa.dev/provenance/v1';
 export const AIBOM_PREDICATE_TYPE = 'https://spdx.dev/Document/v3.0.1';
 export { CONTRACT_PREDICATE_TYPE };
-
-export interface Signature {
-  keyid: string;
-  sig: string;
-}
-export interface Envelope {
-  payloadType: string;
-  payload: string;
-  signatures: Signature[];
-}
-export interface SealDocument {
-  format: string;
-  keys: { keyid: string; spki: string }[];
-  envelopes: Envelope[];
-}
-export interface ResourceDescriptor {
-  name?: string;
-  uri?: string;
-  digest?: Record<string, string>;
-  [field: string]: unknown;
-}
-export interface Statement {
-  _type: string;
-  subject: ResourceDescriptor[];
-  predicateType: string;
-  predicate: Record<string, unknown>;
-}
+/** For the CLI, which imports it from here. */
+export type { ResourceDescriptor } from './formats/seal-document.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Containers: where each artifact kind keeps its seal. rvv (ELF note) and webgpu (bundle header) plug in here.
@@ -178,19 +151,6 @@ export function containerFor(bytes: Uint8Array): SealContainer | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Encodings and crypto (WebCrypto only).
 
-export function base64Encode(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-export function base64Decode(text: string): Uint8Array {
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
 export function toHex(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += b.toString(16).padStart(2, '0');
@@ -199,13 +159,6 @@ export function toHex(bytes: Uint8Array): string {
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)));
-}
-
-/** DSSE pre-authentication encoding: what is actually signed. Lengths are byte lengths. */
-export function pae(payloadType: string, body: Uint8Array): Uint8Array {
-  const type = new TextEncoder().encode(payloadType);
-  const head = new TextEncoder().encode(`DSSEv1 ${type.length} ${payloadType} ${body.length} `);
-  return concatBytes([head, body]);
 }
 
 /** SPKI DER prefix of an Ed25519 public key (RFC 8410); the raw 32-byte key follows. */
@@ -294,50 +247,11 @@ export interface SealReport {
   problems: SealProblem[];
 }
 
-export function parseSealDocument(payload: Uint8Array): SealDocument {
-  const doc = JSON.parse(new TextDecoder().decode(payload)) as SealDocument;
-  if (!doc || doc.format !== SEAL_FORMAT) throw new Error(`unknown seal format '${String(doc?.format)}'`);
-  if (!Array.isArray(doc.envelopes) || !Array.isArray(doc.keys)) throw new Error('the seal has no envelopes or keys list');
-  for (const e of doc.envelopes) {
-    if (typeof e?.payload !== 'string' || typeof e.payloadType !== 'string' || !Array.isArray(e.signatures)) throw new Error('an envelope is not DSSE');
-  }
-  return doc;
-}
-
-export function decodeStatement(envelope: Envelope): Statement {
-  const statement = JSON.parse(new TextDecoder().decode(base64Decode(envelope.payload))) as Statement;
-  if (statement?._type !== STATEMENT_TYPE || !Array.isArray(statement.subject) || typeof statement.predicateType !== 'string') {
-    throw new Error('not an in-toto Statement v1');
-  }
-  return statement;
-}
-
 const STATEMENT_NAMES: Record<string, string> = {
   [PROVENANCE_PREDICATE_TYPE]: 'provenance',
   [CONTRACT_PREDICATE_TYPE]: 'contract',
   [AIBOM_PREDICATE_TYPE]: 'AI bill of materials',
 };
-
-/** Records of the other statements' payload digests in the provenance (runDetails.byproducts). */
-function recordedStatementDigests(provenance: Statement | null): Map<string, string> {
-  const out = new Map<string, string>();
-  const run = provenance?.predicate['runDetails'] as { byproducts?: ResourceDescriptor[] } | undefined;
-  for (const b of run?.byproducts ?? []) {
-    const digest = b.digest?.['sha256'];
-    if (typeof b.name === 'string' && b.name.startsWith('statement:') && digest) out.set(b.name.slice('statement:'.length), digest);
-  }
-  return out;
-}
-
-function recordedParts(provenance: Statement | null): Map<string, string> {
-  const out = new Map<string, string>();
-  const run = provenance?.predicate['runDetails'] as { byproducts?: ResourceDescriptor[] } | undefined;
-  for (const b of run?.byproducts ?? []) {
-    const digest = b.digest?.['sha256'];
-    if (typeof b.name === 'string' && b.name.startsWith('part:') && digest) out.set(b.name.slice('part:'.length), digest);
-  }
-  return out;
-}
 
 /** Verifies everything a seal claims and every requirement of the caller; never throws for a bad artifact. */
 export async function verifySeal(bytes: Uint8Array, options: VerifyOptions = {}): Promise<SealReport> {
@@ -392,7 +306,7 @@ export async function verifySeal(bytes: Uint8Array, options: VerifyOptions = {})
   report.sealedDigest = report.provenance?.subject[0]?.digest?.['sha256'] ?? [...subjectDigests][0] ?? null;
   if (subjectDigests.size > 1) problem('SEAL_INVALID', 'subject', 'the statements of the seal name different artifacts (a statement was swapped in)');
   if (report.sealedDigest !== report.digest) {
-    const recorded = recordedParts(report.provenance);
+    const recorded = recordedDigests(report.provenance, 'part');
     for (const part of opened.parts) {
       const was = recorded.get(part.name);
       if (was !== undefined && was !== (await sha256Hex(part.bytes))) report.changed.push(part.name);
@@ -415,7 +329,7 @@ export async function verifySeal(bytes: Uint8Array, options: VerifyOptions = {})
       problem('SEAL_INVALID', 'keys', 'the seal holds an unreadable public key');
     }
   }
-  const digestsRecorded = recordedStatementDigests(report.provenance);
+  const digestsRecorded = recordedDigests(report.provenance, 'statement');
   const validOnEvery = new Map<string, number>();
   for (const [i, envelope] of doc.envelopes.entries()) {
     const body = (() => {

@@ -1,5 +1,5 @@
 import { EdgecRuntimeError, runtimeErrorOf } from './errors.js';
-import { decodeWasmIoTable, PROFILE_IMPORTS, WASM_IO_SECTION, type WasmIoEntry, type WasmIoTable } from './formats/wasm-io.js';
+import { decodeWasmIoTable, PROFILE_IMPORTS, WASM_EXPORTS, WASM_IO_SECTION, type WasmIoEntry, type WasmIoTable } from './formats/wasm-io.js';
 import { arrayTypeFor, checkFeed, elementCount, type ElementArray, type Feed, type TensorInfo } from './tensors.js';
 
 /**
@@ -56,8 +56,8 @@ export async function loadWasm(bytes: Uint8Array, options: WasmLoadOptions = {})
   } catch (e) {
     throw new EdgecRuntimeError('ARTIFACT_INVALID', `cannot instantiate the module: ${(e as Error).message}`);
   }
-  const memory = instance.exports.memory;
-  const run = instance.exports.run;
+  const memory = instance.exports[WASM_EXPORTS.memory];
+  const run = instance.exports[WASM_EXPORTS.run];
   if (!(memory instanceof WebAssembly.Memory) || typeof run !== 'function') {
     throw new EdgecRuntimeError('ARTIFACT_INVALID', 'the module does not export memory and run');
   }

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { EdgecRuntimeError } from './errors.js';
 import { arrayTypeFor, checkFeed, elementCount, type ElementArray, type Feed, type TensorInfo } from './tensors.js';
-import type { BundleIoEntry, BundleManifest } from './formats/webgpu-bundle.js';
+import { ARENA_BINDING, SHADER_ENTRY_POINT, WEIGHTS_BINDING, type BundleIoEntry, type BundleManifest } from './formats/webgpu-bundle.js';
 import { readBundle } from './webgpu-bundle.js';
 
 /**
@@ -96,7 +96,7 @@ async function createPipelines(device: GPUDevice, manifest: BundleManifest, layo
       const module = device.createShaderModule({ code });
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === 'error');
-      const pipeline = await device.createComputePipelineAsync({ layout, compute: { module, entryPoint: 'main' } }).catch((e: unknown) => e as Error);
+      const pipeline = await device.createComputePipelineAsync({ layout, compute: { module, entryPoint: SHADER_ENTRY_POINT } }).catch((e: unknown) => e as Error);
       const scoped = await device.popErrorScope();
       if (errors.length > 0 || pipeline instanceof Error || scoped) {
         const detail = errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ') || (pipeline instanceof Error ? pipeline.message : scoped?.message);
@@ -125,12 +125,12 @@ export async function loadWebGpu(bytes: Uint8Array, options: WebGpuLoadOptions =
   if (weights.length > 0) device.queue.writeBuffer(weightsBuffer, 0, weights.slice());
   const groupLayout = device.createBindGroupLayout({
     entries: [
-      { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } },
-      { binding: 1, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } },
+      { binding: ARENA_BINDING, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } },
+      { binding: WEIGHTS_BINDING, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } },
     ],
   });
   const pipelines = await createPipelines(device, manifest, device.createPipelineLayout({ bindGroupLayouts: [groupLayout] }), new Set(shaderOf));
-  const bindGroup = device.createBindGroup({ layout: groupLayout, entries: [{ binding: 0, resource: { buffer: arena } }, { binding: 1, resource: { buffer: weightsBuffer } }] });
+  const bindGroup = device.createBindGroup({ layout: groupLayout, entries: [{ binding: ARENA_BINDING, resource: { buffer: arena } }, { binding: WEIGHTS_BINDING, resource: { buffer: weightsBuffer } }] });
 
   const sizeOf = (e: BundleIoEntry) => elementCount(e.shape) * arrayTypeFor(e.dtype).BYTES_PER_ELEMENT;
   const bufferOf = (e: BundleIoEntry) => (e.buffer === 'weights' ? weightsBuffer : arena);

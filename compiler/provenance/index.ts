@@ -14,4 +14,5 @@ export { BUILD_TYPE, DEFAULT_BUILDER_ID } from './slsa.js';
 export { SPDX_CONTEXT } from './aibom.js';
 export type { Contract, DataLineageEntry, ModelCard } from '../../runtime/contract.js';
 export { CONTRACT_PREDICATE_TYPE } from '../../runtime/contract.js';
-export { PROVENANCE_PREDICATE_TYPE, AIBOM_PREDICATE_TYPE, SEAL_FORMAT, type SealReport, type SealProblem, type SealDocument, type Statement } from '../../runtime/seal.js';
+export { PROVENANCE_PREDICATE_TYPE, AIBOM_PREDICATE_TYPE, type SealReport, type SealProblem } from '../../runtime/seal.js';
+export { SEAL_FORMAT, type SealDocument, type Statement } from '../../runtime/formats/seal-document.js';

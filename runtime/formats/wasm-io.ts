@@ -1,7 +1,9 @@
 import { FormatError } from './errors.js';
 
 /**
- * The wasm artifact's I/O table: a custom section named `edgec.io` whose payload is UTF-8 JSON
+ * The wasm artifact's interface: it exports `memory` (fixed size) and `run()` (runs the graph once, no
+ * arguments), and describes its inputs and outputs in an I/O table, a custom section named `edgec.io` whose
+ * payload is UTF-8 JSON
  *
  *   { "format": "edgec.io/1", "inputs": [entry], "outputs": [entry], "nodes"?: [{ "name", "op" }] }
  *   entry = { "name", "dtype" (edgec dtype name), "shape" (static dims), "offset" (byte address in the exported memory) }
@@ -26,6 +28,9 @@ export interface WasmIoTable {
   /** Profiling builds only: the node each profile index stands for. */
   nodes?: { name: string; op: string }[];
 }
+
+/** Export names of the module's memory and of the function that runs the graph. */
+export const WASM_EXPORTS = { memory: 'memory', run: 'run' } as const;
 
 /** Module and field names of the profiling hooks a profiling build imports. */
 export const PROFILE_IMPORTS = { module: 'edgec', begin: 'profile_begin', end: 'profile_end' } as const;

@@ -14,11 +14,18 @@ import { FormatError } from './errors.js';
  *
  * All integers little-endian. The seal's digest covers the file without the seal: the bytes before the seal
  * with the two seal fields zero.
+ *
+ * Every shader's entry point is `main`, and every shader declares one bind group (group 0) whose binding i is
+ * the buffer BUNDLE_BINDINGS[i]: 0 the arena (read-write storage), 1 the weights (read-only storage).
  */
 export const BUNDLE_MAGIC = 'EDGECGPU';
 export const BUNDLE_VERSION = 1;
 export const BUNDLE_HEADER_BYTES = 48;
 export const BUNDLE_FORMAT = 'edgec.webgpu/1';
+export const BUNDLE_BINDINGS = ['arena', 'weights'] as const;
+export const ARENA_BINDING = BUNDLE_BINDINGS.indexOf('arena');
+export const WEIGHTS_BINDING = BUNDLE_BINDINGS.indexOf('weights');
+export const SHADER_ENTRY_POINT = 'main';
 /** Byte offset of the seal offset and length fields. */
 const SEAL_FIELDS = 28;
 const MAGIC_BYTES = [...BUNDLE_MAGIC].map((c) => c.charCodeAt(0));
@@ -47,7 +54,7 @@ export interface BundleDispatch {
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   /** Every shader binds group 0: binding 0 the arena (read-write storage), binding 1 the weights (read-only). */
-  bindings: ['arena', 'weights'];
+  bindings: typeof BUNDLE_BINDINGS;
   arenaBytes: number;
   weightsBytes: number;
   /** Device limits the bundle needs beyond nothing (the runtime requests them and refuses when unavailable). */

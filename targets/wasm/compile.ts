@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
 import { arrayToBytes, dtypeBytes, EdgecError, isStaticShape, type Graph, type Node, type Value } from '../../ir/index.js';
-import { encodeWasmIoTable, PROFILE_IMPORTS, WASM_IO_FORMAT, WASM_IO_SECTION, type WasmIoEntry, type WasmIoTable } from '../../runtime/formats/wasm-io.js';
+import { encodeWasmIoTable, PROFILE_IMPORTS, WASM_EXPORTS, WASM_IO_FORMAT, WASM_IO_SECTION, type WasmIoEntry, type WasmIoTable } from '../../runtime/formats/wasm-io.js';
 import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
 import { concatBytes, wasmDataSection } from './binary.js';
 import { FunctionBuilder, MEMORY } from './dsl.js';
@@ -120,11 +120,11 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
   if (opts.profile) io.nodes = graph.nodes.map((n) => ({ name: n.label, op: n.op }));
 
   m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, statements.length ? statements : [m.nop()], binaryen.none));
-  m.addFunctionExport('run', 'run');
+  m.addFunctionExport('run', WASM_EXPORTS.run);
   const memoryBytes = align(dataEnd, PAGE);
   // The read-only data (tens of MB of weights) does not go through binaryen, which would copy and re-emit it
   // several times: it is appended afterwards as the module's data section (see appendDataSection).
-  m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, 'memory', [], false, false, MEMORY);
+  m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, WASM_EXPORTS.memory, [], false, false, MEMORY);
   m.addCustomSection(WASM_IO_SECTION, encodeWasmIoTable(io));
   if (!m.validate()) {
     m.dispose();

@@ -5,7 +5,7 @@ import { generateKeyPair, sealArtifact, wasmCustomSection, type KeyPair, type Se
 import { GraphBuilder, makeTensor } from '../../ir/index.js';
 import { customSectionPayload, wasmSections } from '../../runtime/formats/wasm-module.js';
 import { WASM_SEAL_SECTION } from '../../runtime/formats/wasm-seal.js';
-import type { SealDocument } from '../../runtime/seal.js';
+import type { SealDocument } from '../../runtime/formats/seal-document.js';
 import { sharedPath } from '../support/shared.js';
 
 /** A small wasm artifact with code, a data section (a constant output: the "weights") and an I/O table. */

@@ -2,16 +2,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { DTYPES, dtypeBytes } from '../../ir/index.js';
 import { EdgecRuntimeError } from '../../runtime/errors.js';
 import { ELF_MAGIC, elfSectionBytes, isCodeSection } from '../../runtime/formats/elf.js';
 import { ELF_SEAL_NOTE_TYPE, ELF_SEAL_OWNER, ELF_SEAL_SECTION, elfSealDescriptor, elfSealPayload, elfUnsealed, elfWithSeal } from '../../runtime/formats/elf-seal-note.js';
 import { FormatError } from '../../runtime/formats/errors.js';
+import { base64Decode } from '../../runtime/formats/bytes.js';
 import { decodeRvvIoTable, encodeRvvIoTable, RVV_IO_FORMAT, RVV_IO_SECTION, type RvvIoEntry } from '../../runtime/formats/rvv-io.js';
+import { byproductName, decodeStatement, DSSE_PAYLOAD_TYPE, encodeSealDocument, pae, parseSealDocument, recordedDigests, SEAL_FORMAT, STATEMENT_TYPE, type SealDocument, type Statement } from '../../runtime/formats/seal-document.js';
 import { decodeWasmIoTable, encodeWasmIoTable, WASM_IO_FORMAT, WASM_IO_SECTION, type WasmIoTable } from '../../runtime/formats/wasm-io.js';
 import { customSectionPayload, readU32Leb, uleb128, WASM_HEADER, wasmCustomSection, wasmSections } from '../../runtime/formats/wasm-module.js';
 import { WASM_SEAL_SECTION, wasmWithSeal } from '../../runtime/formats/wasm-seal.js';
 import { BUNDLE_FORMAT, BUNDLE_HEADER_BYTES, bundleLayout, bundleWithSeal, decodeBundle, encodeBundle, unsealedBundle, type BundleManifest } from '../../runtime/formats/webgpu-bundle.js';
 import { elfContainer, wasmContainer, webgpuContainer } from '../../runtime/seal.js';
+import { arrayTypeFor } from '../../runtime/tensors.js';
 import { readBundle } from '../../runtime/webgpu-bundle.js';
 
 // Every artifact layout is defined once in runtime/formats/: what the writer there produces, the reader there
@@ -192,6 +196,28 @@ describe('runtime/formats: each writer round-trips through its reader', () => {
     const refused = thrown(() => readBundle(other));
     expect(refused).toBeInstanceOf(EdgecRuntimeError);
     expect((refused as EdgecRuntimeError).code).toBe('UNSUPPORTED_ARTIFACT');
+  });
+
+  it('seal document: what the compiler encodes the runtime parses, statements and recorded digests included', () => {
+    const byproducts = [
+      { name: byproductName('part', 'code'), digest: { sha256: 'aa'.repeat(32) } },
+      { name: byproductName('statement', 'https://edgec.dev/contract/v1'), digest: { sha256: 'bb'.repeat(32) }, mediaType: DSSE_PAYLOAD_TYPE },
+    ];
+    const statement: Statement = { _type: STATEMENT_TYPE, subject: [{ name: 'm.wasm', digest: { sha256: 'cc'.repeat(32) } }], predicateType: 'https://slsa.dev/provenance/v1', predicate: { runDetails: { byproducts } } };
+    const body = text(JSON.stringify(statement));
+    const doc: SealDocument = { format: SEAL_FORMAT, keys: [], envelopes: [{ payloadType: DSSE_PAYLOAD_TYPE, payload: Buffer.from(body).toString('base64'), signatures: [] }] };
+    const parsed = parseSealDocument(encodeSealDocument(doc));
+    expect(parsed).toEqual(doc);
+    expect(decodeStatement(parsed.envelopes[0]!)).toEqual(statement);
+    same(base64Decode(parsed.envelopes[0]!.payload), body);
+    expect([...recordedDigests(statement, 'part')]).toEqual([['code', 'aa'.repeat(32)]]);
+    expect([...recordedDigests(statement, 'statement')]).toEqual([['https://edgec.dev/contract/v1', 'bb'.repeat(32)]]);
+    expect(new TextDecoder().decode(pae(DSSE_PAYLOAD_TYPE, text('{}')))).toBe('DSSEv1 28 application/vnd.in-toto+json 2 {}');
+    expect(() => parseSealDocument(encodeSealDocument({ ...doc, format: 'edgec.seal/2' }))).toThrow("unknown seal format 'edgec.seal/2'");
+  });
+
+  it('element types: every IR dtype an artifact can name has a runtime array of its width', () => {
+    for (const dtype of DTYPES) expect([dtype, arrayTypeFor(dtype).BYTES_PER_ELEMENT]).toEqual([dtype, dtypeBytes(dtype)]);
   });
 });
 
