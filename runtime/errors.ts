@@ -2,6 +2,8 @@
  * Errors the runtime raises, with the same codes as the compiler's EdgecError so callers handle both alike.
  * The runtime ships to devices and imports nothing from the compiler.
  */
+import { FormatError } from './formats/errors.js';
+
 export type RuntimeErrorCode =
   | 'RUNTIME_INPUT'
   | 'ARTIFACT_INVALID'
@@ -22,4 +24,10 @@ export class EdgecRuntimeError extends Error {
     super(message);
     this.name = 'EdgecRuntimeError';
   }
+}
+
+/** A format reader's error as the runtime's: an unknown format is UNSUPPORTED_ARTIFACT, a malformed one ARTIFACT_INVALID. */
+export function runtimeErrorOf(e: unknown): unknown {
+  if (e instanceof FormatError) return new EdgecRuntimeError(e.kind === 'unsupported' ? 'UNSUPPORTED_ARTIFACT' : 'ARTIFACT_INVALID', e.message);
+  return e;
 }

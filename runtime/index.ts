@@ -1,7 +1,8 @@
 import { EdgecRuntimeError } from './errors.js';
 import { enforceSeal, type SealReport, type VerifyOptions } from './seal.js';
 import { loadWasm, type LoadedModel, type WasmLoadOptions } from './wasm.js';
-import { isBundle } from './webgpu-bundle.js';
+import { isWasm } from './formats/wasm-module.js';
+import { isBundle } from './formats/webgpu-bundle.js';
 import { loadWebGpu, type GpuLoadedModel, type WebGpuLoadOptions } from './webgpu.js';
 
 export { EdgecRuntimeError, type RuntimeErrorCode } from './errors.js';
@@ -26,15 +27,13 @@ export type { ElementArray, Feed, TensorInfo } from './tensors.js';
  */
 export type SealedModel = (LoadedModel | GpuLoadedModel) & { readonly seal: SealReport | null };
 
-const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
-
 /**
  * Loads any edgec artifact (by its magic bytes) and returns `{ inputs, outputs, run }`. The seal is verified
  * and the contract enforced before anything is instantiated; a refusal is an EdgecRuntimeError (SEAL_MISSING,
  * SEAL_INVALID, UNTRUSTED_SIGNER, CONTRACT_VIOLATION) whose message names the failed clause.
  */
 export async function load(bytes: Uint8Array, options: LoadOptions = {}): Promise<SealedModel> {
-  if (WASM_MAGIC.every((b, i) => bytes[i] === b)) {
+  if (isWasm(bytes)) {
     const report = await enforceSeal(bytes, options);
     const model = await loadWasm(bytes, options);
     return Object.assign(model, { seal: report.sealed ? report : null });

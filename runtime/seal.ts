@@ -3,49 +3,28 @@
  * through WebCrypto (`crypto.subtle`), nothing from Node. The compiler writes seals (compiler/provenance) and
  * reuses this file to read them, so there is one verifier.
  *
- * A seal is JSON: `{ format: "edgec.seal/1", keys: [{ keyid, spki }], envelopes: [DSSE, ...] }`. Each DSSE
- * envelope holds one in-toto Statement v1 whose subject digest is the sha256 of the artifact without its seal.
- * `keys` carries the signers' public keys (SPKI DER, base64) so a seal can be checked for integrity and for the
- * contract's required signers without a key at hand; trust still comes only from the caller's trusted keys.
+ * A seal (layout: runtime/formats/seal-document.ts) is DSSE envelopes of in-toto statements whose subject
+ * digest is the sha256 of the artifact without its seal, plus the signers' public keys, so a seal can be checked
+ * for integrity and for the contract's required signers without a key at hand; trust still comes only from the
+ * caller's trusted keys.
  */
 import { CONTRACT_PREDICATE_TYPE, contractViolations, type Contract } from './contract.js';
 import { EdgecRuntimeError, type RuntimeErrorCode } from './errors.js';
-import { ELF_IO_SECTION, ELF_SEAL_SECTION, elfSealDescriptor, elfSealPayload, elfSectionBytes, elfSections, elfUnsealed, isCodeSection, isElf, isReadOnlyDataSection, type ElfSection } from './elf-seal.js';
-import { bundleLayout, isBundle, unsealedBundle } from './webgpu-bundle.js';
+import { base64Decode, concatBytes } from './formats/bytes.js';
+import { elfSectionBytes, elfSections, isCodeSection, isElf, isReadOnlyDataSection, type ElfSection } from './formats/elf.js';
+import { ELF_SEAL_SECTION, elfSealDescriptor, elfSealPayload, elfUnsealed } from './formats/elf-seal-note.js';
+import { RVV_IO_SECTION } from './formats/rvv-io.js';
+import { decodeStatement, pae, parseSealDocument, recordedDigests, type SealDocument, type Statement } from './formats/seal-document.js';
+import { WASM_IO_SECTION } from './formats/wasm-io.js';
+import { CUSTOM_SECTION_ID, customSectionPayload, DATA_SECTION_ID, isWasm, wasmModuleOf, wasmSections, type WasmSection } from './formats/wasm-module.js';
+import { WASM_SEAL_SECTION } from './formats/wasm-seal.js';
+import { BUNDLE_HEADER_BYTES, bundleLayout, isBundle, unsealedBundle } from './formats/webgpu-bundle.js';
 
-export const SEAL_FORMAT = 'edgec.seal/1';
-export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
-export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const PROVENANCE_PREDICATE_TYPE = 'https://slsa.dev/provenance/v1';
 export const AIBOM_PREDICATE_TYPE = 'https://spdx.dev/Document/v3.0.1';
 export { CONTRACT_PREDICATE_TYPE };
-
-export interface Signature {
-  keyid: string;
-  sig: string;
-}
-export interface Envelope {
-  payloadType: string;
-  payload: string;
-  signatures: Signature[];
-}
-export interface SealDocument {
-  format: string;
-  keys: { keyid: string; spki: string }[];
-  envelopes: Envelope[];
-}
-export interface ResourceDescriptor {
-  name?: string;
-  uri?: string;
-  digest?: Record<string, string>;
-  [field: string]: unknown;
-}
-export interface Statement {
-  _type: string;
-  subject: ResourceDescriptor[];
-  predicateType: string;
-  predicate: Record<string, unknown>;
-}
+/** For the CLI, which imports it from here. */
+export type { ResourceDescriptor } from './formats/seal-document.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Containers: where each artifact kind keeps its seal. rvv (ELF note) and webgpu (bundle header) plug in here.
@@ -77,78 +56,13 @@ export interface SealContainer {
   open(bytes: Uint8Array): OpenedArtifact;
 }
 
-export const WASM_SEAL_SECTION = 'edgec.seal';
-const WASM_IO_SECTION = 'edgec.io';
-const WASM_HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-const WASM_DATA_SECTION = 11;
-
-export interface WasmSection {
-  id: number;
-  /** Custom sections only. */
-  name?: string;
-  /** Byte range of the whole section, id byte included. */
-  start: number;
-  end: number;
-  /** Where the section's content starts (after the size; for custom sections, before the name). */
-  contentStart: number;
-}
-
-function readU32Leb(bytes: Uint8Array, at: number): [value: number, next: number] {
-  let value = 0;
-  for (let shift = 0, i = at; shift < 35; shift += 7, i++) {
-    if (i >= bytes.length) throw new Error('truncated LEB128');
-    const b = bytes[i]!;
-    value += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [value, i + 1];
-  }
-  throw new Error('LEB128 longer than 5 bytes');
-}
-
-/** The sections of a wasm module, in order; throws when the module is truncated or malformed at the section level. */
-export function wasmSections(bytes: Uint8Array): WasmSection[] {
-  if (bytes.length < 8 || !WASM_HEADER.every((b, i) => bytes[i] === b)) throw new Error('not a WebAssembly module (bad header)');
-  const sections: WasmSection[] = [];
-  let at = 8;
-  while (at < bytes.length) {
-    const start = at;
-    const id = bytes[at]!;
-    const [size, contentStart] = readU32Leb(bytes, at + 1);
-    const end = contentStart + size;
-    if (end > bytes.length) throw new Error(`section ${id} at byte ${start} runs past the end of the module`);
-    const section: WasmSection = { id, start, end, contentStart };
-    if (id === 0) {
-      const [length, nameStart] = readU32Leb(bytes, contentStart);
-      if (nameStart + length > end) throw new Error(`custom section at byte ${start} has a name longer than the section`);
-      section.name = new TextDecoder().decode(bytes.subarray(nameStart, nameStart + length));
-    }
-    sections.push(section);
-    at = end;
-  }
-  return sections;
-}
-
-/** The payload of a custom section (after its name). */
-export function customSectionPayload(bytes: Uint8Array, s: WasmSection): Uint8Array {
-  const [length, nameStart] = readU32Leb(bytes, s.contentStart);
-  return bytes.subarray(nameStart + length, s.end);
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 export const wasmContainer: SealContainer = {
   kind: 'wasm',
-  detect: (bytes) => WASM_HEADER.slice(0, 4).every((b, i) => bytes[i] === b),
+  detect: isWasm,
   open(bytes) {
     const sections = wasmSections(bytes);
-    const seals = sections.filter((s) => s.id === 0 && s.name === WASM_SEAL_SECTION);
+    const isCustom = (s: WasmSection, name?: string) => s.id === CUSTOM_SECTION_ID && (name === undefined || s.name === name);
+    const seals = sections.filter((s) => isCustom(s, WASM_SEAL_SECTION));
     const problems: string[] = [];
     if (seals.length > 1) problems.push(`the module holds ${seals.length} '${WASM_SEAL_SECTION}' sections: a second seal was appended`);
     if (seals.length > 0 && sections[sections.length - 1] !== seals[seals.length - 1]) {
@@ -156,23 +70,22 @@ export const wasmContainer: SealContainer = {
     }
     const kept = sections.filter((s) => !seals.includes(s));
     const slice = (s: WasmSection) => bytes.subarray(s.start, s.end);
-    const header = bytes.subarray(0, 8);
     return {
       kind: 'wasm',
-      unsealed: seals.length === 0 ? bytes : concatBytes([header, ...kept.map(slice)]),
+      unsealed: seals.length === 0 ? bytes : wasmModuleOf(bytes, kept),
       seals: seals.map((s) => customSectionPayload(bytes, s)),
       problems,
       parts: [
-        { name: 'code', meaning: 'the code changed', bytes: concatBytes([header, ...kept.filter((s) => s.id !== 0 && s.id !== WASM_DATA_SECTION).map(slice)]) },
-        { name: 'weights', meaning: 'the weights changed (data section)', bytes: concatBytes(kept.filter((s) => s.id === WASM_DATA_SECTION).map(slice)) },
-        { name: 'io', meaning: 'the I/O table changed', bytes: concatBytes(kept.filter((s) => s.id === 0 && s.name === WASM_IO_SECTION).map(slice)) },
-        { name: 'metadata', meaning: 'other custom sections changed', bytes: concatBytes(kept.filter((s) => s.id === 0 && s.name !== WASM_IO_SECTION).map(slice)) },
+        { name: 'code', meaning: 'the code changed', bytes: wasmModuleOf(bytes, kept.filter((s) => !isCustom(s) && s.id !== DATA_SECTION_ID)) },
+        { name: 'weights', meaning: 'the weights changed (data section)', bytes: concatBytes(kept.filter((s) => s.id === DATA_SECTION_ID).map(slice)) },
+        { name: 'io', meaning: 'the I/O table changed', bytes: concatBytes(kept.filter((s) => isCustom(s, WASM_IO_SECTION)).map(slice)) },
+        { name: 'metadata', meaning: 'other custom sections changed', bytes: concatBytes(kept.filter((s) => isCustom(s) && s.name !== WASM_IO_SECTION).map(slice)) },
       ],
     };
   },
 };
 
-/** The rvv ELF: the seal lives in the `.note.edgec.seal` note's descriptor (runtime/elf-seal.ts). */
+/** The rvv ELF: the seal lives in the `.note.edgec.seal` note's descriptor (runtime/formats/elf-seal-note.ts). */
 export const elfContainer: SealContainer = {
   kind: 'rvv',
   detect: isElf,
@@ -181,7 +94,7 @@ export const elfContainer: SealContainer = {
     if (!descriptor) throw new Error(`the ELF has no ${ELF_SEAL_SECTION} note (it was not built by edgec, or the note was stripped)`);
     const payload = elfSealPayload(bytes, descriptor);
     const unsealed = elfUnsealed(bytes, descriptor);
-    const isIo = (s: ElfSection) => s.name === ELF_IO_SECTION;
+    const isIo = (s: ElfSection) => s.name === RVV_IO_SECTION;
     const other = new Uint8Array(unsealed);
     for (const s of elfSections(unsealed)) if (isCodeSection(s) || isReadOnlyDataSection(s) || isIo(s)) other.fill(0, s.offset, s.offset + s.size);
     return {
@@ -222,7 +135,7 @@ export const webgpuContainer: SealContainer = {
       parts: [
         { name: 'code', meaning: 'the shaders, dispatch list or buffer plan changed (manifest)', bytes: manifest },
         { name: 'weights', meaning: 'the weights changed', bytes: section(layout.weights) },
-        { name: 'header', meaning: 'the bundle header changed', bytes: unsealed.subarray(0, 48) },
+        { name: 'header', meaning: 'the bundle header changed', bytes: unsealed.subarray(0, BUNDLE_HEADER_BYTES) },
       ],
     };
   },
@@ -238,19 +151,6 @@ export function containerFor(bytes: Uint8Array): SealContainer | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // Encodings and crypto (WebCrypto only).
 
-export function base64Encode(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-export function base64Decode(text: string): Uint8Array {
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
 export function toHex(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += b.toString(16).padStart(2, '0');
@@ -259,13 +159,6 @@ export function toHex(bytes: Uint8Array): string {
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)));
-}
-
-/** DSSE pre-authentication encoding: what is actually signed. Lengths are byte lengths. */
-export function pae(payloadType: string, body: Uint8Array): Uint8Array {
-  const type = new TextEncoder().encode(payloadType);
-  const head = new TextEncoder().encode(`DSSEv1 ${type.length} ${payloadType} ${body.length} `);
-  return concatBytes([head, body]);
 }
 
 /** SPKI DER prefix of an Ed25519 public key (RFC 8410); the raw 32-byte key follows. */
@@ -354,50 +247,11 @@ export interface SealReport {
   problems: SealProblem[];
 }
 
-export function parseSealDocument(payload: Uint8Array): SealDocument {
-  const doc = JSON.parse(new TextDecoder().decode(payload)) as SealDocument;
-  if (!doc || doc.format !== SEAL_FORMAT) throw new Error(`unknown seal format '${String(doc?.format)}'`);
-  if (!Array.isArray(doc.envelopes) || !Array.isArray(doc.keys)) throw new Error('the seal has no envelopes or keys list');
-  for (const e of doc.envelopes) {
-    if (typeof e?.payload !== 'string' || typeof e.payloadType !== 'string' || !Array.isArray(e.signatures)) throw new Error('an envelope is not DSSE');
-  }
-  return doc;
-}
-
-export function decodeStatement(envelope: Envelope): Statement {
-  const statement = JSON.parse(new TextDecoder().decode(base64Decode(envelope.payload))) as Statement;
-  if (statement?._type !== STATEMENT_TYPE || !Array.isArray(statement.subject) || typeof statement.predicateType !== 'string') {
-    throw new Error('not an in-toto Statement v1');
-  }
-  return statement;
-}
-
 const STATEMENT_NAMES: Record<string, string> = {
   [PROVENANCE_PREDICATE_TYPE]: 'provenance',
   [CONTRACT_PREDICATE_TYPE]: 'contract',
   [AIBOM_PREDICATE_TYPE]: 'AI bill of materials',
 };
-
-/** Records of the other statements' payload digests in the provenance (runDetails.byproducts). */
-function recordedStatementDigests(provenance: Statement | null): Map<string, string> {
-  const out = new Map<string, string>();
-  const run = provenance?.predicate['runDetails'] as { byproducts?: ResourceDescriptor[] } | undefined;
-  for (const b of run?.byproducts ?? []) {
-    const digest = b.digest?.['sha256'];
-    if (typeof b.name === 'string' && b.name.startsWith('statement:') && digest) out.set(b.name.slice('statement:'.length), digest);
-  }
-  return out;
-}
-
-function recordedParts(provenance: Statement | null): Map<string, string> {
-  const out = new Map<string, string>();
-  const run = provenance?.predicate['runDetails'] as { byproducts?: ResourceDescriptor[] } | undefined;
-  for (const b of run?.byproducts ?? []) {
-    const digest = b.digest?.['sha256'];
-    if (typeof b.name === 'string' && b.name.startsWith('part:') && digest) out.set(b.name.slice('part:'.length), digest);
-  }
-  return out;
-}
 
 /** Verifies everything a seal claims and every requirement of the caller; never throws for a bad artifact. */
 export async function verifySeal(bytes: Uint8Array, options: VerifyOptions = {}): Promise<SealReport> {
@@ -452,7 +306,7 @@ export async function verifySeal(bytes: Uint8Array, options: VerifyOptions = {})
   report.sealedDigest = report.provenance?.subject[0]?.digest?.['sha256'] ?? [...subjectDigests][0] ?? null;
   if (subjectDigests.size > 1) problem('SEAL_INVALID', 'subject', 'the statements of the seal name different artifacts (a statement was swapped in)');
   if (report.sealedDigest !== report.digest) {
-    const recorded = recordedParts(report.provenance);
+    const recorded = recordedDigests(report.provenance, 'part');
     for (const part of opened.parts) {
       const was = recorded.get(part.name);
       if (was !== undefined && was !== (await sha256Hex(part.bytes))) report.changed.push(part.name);
@@ -475,7 +329,7 @@ export async function verifySeal(bytes: Uint8Array, options: VerifyOptions = {})
       problem('SEAL_INVALID', 'keys', 'the seal holds an unreadable public key');
     }
   }
-  const digestsRecorded = recordedStatementDigests(report.provenance);
+  const digestsRecorded = recordedDigests(report.provenance, 'statement');
   const validOnEvery = new Map<string, number>();
   for (const [i, envelope] of doc.envelopes.entries()) {
     const body = (() => {

@@ -1,4 +1,5 @@
-import { EdgecRuntimeError } from './errors.js';
+import { EdgecRuntimeError, runtimeErrorOf } from './errors.js';
+import { decodeWasmIoTable, PROFILE_IMPORTS, WASM_EXPORTS, WASM_IO_SECTION, type WasmIoEntry, type WasmIoTable } from './formats/wasm-io.js';
 import { arrayTypeFor, checkFeed, elementCount, type ElementArray, type Feed, type TensorInfo } from './tensors.js';
 
 /**
@@ -16,16 +17,6 @@ export interface LoadedModel {
   run(feeds: Record<string, Feed>): Readonly<Record<string, ElementArray>>;
 }
 
-interface IoEntry extends TensorInfo {
-  readonly offset: number;
-}
-interface IoTable {
-  format: string;
-  inputs: IoEntry[];
-  outputs: IoEntry[];
-  nodes?: { name: string; op: string }[];
-}
-
 /** Receives the hooks of a profiling build (compiled with `profile`): node indices into `nodes`. */
 export interface Profiler {
   begin(node: number): void;
@@ -36,21 +27,14 @@ export interface WasmLoadOptions {
   profiler?: Profiler;
 }
 
-const IO_SECTION = 'edgec.io';
-
-function readIoTable(module: WebAssembly.Module): IoTable {
-  const sections = WebAssembly.Module.customSections(module, IO_SECTION);
-  if (sections.length !== 1) throw new EdgecRuntimeError('ARTIFACT_INVALID', `the module has no '${IO_SECTION}' section: not an edgec artifact`);
-  let table: IoTable;
+function readIoTable(module: WebAssembly.Module): WasmIoTable {
+  const sections = WebAssembly.Module.customSections(module, WASM_IO_SECTION);
+  if (sections.length !== 1) throw new EdgecRuntimeError('ARTIFACT_INVALID', `the module has no '${WASM_IO_SECTION}' section: not an edgec artifact`);
   try {
-    table = JSON.parse(new TextDecoder().decode(sections[0]!)) as IoTable;
-  } catch {
-    throw new EdgecRuntimeError('ARTIFACT_INVALID', `the '${IO_SECTION}' section is not valid JSON`);
+    return decodeWasmIoTable(new Uint8Array(sections[0]!));
+  } catch (e) {
+    throw runtimeErrorOf(e);
   }
-  if (table.format !== 'edgec.io/1' || !Array.isArray(table.inputs) || !Array.isArray(table.outputs)) {
-    throw new EdgecRuntimeError('UNSUPPORTED_ARTIFACT', `unknown I/O table format '${String(table.format)}'`);
-  }
-  return table;
 }
 
 export async function loadWasm(bytes: Uint8Array, options: WasmLoadOptions = {}): Promise<LoadedModel> {
@@ -62,9 +46,9 @@ export async function loadWasm(bytes: Uint8Array, options: WasmLoadOptions = {})
   }
   const io = readIoTable(module);
   const profiler = options.profiler ?? { begin: () => {}, end: () => {} };
-  const wantsProfiler = WebAssembly.Module.imports(module).some((i) => i.module === 'edgec');
+  const wantsProfiler = WebAssembly.Module.imports(module).some((i) => i.module === PROFILE_IMPORTS.module);
   const imports: WebAssembly.Imports = wantsProfiler
-    ? { edgec: { profile_begin: (i: number) => profiler.begin(i), profile_end: (i: number) => profiler.end(i) } }
+    ? { [PROFILE_IMPORTS.module]: { [PROFILE_IMPORTS.begin]: (i: number) => profiler.begin(i), [PROFILE_IMPORTS.end]: (i: number) => profiler.end(i) } }
     : {};
   let instance: WebAssembly.Instance;
   try {
@@ -72,12 +56,12 @@ export async function loadWasm(bytes: Uint8Array, options: WasmLoadOptions = {})
   } catch (e) {
     throw new EdgecRuntimeError('ARTIFACT_INVALID', `cannot instantiate the module: ${(e as Error).message}`);
   }
-  const memory = instance.exports.memory;
-  const run = instance.exports.run;
+  const memory = instance.exports[WASM_EXPORTS.memory];
+  const run = instance.exports[WASM_EXPORTS.run];
   if (!(memory instanceof WebAssembly.Memory) || typeof run !== 'function') {
     throw new EdgecRuntimeError('ARTIFACT_INVALID', 'the module does not export memory and run');
   }
-  const view = (e: IoEntry): ElementArray => {
+  const view = (e: WasmIoEntry): ElementArray => {
     const type = arrayTypeFor(e.dtype);
     const length = elementCount(e.shape);
     if (e.offset < 0 || e.offset + length * type.BYTES_PER_ELEMENT > memory.buffer.byteLength) {
@@ -90,7 +74,7 @@ export async function loadWasm(bytes: Uint8Array, options: WasmLoadOptions = {})
   io.outputs.forEach((e) => (outputs[e.name] = view(e)));
   Object.freeze(outputs);
   const inputNames = new Set(io.inputs.map((e) => e.name));
-  const strip = ({ name, dtype, shape }: IoEntry): TensorInfo => Object.freeze({ name, dtype, shape: Object.freeze([...shape]) });
+  const strip = ({ name, dtype, shape }: WasmIoEntry): TensorInfo => Object.freeze({ name, dtype, shape: Object.freeze([...shape]) });
 
   return {
     kind: 'wasm',

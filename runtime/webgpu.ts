@@ -1,7 +1,8 @@
 /// <reference types="@webgpu/types" />
 import { EdgecRuntimeError } from './errors.js';
 import { arrayTypeFor, checkFeed, elementCount, type ElementArray, type Feed, type TensorInfo } from './tensors.js';
-import { readBundle, type IoEntry, type Manifest } from './webgpu-bundle.js';
+import { ARENA_BINDING, SHADER_ENTRY_POINT, WEIGHTS_BINDING, type BundleIoEntry, type BundleManifest } from './formats/webgpu-bundle.js';
+import { readBundle } from './webgpu-bundle.js';
 
 /**
  * Runs a WebGPU bundle with the standard WebGPU API only, so the same code runs in browsers (navigator.gpu)
@@ -53,7 +54,7 @@ interface Acquired {
   features: ReadonlySet<string>;
 }
 
-async function acquireDevice(manifest: Manifest, options: WebGpuLoadOptions): Promise<Acquired> {
+async function acquireDevice(manifest: BundleManifest, options: WebGpuLoadOptions): Promise<Acquired> {
   const needs = Object.entries(manifest.limits ?? {});
   const checkLimits = (limits: GPUSupportedLimits, what: string) => {
     for (const [name, value] of needs) {
@@ -87,7 +88,7 @@ async function acquireDevice(manifest: Manifest, options: WebGpuLoadOptions): Pr
 }
 
 /** Pipelines of the shaders `used` (others stay undefined). */
-async function createPipelines(device: GPUDevice, manifest: Manifest, layout: GPUPipelineLayout, used: ReadonlySet<number>): Promise<(GPUComputePipeline | undefined)[]> {
+async function createPipelines(device: GPUDevice, manifest: BundleManifest, layout: GPUPipelineLayout, used: ReadonlySet<number>): Promise<(GPUComputePipeline | undefined)[]> {
   return Promise.all(
     manifest.shaders.map(async (code, index) => {
       if (!used.has(index)) return undefined;
@@ -95,7 +96,7 @@ async function createPipelines(device: GPUDevice, manifest: Manifest, layout: GP
       const module = device.createShaderModule({ code });
       const info = await module.getCompilationInfo();
       const errors = info.messages.filter((m) => m.type === 'error');
-      const pipeline = await device.createComputePipelineAsync({ layout, compute: { module, entryPoint: 'main' } }).catch((e: unknown) => e as Error);
+      const pipeline = await device.createComputePipelineAsync({ layout, compute: { module, entryPoint: SHADER_ENTRY_POINT } }).catch((e: unknown) => e as Error);
       const scoped = await device.popErrorScope();
       if (errors.length > 0 || pipeline instanceof Error || scoped) {
         const detail = errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ') || (pipeline instanceof Error ? pipeline.message : scoped?.message);
@@ -124,15 +125,15 @@ export async function loadWebGpu(bytes: Uint8Array, options: WebGpuLoadOptions =
   if (weights.length > 0) device.queue.writeBuffer(weightsBuffer, 0, weights.slice());
   const groupLayout = device.createBindGroupLayout({
     entries: [
-      { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } },
-      { binding: 1, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } },
+      { binding: ARENA_BINDING, visibility: STAGE_COMPUTE, buffer: { type: 'storage' } },
+      { binding: WEIGHTS_BINDING, visibility: STAGE_COMPUTE, buffer: { type: 'read-only-storage' } },
     ],
   });
   const pipelines = await createPipelines(device, manifest, device.createPipelineLayout({ bindGroupLayouts: [groupLayout] }), new Set(shaderOf));
-  const bindGroup = device.createBindGroup({ layout: groupLayout, entries: [{ binding: 0, resource: { buffer: arena } }, { binding: 1, resource: { buffer: weightsBuffer } }] });
+  const bindGroup = device.createBindGroup({ layout: groupLayout, entries: [{ binding: ARENA_BINDING, resource: { buffer: arena } }, { binding: WEIGHTS_BINDING, resource: { buffer: weightsBuffer } }] });
 
-  const sizeOf = (e: IoEntry) => elementCount(e.shape) * arrayTypeFor(e.dtype).BYTES_PER_ELEMENT;
-  const bufferOf = (e: IoEntry) => (e.buffer === 'weights' ? weightsBuffer : arena);
+  const sizeOf = (e: BundleIoEntry) => elementCount(e.shape) * arrayTypeFor(e.dtype).BYTES_PER_ELEMENT;
+  const bufferOf = (e: BundleIoEntry) => (e.buffer === 'weights' ? weightsBuffer : arena);
   for (const e of [...manifest.inputs, ...manifest.outputs]) {
     const limit = e.buffer === 'weights' ? weights.length : manifest.arenaBytes;
     if (e.offset % 4 !== 0 || e.offset + sizeOf(e) > Math.max(limit, 0)) throw new EdgecRuntimeError('ARTIFACT_INVALID', `'${e.name}' lies outside the ${e.buffer} buffer`);
@@ -145,7 +146,7 @@ export async function loadWebGpu(bytes: Uint8Array, options: WebGpuLoadOptions =
   }
   const staging = device.createBuffer({ size: Math.max(16, stagingBytes), usage: BUFFER_MAP_READ | BUFFER_COPY_DST });
   const inputNames = new Set(manifest.inputs.map((e) => e.name));
-  const strip = ({ name, dtype, shape }: IoEntry): TensorInfo => Object.freeze({ name, dtype, shape: Object.freeze([...shape]) });
+  const strip = ({ name, dtype, shape }: BundleIoEntry): TensorInfo => Object.freeze({ name, dtype, shape: Object.freeze([...shape]) });
   let queue: Promise<unknown> = Promise.resolve();
 
   const runOnce = async (feeds: Record<string, Feed>): Promise<Readonly<Record<string, ElementArray>>> => {

@@ -1,6 +1,6 @@
 import { arrayFromBytes, arrayToBytes, EdgecError, isDType, makeTensor, type DType, type Tensor } from '../../ir/index.js';
-import { ELF_IO_SECTION as IO_SECTION, elfSectionBytes, isElf } from '../../runtime/elf-seal.js';
-import type { RvvIoEntry } from '../../targets/rvv/compile.js';
+import { elfSectionBytes, isElf } from '../../runtime/formats/elf.js';
+import { decodeRvvIoTable, RVV_IO_SECTION, type RvvIoEntry } from '../../runtime/formats/rvv-io.js';
 import { runOnQemu } from '../../targets/rvv/qemu.js';
 
 /** The I/O signature an rvv ELF carries in its `.edgec.io` section. */
@@ -9,10 +9,9 @@ export function rvvIoTable(elf: Uint8Array, file?: string): { inputs: RvvIoEntry
   if (!isElf(elf)) throw new EdgecError('IO', 'not an ELF file', where);
   let table: { inputs: RvvIoEntry[]; outputs: RvvIoEntry[] };
   try {
-    const bytes = elfSectionBytes(elf, (s) => s.name === IO_SECTION);
-    table = JSON.parse(new TextDecoder().decode(bytes).replace(/\0+$/, '')) as typeof table;
+    table = decodeRvvIoTable(elfSectionBytes(elf, (s) => s.name === RVV_IO_SECTION));
   } catch (e) {
-    throw new EdgecError('IO', `the ELF has no readable ${IO_SECTION} section (not an edgec rvv artifact?): ${(e as Error).message}`, where);
+    throw new EdgecError('IO', `the ELF has no readable ${RVV_IO_SECTION} section (not an edgec rvv artifact?): ${(e as Error).message}`, where);
   }
   for (const e of [...table.inputs, ...table.outputs]) {
     if (!isDType(e.dtype)) throw new EdgecError('UNSUPPORTED_DTYPE', `ELF I/O '${e.name}' has element type ${e.dtype}`, where);

@@ -1,5 +1,6 @@
 import type { Contract } from '../../runtime/contract.js';
-import { AIBOM_PREDICATE_TYPE, type ResourceDescriptor, type Statement } from '../../runtime/seal.js';
+import type { ResourceDescriptor, Statement } from '../../runtime/formats/seal-document.js';
+import { AIBOM_PREDICATE_TYPE } from '../../runtime/seal.js';
 import { isoSeconds, type ToolVersion } from './build-info.js';
 
 /**

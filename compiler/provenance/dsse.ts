@@ -1,5 +1,5 @@
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
-import { DSSE_PAYLOAD_TYPE, pae, type Envelope, type Statement } from '../../runtime/seal.js';
+import { DSSE_PAYLOAD_TYPE, pae, type Envelope, type Statement } from '../../runtime/formats/seal-document.js';
 import { keyIdOfPublicKey } from './keys.js';
 
 /** A DSSE envelope around one statement, signed with Ed25519 when a key is given (Ed25519 is deterministic). */

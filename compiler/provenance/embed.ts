@@ -1,12 +1,15 @@
-import { elfSealDescriptor } from '../../runtime/elf-seal.js';
-import { containerFor, WASM_SEAL_SECTION, type SealContainer } from '../../runtime/seal.js';
-import { withSeal } from '../../runtime/webgpu-bundle.js';
-import { concatBytes, wasmCustomSection } from '../../targets/wasm/binary.js';
+import { elfWithSeal } from '../../runtime/formats/elf-seal-note.js';
+import { wasmWithSeal } from '../../runtime/formats/wasm-seal.js';
+import { bundleWithSeal } from '../../runtime/formats/webgpu-bundle.js';
+import { containerFor, type SealContainer } from '../../runtime/seal.js';
 import { provenanceError } from './errors.js';
 
 /**
- * Writing a seal into an artifact, one writer per artifact kind. Reading is the runtime's job (SealContainer
- * in runtime/seal.ts); a new kind adds a container there and a writer here:
+ * Writing a seal into an artifact, one writer per artifact kind. Where each kind keeps its seal is defined once
+ * in runtime/formats/ (wasm-seal.ts, elf-seal-note.ts, webgpu-bundle.ts), beside the reader; reading is the
+ * runtime's job (SealContainer in runtime/seal.ts). A new kind adds its format there, a container in the runtime
+ * and a writer here:
+ *   - wasm: an `edgec.seal` custom section appended last; the digest covers the module without it.
  *   - rvv: fills the `.note.edgec.seal` ELF note (owner "edgec") reserved by the generated C source; the digest
  *     covers the file with the note's descriptor zeroed, so the container's `unsealed` is that zeroed copy.
  *   - webgpu: the bundle header's seal field; the digest covers the bundle without it.
@@ -17,32 +20,21 @@ export interface SealWriter {
   embed(unsealed: Uint8Array, payload: Uint8Array): Uint8Array;
 }
 
-export const wasmSealWriter: SealWriter = {
-  kind: 'wasm',
-  embed(unsealed, payload) {
-    return concatBytes([unsealed, wasmCustomSection(WASM_SEAL_SECTION, payload)]);
-  },
-};
+export const wasmSealWriter: SealWriter = { kind: 'wasm', embed: wasmWithSeal };
 
 /** rvv: the payload goes into the reserved `.note.edgec.seal` descriptor as u32 length + bytes, in place. */
 export const elfSealWriter: SealWriter = {
   kind: 'rvv',
   embed(unsealed, payload) {
-    const descriptor = elfSealDescriptor(unsealed);
-    if (!descriptor) throw provenanceError('SEAL_INVALID', 'the ELF has no .note.edgec.seal note to hold the seal');
-    const room = descriptor.end - descriptor.start - 4;
-    if (payload.length > room) throw provenanceError('SEAL_INVALID', `the seal (${payload.length} bytes) does not fit the ${room} bytes the ELF note reserves`);
-    const out = new Uint8Array(unsealed);
-    new DataView(out.buffer).setUint32(descriptor.start, payload.length, true);
-    out.set(payload, descriptor.start + 4);
-    return out;
+    try {
+      return elfWithSeal(unsealed, payload);
+    } catch (e) {
+      throw provenanceError('SEAL_INVALID', (e as Error).message);
+    }
   },
 };
 
-export const webgpuSealWriter: SealWriter = {
-  kind: 'webgpu',
-  embed: (unsealed, payload) => withSeal(unsealed, payload),
-};
+export const webgpuSealWriter: SealWriter = { kind: 'webgpu', embed: bundleWithSeal };
 
 const WRITERS: ReadonlyMap<string, SealWriter> = new Map([wasmSealWriter, elfSealWriter, webgpuSealWriter].map((w) => [w.kind, w]));
 

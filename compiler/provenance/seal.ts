@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Contract } from '../../runtime/contract.js';
-import { CONTRACT_PREDICATE_TYPE, SEAL_FORMAT, STATEMENT_TYPE, type ResourceDescriptor, type SealDocument, type Statement } from '../../runtime/seal.js';
+import { byproductName, DSSE_PAYLOAD_TYPE, encodeSealDocument, SEAL_FORMAT, STATEMENT_TYPE, type ResourceDescriptor, type SealDocument, type Statement } from '../../runtime/formats/seal-document.js';
+import { CONTRACT_PREDICATE_TYPE } from '../../runtime/seal.js';
 import { aibomStatement } from './aibom.js';
 import { binaryenVersion, clangToolVersion, compilerVersion, sourceDateEpoch, type ToolVersion } from './build-info.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
@@ -92,8 +93,8 @@ export function sealArtifact(bytes: Uint8Array, inputs: SealInputs): SealedArtif
   });
   const statementDigest = (s: Statement) => sha256Hex(JSON.stringify(s));
   const byproducts: ResourceDescriptor[] = [
-    ...opened.parts.map((p) => ({ name: `part:${p.name}`, digest: { sha256: sha256Hex(p.bytes) } })),
-    ...[contractStatement, aibom].map((s) => ({ name: `statement:${s.predicateType}`, digest: { sha256: statementDigest(s) }, mediaType: 'application/vnd.in-toto+json' })),
+    ...opened.parts.map((p) => ({ name: byproductName('part', p.name), digest: { sha256: sha256Hex(p.bytes) } })),
+    ...[contractStatement, aibom].map((s) => ({ name: byproductName('statement', s.predicateType), digest: { sha256: statementDigest(s) }, mediaType: DSSE_PAYLOAD_TYPE })),
   ];
   const invocationId = `urn:edgec:invocation:${sha256Hex(canonicalJson({ digest, source: inputs.source.sha256, target: inputs.target, board: inputs.board ?? null, options, pipeline: inputs.pipeline ?? '', contract, keyid })).slice(0, 32)}`;
   const provenance = provenanceStatement({
@@ -118,6 +119,6 @@ export function sealArtifact(bytes: Uint8Array, inputs: SealInputs): SealedArtif
     keys: key ? [{ keyid: keyid!, spki: createPublicKey(key).export({ type: 'spki', format: 'der' }).toString('base64') }] : [],
     envelopes: statements.map((s) => envelopeFor(s, key)),
   };
-  const sealed = writer.embed(unsealed, new TextEncoder().encode(JSON.stringify(seal)));
+  const sealed = writer.embed(unsealed, encodeSealDocument(seal));
   return { bytes: sealed, digest, keyid, seal, statements };
 }

@@ -1,4 +1,5 @@
-import { PROVENANCE_PREDICATE_TYPE, type ResourceDescriptor, type Statement } from '../../runtime/seal.js';
+import type { ResourceDescriptor, Statement } from '../../runtime/formats/seal-document.js';
+import { PROVENANCE_PREDICATE_TYPE } from '../../runtime/seal.js';
 import type { ToolVersion } from './build-info.js';
 import { isoSeconds } from './build-info.js';
 

@@ -1,8 +1,8 @@
 import type { Contract } from '../../runtime/contract.js';
 import { EdgecRuntimeError } from '../../runtime/errors.js';
+import { decodeStatement, parseSealDocument, type SealDocument, type Statement } from '../../runtime/formats/seal-document.js';
 import {
-  AIBOM_PREDICATE_TYPE, CONTRACT_PREDICATE_TYPE, containerFor, decodeStatement, parseSealDocument, PROVENANCE_PREDICATE_TYPE,
-  verifySeal, type SealDocument, type SealReport, type Statement, type VerifyOptions,
+  AIBOM_PREDICATE_TYPE, CONTRACT_PREDICATE_TYPE, containerFor, PROVENANCE_PREDICATE_TYPE, verifySeal, type SealReport, type VerifyOptions,
 } from '../../runtime/seal.js';
 import { provenanceError } from './errors.js';
 import { readPublicKeyPem } from './keys.js';

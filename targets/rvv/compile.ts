@@ -1,4 +1,6 @@
 import { arrayToBytes, dtypeBytes, EdgecError, numel, type Graph, type Node, type Value } from '../../ir/index.js';
+import { ELF_SEAL_NOTE_BYTES, ELF_SEAL_NOTE_TYPE, ELF_SEAL_OWNER, ELF_SEAL_SECTION } from '../../runtime/formats/elf-seal-note.js';
+import { encodeRvvIoTable, RVV_IO_SECTION, type RvvIoEntry } from '../../runtime/formats/rvv-io.js';
 import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
 import { C_TYPES, type CEmitContext, type RvvKernel } from './kernel.js';
 import { rvvKernelFor } from './kernels/index.js';
@@ -15,27 +17,13 @@ import { PRELUDE } from './prelude.js';
  *   main.c          a static test program: reads each input from a file, checks its size, runs, writes outputs
  *
  * model.c also reserves the seal: an ELF note `.note.edgec.seal` (owner "edgec") whose descriptor the
- * compiler fills after linking (see compiler/provenance/embed.ts).
+ * compiler fills after linking (layout: runtime/formats/elf-seal-note.ts), and carries the I/O signature in an
+ * ELF section `.edgec.io` (runtime/formats/rvv-io.ts).
  */
-
-export const SEAL_NOTE_SECTION = '.note.edgec.seal';
-/** ELF section holding the I/O signature (JSON of inputs and outputs: name, dtype, shape, bytes). */
-export const IO_SECTION = '.edgec.io';
-export const SEAL_NOTE_OWNER = 'edgec';
-/** Descriptor bytes reserved for the seal: a little-endian u32 payload length, the payload, zeros. */
-export const SEAL_NOTE_BYTES = 65536;
-/** ELF note type of the seal note (edgec's own; owners namespace the types). */
-export const SEAL_NOTE_TYPE = 0x45444753; // "SGDE": edgec seal
+export type { RvvIoEntry };
 
 const WEIGHT_ALIGN = 64;
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
-
-export interface RvvIoEntry {
-  name: string;
-  dtype: string;
-  shape: number[];
-  bytes: number;
-}
 
 export interface RvvSources {
   modelC: string;
@@ -206,11 +194,11 @@ export function generateRvvSources(graph: Graph, kernelFor?: (op: string) => Rvv
   const seal = [
     '',
     '/* The provenance seal: filled in the linked ELF by the compiler (u32 length, payload, zeros). */',
-    `__attribute__((section("${SEAL_NOTE_SECTION}"), aligned(4), used))`,
-    `static const struct { uint32_t namesz, descsz, type; char name[8]; uint8_t desc[${SEAL_NOTE_BYTES}]; } edgec_seal_note =`,
-    `    { ${SEAL_NOTE_OWNER.length + 1}, ${SEAL_NOTE_BYTES}, ${SEAL_NOTE_TYPE}u, "${SEAL_NOTE_OWNER}", { 0 } };`,
+    `__attribute__((section("${ELF_SEAL_SECTION}"), aligned(4), used))`,
+    `static const struct { uint32_t namesz, descsz, type; char name[8]; uint8_t desc[${ELF_SEAL_NOTE_BYTES}]; } edgec_seal_note =`,
+    `    { ${ELF_SEAL_OWNER.length + 1}, ${ELF_SEAL_NOTE_BYTES}, ${ELF_SEAL_NOTE_TYPE}u, "${ELF_SEAL_OWNER}", { 0 } };`,
     '/* The I/O signature as JSON, so tools can run the ELF without its sources. */',
-    `__attribute__((section("${IO_SECTION}"), used)) static const char edgec_io_table[] = ${cString(JSON.stringify({ format: 'edgec.rvv.io/1', inputs, outputs }))};`,
+    `__attribute__((section("${RVV_IO_SECTION}"), used)) static const char edgec_io_table[] = ${cString(encodeRvvIoTable(inputs, outputs))};`,
   ];
   const modelC = [
     writer.source(seal),

@@ -3,7 +3,8 @@ import type { Target } from '../target.js';
 import { buildRvv, type RvvBuildOptions } from './build.js';
 import { rvvKernelFor } from './kernels/index.js';
 
-export { generateRvvSources, unsupportedByRvv, SEAL_NOTE_BYTES, SEAL_NOTE_OWNER, SEAL_NOTE_SECTION, type RvvSources } from './compile.js';
+export { generateRvvSources, unsupportedByRvv, type RvvSources } from './compile.js';
+export { ELF_SEAL_NOTE_BYTES as SEAL_NOTE_BYTES, ELF_SEAL_OWNER as SEAL_NOTE_OWNER, ELF_SEAL_SECTION as SEAL_NOTE_SECTION } from '../../runtime/formats/elf-seal-note.js';
 export { buildRvv, type RvvBuild, type RvvBuildOptions } from './build.js';
 export { rvvOps } from './kernels/index.js';
 

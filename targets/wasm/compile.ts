@@ -1,5 +1,6 @@
 import binaryen from 'binaryen';
 import { arrayToBytes, dtypeBytes, EdgecError, isStaticShape, type Graph, type Node, type Value } from '../../ir/index.js';
+import { encodeWasmIoTable, PROFILE_IMPORTS, WASM_EXPORTS, WASM_IO_FORMAT, WASM_IO_SECTION, type WasmIoEntry, type WasmIoTable } from '../../runtime/formats/wasm-io.js';
 import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
 import { concatBytes, wasmDataSection } from './binary.js';
 import { FunctionBuilder, MEMORY } from './dsl.js';
@@ -12,34 +13,16 @@ import { kernelFor } from './kernels/index.js';
  *   [ guard | arena (from plan-memory) | scratch | read-only data (weights, packed panels, tables) ]
  *
  * one exported function `run` executing the graph's nodes in order, and a custom section `edgec.io` describing
- * inputs and outputs (name, dtype, shape, byte offset), so a runtime needs nothing else to use it.
+ * inputs and outputs (name, dtype, shape, byte offset), so a runtime needs nothing else to use it (its layout:
+ * runtime/formats/wasm-io.ts).
  */
-export const IO_SECTION = 'edgec.io';
 const WASM_PASSES = ['optimize-instructions', 'precompute', 'simplify-locals', 'vacuum', 'coalesce-locals', 'reorder-locals'];
 const GUARD_BYTES = 64; // address 0 stays unused so a zero pointer is never valid data
 const PAGE = 65536;
 
-export interface IoEntry {
-  name: string;
-  dtype: string;
-  shape: number[];
-  offset: number;
-}
-
-export interface IoTable {
-  format: 'edgec.io/1';
-  inputs: IoEntry[];
-  outputs: IoEntry[];
-  /** Profiling builds only: the node each profile index stands for. */
-  nodes?: { name: string; op: string }[];
-}
-
-/** Module and field names of the profiling hooks a profiling build imports. */
-export const PROFILE_IMPORTS = { module: 'edgec', begin: 'profile_begin', end: 'profile_end' } as const;
-
 export interface WasmArtifact {
   bytes: Uint8Array;
-  io: IoTable;
+  io: WasmIoTable;
   layout: { arenaBytes: number; scratchBytes: number; dataBytes: number; memoryBytes: number };
   /** Kernel function count after deduplication, for reports. */
   functions: number;
@@ -132,17 +115,17 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
     ]));
   }
   // Graph outputs that are constants (a folded model) are read straight from the data region.
-  const ioEntry = (v: Value): IoEntry => ({ name: v.name, dtype: v.type.dtype, shape: v.type.shape as number[], offset: ctx.addressOf(v) });
-  const io: IoTable = { format: 'edgec.io/1', inputs: graph.inputs.map(ioEntry), outputs: graph.outputs.map(ioEntry) };
+  const ioEntry = (v: Value): WasmIoEntry => ({ name: v.name, dtype: v.type.dtype, shape: v.type.shape as number[], offset: ctx.addressOf(v) });
+  const io: WasmIoTable = { format: WASM_IO_FORMAT, inputs: graph.inputs.map(ioEntry), outputs: graph.outputs.map(ioEntry) };
   if (opts.profile) io.nodes = graph.nodes.map((n) => ({ name: n.label, op: n.op }));
 
   m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, statements.length ? statements : [m.nop()], binaryen.none));
-  m.addFunctionExport('run', 'run');
+  m.addFunctionExport('run', WASM_EXPORTS.run);
   const memoryBytes = align(dataEnd, PAGE);
   // The read-only data (tens of MB of weights) does not go through binaryen, which would copy and re-emit it
   // several times: it is appended afterwards as the module's data section (see appendDataSection).
-  m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, 'memory', [], false, false, MEMORY);
-  m.addCustomSection(IO_SECTION, new TextEncoder().encode(JSON.stringify(io)));
+  m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, WASM_EXPORTS.memory, [], false, false, MEMORY);
+  m.addCustomSection(WASM_IO_SECTION, encodeWasmIoTable(io));
   if (!m.validate()) {
     m.dispose();
     throw new EdgecError('VERIFY', 'binaryen rejected the generated module (a code generator bug)');

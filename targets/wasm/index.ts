@@ -4,7 +4,8 @@ import { compileWasm } from './compile.js';
 import type { WasmOptions } from './kernel.js';
 import { kernelFor } from './kernels/index.js';
 
-export { compileWasm, unsupportedByWasm, IO_SECTION, type WasmArtifact, type IoTable } from './compile.js';
+export { compileWasm, unsupportedByWasm, type WasmArtifact } from './compile.js';
+export { WASM_IO_SECTION as IO_SECTION, type WasmIoTable as IoTable } from '../../runtime/formats/wasm-io.js';
 export { wasmOps } from './kernels/index.js';
 
 export const wasmTarget: Target = {

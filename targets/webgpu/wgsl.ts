@@ -1,4 +1,5 @@
 import { stridesOf } from '../../ir/index.js';
+import { ARENA_BINDING, SHADER_ENTRY_POINT, WEIGHTS_BINDING } from '../../runtime/formats/webgpu-bundle.js';
 
 /**
  * Small pieces of WGSL text shared by the kernel generators: literals, the fixed bindings every shader
@@ -45,13 +46,13 @@ export const i32Literal = (value: number): string => {
 export type WordType = 'f32' | 'u32' | 'i32';
 
 /**
- * The two bindings every shader declares: the arena (inputs, intermediates, outputs; planned by plan-memory)
- * and the read-only weights. One bind group serves every dispatch.
+ * The two bindings every shader declares (their numbers: runtime/formats/webgpu-bundle.ts): the arena (inputs,
+ * intermediates, outputs; planned by plan-memory) and the read-only weights. One bind group serves every dispatch.
  */
 export function bindings(word: WordType): string {
   return [
-    `@group(0) @binding(0) var<storage, read_write> arena: array<${word}>;`,
-    `@group(0) @binding(1) var<storage, read> weights: array<${word}>;`,
+    `@group(0) @binding(${ARENA_BINDING}) var<storage, read_write> arena: array<${word}>;`,
+    `@group(0) @binding(${WEIGHTS_BINDING}) var<storage, read> weights: array<${word}>;`,
     NONFINITE,
   ].join('\n');
 }
@@ -71,7 +72,7 @@ export function grid1d(groups: number): [number, number, number] {
 export function elementKernel(total: number, workgroupSize: number, body: string): { code: string; workgroups: [number, number, number] } {
   const workgroups = grid1d(Math.ceil(total / workgroupSize));
   const code = `@compute @workgroup_size(${workgroupSize})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn ${SHADER_ENTRY_POINT}(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.y * ${u32Literal(workgroups[0])} + wid.x) * ${u32Literal(workgroupSize)} + lid;
   if (i >= ${u32Literal(total)}) { return; }
 ${body}

@@ -3,7 +3,9 @@ import { compileGraph } from '../../compiler/driver.js';
 import { onnx } from '../../compiler/onnx/proto.js';
 import { generateKeyPair, sealArtifact, wasmCustomSection, type KeyPair, type SealInputs } from '../../compiler/provenance/index.js';
 import { GraphBuilder, makeTensor } from '../../ir/index.js';
-import { customSectionPayload, wasmSections, type SealDocument } from '../../runtime/seal.js';
+import { customSectionPayload, wasmSections } from '../../runtime/formats/wasm-module.js';
+import { WASM_SEAL_SECTION } from '../../runtime/formats/wasm-seal.js';
+import type { SealDocument } from '../../runtime/formats/seal-document.js';
 import { sharedPath } from '../support/shared.js';
 
 /** A small wasm artifact with code, a data section (a constant output: the "weights") and an I/O table. */
@@ -57,7 +59,7 @@ export function editSeal(bytes: Uint8Array, edit: (doc: SealDocument) => void): 
   const last = sections[sections.length - 1]!;
   const doc = JSON.parse(new TextDecoder().decode(customSectionPayload(bytes, last))) as SealDocument;
   edit(doc);
-  return concat(bytes.subarray(0, last.start), wasmCustomSection('edgec.seal', new TextEncoder().encode(JSON.stringify(doc))));
+  return concat(bytes.subarray(0, last.start), wasmCustomSection(WASM_SEAL_SECTION, new TextEncoder().encode(JSON.stringify(doc))));
 }
 
 /** The artifact without its last section (the seal). */

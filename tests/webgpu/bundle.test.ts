@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../compiler/cli/cli.js';
 import { compileModel } from '../../compiler/provenance/index.js';
 import { EdgecRuntimeError, load, verifySeal } from '../../runtime/index.js';
-import { bundleLayout, readBundle } from '../../runtime/webgpu-bundle.js';
+import { bundleLayout } from '../../runtime/formats/webgpu-bundle.js';
+import { readBundle } from '../../runtime/webgpu-bundle.js';
 import { modelPath } from '../support/shared.js';
 import { requireGpu } from './harness.js';
 
