@@ -16,6 +16,14 @@ export function replaceAllUses(graph: Graph, from: Value, to: Value): boolean {
       if (v === from) node.inputs[i] = to;
     });
   }
+  return moveGraphOutput(graph, from, to);
+}
+
+/**
+ * The graph-output half of replaceAllUses, for callers that move the node operands themselves (through
+ * use-lists): when `from` is a graph output, `to` takes its place and name, unless `to` is pinned (returns false).
+ */
+export function moveGraphOutput(graph: Graph, from: Value, to: Value): boolean {
   const outputAt = graph.outputs.indexOf(from);
   if (outputAt < 0) return true;
   const pinned = to.producer === null || graph.outputs.includes(to);
