@@ -239,6 +239,8 @@ export function applyPatternsGreedily(graph: Graph, patterns: readonly RewritePa
   let changingSweeps = 0;
   let everyNode = true;
   let firstSweep = true;
+  // What a liveness walk found read when the first sweep changed nothing: it also tells which constants are read.
+  let liveWhenUntouched: Set<Value> | undefined;
   try {
     for (;;) {
       worklist.startSweep(graph.nodes, everyNode);
@@ -259,10 +261,14 @@ export function applyPatternsGreedily(graph: Graph, patterns: readonly RewritePa
       if (firstSweep && !rewriter.edited) {
         // Nothing matched: graph.nodes is exact, and one liveness walk erases what was dead on arrival. The
         // rewriter rebuilds what it knew, and the next sweep offers every node again.
-        if (eraseDeadNodes(graph)) {
+        const { live, dead } = liveness(graph);
+        if (dead.length > 0) {
+          eraseNodes(graph, dead);
           changed = true;
           nextEveryNode = true;
           rewriter.reload();
+        } else {
+          liveWhenUntouched = live;
         }
       } else {
         if (firstSweep) {
@@ -288,12 +294,20 @@ export function applyPatternsGreedily(graph: Graph, patterns: readonly RewritePa
     rewriter.anchor = null;
     graph.nodes = rewriter.nodes();
   }
-  pruneConstants(graph);
+  if (changedEver || !liveWhenUntouched) pruneConstants(graph);
+  else graph.constants = graph.constants.filter((c) => liveWhenUntouched.has(c));
   return changedEver;
 }
 
 /** Erases nodes none of whose outputs is used or is a graph output (all IR ops are free of side effects). */
 export function eraseDeadNodes(graph: Graph): boolean {
+  const { dead } = liveness(graph);
+  eraseNodes(graph, dead);
+  return dead.length > 0;
+}
+
+/** Values read by live nodes or output by the graph, and the nodes that are dead, by one walk from the outputs. */
+function liveness(graph: Graph): { live: Set<Value>; dead: Node[] } {
   const live = new Set<Value>(graph.outputs);
   const dead: Node[] = [];
   for (let i = graph.nodes.length - 1; i >= 0; i--) {
@@ -304,6 +318,5 @@ export function eraseDeadNodes(graph: Graph): boolean {
       dead.push(node);
     }
   }
-  eraseNodes(graph, dead);
-  return dead.length > 0;
+  return { live, dead };
 }

@@ -71,7 +71,8 @@ export function addConstant(graph: Graph, names: NameAllocator, base: string, da
 /** Drops constants nobody reads any more. */
 export function pruneConstants(graph: Graph): number {
   const used = new Set<Value>(graph.outputs);
-  for (const n of graph.nodes) for (const v of n.inputs) if (v) used.add(v);
+  // Only constants need remembering (far fewer set insertions than every operand).
+  for (const n of graph.nodes) for (const v of n.inputs) if (v?.data) used.add(v);
   const before = graph.constants.length;
   graph.constants = graph.constants.filter((c) => used.has(c));
   return before - graph.constants.length;
