@@ -124,11 +124,13 @@ export class PatternRewriter {
 
   /**
    * Says that the graph's operands were edited behind the rewriter's back: the use-lists are rebuilt (O(n)) before
-   * the next query. Prefer `setOperand`, which costs O(1).
+   * the next query, and every node is checked for death after the sweep. Prefer `setOperand`, which costs O(1).
    */
   invalidate(): void {
     this.edits++;
     this.uses = null;
+    // Which nodes lost their last reader is unknown: the clean-up after the sweep looks at every node.
+    for (const node of this.order.toArray()) this.onMaybeDead(node);
   }
 
   /** The node order, as `graph.nodes` must read once the driver is done (it writes it back after every sweep). */
