@@ -1,6 +1,7 @@
 import { getOpSchema, resolvedAttrs, type AttrValue, type Graph, type Node, type Value } from '../ir/index.js';
 import type { Pass } from './pass.js';
-import { pruneConstants, replaceAllUses, eraseNodes } from './rewriter.js';
+import { eraseNodes, moveGraphOutput, pruneConstants } from './rewriter.js';
+import { UseLists } from './use-lists.js';
 import { tensorHash, tensorsEqual } from './util-tensors.js';
 import { refreshTypes } from './util-types.js';
 
@@ -24,7 +25,21 @@ export const eliminateCommonSubexpressionsPass: Pass = {
   },
 };
 
+/**
+ * replaceAllUses over use-lists built once for the pass: each merge costs the reads it moves, not a scan of the
+ * graph (which made merging quadratic in graph size).
+ */
+function useReplacer(graph: Graph): (from: Value, to: Value) => boolean {
+  const index = new Map(graph.nodes.map((n, i) => [n, i]));
+  const uses = new UseLists(graph.nodes, (a, b) => index.get(a)! - index.get(b)!);
+  return (from, to) => {
+    uses.replaceAllUses(from, to);
+    return moveGraphOutput(graph, from, to);
+  };
+}
+
 function mergeEqualConstants(graph: Graph): number {
+  const replaceAllUses = useReplacer(graph);
   const buckets = new Map<string, Value[]>();
   let merged = 0;
   for (const c of [...graph.constants]) {
@@ -34,7 +49,7 @@ function mergeEqualConstants(graph: Graph): number {
     if (!twin) {
       bucket.push(c);
       buckets.set(key, bucket);
-    } else if (replaceAllUses(graph, c, twin)) {
+    } else if (replaceAllUses(c, twin)) {
       merged++;
     }
   }
@@ -43,6 +58,7 @@ function mergeEqualConstants(graph: Graph): number {
 }
 
 function mergeEqualNodes(graph: Graph): number {
+  const replaceAllUses = useReplacer(graph);
   // Values numbered in graph order: the key of a node names its operands by number, never by name.
   const ids = new Map<Value, number>();
   const number = (v: Value) => {
@@ -58,7 +74,7 @@ function mergeEqualNodes(graph: Graph): number {
     if (COMMUTATIVE.has(node.op) && operands.length === 2) operands.sort((a, b) => a - b);
     const key = `${node.op}(${operands.join(',')})${node.outputs.length}${attributesKey(node)}`;
     const twin = seen.get(key);
-    if (twin && node.outputs.every((out, i) => replaceAllUses(graph, out, twin.outputs[i]!))) {
+    if (twin && node.outputs.every((out, i) => replaceAllUses(out, twin.outputs[i]!))) {
       erased.push(node);
       continue;
     }

@@ -24,7 +24,7 @@ function permOf(node: Node): number[] {
 function replaceKeepingName(node: Node, v: Value, rewriter: PatternRewriter): void {
   const name = node.outputs[0]!.name;
   rewriter.replace(node, [v]);
-  if (!rewriter.graph.nodes.includes(node)) v.name = name;
+  if (!rewriter.contains(node)) v.name = name;
 }
 
 /** The Transpose feeding `v` when `v` is read only by `user`, so moving or merging it duplicates nothing. */
@@ -78,7 +78,7 @@ const mergeTransposes: RewritePattern = {
     const x = first.inputs[0]!;
     if (isIdentityPerm(perm)) {
       rewriter.replace(node, [x]);
-      return !rewriter.graph.nodes.includes(node);
+      return !rewriter.contains(node);
     }
     // The first Transpose stays when others read it; the merged one reads x directly either way.
     const [merged] = rewriter.create('Transpose', [x], { perm }, { name: node.name, outputs: [node.outputs[0]!.name] });
@@ -93,7 +93,7 @@ const removeIdentityTranspose: RewritePattern = {
   rewrite(node, rewriter) {
     if (!isIdentityPerm(permOf(node))) return false;
     rewriter.replace(node, [node.inputs[0]!]);
-    return !rewriter.graph.nodes.includes(node);
+    return !rewriter.contains(node);
   },
 };
 

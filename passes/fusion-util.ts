@@ -76,5 +76,5 @@ export function otherOperand(node: Node, v: Value): Value | null {
 export function replaceKeepingName(rewriter: PatternRewriter, root: Node, value: Value): void {
   const name = root.outputs[0]!.name;
   rewriter.replace(root, [value]);
-  if (!rewriter.graph.nodes.includes(root)) value.name = name;
+  if (!rewriter.contains(root)) value.name = name;
 }

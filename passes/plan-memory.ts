@@ -1,4 +1,5 @@
 import { dtypeBytes, EdgecError, formatType, isStaticShape, numel, opTraits, type Graph, type Node, type Value } from '../ir/index.js';
+import { IntervalIndex } from './interval-index.js';
 import type { Pass } from './pass.js';
 
 /**
@@ -129,19 +130,17 @@ function reusableOperand(node: Node, out: Value, step: number, lastUse: Map<Valu
 /** Greedy-by-size placement: each buffer at the lowest offset free of every time-overlapping placed buffer. */
 function place(buffers: Buffer[]): number {
   const order = buffers.map((b, i) => ({ b, i })).sort((x, y) => y.b.bytes - x.b.bytes || x.i - y.i);
-  const placed: Buffer[] = [];
+  const placed = new IntervalIndex(buffers);
   let arena = 0;
   for (const { b } of order) {
-    const clashes = placed
-      .filter((p) => p.start <= b.end && b.start <= p.end)
-      .sort((x, y) => x.offset - y.offset);
+    const clashes = placed.overlapping(b.start, b.end).sort((x, y) => x.offset - y.offset);
     let offset = 0;
     for (const p of clashes) {
       if (offset + align(b.bytes) <= p.offset) break;
       offset = Math.max(offset, p.offset + align(p.bytes));
     }
     b.offset = offset;
-    placed.push(b);
+    placed.add(b);
     arena = Math.max(arena, offset + align(b.bytes));
   }
   return arena;

@@ -27,7 +27,7 @@ function forwarding(name: string, roots: string[], isNoOp: (node: Node, rewriter
       if (node.outputs.slice(1).some((out) => rewriter.users(out).length > 0 || rewriter.graph.outputs.includes(out))) return false;
       rewriter.replace(node, [x, ...node.outputs.slice(1).map(() => null)]);
       // A graph output fed straight by a graph input or constant keeps its producer (outputs keep their names).
-      return !rewriter.graph.nodes.includes(node);
+      return !rewriter.contains(node);
     },
   };
 }

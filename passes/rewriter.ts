@@ -16,6 +16,14 @@ export function replaceAllUses(graph: Graph, from: Value, to: Value): boolean {
       if (v === from) node.inputs[i] = to;
     });
   }
+  return moveGraphOutput(graph, from, to);
+}
+
+/**
+ * The graph-output half of replaceAllUses, for callers that move the node operands themselves (through
+ * use-lists): when `from` is a graph output, `to` takes its place and name, unless `to` is pinned (returns false).
+ */
+export function moveGraphOutput(graph: Graph, from: Value, to: Value): boolean {
   const outputAt = graph.outputs.indexOf(from);
   if (outputAt < 0) return true;
   const pinned = to.producer === null || graph.outputs.includes(to);
@@ -63,7 +71,8 @@ export function addConstant(graph: Graph, names: NameAllocator, base: string, da
 /** Drops constants nobody reads any more. */
 export function pruneConstants(graph: Graph): number {
   const used = new Set<Value>(graph.outputs);
-  for (const n of graph.nodes) for (const v of n.inputs) if (v) used.add(v);
+  // Only constants need remembering (far fewer set insertions than every operand).
+  for (const n of graph.nodes) for (const v of n.inputs) if (v?.data) used.add(v);
   const before = graph.constants.length;
   graph.constants = graph.constants.filter((c) => used.has(c));
   return before - graph.constants.length;

@@ -112,8 +112,7 @@ const reshapeWithOneComputedDim: RewritePattern = {
     const allowZero = (node.attrs['allowzero'] as number | undefined) === 1;
     if (entries.filter((d) => d === -1).length !== 1 || entries.some((d) => d < -1 || (allowZero && d === 0))) return false;
     const target = rewriter.constant(`${node.inputs[1]!.name}_inferred`, makeTensor('i64', [entries.length], entries));
-    node.inputs[1] = target;
-    rewriter.invalidate();
+    rewriter.setOperand(node, 1, target);
     return true;
   },
 };

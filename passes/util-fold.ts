@@ -80,7 +80,7 @@ export function replaceByConstants(node: Node, results: readonly Tensor[], rewri
     return c;
   });
   rewriter.replace(node, values);
-  if (!rewriter.graph.nodes.includes(node)) for (const [c, name] of renames) c.name = name;
+  if (!rewriter.contains(node)) for (const [c, name] of renames) c.name = name;
 }
 
 /**
