@@ -2,8 +2,9 @@ import { EdgecError, type Graph, type Node } from '../ir/index.js';
 import { formatTimings, runPipeline, type PassTiming } from '../passes/manager.js';
 import type { OptLevel } from '../passes/pipelines.js';
 import { PASSES } from '../passes/registry.js';
-import { targetNamed, type Artifact, type Target } from '../targets/index.js';
+import type { Artifact, Target } from '../targets/index.js';
 import { referenceEvaluate } from '../targets/reference/index.js';
+import { targetEntry } from './targets/registry.js';
 
 /**
  * The compile driver: optimize a graph with the target's pipeline (or the user's), check that the target
@@ -32,7 +33,7 @@ export interface OptimizeResult {
 
 /** Runs the pipeline in place on the graph. */
 export function optimize(graph: Graph, options: OptimizeOptions = {}): OptimizeResult {
-  const target = targetNamed(options.target ?? 'reference');
+  const target = targetEntry(options.target ?? 'reference').target;
   const pipeline = options.passes ?? target.pipeline(options.optLevel ?? 2);
   const print = options.print ?? ((text: string) => void process.stderr.write(text));
   const { timings, reports } = runPipeline(graph, pipeline, PASSES, {

@@ -5,6 +5,8 @@ import { EdgecError, type Graph, type Tensor } from '../ir/index.js';
 import { referenceTarget, runGraph } from '../targets/reference/index.js';
 import { summarizeModel, type ModelSummary } from './inspect.js';
 import { importOnnxFile, outlineOnnxFile } from './onnx/index.js';
+import { graphSignature, staticInputShapes } from './feeds.js';
+import { supportMatrix, type SupportMatrix, type SupportOptions } from './support.js';
 
 export { importOnnx, importOnnxFile, decodeTensorProto, encodeTensorProto, readTensorProtoFile } from './onnx/index.js';
 export { summarizeModel, nodeMacs, type ModelSummary } from './inspect.js';
@@ -17,6 +19,9 @@ export {
 } from './provenance/index.js';
 export { quantizeModel, calibrationInputs, collectStats, calibratedRanges, exportQdqOnnx, type QuantizeModelOptions, type QuantizedModel, type CalibrationMethod } from './quantize/api.js';
 export { optimize, compileGraph, unsupportedNodes, type OptimizeOptions, type OptimizeResult, type CompileResult } from './driver.js';
+export { supportMatrix, type SupportMatrix, type SupportOptions, type TargetSupport, type OpSupport } from './support.js';
+export { registerTarget, targetEntries, targetNames } from './targets/registry.js';
+export type { TargetEntry } from './targets/entry.js';
 
 export interface LoadOptions {
   /** Fix symbolic or unknown input dims, e.g. { input: [1, 32, 64] }. */
@@ -39,6 +44,17 @@ export function inspectModel(path: string, options: LoadOptions = {}): ModelSumm
     if (!(e instanceof EdgecError) || e.code !== 'UNSUPPORTED_OP') throw e;
     return { ...outlineOnnxFile(path), macs: null };
   }
+}
+
+/**
+ * Which targets can compile each op of a model file, decided by each target's own node check on the graph it
+ * would compile (its pipeline at the -O level run first); symbolic input dims as `inputShapes` fixes them, else 1.
+ */
+export function inspectSupport(path: string, options: LoadOptions & SupportOptions = {}): SupportMatrix {
+  const declared = loadModel(path, options);
+  const inputShapes = staticInputShapes(graphSignature(declared), options.inputShapes ?? {}, {});
+  const graph = Object.keys(inputShapes).length > Object.keys(options.inputShapes ?? {}).length ? loadModel(path, { inputShapes }) : declared;
+  return supportMatrix(graph, options);
 }
 
 /** Runs a graph on the reference interpreter (the other targets arrive with their own compile step). */

@@ -3,25 +3,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgecError, type Graph, type Tensor } from '../../ir/index.js';
-import { load } from '../../runtime/index.js';
 import { runGraph } from '../../targets/reference/index.js';
-import { generateRvvSources } from '../../targets/rvv/compile.js';
-import { rvvKernelFor } from '../../targets/rvv/kernels/index.js';
 import { compileGraph, type CompileResult } from '../driver.js';
 import { prepareFeeds, graphSignature, staticInputShapes } from '../feeds.js';
 import { inspectModel, loadModel } from '../index.js';
-import { toArtifactFeeds } from '../io/artifact-io.js';
 import { compileModel, prepareContract, recordedOptions, sealCompileResult } from '../provenance/compile-model.js';
-import { readProvenance } from '../provenance/verify.js';
 import { cloneGraph, quantizeModel, syntheticInputs } from '../quantize/index.js';
-import { nodeGpu } from '../webgpu-node.js';
 import { checkOutputs, type Outputs } from './compare.js';
 import { ortNodePeer, ortWebPeer, type Peer } from './peers.js';
-import { profileWasmBuild, type ProfileReport } from './profile.js';
+import type { ProfileReport } from './profile.js';
 import { NO_PROGRESS, stepCallback, type Progress } from '../progress.js';
-import { buildCountPlugin, countInstructions } from './rvv-count.js';
 import { summarize, type Summary } from './stats.js';
 import { timeInterleaved, type Contender } from './timing.js';
+import type { BenchPrepared, BenchSpec, TargetEntry } from '../targets/entry.js';
+import { targetEntries, targetEntry } from '../targets/registry.js';
 
 /**
  * The engine behind `edgec bench`: for each target and precision it compiles the model (sealed, as `edgec
@@ -31,13 +26,19 @@ import { timeInterleaved, type Contender } from './timing.js';
  * one VLEN. A contender that fails or computes a wrong answer is reported with its reason and not measured;
  * the others go on.
  */
-export const BENCH_TARGETS = ['wasm', 'rvv', 'webgpu', 'ort-node', 'ort-web'] as const;
-export type BenchTarget = (typeof BENCH_TARGETS)[number];
 export const PRECISIONS = ['fp32', 'int8'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
 /** The peers run the ONNX model as given: fp32 only. */
-const PEERS: readonly BenchTarget[] = ['ort-node', 'ort-web'];
+const PEERS = ['ort-node', 'ort-web'] as const;
+
+/** A registered target with a bench spec (registry order), or a peer. */
+export type BenchTarget = string;
+
+/** What `--targets` may name: every registered target that is benchmarked, then the peers. */
+export function benchTargets(): BenchTarget[] {
+  return [...targetEntries().filter((e) => e.bench).map((e) => e.target.name), ...PEERS];
+}
 
 export interface BenchOptions {
   model: string;
@@ -119,8 +120,8 @@ interface Build {
   seal: SealSummary | undefined;
 }
 
-function sealSummary(bytes: Uint8Array, digest: string, keyid: string | null): SealSummary {
-  const record = readProvenance(bytes);
+function sealSummary(entry: TargetEntry, bytes: Uint8Array, digest: string, keyid: string | null): SealSummary {
+  const record = entry.seal!.read(bytes);
   const predicate = record.provenance?.predicate as
     | { buildDefinition?: { externalParameters?: { target?: string; pipeline?: string }; resolvedDependencies?: { name?: string; digest?: Record<string, string>; annotations?: { role?: string } }[] }; runDetails?: { builder?: { version?: Record<string, string> } } }
     | undefined;
@@ -138,14 +139,15 @@ function sealSummary(bytes: Uint8Array, digest: string, keyid: string | null): S
 }
 
 /** Compiles and seals: fp32 from the model file (compileModel, as `edgec compile`), int8 from the quantized graph. */
-function build(model: string, target: string, inputShapes: Record<string, number[]>, int8: Graph | null, options: BenchOptions): Build {
+function build(model: string, entry: TargetEntry, inputShapes: Record<string, number[]>, int8: Graph | null, options: BenchOptions): Build {
   const { contract, signingKey, calibrate } = options;
   const started = performance.now();
-  const targetOptions = target === 'wasm' ? { winograd: true } : {};
+  const target = entry.target.name;
+  const targetOptions = { ...entry.bench!.options };
   if (!int8) {
     const compiled = compileModel(model, { target, inputShapes, targetOptions, contract, signingKey });
     const compileMs = performance.now() - started;
-    return { bytes: compiled.bytes, result: compiled, compileMs, seal: compiled.sealed ? sealSummary(compiled.bytes, compiled.sealed.digest, compiled.sealed.keyid) : undefined };
+    return { bytes: compiled.bytes, result: compiled, compileMs, seal: compiled.sealed ? sealSummary(entry, compiled.bytes, compiled.sealed.digest, compiled.sealed.keyid) : undefined };
   }
   const graph = cloneGraph(int8);
   const metadata = { ...graph.metadata };
@@ -155,7 +157,7 @@ function build(model: string, target: string, inputShapes: Record<string, number
   const sealed = sealCompileResult(result, { modelPath: model, options: recorded, signingKey }, resolved, metadata);
   const compileMs = performance.now() - started;
   const bytes = sealed?.bytes ?? result.artifact.bytes;
-  return { bytes, result, compileMs, seal: sealed ? sealSummary(bytes, sealed.digest, sealed.keyid) : undefined };
+  return { bytes, result, compileMs, seal: sealed ? sealSummary(entry, bytes, sealed.digest, sealed.keyid) : undefined };
 }
 
 function arenaOf(result: CompileResult): number | undefined {
@@ -206,16 +208,26 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
   progress.start('compiling and checking', steps);
 
   const results: ContenderResult[] = [];
-  const timed: { result: ContenderResult; contender: Contender; optimized?: Graph }[] = [];
+  const timed: { result: ContenderResult; contender: Contender; spec?: BenchSpec; profile?: BenchPrepared['profile'] }[] = [];
   const releases: (() => unknown)[] = [];
-  let rvvDir: string | undefined;
-  let rvvPlugin: string | undefined;
+  let scratch: string | undefined;
+  const memo = new Map<string, unknown>();
+  const context = {
+    feeds,
+    vlen: options.vlen,
+    progress,
+    scratch: () => (scratch ??= mkdtempSync(join(tmpdir(), 'edgec-bench-'))),
+    memo: <T>(key: string, make: () => T): T => {
+      if (!memo.has(key)) memo.set(key, make());
+      return memo.get(key) as T;
+    },
+  };
   try {
     for (const precision of precisions) {
       for (const target of targets) {
         const r: ContenderResult = { target, precision, status: 'ok' };
         progress.tick(`${target} ${precision}`);
-        if (PEERS.includes(target)) {
+        if ((PEERS as readonly string[]).includes(target)) {
           if (precision === 'int8') continue; // the peers run the model as given
           try {
             const peer: Peer = target === 'ort-web' ? await ortWebPeer(onnx, feeds) : await ortNodePeer(onnx, feeds, { optimized: true });
@@ -228,35 +240,17 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
           continue;
         }
         try {
-          const b = build(model, target, inputShapes, precision === 'int8' ? int8 : null, options);
+          const entry = targetEntry(target);
+          const spec = entry.bench;
+          if (!spec) throw new EdgecError('USAGE', `target ${target} is not benchmarked`);
+          const b = build(model, entry, inputShapes, precision === 'int8' ? int8 : null, options);
           Object.assign(r, { compileMs: b.compileMs, artifactBytes: b.bytes.length, arenaBytes: arenaOf(b.result), seal: b.seal });
-          const want = expected[precision]!;
-          if (target === 'wasm') {
-            const loaded = await load(b.bytes);
-            const wasmFeeds = toArtifactFeeds(feeds);
-            if (checked(r, (await loaded.run(wasmFeeds)) as Outputs, want, precision, 1e-4)) {
-              timed.push({ result: r, contender: { name: `${target}/${precision}`, run: () => loaded.run(wasmFeeds) }, optimized: b.result.graph });
-            }
-          } else if (target === 'webgpu') {
-            const loaded = await load(b.bytes, { gpu: await nodeGpu() });
-            if (loaded.kind === 'webgpu') releases.push(() => loaded.destroy());
-            const gpuFeeds = toArtifactFeeds(feeds);
-            if (checked(r, (await loaded.run(gpuFeeds)) as Outputs, want, precision, 1e-3)) {
-              timed.push({ result: r, contender: { name: `${target}/${precision}`, run: () => loaded.run(gpuFeeds) } });
-            }
-          } else if (target === 'rvv') {
-            rvvDir ??= mkdtempSync(join(tmpdir(), 'edgec-bench-rvv-'));
-            rvvPlugin ??= buildCountPlugin(rvvDir);
-            // The node functions of this build (symbols, labels) for per-kernel attribution.
-            const sources = generateRvvSources(b.result.graph, rvvKernelFor);
-            progress.tick(`rvv ${precision}: counting instructions under qemu at VLEN ${options.vlen}`);
-            const count = countInstructions(rvvDir, rvvPlugin, `model-${precision}`, b.bytes, sources, feeds, options.vlen);
-            if (checked(r, flat(count.outputs), want, precision, 1e-4)) {
-              const kernels = sources.nodes
-                .map((n, i) => ({ node: n.label, op: n.op, value: count.perNode[i]!, share: count.total ? count.perNode[i]! / count.total : 0 }))
-                .sort((a, c) => c.value - a.value);
-              r.instructions = { vlen: options.vlen, total: count.total, kernels };
-            }
+          const prepared = await spec.prepare({ bytes: b.bytes, graph: b.result.graph, precision }, context);
+          if (prepared.release) releases.push(prepared.release);
+          if (checked(r, prepared.outputs, expected[precision]!, precision, spec.rtol)) {
+            if (prepared.instructions) r.instructions = { vlen: options.vlen, ...prepared.instructions };
+            const run = prepared.run;
+            if (run) timed.push({ result: r, contender: { name: `${target}/${precision}`, run: () => run() }, spec, profile: prepared.profile });
           }
         } catch (e) {
           failed(r, e);
@@ -266,11 +260,13 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
     }
     progress.done();
 
-    // Two loops: the CPU contenders interleaved with each other, then webgpu interleaved with itself only.
-    // Dawn's SwiftShader (the CPU Vulkan used without a GPU) runs its own worker threads, which compete with the
-    // CPU contenders for the cores, and one of its runs lasts as long as hundreds of theirs, so sharing rounds
-    // with it would measure SwiftShader's load rather than the contenders.
-    for (const group of [timed.filter((t) => t.result.target !== 'webgpu'), timed.filter((t) => t.result.target === 'webgpu')]) {
+    // The CPU contenders are timed interleaved with each other; a target measured 'timed-alone' in a loop of
+    // its own. Dawn's SwiftShader (the CPU Vulkan used without a GPU) runs its own worker threads, which compete
+    // with the CPU contenders for the cores, and one of its runs lasts as long as hundreds of theirs, so sharing
+    // rounds with it would measure SwiftShader's load rather than the contenders.
+    const loopOf = (t: (typeof timed)[number]) => (t.spec?.measure === 'timed-alone' ? t.result.target : '');
+    const loops = [...new Set(['', ...timed.map(loopOf)])];
+    for (const group of loops.map((loop) => timed.filter((t) => loopOf(t) === loop))) {
       if (group.length === 0) continue;
       progress.start(`timing ${group.map((t) => t.contender.name).join(', ')}`, options.runs);
       const samples = await timeInterleaved(group.map((t) => t.contender), { warmup: options.warmup, runs: options.runs, onRun: () => progress.tick() });
@@ -279,7 +275,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
     }
   } finally {
     for (const release of releases) await release();
-    if (rvvDir) rmSync(rvvDir, { recursive: true, force: true });
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 
   const web = results.find((r) => r.target === 'ort-web' && r.latency)?.latency?.median;
@@ -294,13 +290,14 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
     contenders: results,
   };
 
-  // The per-kernel breakdown: the slowest timed edgec wasm build, profiled in a separate build so the hooks'
-  // cost never reached the timing above. (webgpu has no per-kernel hooks; rvv's per-kernel counts are above.)
-  const slowest = timed.filter((t) => t.optimized && t.result.latency).sort((a, c) => c.result.latency!.median - a.result.latency!.median)[0];
+  // The per-kernel breakdown: the slowest timed build of a target with profiling builds (wasm), profiled in a
+  // separate build so the hooks' cost never reached the timing above. (webgpu has no per-kernel hooks; rvv's
+  // per-kernel counts are above.)
+  const slowest = timed.filter((t) => t.profile && t.result.latency).sort((a, c) => c.result.latency!.median - a.result.latency!.median)[0];
   if (slowest && options.profileRuns > 0) {
     progress.start(`profiling ${slowest.contender.name}`, 1);
     try {
-      report.profile = { target: slowest.result.target, precision: slowest.result.precision, report: await profileWasm(slowest.optimized!, feeds, options) };
+      report.profile = { target: slowest.result.target, precision: slowest.result.precision, report: await slowest.profile!({ warmup: options.warmup, runs: options.profileRuns }) };
     } catch (e) {
       report.profile = undefined;
       slowest.result.problem = `profiling failed: ${message(e)}`;
@@ -308,8 +305,4 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
     progress.done();
   }
   return report;
-}
-
-async function profileWasm(optimized: Graph, feeds: Record<string, Tensor>, options: BenchOptions): Promise<ProfileReport> {
-  return profileWasmBuild(optimized, toArtifactFeeds(feeds), { warmup: options.warmup, runs: options.profileRuns });
 }

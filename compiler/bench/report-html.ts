@@ -1,4 +1,5 @@
 import type { BenchReport, ContenderResult } from './engine.js';
+import { findTargetEntry } from '../targets/registry.js';
 import { formatBytes, formatMs, formatNumber, formatPercent, formatRatio } from './format.js';
 
 /**
@@ -59,8 +60,9 @@ export function benchHtml(report: BenchReport): string {
   // webgpu on SwiftShader runs hundreds of times longer than the CPU contenders: on one linear scale their bars
   // would vanish, so it gets its own chart (it is timed in its own loop too).
   const latencyBar = (r: ContenderResult): Bar => ({ label: name(r), value: r.latency!.median, text: `${formatMs(r.latency!.median)} ms (p90 ${formatMs(r.latency!.p90)})`, color: colorOf(r), attrs: attrs(r) });
-  const latency = barChart('bar', timed.filter((r) => r.target !== 'webgpu').map(latencyBar), 'Latency: median ms per run, interleaved in one process (shorter is faster)') +
-    barChart('bar', timed.filter((r) => r.target === 'webgpu').map(latencyBar), 'WebGPU latency through Dawn (SwiftShader without a GPU): median ms per run, timed in its own loop');
+  const alone = (r: ContenderResult) => findTargetEntry(r.target)?.bench?.measure === 'timed-alone';
+  const latency = barChart('bar', timed.filter((r) => !alone(r)).map(latencyBar), 'Latency: median ms per run, interleaved in one process (shorter is faster)') +
+    barChart('bar', timed.filter(alone).map(latencyBar), 'WebGPU latency through Dawn (SwiftShader without a GPU): median ms per run, timed in its own loop');
   const speedup = barChart('speedup-bar', timed.filter((r) => r.speedupVsOrtWeb !== undefined).map((r) => ({ label: name(r), value: r.speedupVsOrtWeb!, text: formatRatio(r.speedupVsOrtWeb!), color: colorOf(r), attrs: attrs(r) })), 'Speedup vs onnxruntime-web fp32 (longer is faster; 1.00x = onnxruntime-web)');
   const counted = report.contenders.filter((r) => r.instructions);
   const insns = barChart('insn-bar', counted.map((r) => ({ label: name(r), value: r.instructions!.total, text: `${formatNumber(r.instructions!.total / 1e6, 2)} M instructions at VLEN ${r.instructions!.vlen}`, color: colorOf(r), attrs: attrs(r) })), 'RISC-V Vector: dynamic instructions per run under qemu (fewer is better)');

@@ -10,6 +10,7 @@ import { provenanceError } from './errors.js';
 import { resolveContract, type ResolvedContract } from './contract-sources.js';
 import { readSigningKey } from './keys.js';
 import { sealArtifact, type SealedArtifact } from './seal.js';
+import { findTargetEntry } from '../targets/registry.js';
 
 /** Compile-and-seal, shared by `edgec compile` and the library's compileModel(). */
 
@@ -41,8 +42,8 @@ export function checkContractTarget(contract: Contract, target: string, board: s
 /** The build's contract (metadata_props, then the given file or object), checked against the target up front. */
 export function prepareContract(metadata: Record<string, string>, context: { contract?: string | Contract; modelPath: string; target: string; board?: string | null }): ResolvedContract {
   const resolved = resolveContract(metadata, context.contract, context.modelPath);
-  // The reference target's IR is a debugging oracle, not a deployment: it carries no seal, so no clause applies.
-  if (context.target !== 'reference') checkContractTarget(resolved.contract, context.target, context.board, typeof context.contract === 'string' ? context.contract : context.modelPath);
+  // A target whose artifact carries no seal (the reference's IR, a debugging oracle) is not a deployment: no clause applies.
+  if (findTargetEntry(context.target)?.seal) checkContractTarget(resolved.contract, context.target, context.board, typeof context.contract === 'string' ? context.contract : context.modelPath);
   return resolved;
 }
 

@@ -3,7 +3,8 @@ import type { Contract } from '../../runtime/contract.js';
 import { byproductName, DSSE_PAYLOAD_TYPE, encodeSealDocument, SEAL_FORMAT, STATEMENT_TYPE, type ResourceDescriptor, type SealDocument, type Statement } from '../../runtime/formats/seal-document.js';
 import { CONTRACT_PREDICATE_TYPE } from '../../runtime/seal.js';
 import { aibomStatement } from './aibom.js';
-import { binaryenVersion, clangToolVersion, compilerVersion, sourceDateEpoch, type ToolVersion } from './build-info.js';
+import { compilerVersion, sourceDateEpoch, type ToolVersion } from './build-info.js';
+import { findTargetEntry } from '../targets/registry.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 import { envelopeFor } from './dsse.js';
 import { sealHandlersFor } from './embed.js';
@@ -43,11 +44,9 @@ export interface SealedArtifact {
   statements: Statement[];
 }
 
-/** Tools whose versions the provenance records: the compiler always, binaryen for wasm, clang for rvv ELFs. */
+/** Tools whose versions the provenance records: the compiler always, then what the target of this kind names. */
 function toolsFor(kind: string): ToolVersion[] {
-  if (kind === 'wasm') return [compilerVersion(), binaryenVersion()];
-  if (kind === 'rvv') return [compilerVersion(), clangToolVersion()];
-  return [compilerVersion()];
+  return findTargetEntry(kind)?.seal?.tools() ?? [compilerVersion()];
 }
 
 /**

@@ -1,10 +1,15 @@
+import type { TargetEntry } from '../../compiler/targets/entry.js';
 import type { CaseResult } from './runner.js';
 import { EDGE_OP_SET } from './edge-op-set.js';
 
-/** docs/ops.md: for every claimed op, how many conformance cases that use it pass. */
-export function opsReport(results: CaseResult[]): string {
-  const rows = new Map<string, { pass: number; total: number; unsupported: number; wasmPass: number; rvvPass: number }>();
-  for (const op of EDGE_OP_SET) rows.set(op, { pass: 0, total: 0, unsupported: 0, wasmPass: 0, rvvPass: 0 });
+/**
+ * docs/ops.md: for every claimed op, how many conformance cases that use it pass, on the reference and on each
+ * compiled target (one column per registry entry, in registry order).
+ */
+export function opsReport(results: CaseResult[], targets: readonly TargetEntry[]): string {
+  const names = targets.map((t) => t.target.name);
+  const rows = new Map<string, { pass: number; total: number; unsupported: number; targets: Record<string, number> }>();
+  for (const op of EDGE_OP_SET) rows.set(op, { pass: 0, total: 0, unsupported: 0, targets: Object.fromEntries(names.map((n) => [n, 0])) });
   for (const r of results) {
     if (r.status === 'unsupported-op') continue;
     for (const op of r.ops) {
@@ -12,8 +17,7 @@ export function opsReport(results: CaseResult[]): string {
       row.total++;
       if (r.status === 'pass') row.pass++;
       if (r.status === 'unsupported-feature') row.unsupported++;
-      if (r.wasm?.status === 'pass') row.wasmPass++;
-      if (r.rvv?.status === 'pass') row.rvvPass++;
+      for (const n of names) if (r.targets[n]?.status === 'pass') row.targets[n]!++;
     }
   }
   const inScope = results.filter((r) => r.status !== 'unsupported-op');
@@ -27,33 +31,36 @@ export function opsReport(results: CaseResult[]): string {
     '',
     `In scope (every op claimed): ${passed} of ${inScope.length} cases pass. Out of scope (an op not claimed): ${results.length - inScope.length} cases.`,
     '',
-    'The wasm column counts the cases that also pass compiled for WebAssembly with the full -O2 pipeline; the',
-    'others are listed by the wasm target as unsupported (an element type or attribute it has no kernel for).',
-    'The rvv column counts the cases that pass compiled for RISC-V Vector (-O2) and run under qemu at VLEN 128,',
-    '256 and 512 (all cases in one bundled program); the others are ops or types the rvv target does not cover yet.',
+    'Each target column counts the cases the reference passes that also pass compiled for that target with its',
+    'full -O2 pipeline; the others are listed by the target as unsupported (an op, element type or attribute it',
+    'has no kernel for) or fail (listed at the end). The targets, as the compiler\'s registry lists them:',
     '',
-    '| op | reference: passed / total | wasm: passed | rvv: passed | unsupported element type or feature |',
-    '| --- | --- | --- | --- | --- |',
+    ...targets.map((t) => `- ${t.target.name}: ${t.target.description}; run ${t.runsOn}.`),
+    '',
+    `| op | reference: passed / total | ${names.map((n) => `${n}: passed`).join(' | ')} | unsupported element type or feature |`,
+    `| --- | --- | ${names.map(() => '---').join(' | ')} | --- |`,
   ];
   for (const op of [...rows.keys()].sort()) {
     const row = rows.get(op)!;
-    lines.push(`| ${op} | ${row.pass} / ${row.total} | ${row.wasmPass} | ${row.rvvPass} | ${row.unsupported || ''} |`);
+    lines.push(`| ${op} | ${row.pass} / ${row.total} | ${names.map((n) => row.targets[n]).join(' | ')} | ${row.unsupported || ''} |`);
   }
   const features = results.filter((r) => r.status === 'unsupported-feature');
   if (features.length > 0) {
     lines.push('', '## Cases in scope that need an unsupported element type or feature', '');
     for (const r of features) lines.push(`- \`${r.suite}/${r.name}\`: ${r.detail}`);
   }
-  const wasmUnsupported = results.filter((r) => r.wasm?.status === 'unsupported');
-  if (wasmUnsupported.length > 0) {
-    lines.push('', '## Cases the wasm target does not support', '');
-    for (const r of wasmUnsupported) lines.push(`- \`${r.suite}/${r.name}\`: ${r.wasm!.detail}`);
+  for (const n of names) {
+    const unsupported = results.filter((r) => r.targets[n]?.status === 'unsupported');
+    if (unsupported.length === 0) continue;
+    lines.push('', `## Cases the ${n} target does not support`, '');
+    for (const r of unsupported) lines.push(`- \`${r.suite}/${r.name}\`: ${r.targets[n]!.detail}`);
   }
-  const failures = results.filter((r) => r.status === 'fail' || r.wasm?.status === 'fail' || r.rvv?.status === 'fail');
+  const failures = results.filter((r) => r.status === 'fail' || names.some((n) => r.targets[n]?.status === 'fail'));
   if (failures.length > 0) {
     lines.push('', '## Failing cases', '');
     for (const r of failures) {
-      const detail = r.status === 'fail' ? r.detail : r.wasm?.status === 'fail' ? `wasm: ${r.wasm.detail}` : `rvv: ${r.rvv!.detail}`;
+      const failing = names.find((n) => r.targets[n]?.status === 'fail');
+      const detail = r.status === 'fail' ? r.detail : `${failing}: ${r.targets[failing!]!.detail}`;
       lines.push(`- \`${r.suite}/${r.name}\`: ${detail}`);
     }
   }

@@ -4,16 +4,10 @@ import onnxProto from 'onnx-proto';
 import { optimize, unsupportedNodes } from '../../compiler/driver.js';
 import { graphSignature, staticInputShapes } from '../../compiler/feeds.js';
 import { importOnnxFile, readTensorProtoFile } from '../../compiler/onnx/index.js';
-import { fromArtifactView, toArtifactFeeds } from '../../compiler/io/artifact-io.js';
-import { arrayFromBytes, arrayToBytes, EdgecError, isFloat, makeTensor, type DType, type Graph, type Tensor } from '../../ir/index.js';
-import { load, type LoadOptions } from '../../runtime/index.js';
-import type { Target } from '../../targets/index.js';
-import { webgpuTarget } from '../../targets/webgpu/index.js';
+import type { TargetEntry, TargetSession } from '../../compiler/targets/entry.js';
+import { targetEntry } from '../../compiler/targets/registry.js';
+import { EdgecError, isFloat, type Graph, type Tensor } from '../../ir/index.js';
 import { runGraph } from '../../targets/reference/index.js';
-import { wasmTarget } from '../../targets/wasm/index.js';
-import { rvvTarget } from '../../targets/rvv/index.js';
-import { buildRvvBundle, runRvvBundle } from '../../targets/rvv/bundle.js';
-import { VLENS } from '../../targets/rvv/qemu.js';
 import { sharedPath } from '../support/shared.js';
 import { EDGE_OP_SET } from './edge-op-set.js';
 
@@ -40,10 +34,11 @@ export interface CaseResult {
   /** The reference interpreter's verdict. */
   status: CaseStatus;
   detail?: string;
-  wasm?: TargetResult;
-  /** rvv at every VLEN of VLENS (one bundled program for all cases, see runOnRvv). */
-  rvv?: TargetResult;
-  webgpu?: TargetResult;
+  /**
+   * Each compiled target's verdict on a case the reference passes, by target name (a target that runs batches,
+   * rvv, passes only when every variant, each VLEN, does).
+   */
+  targets: Record<string, TargetResult>;
 }
 
 export const TOLERANCE = { rtol: 1e-3, atol: 1e-7 };
@@ -190,88 +185,8 @@ function runOnReference(c: ConformanceCase, data: LoadedCase): { status: CaseSta
   }
 }
 
-/**
- * The case compiled for a target (wasm, webgpu) with the target's full -O2 pipeline (so the passes are exercised
- * too), with input shapes fixed from the case's data, run through the runtime.
- */
-async function runOnTarget(target: Target, c: ConformanceCase, data: LoadedCase, loadOptions: LoadOptions = {}): Promise<TargetResult> {
-  let graph;
-  let feeds: Record<string, Tensor>;
-  try {
-    const declared = importOnnxFile(join(c.dir, 'model.onnx'));
-    feeds = data.feeds(declared.inputs);
-    graph = importOnnxFile(join(c.dir, 'model.onnx'), { inputShapes: staticInputShapes(graphSignature(declared), {}, feeds) });
-    optimize(graph, { target: target.name, print: () => {} });
-  } catch (e) {
-    // Shapes that stay data-dependent after folding cannot be planned into a static arena.
-    if (e instanceof EdgecError && e.code === 'BAD_SHAPE') return { status: 'unsupported', detail: e.message };
-    return { status: 'fail', detail: `optimizing: ${describeError(e)}` };
-  }
-  const problems = unsupportedNodes(graph, target);
-  if (problems.length > 0) return { status: 'unsupported', detail: problems.map((p) => `${p.node.op}: ${p.reason}`).join('; ') };
-  try {
-    const artifact = target.compile(graph, {});
-    const model = await load(artifact.bytes, loadOptions);
-    try {
-      const views = await model.run(toArtifactFeeds(feeds));
-      const outputs: Record<string, Tensor> = {};
-      for (const o of model.outputs) outputs[o.name] = fromArtifactView(o.dtype as DType, o.shape, views[o.name]!);
-      const problems = compareOutputs(graph.outputs.map((v) => v.name), outputs, data.expected);
-      return problems.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems.join('; ') };
-    } finally {
-      if (model.kind === 'webgpu') model.destroy();
-    }
-  } catch (e) {
-    return { status: 'fail', detail: describeError(e) };
-  }
-}
-
-export interface RunCaseOptions {
-  /** Also compile and run the case on wasm. */
-  wasm?: boolean;
-  /** Also compile every reference-passing case for rvv and run them all under qemu (runCases only). */
-  rvv?: boolean;
-  /** Also compile and run the case on webgpu, with these load options (one device for the whole sweep). */
-  webgpu?: LoadOptions;
-}
-
-export async function runCase(c: ConformanceCase, options: RunCaseOptions = {}): Promise<CaseResult> {
-  const ops = modelOps(join(c.dir, 'model.onnx'));
-  const base = { suite: c.suite, name: c.name, ops };
-  const outside = ops.filter((op) => !EDGE_OP_SET.has(op));
-  if (outside.length > 0) return { ...base, status: 'unsupported-op', detail: outside.join(', ') };
-  let data: LoadedCase;
-  try {
-    data = loadCaseData(c);
-  } catch (e) {
-    return { ...base, status: 'unsupported-feature', detail: relativePaths(describeError(e)) };
-  }
-  const reference = runOnReference(c, data);
-  const result: CaseResult = { ...base, ...reference };
-  if (options.wasm && reference.status === 'pass') result.wasm = await runOnTarget(wasmTarget, c, data);
-  if (options.webgpu && reference.status === 'pass') result.webgpu = await runOnTarget(webgpuTarget, c, data, options.webgpu);
-  if (result.detail) result.detail = relativePaths(result.detail);
-  if (result.wasm?.detail) result.wasm.detail = relativePaths(result.wasm.detail);
-  if (result.webgpu?.detail) result.webgpu.detail = relativePaths(result.webgpu.detail);
-  return result;
-}
-
-export async function runCases(cases: ConformanceCase[], options: RunCaseOptions = {}, onResult?: (r: CaseResult) => void): Promise<CaseResult[]> {
-  const results: CaseResult[] = [];
-  for (const c of cases) {
-    const r = await runCase(c, options);
-    if (!options.rvv) onResult?.(r);
-    results.push(r);
-  }
-  if (options.rvv) {
-    runOnRvv(cases.filter((_, i) => results[i]!.status === 'pass'), results.filter((r) => r.status === 'pass'));
-    results.forEach((r) => onResult?.(r));
-  }
-  return results;
-}
-
-/** A case prepared for rvv: its optimized graph, feeds and expected outputs. */
-interface RvvCase {
+/** A case the reference passes, ready for a target: its optimized graph, feeds and expected outputs. */
+interface ReadyCase {
   result: CaseResult;
   graph: Graph;
   feeds: Record<string, Tensor>;
@@ -279,55 +194,129 @@ interface RvvCase {
 }
 
 /**
- * Every case the reference passes, compiled for rvv (-O2 pipeline) and run under qemu at VLEN 128, 256 and 512.
- * The supported cases go into one bundled program (targets/rvv/bundle.ts): one clang build and one qemu run
- * per VLEN for all of them. A bundle that fails to build or run is split in halves until the failing case is
- * alone, so one bad case cannot hide the others.
+ * The case imported with input shapes fixed from its data and optimized by the target's full -O2 pipeline (so
+ * the passes are exercised too); a verdict instead when the target cannot take it.
  */
-function runOnRvv(cases: ConformanceCase[], results: CaseResult[]): void {
-  const ready: RvvCase[] = [];
-  cases.forEach((c, i) => {
-    const result = results[i]!;
-    try {
-      const data = loadCaseData(c);
-      const declared = importOnnxFile(join(c.dir, 'model.onnx'));
-      const feeds = data.feeds(declared.inputs);
-      const graph = importOnnxFile(join(c.dir, 'model.onnx'), { inputShapes: staticInputShapes(graphSignature(declared), {}, feeds) });
-      optimize(graph, { target: 'rvv', print: () => {} });
-      const problems = unsupportedNodes(graph, rvvTarget);
-      if (problems.length > 0) result.rvv = { status: 'unsupported', detail: problems.map((p) => `${p.node.op}: ${p.reason}`).join('; ') };
-      else ready.push({ result, graph, feeds, expected: data.expected });
-    } catch (e) {
-      result.rvv = e instanceof EdgecError && e.code === 'BAD_SHAPE' ? { status: 'unsupported', detail: e.message } : { status: 'fail', detail: `optimizing: ${describeError(e)}` };
-    }
-  });
-  runRvvGroup(ready);
-  for (const r of results) if (r.rvv?.detail) r.rvv.detail = relativePaths(r.rvv.detail);
+function prepareForTarget(entry: TargetEntry, c: ConformanceCase, data: LoadedCase, result: CaseResult): ReadyCase | TargetResult {
+  let graph;
+  let feeds: Record<string, Tensor>;
+  try {
+    const declared = importOnnxFile(join(c.dir, 'model.onnx'));
+    feeds = data.feeds(declared.inputs);
+    graph = importOnnxFile(join(c.dir, 'model.onnx'), { inputShapes: staticInputShapes(graphSignature(declared), {}, feeds) });
+    optimize(graph, { target: entry.target.name, print: () => {} });
+  } catch (e) {
+    // Shapes that stay data-dependent after folding cannot be planned into a static arena.
+    if (e instanceof EdgecError && e.code === 'BAD_SHAPE') return { status: 'unsupported', detail: e.message };
+    return { status: 'fail', detail: `optimizing: ${describeError(e)}` };
+  }
+  const problems = unsupportedNodes(graph, entry.target);
+  if (problems.length > 0) return { status: 'unsupported', detail: problems.map((p) => `${p.node.op}: ${p.reason}`).join('; ') };
+  return { result, graph, feeds, expected: data.expected };
 }
 
-function runRvvGroup(group: RvvCase[]): void {
-  if (group.length === 0) return;
+/** A prepared case compiled and run through the target's session (one per sweep). */
+async function runThroughSession(entry: TargetEntry, session: TargetSession, ready: ReadyCase): Promise<TargetResult> {
   try {
-    const bundle = buildRvvBundle(group.map((c) => c.graph));
-    const inputs = group.map((c, i) => bundle.cases[i]!.inputs.map((e) => arrayToBytes(e.dtype as DType, c.feeds[e.name]!.data)));
+    const artifact = await session.open(entry.target.compile(ready.graph, {}).bytes, { graph: ready.graph });
+    try {
+      const outputs = await artifact.run(ready.feeds);
+      const problems = compareOutputs(ready.graph.outputs.map((v) => v.name), outputs, ready.expected);
+      return problems.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems.join('; ') };
+    } finally {
+      artifact.close();
+    }
+  } catch (e) {
+    return { status: 'fail', detail: describeError(e) };
+  }
+}
+
+export interface RunCaseOptions {
+  /** Registered targets to compile and run every reference-passing case on, besides the reference. */
+  targets?: readonly string[];
+}
+
+/** A case on the reference, and the checks of its data: the part every target starts from. */
+function runOnReferenceCase(c: ConformanceCase): { result: CaseResult; data?: LoadedCase } {
+  const ops = modelOps(join(c.dir, 'model.onnx'));
+  const base = { suite: c.suite, name: c.name, ops, targets: {} };
+  const outside = ops.filter((op) => !EDGE_OP_SET.has(op));
+  if (outside.length > 0) return { result: { ...base, status: 'unsupported-op', detail: outside.join(', ') } };
+  let data: LoadedCase;
+  try {
+    data = loadCaseData(c);
+  } catch (e) {
+    return { result: { ...base, status: 'unsupported-feature', detail: relativePaths(describeError(e)) } };
+  }
+  const reference = runOnReference(c, data);
+  const result: CaseResult = { ...base, ...reference };
+  if (result.detail) result.detail = relativePaths(result.detail);
+  return { result, data };
+}
+
+/**
+ * Every case on the reference, then each reference-passing case on every chosen target: through one session
+ * per target, case by case, or, for targets that run batches, all cases of the target in one batch at the end.
+ */
+export async function runCases(cases: ConformanceCase[], options: RunCaseOptions = {}, onResult?: (r: CaseResult) => void): Promise<CaseResult[]> {
+  const entries = (options.targets ?? []).map(targetEntry);
+  const batched = new Map<TargetEntry, ReadyCase[]>(entries.filter((e) => e.runBatch).map((e) => [e, []]));
+  const sessions = new Map<TargetEntry, TargetSession>();
+  const results: CaseResult[] = [];
+  try {
+    for (const entry of entries) if (!entry.runBatch) sessions.set(entry, await entry.session({ vlen: 256 }));
+    for (const c of cases) {
+      const { result, data } = runOnReferenceCase(c);
+      if (data && result.status === 'pass') {
+        for (const entry of entries) {
+          const ready = prepareForTarget(entry, c, data, result);
+          if (!('graph' in ready)) result.targets[entry.target.name] = ready;
+          else if (entry.runBatch) batched.get(entry)!.push(ready);
+          else result.targets[entry.target.name] = await runThroughSession(entry, sessions.get(entry)!, ready);
+        }
+      }
+      if (batched.size === 0) onResult?.(withRelativeDetails(result));
+      results.push(result);
+    }
+  } finally {
+    for (const session of sessions.values()) session.close();
+  }
+  for (const [entry, ready] of batched) await runBatchGroup(entry, ready);
+  if (batched.size > 0) results.forEach((r) => onResult?.(withRelativeDetails(r)));
+  return results.map(withRelativeDetails);
+}
+
+function withRelativeDetails(r: CaseResult): CaseResult {
+  for (const t of Object.values(r.targets)) if (t.detail) t.detail = relativePaths(t.detail);
+  return r;
+}
+
+/**
+ * A target that runs batches (rvv: one bundled program, one clang build and one qemu run per VLEN for all
+ * cases) gets every supported case at once; a batch that fails to build or run is split in halves until the
+ * failing case is alone, so one bad case cannot hide the others. A case passes when every variant does.
+ */
+async function runBatchGroup(entry: TargetEntry, group: ReadyCase[]): Promise<void> {
+  if (group.length === 0) return;
+  const name = entry.target.name;
+  try {
+    const variants = await entry.runBatch!(group.map((c) => c.graph), group.map((c) => c.feeds));
     const problems: string[][] = group.map(() => []);
-    for (const vlen of VLENS) {
-      const outputs = runRvvBundle(bundle, inputs, vlen);
+    for (const { variant, outputs } of variants) {
       group.forEach((c, i) => {
-        const tensors = Object.fromEntries(bundle.cases[i]!.outputs.map((e, j) => [e.name, makeTensor(e.dtype as DType, e.shape, arrayFromBytes(e.dtype as DType, outputs[i]![j]!))]));
-        const bad = compareOutputs(c.graph.outputs.map((v) => v.name), tensors, c.expected);
-        if (bad.length > 0 && problems[i]!.length === 0) problems[i] = [`VLEN ${vlen}: ${bad.join('; ')}`];
+        const bad = compareOutputs(c.graph.outputs.map((v) => v.name), outputs[i]!, c.expected);
+        if (bad.length > 0 && problems[i]!.length === 0) problems[i] = [`${variant ? `${variant}: ` : ''}${bad.join('; ')}`];
       });
     }
-    group.forEach((c, i) => (c.result.rvv = problems[i]!.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems[i]!.join('; ') }));
+    group.forEach((c, i) => (c.result.targets[name] = problems[i]!.length === 0 ? { status: 'pass' } : { status: 'fail', detail: problems[i]!.join('; ') }));
   } catch (e) {
     if (group.length === 1) {
-      group[0]!.result.rvv = { status: 'fail', detail: describeError(e) };
+      group[0]!.result.targets[name] = { status: 'fail', detail: describeError(e) };
       return;
     }
     const half = Math.ceil(group.length / 2);
-    runRvvGroup(group.slice(0, half));
-    runRvvGroup(group.slice(half));
+    await runBatchGroup(entry, group.slice(0, half));
+    await runBatchGroup(entry, group.slice(half));
   }
 }
 
@@ -337,14 +326,10 @@ export function summarize(results: CaseResult[]): Record<CaseStatus, number> {
   return counts;
 }
 
-export function summarizeWasm(results: CaseResult[]): Record<TargetResult['status'], number> {
-  return summarizeTarget(results, 'wasm');
-}
-
-export function summarizeTarget(results: CaseResult[], target: 'wasm' | 'rvv' | 'webgpu'): Record<TargetResult['status'], number> {
+export function summarizeTarget(results: CaseResult[], target: string): Record<TargetResult['status'], number> {
   const counts = { pass: 0, fail: 0, unsupported: 0 };
   for (const r of results) {
-    const t = r[target];
+    const t = r.targets[target];
     if (t) counts[t.status]++;
   }
   return counts;

@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { EdgecError } from '../../../ir/index.js';
-import { benchModel, BENCH_TARGETS, PRECISIONS, type BenchTarget, type Precision } from '../../bench/engine.js';
+import { benchModel, benchTargets, PRECISIONS, type Precision } from '../../bench/engine.js';
+import { findTargetEntry } from '../../targets/registry.js';
 import { stderrProgress } from '../../progress.js';
 import { benchHtml } from '../../bench/report-html.js';
 import { benchNotes, benchTable, profileTable } from '../../bench/table.js';
@@ -33,7 +34,7 @@ export interface BenchArgs {
 export function benchBuilder(y: Argv): Argv<BenchArgs> {
   return y
     .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model file' })
-    .option('targets', { type: 'string', default: 'wasm,ort-web,ort-node', describe: `comma-separated, of ${BENCH_TARGETS.join(', ')}` })
+    .option('targets', { type: 'string', default: 'wasm,ort-web,ort-node', describe: `comma-separated, of ${benchTargets().join(', ')}` })
     .option('quant', { type: 'string', default: 'fp32', describe: 'precisions: fp32, int8 or fp32,int8 (int8: quantized with synthetic calibration)' })
     .option('vlen', { type: 'number', default: 256, describe: 'rvv: the VLEN qemu emulates for instruction counts (128, 256, 512)' })
     .option('runs', { type: 'number', default: 20, describe: 'timed runs per contender (interleaved)' })
@@ -73,7 +74,7 @@ function calibrationCount(spec: string): number {
 }
 
 export async function benchCommand(args: BenchArgs, io: CliIO): Promise<number> {
-  const targets = list<BenchTarget>('targets', args.targets, BENCH_TARGETS);
+  const targets = list('targets', args.targets, benchTargets());
   const precisions = list<Precision>('quant', args.quant, PRECISIONS);
   if (![128, 256, 512].includes(args.vlen)) throw new EdgecError('USAGE', `--vlen must be 128, 256 or 512, got ${args.vlen}`);
   const report = await benchModel({
@@ -110,8 +111,7 @@ export async function benchCommand(args: BenchArgs, io: CliIO): Promise<number> 
   const macs = report.summary.macs === null ? '' : `, ${(report.summary.macs / 1e6).toFixed(0)} MMACs`;
   const how = [
     `median of ${args.runs} interleaved runs (ms)`,
-    ...(targets.includes('webgpu') ? ['webgpu timed in its own loop'] : []),
-    ...(targets.includes('rvv') ? [`rvv counted under qemu at VLEN ${args.vlen}`] : []),
+    ...targets.flatMap((t) => findTargetEntry(t)?.bench?.note({ vlen: args.vlen }) ?? []),
   ];
   io.out(`${chalk.bold(args.model)}${macs}: ${how.join('; ')}; load ${report.machine.loadavg} on ${report.machine.cpus} cores`);
   io.out(benchTable(report, style));

@@ -4,8 +4,8 @@ import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import { EdgecError } from '../../../ir/index.js';
 import { BOARDS, boardNamed, type BoardProfile } from '../../../targets/boards.js';
-import { TARGETS } from '../../../targets/index.js';
 import { compileGraph } from '../../driver.js';
+import { targetEntries, targetEntry, targetNames } from '../../targets/registry.js';
 import { loadModel, parseInputShapes } from '../../index.js';
 import { prepareContract, recordedOptions, sealCompileResult } from '../../provenance/compile-model.js';
 import { elfSealDescriptor, isElf } from '../../../runtime/elf-seal.js';
@@ -23,21 +23,28 @@ export interface CompileArgs extends PipelineArgs {
   board?: string;
   output?: string;
   json: boolean;
-  'relaxed-simd': boolean;
-  winograd: boolean;
+  /** The targets' own flags (registry compileFlags: wasm's relaxed-simd and winograd). */
+  [flag: string]: unknown;
   contract?: string;
   'sign-key'?: string;
 }
 
+/** Every registered target's own compile flags, in registry order. */
+function withTargetFlags(y: Argv): Argv {
+  let out = y;
+  for (const entry of targetEntries()) for (const [flag, spec] of Object.entries(entry.compileFlags ?? {})) out = out.option(flag, { ...spec });
+  return out;
+}
+
 export function compileBuilder(y: Argv): Argv<CompileArgs> {
   return withPipelineOptions(
-    y
-      .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model file' })
-      .option('target', { alias: 't', type: 'string', choices: [...TARGETS.keys()], describe: 'what to compile for (default: the board\'s target, else wasm)' })
-      .option('board', { type: 'string', choices: [...BOARDS.keys()], describe: 'board profile: picks the target, the VLEN hint and the tuning; recorded in the seal' })
-      .option('output', { alias: 'o', type: 'string', describe: 'artifact file (default: the model name with the target\'s extension); a folder for rvv (default: <model>-rvv/)' })
-      .option('relaxed-simd', { type: 'boolean', default: false, describe: 'wasm: allow relaxed-simd (faster; results may differ between engines)' })
-      .option('winograd', { type: 'boolean', default: true, describe: 'wasm: Winograd convolution for 3x3 stride-1 layers (--no-winograd to disable)' })
+    withTargetFlags(
+      y
+        .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model file' })
+        .option('target', { alias: 't', type: 'string', choices: targetNames(), describe: 'what to compile for (default: the board\'s target, else wasm)' })
+        .option('board', { type: 'string', choices: [...BOARDS.keys()], describe: 'board profile: picks the target, the VLEN hint and the tuning; recorded in the seal' })
+        .option('output', { alias: 'o', type: 'string', describe: 'artifact file (default: the model name with the target\'s extension); a folder for rvv (default: <model>-rvv/)' }),
+    )
       .option('contract', { type: 'string', describe: 'model contract (JSON or YAML), merged over the model\'s metadata_props edgec.contract' })
       .option('sign-key', { type: 'string', describe: 'Ed25519 private key (.pem from edgec keygen) to sign the seal with' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON for scripts' }),
@@ -55,13 +62,6 @@ export function resolveTargetAndBoard(target: string | undefined, boardName: str
   return { target: target ?? board?.target ?? fallback, board };
 }
 
-/** The options the chosen target's code generator takes from the command line and the board. */
-function targetOptionsFor(target: string, args: CompileArgs, board: BoardProfile | null): Record<string, unknown> {
-  if (target === 'wasm') return { relaxedSimd: args['relaxed-simd'], winograd: args.winograd };
-  if (target === 'rvv') return { cflags: [...(board?.cflags ?? [])], ...(board ? { vlenHint: board.vlen } : {}) };
-  return {};
-}
-
 export function compileCommand(args: CompileArgs, io: CliIO): number {
   const started = performance.now();
   const { target, board } = resolveTargetAndBoard(args.target, args.board);
@@ -73,7 +73,7 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
   const contract = prepareContract(metadata, { contract: args.contract, modelPath: args.model, target, board: board?.name ?? null });
   const signingKey = args['sign-key'] === undefined ? undefined : readSigningKey(args['sign-key']);
   const nodesBefore = graph.nodes.length;
-  const targetOptions = targetOptionsFor(target, args, board);
+  const targetOptions = targetEntry(target).options(args, board);
   const result = compileGraph(graph, { ...optimizeOptionsFrom(args, target, io.err), targetOptions });
   // An artifact with side files (rvv: sources, header, object, library) is written as a folder, `output`.
   const files = result.artifact.files;
@@ -99,7 +99,8 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
     }
   }
   if (!sealed && (args.contract || signingKey)) {
-    throw new EdgecError('USAGE', `the ${target} target's artifact cannot carry a seal; --contract and --sign-key apply to sealed targets (wasm, rvv, webgpu)`);
+    const sealedTargets = targetEntries().filter((e) => e.seal).map((e) => e.target.name);
+    throw new EdgecError('USAGE', `the ${target} target's artifact cannot carry a seal; --contract and --sign-key apply to sealed targets (${sealedTargets.join(', ')})`);
   }
   const bytes = sealed?.bytes ?? result.artifact.bytes;
   const milliseconds = performance.now() - started;
