@@ -128,10 +128,9 @@ function writeNode(w: Writer, node: Node): void {
     if (hasAct) activation(w, node, current, outs[0]!);
     return;
   }
-  if (node.op === 'FusedElementwise' || node.op.startsWith('Q') && !node.op.startsWith('QLinear') && !node.op.startsWith('Quantize')) {
+  if (getOpSchema(node.op)?.internal) {
     throw new EdgecError('UNSUPPORTED_OP', `${node.op} has no ONNX form; export the QDQ graph (before lower-qdq) of a graph without it`, { node: node.label, op: node.op });
   }
-  if (node.op === 'DequantizeF32') throw new EdgecError('UNSUPPORTED_OP', 'DequantizeF32 has no ONNX form; export the QDQ graph', { node: node.label, op: node.op });
   while (ins.length > 0 && ins[ins.length - 1] === '') ins.pop();
   w.node(node.op, ins, outs, plainAttrs(node), node.name);
 }

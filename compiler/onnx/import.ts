@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import {
   EdgecError,
   GraphBuilder,
+  getOpSchema,
   isRegisteredOp,
   makeTensor,
   verifyGraph,
@@ -98,7 +99,8 @@ export function unsupportedOnnxOps(nodes: readonly NodeProto[]): Map<string, str
     if (isConstantNode(node)) continue;
     const opType = node.opType ?? '';
     const name = printable(isDefaultDomain(node) ? opType : `${node.domain}.${opType}`);
-    if (isDefaultDomain(node) && isRegisteredOp(irOpFor(opType))) continue;
+    // edgec's own ops (FusedConv, QConv...) are made by its optimizer, never read from a model file.
+    if (isDefaultDomain(node) && isRegisteredOp(irOpFor(opType)) && !getOpSchema(irOpFor(opType))!.internal) continue;
     const list = missing.get(name) ?? [];
     list.push(printable(nodeLabel(node)));
     missing.set(name, list);

@@ -48,6 +48,7 @@ function baseAttrs(base: string): Record<string, AttrSpec> {
 registerOp(
   schema({
     name: 'FusedConv',
+    internal: true,
     doc: 'y = act(Conv(X, W, B) + Z): Conv with a fused residual operand Z (same shape as the output) and activation',
     inputs: [operand('X'), operand('W'), optional('B'), optional('Z')],
     attrs: { ...baseAttrs('Conv'), ...activationAttrs },
@@ -67,6 +68,7 @@ registerOp(
 registerOp(
   schema({
     name: 'FusedGemm',
+    internal: true,
     doc: "y = act(alpha A' B' + beta C): Gemm with a fused activation",
     inputs: [operand('A'), operand('B'), optional('C')],
     attrs: { ...baseAttrs('Gemm'), ...activationAttrs },
@@ -82,6 +84,7 @@ registerOp(
 registerOp(
   schema({
     name: 'FusedElementwise',
+    internal: true,
     doc: 'y = expression(x0, x1, ...): a tree of elementwise float ops over broadcast operands (grammar in ir/ops/fused.ts)',
     inputs: [variadic('inputs')],
     attrs: { expression: { type: 'string', required: true } },

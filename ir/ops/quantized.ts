@@ -194,6 +194,7 @@ function checkChannelParams(ctx: InferContext, channels: Dim): DType {
 registerOp(
   schema({
     name: 'QuantizeF32',
+    internal: true,
     doc: 'q = clamp(round_half_even(f32(x / scale)) + zero_point): float into the quantized domain, per tensor',
     inputs: [operand('x')],
     attrs: { scale: { type: 'float', required: true }, zero_point: { type: 'int', default: 0 }, dtype: { type: 'string', default: 'i8' } },
@@ -211,6 +212,7 @@ registerOp(
 registerOp(
   schema({
     name: 'DequantizeF32',
+    internal: true,
     doc: 'x = f32((q - zero_point) * scale): back to float, per tensor',
     inputs: [operand('q')],
     attrs: { scale: { type: 'float', required: true }, zero_point: { type: 'int', default: 0 } },
@@ -225,6 +227,7 @@ registerOp(
 registerOp(
   schema({
     name: 'QRequantize',
+    internal: true,
     doc: 'y = clamp(requantize(x - x_zero_point, multiplier, shift) + y_zero_point): new scale, zero point or dtype',
     inputs: [operand('x')],
     attrs: { x_zero_point: { type: 'int', default: 0 }, multiplier: { type: 'int', required: true }, shift: { type: 'int', required: true }, ...outputAttrs },
@@ -254,6 +257,7 @@ const CONV_ATTRS: Record<string, AttrSpec> = {
 registerOp(
   schema({
     name: 'QConv',
+    internal: true,
     doc: 'int8 convolution: int32 sum of (x - x_zp) * (w - w_zp) + bias, requantized per output channel (or i32 out)',
     inputs: [operand('x'), operand('w'), optional('bias'), optional('multiplier'), optional('shift')],
     attrs: { ...CONV_ATTRS, x_zero_point: { type: 'int', default: 0 }, w_zero_point: { type: 'int', default: 0 }, ...outputAttrs },
@@ -273,6 +277,7 @@ registerOp(
 registerOp(
   schema({
     name: 'QMatMul',
+    internal: true,
     doc: 'int8 numpy matmul: int32 sum of (a - a_zp) * (b - b_zp) + bias, requantized per column (or i32 out)',
     inputs: [operand('a'), operand('b'), optional('bias'), optional('multiplier'), optional('shift')],
     attrs: { a_zero_point: { type: 'int', default: 0 }, b_zero_point: { type: 'int', default: 0 }, ...outputAttrs },
@@ -292,6 +297,7 @@ registerOp(
 registerOp(
   schema({
     name: 'QAdd',
+    internal: true,
     doc: 'int8 addition with broadcasting: both operands rescaled to the output scale with one shared shift',
     inputs: [operand('a'), operand('b')],
     attrs: {
@@ -317,6 +323,7 @@ registerOp(
 registerOp(
   schema({
     name: 'QGlobalAveragePool',
+    internal: true,
     doc: 'int8 mean over the spatial axes: requantize(sum of (x - x_zp)) with M * 2^-S = sx / (sy * count)',
     inputs: [operand('x')],
     attrs: { x_zero_point: { type: 'int', default: 0 }, multiplier: { type: 'int', required: true }, shift: { type: 'int', required: true }, ...outputAttrs },

@@ -75,6 +75,12 @@ export interface OpSchema {
   attrs: Record<string, AttrSpec>;
   traits?: OpTraits;
   /**
+   * An op of edgec's own (fused or lowered integer forms the optimizer makes), not an ONNX op: the ONNX front
+   * end refuses it in a model file and the exporter has no form for it (FusedConv / FusedGemm excepted, which
+   * it writes back as their ONNX parts).
+   */
+  internal?: boolean;
+  /**
    * For elementwise ops: what the op computes, as an expression over its operands (`args[i]` stands for operand
    * i, null where it is omitted), or undefined when this node's attributes have no expression. Passes fuse and
    * targets lower ops through it; the reference interpreter keeps its own kernel, as the independent oracle.
