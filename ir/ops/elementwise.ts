@@ -82,6 +82,9 @@ unary('HardSigmoid', 'y = max(0, min(1, alpha * x + beta))', FLOAT_TYPES, {
   activation: (node) => ({ name: 'HardSigmoid', params: [getAttr<number>(node, 'alpha'), getAttr<number>(node, 'beta')] }),
 });
 unary('HardSwish', 'y = x * max(0, min(1, x / 6 + 1 / 2))', FLOAT_TYPES, { expression: call1('hard_swish'), activation: plainActivation });
+unary('Softsign', 'y = x / (1 + |x|)', FLOAT_TYPES, {
+  expression: (_, [x]) => exprCall('div', x!, exprCall('add', exprLiteral(1), exprCall('abs', x!))),
+});
 /** Gelu's form: 'gelu' (erf) or 'gelu_tanh', or undefined for an `approximate` ONNX does not define. */
 const geluForm = (node: Parameters<ExpressionOf>[0]) => ({ none: 'gelu', tanh: 'gelu_tanh' })[getAttr<string>(node, 'approximate')] as string | undefined;
 unary('Gelu', "y = x * Phi(x); approximate = 'tanh' uses the tanh formula", FLOAT_TYPES, {

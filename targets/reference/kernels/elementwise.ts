@@ -58,6 +58,7 @@ registerKernels({
   LeakyRelu: unary((x, ctx) => (x < 0 ? ctx.attr<number>('alpha') * x : x)),
   HardSigmoid: unary((x, ctx) => Math.max(0, Math.min(1, ctx.attr<number>('alpha') * x + ctx.attr<number>('beta')))),
   HardSwish: unary((x) => x * Math.max(0, Math.min(1, x / 6 + 0.5))),
+  Softsign: unary((x) => x / (1 + Math.abs(x))),
   Gelu: unary(gelu),
   Identity: ([x]) => [x!],
 
