@@ -39,6 +39,11 @@ export interface KernelCase {
   /** Target options the case needs (e.g. wasm without Winograd, to reach the im2col path). */
   readonly wasm?: Partial<WasmOptions>;
   readonly webgpu?: Partial<WebGpuOptions>;
+  /**
+   * Targets that accept the case but are known to compute something else, with why: the test asserts that
+   * they still differ (so a fix shows up) and the support matrix says `differs`.
+   */
+  readonly knownToDiffer?: Partial<Record<CorpusTarget, string>>;
   /** Extra assertions on a target's outputs (by local name), beyond equality with the reference. */
   readonly expectOutputs?: (outputs: Record<string, Tensor>) => void;
 }
