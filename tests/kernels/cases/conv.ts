@@ -7,7 +7,7 @@ import { family, type KernelCase } from '../case.js';
  * long reductions, and FusedConv epilogues (bias, residual Z, every activation).
  */
 
-interface ConvSpec {
+export interface ConvSpec {
   attrs?: Attributes;
   bias?: boolean;
   /** Residual operand Z of the output's shape (FusedConv). */

@@ -31,6 +31,45 @@ function maxPool8(dtype: DType, shape: number[], attrs: Attributes): KernelCase 
   };
 }
 
+/** 2-D windows: plain, padded, strided (1, 2, 3), dilated, ceil_mode, auto_pad, asymmetric pads. */
+const WINDOWS_2D: Attributes[] = [
+  { kernel_shape: [2, 2], strides: [2, 2] },
+  { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+  { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+  { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 },
+  { kernel_shape: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], ceil_mode: 1 },
+  { kernel_shape: [2, 3], strides: [1, 3], pads: [1, 0, 0, 2] },
+  { kernel_shape: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2] },
+  { kernel_shape: [3, 2], dilations: [1, 2], strides: [2, 1] },
+  { kernel_shape: [5, 5], strides: [1, 1], pads: [2, 2, 2, 2] },
+  { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' },
+  { kernel_shape: [2, 2], auto_pad: 'SAME_LOWER' },
+  { kernel_shape: [3, 3], auto_pad: 'VALID', strides: [1, 2] },
+  { kernel_shape: [1, 1], strides: [2, 2] },
+];
+
+const SHAPES_2D = [
+  [1, 2, 9, 13],
+  [2, 3, 8, 8],
+  [1, 1, 5, 30],
+  [1, 4, 17, 6],
+];
+
+/** Every 2-D shape x window: MaxPool, AveragePool (undilated windows) with and without count_include_pad. */
+function sweep2d(): KernelCase[] {
+  const cases: KernelCase[] = [];
+  for (const [op, includePad] of [['MaxPool', false], ['AveragePool', false], ['AveragePool', true]] as const) {
+    for (const shape of SHAPES_2D) {
+      WINDOWS_2D.forEach((window, i) => {
+        if (op === 'AveragePool' && window.dilations) return;
+        const attrs = includePad ? { ...window, count_include_pad: 1 } : window;
+        cases.push(unary(`${op}${includePad ? ' count_include_pad' : ''} ${JSON.stringify(shape)} window ${i} ${JSON.stringify(window)}`, op, shape, attrs));
+      });
+    }
+  }
+  return cases;
+}
+
 /** 3-D windows: plain, padded, strided, dilated, ceil_mode, asymmetric pads, auto_pad. */
 const WINDOWS_3D: Attributes[] = [
   { kernel_shape: [2, 2, 2] },
@@ -50,6 +89,7 @@ const INDICES: [number[], Attributes][] = [
 ];
 
 export const POOL = family('pool', [
+  ...sweep2d(),
   unary('MaxPool 3x3 s2 pad 1', 'MaxPool', [1, 3, 11, 11], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
   unary('MaxPool 3x3 s2 pads 1,0 ceil_mode', 'MaxPool', [1, 3, 11, 11], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 0, 1, 0], ceil_mode: 1 }),
   unary('MaxPool ceil_mode', 'MaxPool', [1, 2, 10, 10], { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }),
