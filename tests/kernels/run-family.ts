@@ -11,6 +11,8 @@ import { missingFor, runRvvBatch, runSingle, supports } from './targets.js';
 export function runFamily(family: KernelFamily): void {
   for (const target of CORPUS_TARGETS) {
     const cases = family.cases.filter((c) => supports(target, c));
+    // None accepted (the support matrix says so): nothing to run, and vitest fails an empty suite.
+    if (cases.length === 0) continue;
     const missing = missingFor(target);
     if (missing) {
       if (process.env.CI) it(`${family.name} on ${target}: needs ${missing}`, () => expect.fail(`${target} kernel cases need ${missing}`));
@@ -19,7 +21,7 @@ export function runFamily(family: KernelFamily): void {
     }
     describe(`${family.name} kernel cases on ${target} match the reference`, () => {
       if (target === 'rvv') {
-        it.runIf(cases.length > 0)(`${cases.length} cases in one ELF at every VLEN`, () => {
+        it(`${cases.length} cases in one ELF at every VLEN`, () => {
           expect(runRvvBatch(cases)).toEqual([]);
         }, 300_000);
         return;
