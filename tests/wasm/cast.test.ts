@@ -74,7 +74,7 @@ describe('wasm Cast', () => {
     await expectWasmMatchesReference(castGraph('i64', 'i64', [7]), { tolerance: 0 });
   });
 
-  it('accepts f16/bf16 conversions (exactness: cast-gaps.test.ts)', () => {
+  it('accepts f16/bf16 conversions (exactness: cast-f16-bf16.test.ts)', () => {
     expect(unsupportedByWasm(castGraph('f32', 'f16', [4])())).toEqual([]);
     expect(unsupportedByWasm(castGraph('bf16', 'i32', [4])())).toEqual([]);
   });

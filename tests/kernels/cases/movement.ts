@@ -1,0 +1,27 @@
+import { makeTensor } from '../../../ir/index.js';
+import { family } from '../case.js';
+import { unary } from './shapes.js';
+
+/** Data movement: Transpose, Slice with steps, Concat, Gather, Pad, Expand, Tile, Reshape views. */
+export const MOVEMENT = family('movement', [
+  unary('Transpose 4-D', 'Transpose', [2, 3, 4, 5], { perm: [0, 2, 3, 1] }),
+  { name: 'Slice with steps', build: (b) => b.output(b.op('Slice', [b.input('x', [6, 10]), b.i64('s', [1, 9]), b.i64('e', [5, 0]), b.i64('a', [0, 1]), b.i64('t', [2, -3])], {}, 'y')) },
+  { name: 'Slice negative steps', build: (b) => b.output(b.op('Slice', [b.input('x', [6, 7]), b.i64('s', [5, 1]), b.i64('e', [0, 7]), b.i64('a', [0, 1]), b.i64('t', [-2, 3])], {}, 'y')) },
+  { name: 'Concat axis 1', build: (b) => b.output(b.op('Concat', [b.input('a', [2, 3, 4]), b.input('b', [2, 5, 4])], { axis: 1 }, 'y')) },
+  {
+    name: 'Concat of three, one operand twice',
+    build: (b) => {
+      const a = b.input('a', [2, 3, 4]);
+      b.output(b.op('Concat', [a, b.input('c', [2, 5, 4]), a], { axis: 1 }, 'y'));
+    },
+  },
+  { name: 'Expand', build: (b) => b.output(b.op('Expand', [b.input('x', [3, 1]), b.i64('s', [2, 3, 4])], {}, 'y')) },
+  { name: 'Tile 2x2', build: (b) => b.output(b.op('Tile', [b.input('x', [2, 3]), b.i64('r', [2, 2])], {}, 'y')) },
+  { name: 'Tile 2x3', build: (b) => b.output(b.op('Tile', [b.input('x', [2, 3]), b.i64('r', [2, 3])], {}, 'y')) },
+  { name: 'Pad constant -2.5', build: (b) => b.output(b.op('Pad', [b.input('x', [2, 3, 4]), b.i64('p', [0, 1, 2, 1, 0, 3]), b.scalar('v', -2.5)], {}, 'y')) },
+  { name: 'Pad constant 1.5', build: (b) => b.output(b.op('Pad', [b.input('x', [2, 3, 4]), b.i64('p', [0, 1, 2, 0, 2, 1]), b.scalar('v', 1.5)], {}, 'y')) },
+  { name: 'Gather constant 2-D indices axis 1', build: (b) => b.output(b.op('Gather', [b.input('x', [3, 5, 2]), b.constant('i', makeTensor('i64', [2, 2], [4n, -1n, 0n, 2n]))], { axis: 1 }, 'y')) },
+  { name: 'Gather constant indices axis 0', build: (b) => b.output(b.op('Gather', [b.input('x', [5, 4]), b.i64('i', [4, -1, 0, 2])], { axis: 0 }, 'y')) },
+  { name: 'Reshape of a graph input', build: (b) => b.output(b.op('Reshape', [b.input('x', [4, 6]), b.i64('s', [3, 8])], {}, 'y')) },
+  { name: 'Reshape 3-D to 2-D', build: (b) => b.output(b.op('Reshape', [b.input('x', [2, 3, 4]), b.i64('s', [4, 6])], {}, 'y')) },
+]);

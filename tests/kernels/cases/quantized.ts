@@ -1,0 +1,99 @@
+import { makeTensor, type Attributes, type DType, type Graph, type Tensor, type Value } from '../../../ir/index.js';
+import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase, randomInts, seededNumbers } from '../../support/quantized-cases.js';
+import { CaseBuilder, family, type KernelCase } from '../case.js';
+
+/**
+ * Quantized IR ops, bit-exact with the reference on every target: QConv (groups, depthwise with and without a
+ * channel multiplier, 1x1, 1-D, i32 out) and QMatMul with per-channel, per-tensor or no requantization (shifts
+ * at the extremes 16 and 62 where there are channels enough), QuantizeF32 -> QRequantize -> DequantizeF32 on
+ * ties, NaN, infinities and saturation, QAdd with broadcasting, QGlobalAveragePool. (8-bit MaxPool: pool.ts.)
+ */
+
+export interface QDotSpec {
+  op: 'QConv' | 'QMatMul';
+  x: [DType, number[]];
+  w: [DType, number[]];
+  attrs: Attributes;
+  /** Output channels: M of QConv, N of QMatMul. */
+  channels: number;
+  bias: boolean;
+  requant: 'channel' | 'tensor' | 'none';
+  seed: number;
+}
+
+/** A QConv / QMatMul case; its weights, bias, multipliers and shifts are drawn once from its own seed. */
+export function qdot(name: string, s: QDotSpec): KernelCase {
+  const R = seededNumbers(s.seed);
+  const n = s.requant === 'channel' ? s.channels : 1;
+  const mults = R.ints(n, 2 ** 30, 2 ** 31 - 1);
+  const shifts = R.ints(n, 36, 44);
+  if (n > 2) (shifts[0] = 16), (shifts[1] = 62);
+  const w = randomInts(R, s.w[0], s.w[1]);
+  const bias = makeTensor('i32', [s.channels], R.ints(s.channels, -20000, 20000));
+  const x = randomInts(R, s.x[0], s.x[1]);
+  return {
+    name,
+    comparison: 'exact',
+    feeds: () => ({ x }),
+    build: (b) => {
+      const requant = s.requant === 'none' ? [null, null] : [b.constant('m', makeTensor('i32', [n], mults)), b.constant('s', makeTensor('i32', [n], shifts))];
+      b.output(b.op(s.op, [b.input('x', { dtype: s.x[0], shape: s.x[1] }), b.constant('w', w), s.bias ? b.constant('bias', bias) : null, ...requant], s.attrs, 'y'));
+    },
+  };
+}
+
+/** A case from tests/support/quantized-cases.ts (shared with the wasm quantized tests), renamed into a builder. */
+function shared(name: string, made: { build: () => Graph; feeds: Record<string, Tensor> }, options: Partial<KernelCase> = {}): KernelCase {
+  const graph = made.build();
+  return {
+    name,
+    ...options,
+    comparison: 'exact',
+    feeds: () => made.feeds,
+    build: (b: CaseBuilder) => {
+      // Rebuild node by node under the case's prefix (the shared makers build on a GraphBuilder of their own).
+      const values = new Map<Value, Value>();
+      for (const v of graph.inputs) values.set(v, b.input(v.name, v.type));
+      for (const v of graph.constants) values.set(v, b.constant(v.name, v.data!));
+      for (const node of graph.nodes) {
+        const outs = b.node(node.op, node.inputs.map((v) => (v ? values.get(v)! : null)), node.attrs, node.outputs.map((o) => o.name));
+        node.outputs.forEach((o, i) => values.set(o, outs[i]!));
+      }
+      b.output(...graph.outputs.map((v) => values.get(v)!));
+    },
+  };
+}
+
+const conv = (x: [DType, number[]], w: [DType, number[]], attrs: Attributes, bias: boolean, requant: QDotSpec['requant'], seed: number): QDotSpec => ({ op: 'QConv', x, w, attrs, channels: w[1][0]!, bias, requant, seed });
+const matmul = (x: [DType, number[]], w: [DType, number[]], attrs: Attributes, requant: QDotSpec['requant'], seed: number): QDotSpec => ({ op: 'QMatMul', x, w, attrs, channels: w[1][1]!, bias: requant !== 'none', requant, seed });
+
+/** The dot-product cases the webgpu test also runs on both of its dot paths (packed and fallback). */
+export const QDOT_PATH_CASES: [string, QDotSpec][] = [
+  ['QConv i8 x i8 3x3 pad 1 stride 2, zero points, per-channel, clamp', conv(['i8', [1, 6, 9, 9]], ['i8', [7, 6, 3, 3]], { pads: [1, 1, 1, 1], strides: [2, 2], x_zero_point: -5, w_zero_point: 3, y_zero_point: 4, act_min: -20 }, true, 'channel', 101)],
+  ['QConv i8 depthwise, dilation 2, per-tensor', conv(['i8', [1, 5, 8, 8]], ['i8', [5, 1, 3, 3]], { group: 5, dilations: [2, 2], pads: [2, 2, 2, 2], x_zero_point: 7 }, true, 'tensor', 102)],
+  ['QConv u8 x i8 1-D, i32 out', conv(['u8', [2, 3, 17]], ['i8', [5, 3, 4]], { pads: [2, 1], x_zero_point: 100, dtype: 'i32' }, false, 'none', 103)],
+  ['QMatMul i8 x i8 batched, bias, per-column u8 out', matmul(['i8', [2, 3, 21]], ['i8', [21, 10]], { a_zero_point: 2, b_zero_point: -1, dtype: 'u8', y_zero_point: 120 }, 'channel', 104)],
+  ['QMatMul u8 x u8, i32 out', matmul(['u8', [4, 33]], ['u8', [33, 9]], { a_zero_point: 10, b_zero_point: 200, dtype: 'i32' }, 'none', 105)],
+];
+
+const R = seededNumbers(11);
+
+export const QUANTIZED = family('quantized', [
+  qdot('QConv u8 x i8 3x3 pad 1 per-channel u8 out act_min', conv(['u8', [1, 5, 9, 9]], ['i8', [7, 5, 3, 3]], { pads: [1, 1, 1, 1], x_zero_point: 131, y_zero_point: 3, dtype: 'u8', act_min: 3 }, true, 'channel', 1)),
+  qdot('QConv i8 groups 2 stride 2 dilation 2 per-tensor', conv(['i8', [2, 4, 11, 10]], ['i8', [6, 2, 3, 2]], { group: 2, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 0], x_zero_point: -5, w_zero_point: 2, y_zero_point: -7 }, true, 'tensor', 2)),
+  qdot('QConv u8 depthwise stride 2 per-channel u8 out', conv(['u8', [1, 9, 8, 8]], ['i8', [9, 1, 3, 3]], { group: 9, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 128 }, true, 'channel', 3)),
+  qdot('QConv u8 x u8 1x1 i8 out no bias', conv(['u8', [1, 19, 5, 6]], ['u8', [13, 19, 1, 1]], { x_zero_point: 7, w_zero_point: 120, dtype: 'i8' }, false, 'channel', 4)),
+  qdot('QConv u8 x i8 1-D i32 out batch 2', conv(['u8', [2, 3, 17]], ['i8', [5, 3, 4]], { pads: [2, 1], x_zero_point: 100, dtype: 'i32' }, false, 'none', 5)),
+  qdot('QConv i8 depthwise multiplier 2 dilation 1x2 i32 out bias', conv(['i8', [2, 3, 7, 9]], ['i8', [6, 1, 3, 3]], { group: 3, pads: [1, 0, 1, 2], dilations: [1, 2], x_zero_point: -3, w_zero_point: 1, dtype: 'i32' }, true, 'none', 6)),
+  qdot('QMatMul u8 x i8 batched per-column u8 out', matmul(['u8', [2, 3, 20]], ['i8', [20, 11]], { a_zero_point: 127, dtype: 'u8', y_zero_point: 120 }, 'channel', 7)),
+  qdot('QMatMul i8 1-D per-tensor clamped', matmul(['i8', [13]], ['i8', [13, 5]], { a_zero_point: 3, b_zero_point: -2, act_min: -10, act_max: 50 }, 'tensor', 8)),
+  qdot('QMatMul u8 x u8 i32 out', matmul(['u8', [4, 33]], ['u8', [33, 9]], { a_zero_point: 10, b_zero_point: 200, dtype: 'i32' }, 'none', 9)),
+  ...QDOT_PATH_CASES.map(([name, spec]) => qdot(name, spec)),
+  shared('QuantizeF32 -> QRequantize -> DequantizeF32 scales 0.1 / 0.0371', quantizeChainCase(R, { quantize: 0.1, dequantize: 0.0371 }), {
+    knownToDiffer: { webgpu: 'WGSL scales in f32 with 0.1 and 0.0371 rounded to f32, the reference in f64 rounded once' },
+  }),
+  shared('QuantizeF32 -> QRequantize -> DequantizeF32 scales 0.5 / 0.0625', quantizeChainCase(R, { quantize: 0.5, dequantize: 0.0625 })),
+  shared('QAdd u8 broadcast [2,3,4,5] + [3,1,5]', qAddCase(R, [2, 3, 4, 5], [3, 1, 5], 'u8')),
+  shared('QAdd i8 broadcast [4,1] + [1,6]', qAddCase(R, [4, 1], [1, 6], 'i8')),
+  shared('QGlobalAveragePool u8 to u8 and i8', qGlobalAveragePoolCase(R)),
+]);

@@ -1,0 +1,19 @@
+import { family } from '../case.js';
+import { unary } from './shapes.js';
+
+/** Row reductions: Softmax / LogSoftmax (inner and outer axes), LayerNormalization, ReduceX over axes. */
+export const REDUCE = family('reduce', [
+  unary('Softmax last axis', 'Softmax', [3, 4, 37], { axis: -1 }),
+  unary('Softmax middle axis 150', 'Softmax', [3, 150, 4], { axis: 1 }),
+  unary('LogSoftmax axis 1', 'LogSoftmax', [5, 19], { axis: 1 }),
+  unary('LogSoftmax last axis 130', 'LogSoftmax', [2, 130], { axis: -1 }),
+  { name: 'LayerNormalization axis 1', build: (b) => b.output(b.op('LayerNormalization', [b.input('x', [3, 2, 40]), b.weights('s', [2, 40]), b.weights('b', [2, 40])], { axis: 1 }, 'y')) },
+  { name: 'LayerNormalization last axis 70', build: (b) => b.output(b.op('LayerNormalization', [b.input('x', [2, 5, 70]), b.weights('s', [70]), b.weights('bias', [70])], { axis: -1, epsilon: 1e-5 }, 'y')) },
+  { name: 'LayerNormalization broadcast scale no bias', build: (b) => b.output(b.op('LayerNormalization', [b.input('x', [2, 5, 7]), b.weights('s', [1, 7])], { axis: 1 }, 'y')) },
+  { name: 'ReduceMean middle axis', build: (b) => b.output(b.op('ReduceMean', [b.input('x', [2, 6, 5]), b.i64('axes', [1])], { keepdims: 0 }, 'y')) },
+  { name: 'ReduceMean axes 0,2 keepdims', build: (b) => b.output(b.op('ReduceMean', [b.input('x', [3, 4, 5]), b.i64('axes', [0, 2])], { keepdims: 1 }, 'y')) },
+  { name: 'ReduceMax last axes', build: (b) => b.output(b.op('ReduceMax', [b.input('x', [3, 4, 5]), b.i64('axes', [1, 2])], {}, 'y')) },
+  { name: 'ReduceMax axis -1', build: (b) => b.output(b.op('ReduceMax', [b.input('x', [3, 4, 5]), b.i64('axes', [-1])], { keepdims: 0 }, 'y')) },
+  unary('ReduceSum all', 'ReduceSum', [4, 9]),
+  { name: 'ReduceL2 all', build: (b) => b.output(b.op('ReduceL2', [b.input('x', [3, 4, 5]), null], {}, 'y')) },
+]);

@@ -1,0 +1,4 @@
+import { POOL } from './cases/pool.js';
+import { runFamily } from './run-family.js';
+
+runFamily(POOL);

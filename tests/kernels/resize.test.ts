@@ -1,0 +1,4 @@
+import { RESIZE } from './cases/resize.js';
+import { runFamily } from './run-family.js';
+
+runFamily(RESIZE);
