@@ -3,7 +3,7 @@ import { getAttr, type Node } from '../../../ir/index.js';
 import { windowGeometry, windowOutputDim } from '../../../ir/ops/nn.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvCall } from './conv.js';
+import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvCall } from './conv-operands.js';
 import { validRange } from '../../shared/conv-geometry.js';
 import { copyFloats, zeroFloats } from './conv-im2col.js';
 import { emitGemm, packedALayout, type GemmLayout } from './gemm-core.js';

@@ -3,7 +3,7 @@ import { getAttr, type Node } from '../../../ir/index.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { activationUnsupported } from '../vmath.js';
-import { activationOf } from './conv.js';
+import { activationOf } from './conv-operands.js';
 import { emitGemm, floatBytes, packB, packedBLayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;

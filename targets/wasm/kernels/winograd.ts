@@ -5,7 +5,7 @@ import type { EmitContext } from '../kernel.js';
 import { applyActivationV } from '../vmath.js';
 import { geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { copyFloats } from './conv-im2col.js';
-import { activationOf, convOperands, CONV_MR, CONV_NR, P } from './conv.js';
+import { activationOf, convOperands, CONV_MR, CONV_NR, P } from './conv-operands.js';
 import { emitGemm, floatBytes, loadLanes, packedALayout, storeLanes } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
