@@ -23,7 +23,6 @@ export interface CompileArgs extends PipelineArgs {
   board?: string;
   output?: string;
   json: boolean;
-  'relaxed-simd': boolean;
   winograd: boolean;
   contract?: string;
   'sign-key'?: string;
@@ -34,9 +33,8 @@ export function compileBuilder(y: Argv): Argv<CompileArgs> {
     y
       .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model file' })
       .option('target', { alias: 't', type: 'string', choices: [...TARGETS.keys()], describe: 'what to compile for (default: the board\'s target, else wasm)' })
-      .option('board', { type: 'string', choices: [...BOARDS.keys()], describe: 'board profile: picks the target, the VLEN hint and the tuning; recorded in the seal' })
+      .option('board', { type: 'string', choices: [...BOARDS.keys()], describe: 'board profile: picks the target and the tuning; recorded in the seal' })
       .option('output', { alias: 'o', type: 'string', describe: 'artifact file (default: the model name with the target\'s extension); a folder for rvv (default: <model>-rvv/)' })
-      .option('relaxed-simd', { type: 'boolean', default: false, describe: 'wasm: allow relaxed-simd (faster; results may differ between engines)' })
       .option('winograd', { type: 'boolean', default: true, describe: 'wasm: Winograd convolution for 3x3 stride-1 layers (--no-winograd to disable)' })
       .option('contract', { type: 'string', describe: 'model contract (JSON or YAML), merged over the model\'s metadata_props edgec.contract' })
       .option('sign-key', { type: 'string', describe: 'Ed25519 private key (.pem from edgec keygen) to sign the seal with' })
@@ -57,8 +55,8 @@ export function resolveTargetAndBoard(target: string | undefined, boardName: str
 
 /** The options the chosen target's code generator takes from the command line and the board. */
 function targetOptionsFor(target: string, args: CompileArgs, board: BoardProfile | null): Record<string, unknown> {
-  if (target === 'wasm') return { relaxedSimd: args['relaxed-simd'], winograd: args.winograd };
-  if (target === 'rvv') return { cflags: [...(board?.cflags ?? [])], ...(board ? { vlenHint: board.vlen } : {}) };
+  if (target === 'wasm') return { winograd: args.winograd };
+  if (target === 'rvv') return { cflags: [...(board?.cflags ?? [])] };
   return {};
 }
 
