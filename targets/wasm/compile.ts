@@ -2,6 +2,7 @@ import binaryen from 'binaryen';
 import { arrayToBytes, dtypeBytes, EdgecError, type Graph, type Node, type Value } from '../../ir/index.js';
 import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
 import { ConstantPool } from '../shared/constant-pool.js';
+import { planKey } from '../shared/plan-key.js';
 import { concatBytes, wasmDataSection } from './binary.js';
 import { FunctionBuilder, MEMORY } from './dsl.js';
 import { DEFAULT_WASM_OPTIONS, type EmitContext, type WasmKernel, type WasmOptions } from './kernel.js';
@@ -85,13 +86,14 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
       if (bytes > scratchBytes) throw new EdgecError('VERIFY', `a kernel asked for ${bytes} scratch bytes but declared ${scratchBytes}`);
       return scratchBase;
     },
-    defineFunction(key, params, build) {
+    defineFunction(kind, plan, params, build) {
+      const key = planKey(kind, plan);
       const known = functions.get(key);
       if (known) return known;
       const name = `k${functions.size}`;
       functions.set(key, name);
       const fn = new FunctionBuilder(m, params);
-      const body = build(fn);
+      const body = build(fn, plan);
       m.addFunction(name, binaryen.createType(new Array(params).fill(binaryen.i32)), binaryen.none, [...fn.localTypes], body);
       return name;
     },

@@ -19,10 +19,11 @@ export interface EmitContext {
   /** Byte address of scratch space the node may use while it runs (shared by all nodes). */
   scratch(bytes: number): number;
   /**
-   * Defines a function of `params` i32 parameters once per key (kernels with equal keys have equal code) and
-   * returns its name; `build` returns the body.
+   * Defines a function of `params` i32 parameters once per plan and returns its name; `build` returns the
+   * body from the plan. The dedup key is the kind and the plan (planKey), so nodes with equal plans share the
+   * function, and `build` must read nothing but the plan (what it reads is what the key holds).
    */
-  defineFunction(key: string, params: number, build: (fn: FunctionBuilder) => binaryen.ExpressionRef): string;
+  defineFunction<P>(kind: string, plan: P, params: number, build: (fn: FunctionBuilder, plan: P) => binaryen.ExpressionRef): string;
   /** A call of a defined function with constant i32 arguments (addresses). */
   call(name: string, args: number[]): binaryen.ExpressionRef;
 }

@@ -27,11 +27,15 @@ export function activationOf(node: Node): ConvActivation {
   return { name: getAttr<string>(node, 'activation'), params: getAttr<number[]>(node, 'activation_params') };
 }
 
-/** Operand addresses of a conv call: x, w (packed or plain), bias, z, y, scratch (0 when absent). */
-export interface ConvCall {
-  args: number[];
+/** Which optional operands a conv call has (part of its kernel's plan). */
+export interface ConvTerms {
   hasBias: boolean;
   hasZ: boolean;
+}
+
+/** Operand addresses of a conv call: x, w (packed or plain), bias, z, y, scratch (0 when absent). */
+export interface ConvCall extends ConvTerms {
+  args: number[];
 }
 
 export function convOperands(node: Node, ctx: EmitContext, w: number, scratchBytes: number): ConvCall {
@@ -46,7 +50,7 @@ export function convOperands(node: Node, ctx: EmitContext, w: number, scratchByt
 export const P = { x: 0, w: 1, bias: 2, z: 3, y: 4, scratch: 5 } as const;
 
 /** Epilogue terms of a conv whose output rows are channels: bias per row, residual Z like the output. */
-export function convTerms(fn: FunctionBuilder, call: ConvCall, biasAt: () => Expr, zAt: () => Expr, zRow: number): EpilogueTerm[] {
+export function convTerms(fn: FunctionBuilder, call: ConvTerms, biasAt: () => Expr, zAt: () => Expr, zRow: number): EpilogueTerm[] {
   const terms: EpilogueTerm[] = [];
   if (call.hasBias) terms.push({ kind: 'row', scale: 1, addr: biasAt });
   if (call.hasZ) terms.push({ kind: 'matrix', scale: 1, row: zRow, addr: zAt });

@@ -3,10 +3,10 @@ import type { Node } from '../../../ir/index.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext, WasmKernel, WasmOptions } from '../kernel.js';
 import { activationUnsupported } from '../vmath.js';
-import { convGeometry, geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { emitIm2col } from './conv-im2col.js';
 import { emitGemm, packedALayout, type GemmLayout } from './gemm-core.js';
-import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvCall } from './conv-operands.js';
+import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvTerms } from './conv-operands.js';
 import { depthwiseScratchBytes, emitDepthwise, isDepthwise } from './depthwise.js';
 import { emitWinograd, useWinograd, winogradScratchBytes } from './winograd.js';
 import { conv3dGeometry, conv3dScratchBytes, emitConv3d, type Conv3dGeometry } from './conv-3d.js';
@@ -90,12 +90,12 @@ function emitGemmConv(node: Node, g: ConvGeometry, ctx: EmitContext): Expr {
   const wAddr = convWeightsAddress(w, g, ctx);
   const scratch = gemmScratchBytes(g);
   const call = convOperands(node, ctx, wAddr, scratch);
-  const key = `conv-gemm:${geometryKey(g)}:${act.name}(${act.params.join(',')}):${packed}:${call.hasBias}:${call.hasZ}`;
-  const name = ctx.defineFunction(key, 6, (fn) => gemmConvBody(fn, g, call, act, packed));
+  const plan = { g, act, packed, hasBias: call.hasBias, hasZ: call.hasZ };
+  const name = ctx.defineFunction('conv-gemm', plan, 6, (fn, p) => gemmConvBody(fn, p.g, p, p.act, p.packed));
   return ctx.call(name, call.args);
 }
 
-function gemmConvBody(fn: FunctionBuilder, g: ConvGeometry, call: ConvCall, act: ConvActivation, packed: boolean): Expr {
+function gemmConvBody(fn: FunctionBuilder, g: ConvGeometry, call: ConvTerms, act: ConvActivation, packed: boolean): Expr {
   const n = fn.i32Local();
   const grp = fn.i32Local();
   const plane = g.H * g.W;
