@@ -4,6 +4,7 @@ import { DEFAULT_WEBGPU_OPTIONS, type GpuEmitContext, type ValueLocation, type W
 import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
 import { ConstantPool } from '../shared/constant-pool.js';
 import { gpuKernelFor, WEBGPU_KERNELS } from './kernels/index.js';
+import { bundleLimits } from './limits.js';
 
 /**
  * Code generation for WebGPU: every node becomes zero or more compute dispatches of WGSL shaders specialized
@@ -76,14 +77,7 @@ export function compileWebGpu(graph: Graph, options: Partial<WebGpuOptions> = {}
     bindings: ['arena', 'weights'],
     arenaBytes,
     weightsBytes: weightBytes.length,
-    limits: {
-      maxStorageBufferBindingSize: largestBuffer,
-      maxBufferSize: largestBuffer,
-      maxComputeInvocationsPerWorkgroup: 64,
-      maxComputeWorkgroupSizeX: 64,
-      maxComputeWorkgroupStorageSize: 4096,
-      maxComputeWorkgroupsPerDimension: Math.max(1, ...dispatches.flatMap((d) => d.workgroups)),
-    },
+    limits: bundleLimits(shaders, dispatches.map((d) => d.workgroups), largestBuffer),
     // Features without which the bundle cannot run at all (those with a fallback shader are optional).
     languageFeatures: [...new Set(dispatches.filter((d) => d.languageFeature && d.fallback === undefined).map((d) => d.languageFeature!))].sort(),
     shaders,
