@@ -11,8 +11,9 @@ export interface Kernel<Context, Code, Options = void> {
   /** IR ops this family handles. */
   readonly ops: readonly string[];
   /**
-   * null when the node is supported, else the reason it is not. The table has already checked that every
-   * operand and result has a static shape, so a family checks only what is its own (dtypes, attributes).
+   * null when the node is supported, else the reason it is not. A family names its own reasons first (an
+   * operand that must be constant, the usual cause of a symbolic shape, says more than the shape does); the
+   * table then checks every operand and result for a static shape, whether or not the family did.
    */
   check(node: Node): string | null;
   /** Scratch bytes the node needs while it runs (im2col buffers, transformed tiles); default none. */
@@ -35,10 +36,10 @@ export function symbolicShapeProblem(node: Node, target: string): string | null 
   return null;
 }
 
-/** null when `kernel` can compile the node, else why not: no family, a symbolic shape, or the family's reason. */
+/** null when `kernel` can compile the node, else why not: no family, the family's reason, or a symbolic shape. */
 export function checkNode(node: Node, target: string, kernel: KernelFamily | undefined): string | null {
   if (!kernel) return `no ${target} kernel for ${node.op}`;
-  return symbolicShapeProblem(node, target) ?? kernel.check(node);
+  return kernel.check(node) ?? symbolicShapeProblem(node, target);
 }
 
 /**

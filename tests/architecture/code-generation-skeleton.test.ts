@@ -25,13 +25,12 @@ describe('the kernel table', () => {
     expect(() => new KernelTable('t', [family(['Add', 'Sub']), family(['Mul', 'Sub'])])).toThrow(/two t kernel families claim Sub/);
   });
 
-  it('checks static shapes once, before the family, and names a missing family', () => {
-    let asked = 0;
-    const table = new KernelTable('t', [family(['Relu'], () => (asked++, 'family reason'))]);
+  it('checks static shapes for every family, after its own reasons, and names a missing family', () => {
+    const refusing = new KernelTable('t', [family(['Relu'], () => 'family reason')]);
+    expect(refusing.check(reluOn(['batch', 4]))).toBe('family reason');
+    const table = new KernelTable('t', [family(['Relu'])]);
     expect(table.check(reluOn(['batch', 4]))).toBe('%x has a symbolic shape; the t target needs static shapes');
-    expect(asked).toBe(0);
-    expect(table.check(reluOn([2, 4]))).toBe('family reason');
-    expect(asked).toBe(1);
+    expect(table.check(reluOn([2, 4]))).toBeNull();
     const b = new GraphBuilder('g');
     const x = b.input('x', { dtype: 'f32', shape: [2] });
     b.output(b.op('Neg', [x], {}, 'y'));
@@ -42,7 +41,7 @@ describe('the kernel table', () => {
   it('is what each compiling target checks nodes with', () => {
     const symbolic = reluOn(['n', 3]);
     for (const [name, table] of [['wasm', WASM_KERNELS], ['rvv', RVV_KERNELS], ['webgpu', WEBGPU_KERNELS]] as const) {
-      expect(TARGETS.get(name)!.check(symbolic)).toBe(`%x has a symbolic shape; the ${name} target needs static shapes`);
+      expect(TARGETS.get(name)!.check(symbolic)).toMatch(/%x has a symbolic shape/);
       expect(TARGETS.get(name)!.check(reluOn([2, 3]))).toBe(table.check(reluOn([2, 3])));
     }
   });
