@@ -3,6 +3,7 @@ import { GraphBuilder, type Node } from '../../ir/index.js';
 import { TARGETS } from '../../targets/index.js';
 import { ConstantPool } from '../../targets/shared/constant-pool.js';
 import { KernelTable, type KernelFamily } from '../../targets/shared/kernel.js';
+import { planKey } from '../../targets/shared/plan-key.js';
 import { parseOptions } from '../../targets/shared/options.js';
 import { parseRvvOptions } from '../../targets/rvv/build.js';
 import { RVV_KERNELS } from '../../targets/rvv/kernels/index.js';
@@ -81,5 +82,24 @@ describe('target options', () => {
     expect(() => parseRvvOptions({ vlenHint: 256 })).toThrow(/the rvv target has no option 'vlenHint'/);
     expect(parseRvvOptions({ cflags: ['-mtune=spacemit-x60'] })).toEqual({ cflags: ['-mtune=spacemit-x60'] });
     expect(() => parseWebGpuOptions({ workgroupSize: 'big' })).toThrow(/option 'workgroupSize' must be a number/);
+  });
+});
+
+describe('kernel plan keys', () => {
+  it('are equal exactly when the plans are: key order does not matter, every field and value does', () => {
+    expect(planKey('k', { b: 1, a: [1, 2], c: { y: true, x: 'u8' } })).toBe(planKey('k', { c: { x: 'u8', y: true }, a: [1, 2], b: 1 }));
+    expect(planKey('k', { a: 1 })).not.toBe(planKey('j', { a: 1 }));
+    expect(planKey('k', { a: 1, b: 2 })).not.toBe(planKey('k', { a: 1 }));
+    expect(planKey('k', { a: undefined, b: 2 })).toBe(planKey('k', { b: 2 }));
+    // What JSON.stringify would merge: -0 and 0, Infinity, -Infinity and NaN (all null), typed arrays by type.
+    const keys = [0, -0, Infinity, -Infinity, NaN].map((eps) => planKey('k', { eps }));
+    expect(new Set(keys).size).toBe(5);
+    expect(planKey('k', new Int32Array([1, 2]))).not.toBe(planKey('k', new Float32Array([1, 2])));
+    expect(planKey('k', new Int32Array([1, 2]))).not.toBe(planKey('k', new Int32Array([1, 3])));
+  });
+
+  it('refuse what has no stable serialization (a closure in a plan is a bug)', () => {
+    expect(() => planKey('k', { make: () => 1 })).toThrow(/a kernel plan holds function/);
+    expect(() => planKey('k', { at: new Map() })).toThrow(/a kernel plan holds Map/);
   });
 });
