@@ -1,10 +1,11 @@
-import { EdgecError, type Graph, type Node } from '../ir/index.js';
+import type { Graph, Node } from '../ir/index.js';
 import { formatTimings, runPipeline, type PassTiming } from '../passes/manager.js';
 import type { OptLevel } from '../passes/pipelines.js';
 import { PASSES } from '../passes/registry.js';
 import type { Artifact, Target } from '../targets/index.js';
 import { referenceEvaluate } from '../targets/reference/index.js';
 import { targetEntry } from './targets/registry.js';
+import { checkSupported, unsupportedBy } from '../targets/shared/compilable.js';
 
 /**
  * The compile driver: optimize a graph with the target's pipeline (or the user's), check that the target
@@ -48,10 +49,7 @@ export function optimize(graph: Graph, options: OptimizeOptions = {}): OptimizeR
 
 /** Nodes the target cannot compile, with reasons. */
 export function unsupportedNodes(graph: Graph, target: Target): { node: Node; reason: string }[] {
-  return graph.nodes.flatMap((node) => {
-    const reason = target.check(node);
-    return reason ? [{ node, reason }] : [];
-  });
+  return unsupportedBy(graph, (node) => target.check(node));
 }
 
 export interface CompileResult extends OptimizeResult {
@@ -61,10 +59,6 @@ export interface CompileResult extends OptimizeResult {
 /** Optimizes the graph for the target and generates its artifact. */
 export function compileGraph(graph: Graph, options: OptimizeOptions & { targetOptions?: Record<string, unknown> } = {}): CompileResult {
   const result = optimize(graph, options);
-  const problems = unsupportedNodes(graph, result.target);
-  if (problems.length > 0) {
-    const list = problems.map((p) => `${p.node.op} (node '${p.node.label}'): ${p.reason}`).join('; ');
-    throw new EdgecError('UNSUPPORTED_OP', `target ${result.target.name} cannot compile ${problems.length} node${problems.length > 1 ? 's' : ''}: ${list}`);
-  }
+  checkSupported(graph, result.target.name, (node) => result.target.check(node));
   return { ...result, artifact: result.target.compile(graph, options.targetOptions ?? {}) };
 }

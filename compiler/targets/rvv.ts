@@ -22,7 +22,7 @@ export const rvvEntry: TargetEntry = {
   target: rvvTarget,
   runsOn: 'under qemu-user at VLEN 128, 256 and 512, all cases in one bundled program (a case passes when it passes at every VLEN)',
   artifactExtension: '.elf',
-  options: (_flags, board) => ({ cflags: [...(board?.cflags ?? [])], ...(board ? { vlenHint: board.vlen } : {}) }),
+  options: (_flags, board) => ({ cflags: [...(board?.cflags ?? [])] }),
   async missing() {
     const absent = [CLANG, AR, QEMU_STATIC].filter((t) => !hasTool(t));
     return absent.length === 0 ? null : `rvv needs ${absent.join(', ')} (run scripts/setup.sh)`;

@@ -12,10 +12,9 @@ export const wasmEntry: TargetEntry = {
   runsOn: 'in Node through the runtime',
   artifactExtension: '.wasm',
   compileFlags: {
-    'relaxed-simd': { type: 'boolean', default: false, describe: 'wasm: allow relaxed-simd (faster; results may differ between engines)' },
     winograd: { type: 'boolean', default: true, describe: 'wasm: Winograd convolution for 3x3 stride-1 layers (--no-winograd to disable)' },
   },
-  options: (flags) => ({ relaxedSimd: flags['relaxed-simd'] ?? false, winograd: flags['winograd'] ?? true }),
+  options: (flags) => ({ winograd: flags['winograd'] ?? true }),
   missing: async () => null,
   session: async () => ({ label: 'wasm', open: (bytes) => openRuntimeArtifact(bytes, {}), close: () => {} }),
   seal: { tools: () => [compilerVersion(), binaryenVersion()], read: readProvenance },

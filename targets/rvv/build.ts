@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgecError, type Graph } from '../../ir/index.js';
+import { parseOptions } from '../shared/options.js';
 import { generateRvvSources, type RvvSources } from './compile.js';
 
 /**
@@ -17,10 +18,19 @@ export const AR = 'riscv64-linux-gnu-ar';
 const TARGET_FLAGS = ['--target=riscv64-linux-gnu', '-march=rv64gcv'];
 const C_FLAGS = [...TARGET_FLAGS, '-O3', '-std=c11', '-ffp-contract=off', '-fno-ident'];
 
+/**
+ * The rvv build's options. The code is VLEN-agnostic (every loop strip-mined with vsetvl), so a board's VLEN
+ * is not an option of the build: it is what `edgec run` has qemu emulate.
+ */
 export interface RvvBuildOptions {
   /** Extra C compiler flags (e.g. a -mtune for a board). */
   cflags: string[];
 }
+
+export const DEFAULT_RVV_OPTIONS: RvvBuildOptions = { cflags: [] };
+
+/** The rvv options from an untyped record: unknown keys and wrong types are refused. */
+export const parseRvvOptions = (raw: Readonly<Record<string, unknown>>): RvvBuildOptions => parseOptions('rvv', raw, DEFAULT_RVV_OPTIONS);
 
 export interface RvvBuild {
   sources: RvvSources;

@@ -2,8 +2,10 @@ import { arrayToBytes, dtypeBytes, EdgecError, numel, type Graph, type Node, typ
 import { ELF_SEAL_NOTE_BYTES, ELF_SEAL_NOTE_TYPE, ELF_SEAL_OWNER, ELF_SEAL_SECTION } from '../../runtime/formats/elf-seal-note.js';
 import { encodeRvvIoTable, RVV_IO_SECTION, type RvvIoEntry } from '../../runtime/formats/rvv-io.js';
 import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
+import { ConstantPool } from '../shared/constant-pool.js';
 import { C_TYPES, type CEmitContext, type RvvKernel } from './kernel.js';
-import { rvvKernelFor } from './kernels/index.js';
+import { checkNode } from '../shared/kernel.js';
+import { rvvKernelFor, RVV_KERNELS } from './kernels/index.js';
 import { PRELUDE } from './prelude.js';
 
 /**
@@ -40,50 +42,11 @@ export interface RvvSources {
 }
 
 /** The reason a node cannot be compiled for rvv, or null. */
-function checkRvv(node: Node): string | null {
-  const kernel = rvvKernelFor(node.op);
-  return kernel ? kernel.check(node) : `no rvv kernel for ${node.op}`;
-}
+const checkRvv = (node: Node): string | null => RVV_KERNELS.check(node);
 
 /** Every node the rvv target cannot compile, with the reason, reported together before any code is made. */
 export function unsupportedByRvv(graph: Graph): { node: Node; reason: string }[] {
   return unsupportedBy(graph, checkRvv);
-}
-
-/** The weights blob under construction: 64-byte aligned entries, placed once per key, in emission order. */
-class WeightsBlob {
-  private readonly parts: Uint8Array[] = [];
-  private readonly placed = new Map<string, number>();
-  private end = 0;
-  private readonly ids = new Map<object, number>();
-
-  place(key: string, bytes: Uint8Array): number {
-    const known = this.placed.get(key);
-    if (known !== undefined) return known;
-    const at = align(this.end, WEIGHT_ALIGN);
-    if (at > this.end) this.parts.push(new Uint8Array(at - this.end));
-    this.parts.push(bytes);
-    this.end = at + bytes.length;
-    this.placed.set(key, at);
-    return at;
-  }
-
-  /** A number per distinct data array, so constants of different graphs that share a name stay apart. */
-  identity(data: object): number {
-    let id = this.ids.get(data);
-    if (id === undefined) this.ids.set(data, (id = this.ids.size));
-    return id;
-  }
-
-  bytes(): Uint8Array {
-    const out = new Uint8Array(Math.max(this.end, 1));
-    let at = 0;
-    for (const p of this.parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  }
 }
 
 const cString = (s: string): string => JSON.stringify(s).replace(/\?/g, '\\?');
@@ -95,7 +58,8 @@ const cType = (v: Value): string => C_TYPES[v.type.dtype] ?? 'uint8_t';
  * (graphs run one after another), and one weights blob.
  */
 export class ModelWriter {
-  private readonly blob = new WeightsBlob();
+  /** The weights blob: 64-byte aligned entries (a cache line, and any vector load), placed once per key. */
+  private readonly blob = new ConstantPool(0, WEIGHT_ALIGN);
   private readonly helpers: string[] = [];
   private readonly helperKeys = new Set<string>();
   private readonly bodies: string[] = [];
@@ -132,10 +96,7 @@ export class ModelWriter {
 
   /** Adds a graph (after plan-memory); returns its node functions and the statements of its run function. */
   addGraph(graph: Graph, prefix: string): { nodes: RvvSources['nodes']; inputs: RvvIoEntry[]; outputs: RvvIoEntry[]; run: string[] } {
-    checkCompilable(graph, 'rvv', (node) => {
-      const kernel = this.kernelFor(node.op);
-      return kernel ? kernel.check(node) : `no rvv kernel for ${node.op}`;
-    });
+    checkCompilable(graph, 'rvv', (node) => checkNode(node, 'rvv', this.kernelFor(node.op)));
     this.keyPrefix = prefix;
     this.arenaBytes = Math.max(this.arenaBytes, align(Number(graph.metadata['edgec.arena_bytes'] ?? 0), 64));
     const nodes = graph.nodes.map((node, i) => ({ symbol: `${prefix}node_${i}`, label: node.label, op: node.op }));
@@ -184,7 +145,7 @@ export class ModelWriter {
   }
 
   weights(): Uint8Array {
-    return this.blob.bytes();
+    return this.blob.bytes(Math.max(this.blob.size, 1));
   }
 }
 

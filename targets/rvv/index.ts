@@ -1,23 +1,20 @@
 import { pipelineFor } from '../../passes/pipelines.js';
 import type { Target } from '../target.js';
-import { buildRvv, type RvvBuildOptions } from './build.js';
-import { rvvKernelFor } from './kernels/index.js';
+import { buildRvv, parseRvvOptions } from './build.js';
+import { RVV_KERNELS } from './kernels/index.js';
 
 export { generateRvvSources, unsupportedByRvv, type RvvSources } from './compile.js';
 export { ELF_SEAL_NOTE_BYTES as SEAL_NOTE_BYTES, ELF_SEAL_OWNER as SEAL_NOTE_OWNER, ELF_SEAL_SECTION as SEAL_NOTE_SECTION } from '../../runtime/formats/elf-seal-note.js';
-export { buildRvv, type RvvBuild, type RvvBuildOptions } from './build.js';
+export { buildRvv, parseRvvOptions, type RvvBuild, type RvvBuildOptions } from './build.js';
 export { rvvOps } from './kernels/index.js';
 
 export const rvvTarget: Target = {
   name: 'rvv',
   description: 'RISC-V Vector 1.0 C (VLEN-agnostic intrinsics) built by clang-19 into a static ELF, an object and a library',
   pipeline: (level) => pipelineFor(level, 'plan-memory'),
-  check(node) {
-    const kernel = rvvKernelFor(node.op);
-    return kernel ? kernel.check(node) : `no rvv kernel for ${node.op}`;
-  },
+  check: (node) => RVV_KERNELS.check(node),
   compile(graph, options) {
-    const build = buildRvv(graph, options as Partial<RvvBuildOptions>);
+    const build = buildRvv(graph, parseRvvOptions(options));
     return {
       bytes: build.files['model.elf']!,
       extension: '.elf',

@@ -1,4 +1,5 @@
 import type { Node, Value } from '../../ir/index.js';
+import type { Kernel } from '../shared/kernel.js';
 
 /**
  * What a kernel family sees while writing the C code of one node: C expressions for its operands and
@@ -18,16 +19,8 @@ export interface CEmitContext {
   helper(key: string, code: () => string): void;
 }
 
-export interface RvvKernel {
-  /** IR ops this family handles. */
-  readonly ops: readonly string[];
-  /** null when the node is supported, else the reason it is not (shown to the user with the node name). */
-  check(node: Node): string | null;
-  /** Scratch bytes the node needs while it runs (im2col buffers, padded planes); default none. */
-  scratchBytes?(node: Node): number;
-  /** The C statements that run the node (the body of its function). */
-  emit(node: Node, ctx: CEmitContext): string;
-}
+/** An rvv kernel family: emits the C statements of a node's function (the body). */
+export type RvvKernel = Kernel<CEmitContext, string>;
 
 /** C element type of an IR dtype. */
 export const C_TYPES: Readonly<Record<string, string>> = {

@@ -100,11 +100,6 @@ function windowedGeometry(node: Node): ConvGeometry | string {
   }
 }
 
-/** A stable text of the geometry, for function keys. */
-export function geometryKey(g: ConvGeometry): string {
-  return [g.batch, g.C, g.H, g.W, g.M, g.OH, g.OW, g.KH, g.KW, g.SH, g.SW, g.DH, g.DW, g.PT, g.PL, g.PB, g.PR, g.group].join(',');
-}
-
 /** [lo, hi): output positions o in [0, outSize) whose input o·stride + offset lies in [0, inSize). */
 export function validRange(outSize: number, stride: number, offset: number, inSize: number): [number, number] {
   const lo = Math.min(outSize, Math.max(0, Math.ceil(-offset / stride)));

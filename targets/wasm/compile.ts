@@ -1,11 +1,13 @@
 import binaryen from 'binaryen';
-import { arrayToBytes, dtypeBytes, EdgecError, isStaticShape, type Graph, type Node, type Value } from '../../ir/index.js';
+import { arrayToBytes, dtypeBytes, EdgecError, type Graph, type Node, type Value } from '../../ir/index.js';
 import { encodeWasmIoTable, PROFILE_IMPORTS, WASM_EXPORTS, WASM_IO_FORMAT, WASM_IO_SECTION, type WasmIoEntry, type WasmIoTable } from '../../runtime/formats/wasm-io.js';
 import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
+import { ConstantPool } from '../shared/constant-pool.js';
+import { planKey } from '../shared/plan-key.js';
 import { concatBytes, wasmDataSection } from './binary.js';
 import { FunctionBuilder, MEMORY } from './dsl.js';
 import { DEFAULT_WASM_OPTIONS, type EmitContext, type WasmKernel, type WasmOptions } from './kernel.js';
-import { kernelFor } from './kernels/index.js';
+import { kernelFor, WASM_KERNELS } from './kernels/index.js';
 
 /**
  * Code generation for WebAssembly SIMD128. The module is self-contained: one exported memory laid out as
@@ -31,10 +33,7 @@ export interface WasmArtifact {
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 
 /** The reason a node cannot be compiled for wasm, or null. */
-function checkWasm(node: Node): string | null {
-  const kernel = kernelFor(node.op);
-  return kernel ? kernel.check(node) : `no wasm kernel for ${node.op}`;
-}
+const checkWasm = (node: Node): string | null => WASM_KERNELS.check(node);
 
 /** Every node the wasm target cannot compile, with the reason, reported together before any code is made. */
 export function unsupportedByWasm(graph: Graph): { node: Node; reason: string }[] {
@@ -52,21 +51,8 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
   const dataBase = scratchBase + scratchBytes;
 
   const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals | (opts.relaxedSimd ? binaryen.Features.RelaxedSIMD : 0));
-  const data: Uint8Array[] = [];
-  let dataEnd = dataBase;
-  const placed = new Map<string, number>();
-  const place = (key: string, bytes: Uint8Array, alignment = 16): number => {
-    const known = placed.get(key);
-    if (known !== undefined) return known;
-    const at = align(dataEnd, alignment);
-    if (at > dataEnd) data.push(new Uint8Array(at - dataEnd));
-    data.push(bytes);
-    dataEnd = at + bytes.length;
-    placed.set(key, at);
-    return at;
-  };
-  const constantKeys = new Map<Value, string>();
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.SIMD128 | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.NontrappingFPToInt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals);
+  const pool = new ConstantPool(dataBase, 16);
   const functions = new Map<string, string>();
 
   const ctx: EmitContext & { scratchBytesUsed: number } = {
@@ -76,25 +62,21 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
     addressOf(v) {
       if (v.arenaOffset !== undefined) return arenaBase + v.arenaOffset;
       if (!v.data) throw new EdgecError('VERIFY', `%${v.name} is neither placed in the arena nor a constant`);
-      let key = constantKeys.get(v);
-      if (!key) {
-        key = `const:${v.name}`;
-        constantKeys.set(v, key);
-      }
-      return place(key, arrayToBytes(v.data.dtype, v.data.data), Math.max(16, dtypeBytes(v.data.dtype)));
+      return pool.place(`const:${v.name}`, arrayToBytes(v.data.dtype, v.data.data), Math.max(16, dtypeBytes(v.data.dtype)));
     },
-    placeData: place,
+    placeData: (key, bytes, alignment) => pool.place(key, bytes, alignment),
     scratch(bytes) {
       if (bytes > scratchBytes) throw new EdgecError('VERIFY', `a kernel asked for ${bytes} scratch bytes but declared ${scratchBytes}`);
       return scratchBase;
     },
-    defineFunction(key, params, build) {
+    defineFunction(kind, plan, params, build) {
+      const key = planKey(kind, plan);
       const known = functions.get(key);
       if (known) return known;
       const name = `k${functions.size}`;
       functions.set(key, name);
       const fn = new FunctionBuilder(m, params);
-      const body = build(fn);
+      const body = build(fn, plan);
       m.addFunction(name, binaryen.createType(new Array(params).fill(binaryen.i32)), binaryen.none, [...fn.localTypes], body);
       return name;
     },
@@ -121,7 +103,7 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
 
   m.addFunction('run', binaryen.none, binaryen.none, [], m.block(null, statements.length ? statements : [m.nop()], binaryen.none));
   m.addFunctionExport('run', WASM_EXPORTS.run);
-  const memoryBytes = align(dataEnd, PAGE);
+  const memoryBytes = align(pool.end, PAGE);
   // The read-only data (tens of MB of weights) does not go through binaryen, which would copy and re-emit it
   // several times: it is appended afterwards as the module's data section (see appendDataSection).
   m.setMemory(memoryBytes / PAGE, memoryBytes / PAGE, WASM_EXPORTS.memory, [], false, false, MEMORY);
@@ -136,11 +118,11 @@ export function compileWasm(graph: Graph, options: Partial<WasmOptions> = {}): W
   m.runPasses(WASM_PASSES);
   const code = m.emitBinary();
   m.dispose();
-  const bytes = appendDataSection(code, dataBase, data, dataEnd - dataBase);
+  const bytes = appendDataSection(code, dataBase, pool.chunks(), pool.size);
   return {
     bytes,
     io,
-    layout: { arenaBytes, scratchBytes, dataBytes: dataEnd - dataBase, memoryBytes },
+    layout: { arenaBytes, scratchBytes, dataBytes: pool.size, memoryBytes },
     functions: functions.size,
   };
 }

@@ -1,8 +1,8 @@
 import { pipelineFor } from '../../passes/pipelines.js';
 import type { Target } from '../target.js';
 import { compileWasm } from './compile.js';
-import type { WasmOptions } from './kernel.js';
-import { kernelFor } from './kernels/index.js';
+import { parseWasmOptions } from './kernel.js';
+import { WASM_KERNELS } from './kernels/index.js';
 
 export { compileWasm, unsupportedByWasm, type WasmArtifact } from './compile.js';
 export { WASM_IO_SECTION as IO_SECTION, type WasmIoTable as IoTable } from '../../runtime/formats/wasm-io.js';
@@ -12,12 +12,9 @@ export const wasmTarget: Target = {
   name: 'wasm',
   description: 'WebAssembly SIMD128 module (one self-contained .wasm: code, weights, static arena)',
   pipeline: (level) => pipelineFor(level, 'plan-memory'),
-  check(node) {
-    const kernel = kernelFor(node.op);
-    return kernel ? kernel.check(node) : `no wasm kernel for ${node.op}`;
-  },
+  check: (node) => WASM_KERNELS.check(node),
   compile(graph, options) {
-    const artifact = compileWasm(graph, options as Partial<WasmOptions>);
+    const artifact = compileWasm(graph, parseWasmOptions(options));
     return {
       bytes: artifact.bytes,
       extension: '.wasm',

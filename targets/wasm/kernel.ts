@@ -1,5 +1,7 @@
 import type binaryen from 'binaryen';
 import type { Node, Value } from '../../ir/index.js';
+import type { Kernel } from '../shared/kernel.js';
+import { parseOptions } from '../shared/options.js';
 import type { FunctionBuilder } from './dsl.js';
 
 /**
@@ -17,28 +19,24 @@ export interface EmitContext {
   /** Byte address of scratch space the node may use while it runs (shared by all nodes). */
   scratch(bytes: number): number;
   /**
-   * Defines a function of `params` i32 parameters once per key (kernels with equal keys have equal code) and
-   * returns its name; `build` returns the body.
+   * Defines a function of `params` i32 parameters once per plan and returns its name; `build` returns the
+   * body from the plan. The dedup key is the kind and the plan (planKey), so nodes with equal plans share the
+   * function, and `build` must read nothing but the plan (what it reads is what the key holds).
    */
-  defineFunction(key: string, params: number, build: (fn: FunctionBuilder) => binaryen.ExpressionRef): string;
+  defineFunction<P>(kind: string, plan: P, params: number, build: (fn: FunctionBuilder, plan: P) => binaryen.ExpressionRef): string;
   /** A call of a defined function with constant i32 arguments (addresses). */
   call(name: string, args: number[]): binaryen.ExpressionRef;
 }
 
-export interface WasmKernel {
-  /** IR ops this family handles. */
-  readonly ops: readonly string[];
-  /** null when the node is supported, else the reason it is not (shown to the user with the node name). */
-  check(node: Node): string | null;
-  /** Scratch bytes the node needs while it runs (im2col buffers, transformed tiles); default none. */
-  scratchBytes?(node: Node, options: WasmOptions): number;
-  /** Code for the node, as the statement run() executes for it. */
-  emit(node: Node, ctx: EmitContext): binaryen.ExpressionRef;
-}
+/** A wasm kernel family: emits a binaryen statement per node; its scratch may depend on the options (Winograd). */
+export type WasmKernel = Kernel<EmitContext, binaryen.ExpressionRef, WasmOptions>;
 
+/**
+ * The wasm code generator's options. There is no relaxed-SIMD option: no kernel emits a relaxed instruction
+ * (the modules are plain SIMD128, so results do not depend on the engine), and Node 20 runs relaxed SIMD only
+ * behind --experimental-wasm-relaxed-simd.
+ */
 export interface WasmOptions {
-  /** Allow relaxed-simd (f32x4.relaxed_madd): faster, but results may differ between engines. */
-  relaxedSimd: boolean;
   /** Use Winograd for 3x3 stride-1 convolutions where it pays. */
   winograd: boolean;
   /**
@@ -53,4 +51,7 @@ export interface WasmOptions {
   profile: boolean;
 }
 
-export const DEFAULT_WASM_OPTIONS: WasmOptions = { relaxedSimd: false, winograd: true, winograd4: true, profile: false };
+export const DEFAULT_WASM_OPTIONS: WasmOptions = { winograd: true, winograd4: true, profile: false };
+
+/** The wasm options from an untyped record (the CLI, the bench engine): unknown keys and wrong types are refused. */
+export const parseWasmOptions = (raw: Readonly<Record<string, unknown>>): WasmOptions => parseOptions('wasm', raw, DEFAULT_WASM_OPTIONS);

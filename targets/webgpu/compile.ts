@@ -1,7 +1,10 @@
-import { arrayToBytes, EdgecError, isStaticShape, type Graph, type Node, type Value } from '../../ir/index.js';
+import { arrayToBytes, EdgecError, type Graph, type Node, type Value } from '../../ir/index.js';
 import { BUNDLE_FORMAT, encodeBundle, type BundleDispatch, type BundleIoEntry, type BundleManifest } from './bundle.js';
 import { DEFAULT_WEBGPU_OPTIONS, type GpuEmitContext, type ValueLocation, type WebGpuOptions } from './kernel.js';
-import { gpuKernelFor } from './kernels/index.js';
+import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
+import { ConstantPool } from '../shared/constant-pool.js';
+import { gpuKernelFor, WEBGPU_KERNELS } from './kernels/index.js';
+import { bundleLimits } from './limits.js';
 
 /**
  * Code generation for WebGPU: every node becomes zero or more compute dispatches of WGSL shaders specialized
@@ -13,66 +16,24 @@ export interface WebGpuArtifact {
   manifest: BundleManifest;
 }
 
+/** The reason a node cannot be compiled for webgpu, or null. */
+const checkWebGpu = (node: Node): string | null => WEBGPU_KERNELS.check(node);
+
 /** Every node the webgpu target cannot compile, with the reason. */
 export function unsupportedByWebGpu(graph: Graph): { node: Node; reason: string }[] {
-  return graph.nodes.flatMap((node) => {
-    const kernel = gpuKernelFor(node.op);
-    const reason = kernel ? kernel.check(node) : `no webgpu kernel for ${node.op}`;
-    return reason ? [{ node, reason }] : [];
-  });
-}
-
-function checkCompilable(graph: Graph): void {
-  const problems = unsupportedByWebGpu(graph);
-  if (problems.length > 0) {
-    const list = problems.map((p) => `${p.node.op} (node '${p.node.label}'): ${p.reason}`).join('; ');
-    throw new EdgecError('UNSUPPORTED_OP', `the webgpu target cannot compile ${problems.length} node${problems.length > 1 ? 's' : ''}: ${list}`);
-  }
-  const unplaced = [...graph.inputs, ...graph.nodes.flatMap((n) => n.outputs)].filter((v) => v.arenaOffset === undefined);
-  if (unplaced.length > 0) throw new EdgecError('VERIFY', `the webgpu target needs plan-memory to have run (%${unplaced[0]!.name} has no arena offset)`);
-  for (const v of [...graph.inputs, ...graph.outputs]) {
-    if (!isStaticShape(v.type.shape)) throw new EdgecError('BAD_SHAPE', `the webgpu target needs static shapes; fix %${v.name} with --input-shape`);
-  }
-}
-
-/** Weights: constants' plain row-major bytes, each 16-byte aligned, in order of first use. */
-class WeightsBuilder {
-  private readonly parts: Uint8Array[] = [];
-  private readonly placed = new Map<Value, number>();
-  private end = 0;
-
-  offsetOf(v: Value): number {
-    const known = this.placed.get(v);
-    if (known !== undefined) return known;
-    const bytes = arrayToBytes(v.data!.dtype, v.data!.data);
-    const at = this.end;
-    this.parts.push(bytes);
-    this.end = Math.ceil((at + bytes.length) / 16) * 16;
-    if (this.end > at + bytes.length) this.parts.push(new Uint8Array(this.end - at - bytes.length));
-    this.placed.set(v, at);
-    return at;
-  }
-
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.end);
-    let at = 0;
-    for (const p of this.parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  }
+  return unsupportedBy(graph, checkWebGpu);
 }
 
 export function compileWebGpu(graph: Graph, options: Partial<WebGpuOptions> = {}): WebGpuArtifact {
   const opts: WebGpuOptions = { ...DEFAULT_WEBGPU_OPTIONS, ...options };
-  checkCompilable(graph);
+  checkCompilable(graph, 'webgpu', checkWebGpu);
   const arenaBytes = Number(graph.metadata['edgec.arena_bytes'] ?? 0);
-  const weights = new WeightsBuilder();
+  // Constants' plain row-major bytes, each 16-byte aligned, in order of first use.
+  const weights = new ConstantPool(0, 16);
   const locate = (v: Value): ValueLocation => {
     if (v.arenaOffset !== undefined) return { buffer: 'arena', offset: v.arenaOffset / 4 };
     if (!v.data) throw new EdgecError('VERIFY', `%${v.name} is neither placed in the arena nor a constant`);
-    return { buffer: 'weights', offset: weights.offsetOf(v) / 4 };
+    return { buffer: 'weights', offset: weights.place(`const:${weights.identity(v)}`, arrayToBytes(v.data.dtype, v.data.data)) / 4 };
   };
   const ctx: GpuEmitContext = { options: opts, locate };
   const shaders: string[] = [];
@@ -109,21 +70,14 @@ export function compileWebGpu(graph: Graph, options: Partial<WebGpuOptions> = {}
   };
   const inputs = graph.inputs.map(ioEntry);
   const outputs = graph.outputs.map(ioEntry);
-  const weightBytes = weights.bytes();
+  const weightBytes = weights.bytes(Math.ceil(weights.size / 16) * 16);
   const largestBuffer = Math.max(arenaBytes, weightBytes.length, 4);
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     bindings: ['arena', 'weights'],
     arenaBytes,
     weightsBytes: weightBytes.length,
-    limits: {
-      maxStorageBufferBindingSize: largestBuffer,
-      maxBufferSize: largestBuffer,
-      maxComputeInvocationsPerWorkgroup: 64,
-      maxComputeWorkgroupSizeX: 64,
-      maxComputeWorkgroupStorageSize: 4096,
-      maxComputeWorkgroupsPerDimension: Math.max(1, ...dispatches.flatMap((d) => d.workgroups)),
-    },
+    limits: bundleLimits(shaders, dispatches.map((d) => d.workgroups), largestBuffer),
     // Features without which the bundle cannot run at all (those with a fallback shader are optional).
     languageFeatures: [...new Set(dispatches.filter((d) => d.languageFeature && d.fallback === undefined).map((d) => d.languageFeature!))].sort(),
     shaders,

@@ -1,4 +1,6 @@
 import type { Node, Value } from '../../ir/index.js';
+import type { Kernel } from '../shared/kernel.js';
+import { parseOptions } from '../shared/options.js';
 
 /**
  * What a WebGPU kernel family sees while generating shaders for one node: where each operand lives (an
@@ -27,13 +29,8 @@ export interface Dispatch {
   fallback?: string;
 }
 
-export interface GpuKernel {
-  readonly ops: readonly string[];
-  /** null when the node is supported, else why not (shown with the node name). */
-  check(node: Node): string | null;
-  /** The dispatches that compute the node, in order; [] when the node costs nothing (a view in place). */
-  emit(node: Node, ctx: GpuEmitContext): Dispatch[];
-}
+/** A WebGPU kernel family: the dispatches that compute a node, in order; [] when it costs nothing (a view in place). */
+export type GpuKernel = Kernel<GpuEmitContext, Dispatch[]>;
 
 export interface WebGpuOptions {
   /** Invocations per workgroup of the one-item-per-invocation kernels (elementwise, movement, pooling). */
@@ -43,6 +40,9 @@ export interface WebGpuOptions {
 }
 
 export const DEFAULT_WEBGPU_OPTIONS: WebGpuOptions = { workgroupSize: 64, packedInt8Dot: true };
+
+/** The webgpu options from an untyped record: unknown keys and wrong types are refused. */
+export const parseWebGpuOptions = (raw: Readonly<Record<string, unknown>>): WebGpuOptions => parseOptions('webgpu', raw, DEFAULT_WEBGPU_OPTIONS);
 
 /** `buffer[offset + index]` for a located value. */
 export function at(loc: ValueLocation, index: string): string {

@@ -23,7 +23,7 @@ export interface CompileArgs extends PipelineArgs {
   board?: string;
   output?: string;
   json: boolean;
-  /** The targets' own flags (registry compileFlags: wasm's relaxed-simd and winograd). */
+  /** The targets' own flags (registry compileFlags: wasm's winograd). */
   [flag: string]: unknown;
   contract?: string;
   'sign-key'?: string;
@@ -42,7 +42,7 @@ export function compileBuilder(y: Argv): Argv<CompileArgs> {
       y
         .positional('model', { type: 'string', demandOption: true, describe: 'ONNX model file' })
         .option('target', { alias: 't', type: 'string', choices: targetNames(), describe: 'what to compile for (default: the board\'s target, else wasm)' })
-        .option('board', { type: 'string', choices: [...BOARDS.keys()], describe: 'board profile: picks the target, the VLEN hint and the tuning; recorded in the seal' })
+        .option('board', { type: 'string', choices: [...BOARDS.keys()], describe: 'board profile: picks the target, the tuning; recorded in the seal' })
         .option('output', { alias: 'o', type: 'string', describe: 'artifact file (default: the model name with the target\'s extension); a folder for rvv (default: <model>-rvv/)' }),
     )
       .option('contract', { type: 'string', describe: 'model contract (JSON or YAML), merged over the model\'s metadata_props edgec.contract' })

@@ -248,8 +248,8 @@ export const castKernels: WasmKernel = {
     const [src, dst] = [ctx.addressOf(x), ctx.addressOf(out)];
     if (n === 0) return ctx.m.nop();
     if (from === to) return ctx.m.memory.copy(ctx.m.i32.const(dst), ctx.m.i32.const(src), ctx.m.i32.const(n * dtypeBytes(from)), MEMORY, MEMORY);
-    const fallback = from === 'f32' && F32_SIMD_TARGETS.has(to) && n >= 4 ? ctx.defineFunction(`cast4:${from}:${to}`, 2, (fn) => fallbackBody(fn, from, to)) : null;
-    const name = ctx.defineFunction(`cast:${from}:${to}:${n}`, 2, (fn) => castBody(fn, from, to, n, fallback));
+    const fallback = from === 'f32' && F32_SIMD_TARGETS.has(to) && n >= 4 ? ctx.defineFunction('cast4', { from, to }, 2, (fn, p) => fallbackBody(fn, p.from, p.to)) : null;
+    const name = ctx.defineFunction('cast', { from, to, n, fallback }, 2, (fn, p) => castBody(fn, p.from, p.to, p.n, p.fallback));
     return ctx.call(name, [dst, src]);
   },
 };

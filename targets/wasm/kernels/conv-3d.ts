@@ -3,7 +3,7 @@ import { getAttr, type Node } from '../../../ir/index.js';
 import { windowGeometry, windowOutputDim } from '../../../ir/ops/nn.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvCall } from './conv.js';
+import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvTerms } from './conv-operands.js';
 import { validRange } from '../../shared/conv-geometry.js';
 import { copyFloats, zeroFloats } from './conv-im2col.js';
 import { emitGemm, packedALayout, type GemmLayout } from './gemm-core.js';
@@ -144,12 +144,12 @@ export function emitConv3d(node: Node, g: Conv3dGeometry, ctx: EmitContext): Exp
   const packed = !!w.data;
   const wAddr = convWeightsAddress(w, g, ctx);
   const call = convOperands(node, ctx, wAddr, conv3dScratchBytes(g));
-  const key = `conv3d-gemm:${JSON.stringify(g)}:${act.name}(${act.params.join(',')}):${packed}:${call.hasBias}:${call.hasZ}`;
-  const name = ctx.defineFunction(key, 6, (fn) => conv3dBody(fn, g, call, act, packed));
+  const plan = { g, act, packed, hasBias: call.hasBias, hasZ: call.hasZ };
+  const name = ctx.defineFunction('conv3d-gemm', plan, 6, (fn, p) => conv3dBody(fn, p.g, p, p.act, p.packed));
   return ctx.call(name, call.args);
 }
 
-function conv3dBody(fn: FunctionBuilder, g: Conv3dGeometry, call: ConvCall, act: ConvActivation, packed: boolean): Expr {
+function conv3dBody(fn: FunctionBuilder, g: Conv3dGeometry, call: ConvTerms, act: ConvActivation, packed: boolean): Expr {
   const n = fn.i32Local();
   const grp = fn.i32Local();
   const band = fn.i32Local();

@@ -216,8 +216,8 @@ export const convTransposeKernels: WasmKernel = {
     const OHW = p.OH * p.OW;
     const M = p.Mg * p.group;
     const col = ctx.scratch(colBytes(p));
-    const key = `conv-transpose:${JSON.stringify(p)}`;
-    const name = ctx.defineFunction(key, 5, (fn) => {
+    const name = ctx.defineFunction('conv-transpose', p, 5, (fn, p) => {
+      const [Cg, HW, kk, OHW, M] = [p.C / p.group, p.H * p.W, p.KH * p.KW, p.OH * p.OW, p.Mg * p.group];
       const body = loopNest(
         fn,
         [p.N, p.group, p.Mg / p.MB],

@@ -1,11 +1,12 @@
 import type binaryen from 'binaryen';
-import { getAttr, type Node, type Value } from '../../../ir/index.js';
+import type { Node } from '../../../ir/index.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext, WasmKernel, WasmOptions } from '../kernel.js';
 import { activationUnsupported } from '../vmath.js';
-import { convGeometry, geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
+import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { emitIm2col } from './conv-im2col.js';
-import { emitGemm, floatBytes, packA, packedALayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
+import { emitGemm, packedALayout, type GemmLayout } from './gemm-core.js';
+import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvTerms } from './conv-operands.js';
 import { depthwiseScratchBytes, emitDepthwise, isDepthwise } from './depthwise.js';
 import { emitWinograd, useWinograd, winogradScratchBytes } from './winograd.js';
 import { conv3dGeometry, conv3dScratchBytes, emitConv3d, type Conv3dGeometry } from './conv-3d.js';
@@ -24,20 +25,8 @@ type Expr = binaryen.ExpressionRef;
  * Bias, residual and activation are applied as the GEMM stores its tiles, so the output is written once.
  */
 
-export const CONV_MR = 4;
-export const CONV_NR = 8;
 /** Bytes of im2col columns per band. */
 const BAND_BYTES = 256 * 1024;
-
-export interface ConvActivation {
-  name: string;
-  params: readonly number[];
-}
-
-export function activationOf(node: Node): ConvActivation {
-  if (node.op !== 'FusedConv' && node.op !== 'FusedGemm') return { name: 'None', params: [] };
-  return { name: getAttr<string>(node, 'activation'), params: getAttr<number[]>(node, 'activation_params') };
-}
 
 function isPointwise(g: ConvGeometry): boolean {
   return g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT + g.PL + g.PB + g.PR === 0;
@@ -94,47 +83,6 @@ export const convKernels: WasmKernel = {
   },
 };
 
-/** Operand addresses of a conv call: x, w (packed or plain), bias, z, y, scratch (0 when absent). */
-export interface ConvCall {
-  args: number[];
-  hasBias: boolean;
-  hasZ: boolean;
-}
-
-export function convOperands(node: Node, ctx: EmitContext, w: number, scratchBytes: number): ConvCall {
-  const [x, , b, z] = node.inputs;
-  return {
-    args: [ctx.addressOf(x!), w, b ? ctx.addressOf(b) : 0, z ? ctx.addressOf(z) : 0, ctx.addressOf(node.outputs[0]!), scratchBytes > 0 ? ctx.scratch(scratchBytes) : 0],
-    hasBias: !!b,
-    hasZ: !!z,
-  };
-}
-
-export const P = { x: 0, w: 1, bias: 2, z: 3, y: 4, scratch: 5 } as const;
-
-/** Epilogue terms of a conv whose output rows are channels: bias per row, residual Z like the output. */
-export function convTerms(fn: FunctionBuilder, call: ConvCall, biasAt: () => Expr, zAt: () => Expr, zRow: number): EpilogueTerm[] {
-  const terms: EpilogueTerm[] = [];
-  if (call.hasBias) terms.push({ kind: 'row', scale: 1, addr: biasAt });
-  if (call.hasZ) terms.push({ kind: 'matrix', scale: 1, row: zRow, addr: zAt });
-  return terms;
-}
-
-/**
- * Where the GEMM reads the weights: constant weights packed per group into panels of CONV_MR output channels
- * (placed once per weight), run-time weights as they are.
- */
-export function convWeightsAddress(w: Value, g: { group: number; Mg: number; K: number }, ctx: EmitContext): number {
-  if (!w.data) return ctx.addressOf(w);
-  const data = w.data.data as Float32Array;
-  const panelRows = Math.ceil(g.Mg / CONV_MR) * CONV_MR;
-  const parts = new Float32Array(g.group * panelRows * g.K);
-  for (let grp = 0; grp < g.group; grp++) {
-    parts.set(packA(data.subarray(grp * g.Mg * g.K, (grp + 1) * g.Mg * g.K), g.Mg, g.K, g.K, 1, CONV_MR), grp * panelRows * g.K);
-  }
-  return ctx.placeData(`conv-packed-w:${w.name}:${CONV_MR}`, floatBytes(parts));
-}
-
 function emitGemmConv(node: Node, g: ConvGeometry, ctx: EmitContext): Expr {
   const w = node.inputs[1]!;
   const act = activationOf(node);
@@ -142,12 +90,12 @@ function emitGemmConv(node: Node, g: ConvGeometry, ctx: EmitContext): Expr {
   const wAddr = convWeightsAddress(w, g, ctx);
   const scratch = gemmScratchBytes(g);
   const call = convOperands(node, ctx, wAddr, scratch);
-  const key = `conv-gemm:${geometryKey(g)}:${act.name}(${act.params.join(',')}):${packed}:${call.hasBias}:${call.hasZ}`;
-  const name = ctx.defineFunction(key, 6, (fn) => gemmConvBody(fn, g, call, act, packed));
+  const plan = { g, act, packed, hasBias: call.hasBias, hasZ: call.hasZ };
+  const name = ctx.defineFunction('conv-gemm', plan, 6, (fn, p) => gemmConvBody(fn, p.g, p, p.act, p.packed));
   return ctx.call(name, call.args);
 }
 
-function gemmConvBody(fn: FunctionBuilder, g: ConvGeometry, call: ConvCall, act: ConvActivation, packed: boolean): Expr {
+function gemmConvBody(fn: FunctionBuilder, g: ConvGeometry, call: ConvTerms, act: ConvActivation, packed: boolean): Expr {
   const n = fn.i32Local();
   const grp = fn.i32Local();
   const plane = g.H * g.W;

@@ -3,9 +3,9 @@ import type { Node } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { applyActivationV } from '../vmath.js';
-import { geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
+import type { ConvGeometry } from '../../shared/conv-geometry.js';
 import { copyFloats } from './conv-im2col.js';
-import { activationOf, convOperands, P } from './conv.js';
+import { activationOf, convOperands, P } from './conv-operands.js';
 import { loadLanes, storeLanes } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -45,8 +45,8 @@ export function emitDepthwise(node: Node, g: ConvGeometry, ctx: EmitContext): Ex
   const w = node.inputs[1]!;
   const act = activationOf(node);
   const call = convOperands(node, ctx, ctx.addressOf(w), depthwiseScratchBytes(g));
-  const key = `conv-depthwise:${geometryKey(g)}:${act.name}(${act.params.join(',')}):${call.hasBias}:${call.hasZ}`;
-  const name = ctx.defineFunction(key, 6, (fn) => depthwiseBody(fn, g, planOf(g), act, call.hasBias, call.hasZ));
+  const plan = { g, act, hasBias: call.hasBias, hasZ: call.hasZ };
+  const name = ctx.defineFunction('conv-depthwise', plan, 6, (fn, p) => depthwiseBody(fn, p.g, planOf(p.g), p.act, p.hasBias, p.hasZ));
   return ctx.call(name, call.args);
 }
 

@@ -434,9 +434,9 @@ function emitElementwise(node: Node, ctx: EmitContext): Expr {
   const layout = collapseBroadcast(outShape, [...shapes, outShape]);
   const innerStrides = layout.strides.map((s) => s[s.length - 1]!);
   const bytes = [...dtypes, out.type.dtype].map(dtypeBytes);
-  const key = JSON.stringify(['elementwise', node.op, spec.key, dtypes, out.type.dtype, layout]);
+  const key = { op: node.op, spec: spec.key, dtypes, out: out.type.dtype, layout };
   const params = spec.operands.length + 1;
-  const name = ctx.defineFunction(key, params, (fn) => {
+  const name = ctx.defineFunction('elementwise', key, params, (fn) => {
     const pointers = Array.from({ length: params }, (_, k) => () => fn.param(k));
     const inner = spec.vector ? simdInner : scalarInner;
     return emitLoopNest(fn, layout, pointers, bytes, (ptrs, length) => inner(fn, spec, dtypes, out.type.dtype, innerStrides, ptrs, length));

@@ -3,7 +3,7 @@ import { getAttr, type Node } from '../../../ir/index.js';
 import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
 import { activationUnsupported } from '../vmath.js';
-import { activationOf } from './conv.js';
+import { activationOf } from './conv-operands.js';
 import { emitGemm, floatBytes, packB, packedBLayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -48,12 +48,16 @@ export function tileFor(M: number): { mr: number; nr: number } {
   return M <= 2 ? { mr: M, nr: 16 } : { mr: 4, nr: 8 };
 }
 
+/** Gemm's C operand as its kernel sees it: its shape and beta, or null when absent. */
+interface GemmC {
+  shape: number[];
+  beta: number;
+}
+
 /** The epilogue term of Gemm's C, by its broadcast shape. */
-function cTerm(node: Node, s: GemmShape, addr: () => Expr): EpilogueTerm[] {
-  const c = node.inputs[2];
-  const beta = getAttr<number>(node, 'beta');
-  if (!c || beta === 0) return [];
-  const shape = c.type.shape as number[];
+function cTerm(cOperand: GemmC | null, s: GemmShape, addr: () => Expr): EpilogueTerm[] {
+  if (!cOperand || cOperand.beta === 0) return [];
+  const { shape, beta } = cOperand;
   const [cm, cn] = shape.length === 2 ? shape : shape.length === 1 ? [1, shape[0]!] : [1, 1];
   if (cm === 1 && cn === 1) return [{ kind: 'scalar', scale: beta, addr }];
   if (cm === 1) return [{ kind: 'col', scale: beta, addr }];
@@ -97,9 +101,10 @@ export const gemmKernels: WasmKernel = {
     const act = activationOf(node);
     const alpha = getAttr<number>(node, 'alpha');
     const beta = getAttr<number>(node, 'beta');
-    const cKey = c ? `${(c.type.shape as number[]).join('x')}:${beta}` : 'none';
-    const key = `gemm:${s.M},${s.N},${s.K},${s.transA},${s.transB},${packed}:${alpha}:${cKey}:${act.name}(${act.params.join(',')})`;
-    const name = ctx.defineFunction(key, 5, (fn) => {
+    const cOperand: GemmC | null = c ? { shape: c.type.shape as number[], beta } : null;
+    const plan = { s, packed, alpha, c: cOperand, act };
+    const name = ctx.defineFunction('gemm', plan, 5, (fn, { s, packed, alpha, c, act }) => {
+      const { mr, nr } = tileFor(s.M);
       const out: Expr[] = [];
       let bBase = () => fn.param(B);
       if (!packed && s.transB) {
@@ -115,7 +120,7 @@ export const gemmKernels: WasmKernel = {
         ...(packed ? packedBLayout(s.K, nr) : { nr, bTile: nr * 4, bK: s.N * 4, bPadded: false }),
         cRow: s.N * 4,
       };
-      out.push(emitGemm(fn, layout, { a: () => fn.param(A), b: bBase, c: () => fn.param(Y) }, { alpha, terms: cTerm(node, s, () => fn.param(C)), activation: act }));
+      out.push(emitGemm(fn, layout, { a: () => fn.param(A), b: bBase, c: () => fn.param(Y) }, { alpha, terms: cTerm(c, s, () => fn.param(C)), activation: act }));
       return fn.block(out);
     });
     return ctx.call(name, [ctx.addressOf(a!), bAddr, c ? ctx.addressOf(c) : 0, ctx.addressOf(node.outputs[0]!), scratch ? ctx.scratch(scratch) : 0]);

@@ -1,3 +1,4 @@
+import { KernelTable } from '../../shared/kernel.js';
 import type { WasmKernel } from '../kernel.js';
 import { viewKernels } from './views.js';
 import { elementwiseKernels } from './elementwise.js';
@@ -15,8 +16,8 @@ import { convTransposeKernels } from './conv-transpose.js';
 import { quantKernels } from './quant.js';
 import { qopsKernels } from './qops.js';
 
-/** Every wasm kernel family; each claims a set of IR ops. */
-const FAMILIES: readonly WasmKernel[] = [
+/** Every wasm kernel family by the ops it claims. */
+export const WASM_KERNELS = new KernelTable<WasmKernel>('wasm', [
   viewKernels,
   elementwiseKernels,
   reduceKernels,
@@ -32,20 +33,8 @@ const FAMILIES: readonly WasmKernel[] = [
   convTransposeKernels,
   quantKernels,
   qopsKernels,
-];
+]);
 
-const BY_OP = new Map<string, WasmKernel>();
-for (const family of FAMILIES) {
-  for (const op of family.ops) {
-    if (BY_OP.has(op)) throw new Error(`two wasm kernel families claim ${op}`);
-    BY_OP.set(op, family);
-  }
-}
+export const kernelFor = (op: string): WasmKernel | undefined => WASM_KERNELS.kernelFor(op);
 
-export function kernelFor(op: string): WasmKernel | undefined {
-  return BY_OP.get(op);
-}
-
-export function wasmOps(): string[] {
-  return [...BY_OP.keys()].sort();
-}
+export const wasmOps = (): string[] => WASM_KERNELS.ops();

@@ -98,21 +98,22 @@ export const matmulKernels: WasmKernel = {
     }
     let table = 0;
     if (p.offsets) table = ctx.placeData(`matmul-offsets:${p.offsets.flat().join(',')}`, new Uint8Array(Int32Array.from(p.offsets.flat()).buffer), 4);
-    const key = `matmul:${M},${p.N},${p.K},${p.batches},${packed},${p.offsets ? 'table' : 'folded'}`;
-    const name = ctx.defineFunction(key, 4, (fn) => {
+    const plan = { M, N: p.N, K: p.K, batches: p.batches, packed, hasTable: !!p.offsets };
+    const name = ctx.defineFunction('matmul', plan, 4, (fn, { M, N, K, batches, packed, hasTable }) => {
+      const { mr, nr } = tileFor(M);
       const layout: GemmLayout = {
         M,
-        N: p.N,
-        K: p.K,
+        N,
+        K,
         mr,
-        aPanel: p.K * 4,
-        aRow: p.K * 4,
+        aPanel: K * 4,
+        aRow: K * 4,
         aK: 4,
-        ...(packed ? packedBLayout(p.K, nr) : { nr, bTile: nr * 4, bK: p.N * 4, bPadded: false }),
-        cRow: p.N * 4,
+        ...(packed ? packedBLayout(K, nr) : { nr, bTile: nr * 4, bK: N * 4, bPadded: false }),
+        cRow: N * 4,
       };
       const none = { alpha: 1, terms: [], activation: { name: 'None', params: [] } };
-      if (!p.offsets) return emitGemm(fn, layout, { a: () => fn.param(A), b: () => fn.param(B), c: () => fn.param(Y) }, none);
+      if (!hasTable) return emitGemm(fn, layout, { a: () => fn.param(A), b: () => fn.param(B), c: () => fn.param(Y) }, none);
       const t = fn.i32Local();
       const entry = () => fn.m.i32.add(fn.param(TABLE), fn.mulConst(t.get(), 8));
       const gemm = emitGemm(
@@ -121,11 +122,11 @@ export const matmulKernels: WasmKernel = {
         {
           a: () => fn.m.i32.add(fn.param(A), fn.loadI32(entry())),
           b: () => fn.m.i32.add(fn.param(B), fn.loadI32(entry(), 4)),
-          c: () => fn.m.i32.add(fn.param(Y), fn.mulConst(t.get(), p.M * p.N * 4)),
+          c: () => fn.m.i32.add(fn.param(Y), fn.mulConst(t.get(), M * N * 4)),
         },
         none,
       );
-      return fn.forRuntime(t, fn.i32(0), () => fn.i32(p.batches), 1, [gemm]);
+      return fn.forRuntime(t, fn.i32(0), () => fn.i32(batches), 1, [gemm]);
     });
     return ctx.call(name, [ctx.addressOf(a!), bAddr, ctx.addressOf(node.outputs[0]!), table]);
   },

@@ -262,8 +262,7 @@ export function emitBox(ctx: EmitContext, width: number, box: Box, dstAddr: numb
   if (b.dims.length === 1 && b.src[0] === 1 && b.dst[0] === 1) {
     return m.memory.copy(m.i32.const(dstAddr), m.i32.const(srcAddr), m.i32.const(b.dims[0]! * width), MEMORY, MEMORY);
   }
-  const key = `movement.box:${width}:${b.dims.join(',')}:${b.src.join(',')}:${b.dst.join(',')}`;
-  const name = ctx.defineFunction(key, 2, (fn) => fn.block(boxBody(fn, width, b, () => fn.param(0), () => fn.param(1))));
+  const name = ctx.defineFunction('movement.box', { width, box: b }, 2, (fn, p) => fn.block(boxBody(fn, p.width, p.box, () => fn.param(0), () => fn.param(1))));
   return ctx.call(name, [dstAddr, srcAddr]);
 }
 

@@ -46,8 +46,7 @@ export interface GatherGeometry {
 /** Gather along an axis: for each outer block and index, one contiguous row of `inner` elements. */
 export function emitRuntimeGather(ctx: EmitContext, g: GatherGeometry, dst: number, src: number, idx: number): Expr {
   if (g.outer === 0 || g.count === 0 || g.inner === 0) return ctx.m.nop();
-  const key = `movement.gather:${g.outer}:${g.dim}:${g.inner}:${g.count}:${g.width}:${g.indexWidth}`;
-  const name = ctx.defineFunction(key, 3, (fn) => {
+  const name = ctx.defineFunction('movement.gather', g, 3, (fn, g) => {
     const row = g.inner * g.width;
     const i = fn.i32Local();
     const body = loopNest(
@@ -81,8 +80,7 @@ export function emitGatherElements(ctx: EmitContext, node: Node, dst: number, sr
   if (idxShape.some((d) => d === 0)) return ctx.m.nop();
   const width = dtypeBytes(data.type.dtype);
   const indexWidth = dtypeBytes(indices.type.dtype);
-  const key = `movement.gather-elements:${shape.join(',')}:${idxShape.join(',')}:${axis}:${width}:${indexWidth}`;
-  const name = ctx.defineFunction(key, 3, (fn) => {
+  const name = ctx.defineFunction('movement.gather-elements', { shape, idxShape, axis, width, indexWidth }, 3, (fn, { shape, idxShape, axis, width, indexWidth }) => {
     const dataStrides = rowMajorStrides(shape).map((s) => s * width);
     const outStrides = rowMajorStrides(idxShape);
     const i = fn.i32Local();

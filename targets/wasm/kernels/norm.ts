@@ -215,18 +215,17 @@ function emitNorm(node: Node, ctx: EmitContext): Expr {
       // An absent Mean with a present InvStdDev is not expressible here: both are produced when either is.
       args.push(ctx.addressOf(node.outputs[1]!), node.outputs[2] ? ctx.addressOf(node.outputs[2]) : ctx.scratch(p.rows * 4));
     }
-    const key = `layernorm:${Object.values(p).join(',')}`;
-    return ctx.call(ctx.defineFunction(key, args.length, (fn) => buildLayerNorm(fn, p)), args);
+    return ctx.call(ctx.defineFunction('layernorm', p, args.length, buildLayerNorm), args);
   }
   const batch = shape[0]!;
   const channels = shape[1]!;
   const vol = numel(shape.slice(2));
   if (node.op === 'BatchNormalization') {
-    const key = `batchnorm:${batch}:${channels}:${vol}:${epsilon}`;
-    return ctx.call(ctx.defineFunction(key, 6, (fn) => buildBatchNorm(fn, batch, channels, vol, epsilon)), [addrs[0]!, out, ...addrs.slice(1, 5)]);
+    const name = ctx.defineFunction('batchnorm', { batch, channels, vol, epsilon }, 6, (fn, p) => buildBatchNorm(fn, p.batch, p.channels, p.vol, p.epsilon));
+    return ctx.call(name, [addrs[0]!, out, ...addrs.slice(1, 5)]);
   }
-  const key = `instancenorm:${batch}:${channels}:${vol}:${epsilon}`;
-  return ctx.call(ctx.defineFunction(key, 4, (fn) => buildInstanceNorm(fn, batch, channels, vol, epsilon)), [addrs[0]!, out, addrs[1]!, addrs[2]!]);
+  const name = ctx.defineFunction('instancenorm', { batch, channels, vol, epsilon }, 4, (fn, p) => buildInstanceNorm(fn, p.batch, p.channels, p.vol, p.epsilon));
+  return ctx.call(name, [addrs[0]!, out, addrs[1]!, addrs[2]!]);
 }
 
 export const normKernels: WasmKernel = {

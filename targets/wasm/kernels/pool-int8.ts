@@ -50,8 +50,7 @@ export function int8MaxPoolScratchBytes(node: Node): number {
 
 export function emitInt8MaxPool(node: Node, ctx: EmitContext): Expr {
   const p = planOf(node);
-  const key = `maxpool-int8:${Object.values(p).join(',')}`;
-  const name = ctx.defineFunction(key, 3, (fn) => build(fn, p));
+  const name = ctx.defineFunction('maxpool-int8', p, 3, build);
   return ctx.call(name, [ctx.addressOf(node.inputs[0]!), ctx.addressOf(node.outputs[0]!), ctx.scratch(int8MaxPoolScratchBytes(node))]);
 }
 

@@ -16,8 +16,6 @@ type Expr = binaryen.ExpressionRef;
  *   (count_include_pad) or inside the input; a window with no tap gives 0.
  */
 
-export const poolNdKey = (p: PoolNdPlan): string => JSON.stringify(p);
-
 export type PoolMode = 'max' | 'avg' | 'avg-pad';
 
 /** Parameters: x, y, and (indices !== null) the i64 Indices output. */

@@ -2,9 +2,9 @@ import binaryen from 'binaryen';
 import { getAttr, isStaticShape, numel, type Node } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
-import { buildReduceF32 } from './reduce.js';
+import { buildReduce, type ReducePlan } from './reduce.js';
 import { gather, laneBytes, nest } from './reduce-simd.js';
-import { buildPoolNd, poolNdKey } from './pool-nd.js';
+import { buildPoolNd, type PoolMode } from './pool-nd.js';
 import { checkInt8MaxPool, emitInt8MaxPool, int8MaxPoolScratchBytes } from './pool-int8.js';
 import { poolNdPlan, poolPlan as planOf, type PoolPlan as Plan } from '../../shared/pool-geometry.js';
 
@@ -261,7 +261,7 @@ function emitPool(node: Node, ctx: EmitContext): Expr {
   if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') {
     const rows = [shape[0]! * shape[1]!, numel(shape.slice(2))];
     const kind = node.op === 'GlobalMaxPool' ? 'Max' : 'Mean';
-    return ctx.call(ctx.defineFunction(`reduce:${kind}:f32:${rows.join('x')}:1`, 2, (fn) => buildReduceF32(fn, kind, rows, [1])), [src, dst]);
+    return ctx.call(ctx.defineFunction('reduce', { kind, dtype: 'f32', shape: rows, axes: [1] } satisfies ReducePlan, 2, buildReduce), [src, dst]);
   }
   if (node.op === 'MaxPool' && x.type.dtype !== 'f32') return emitInt8MaxPool(node, ctx);
   const max = node.op === 'MaxPool';
@@ -269,16 +269,15 @@ function emitPool(node: Node, ctx: EmitContext): Expr {
   const withIndices = max && node.outputs.length > 1;
   if (shape.length === 5 || withIndices) {
     const plan = poolNdPlan(node);
-    const mode = max ? 'max' : includePad ? 'avg-pad' : 'avg';
-    const indices = withIndices ? (getAttr<number>(node, 'storage_order') === 1 ? 'column' : 'row') : null;
-    const fnName = ctx.defineFunction(`pool-nd:${mode}:${indices}:${poolNdKey(plan)}`, indices ? 3 : 2, (fn) => buildPoolNd(fn, plan, mode, indices));
+    const mode: PoolMode = max ? 'max' : includePad ? 'avg-pad' : 'avg';
+    const indices: 'row' | 'column' | null = withIndices ? (getAttr<number>(node, 'storage_order') === 1 ? 'column' : 'row') : null;
+    const fnName = ctx.defineFunction('pool-nd', { plan, mode, indices }, indices ? 3 : 2, (fn, p) => buildPoolNd(fn, p.plan, p.mode, p.indices));
     return ctx.call(fnName, indices ? [src, dst, ctx.addressOf(node.outputs[1]!)] : [src, dst]);
   }
   const p = planOf(node);
   const looped = unrolledTaps(p) > MAX_UNROLLED_TAPS;
-  const key = `pool:${looped ? 'looped:' : ''}${max ? 'max' : includePad ? 'avg-pad' : 'avg'}:${Object.values(p).join(',')}`;
-  const build = looped ? buildPoolLooped : buildPool;
-  return ctx.call(ctx.defineFunction(key, 2, (fn) => build(fn, p, max, includePad)), [src, dst]);
+  const name = ctx.defineFunction('pool', { looped, max, includePad, window: p }, 2, (fn, q) => (q.looped ? buildPoolLooped : buildPool)(fn, q.window, q.max, q.includePad));
+  return ctx.call(name, [src, dst]);
 }
 
 export const poolKernels: WasmKernel = {

@@ -109,7 +109,7 @@ export function emitDepthwiseQConv(node: Node, ctx: EmitContext): Expr {
     }
   }
   const scratchBytes = depthwiseConvScratchBytes(node);
-  return emitLaneConvCall(node, ctx, { kernel: 'qconv-dw', geometry: p.g, weights: new Uint8Array(weights.buffer), scratchBytes, build: (fn, o) => build(fn, p, o) });
+  return emitLaneConvCall(node, ctx, { kernel: 'qconv-dw', plan: p, weights: new Uint8Array(weights.buffer), scratchBytes, build });
 }
 
 function build(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {

@@ -148,7 +148,7 @@ function packWeights(node: Node, p: Plan): Uint8Array {
 export function emitLanesConv(node: Node, ctx: EmitContext): Expr {
   const p = planOf(convGeometry(node) as ConvGeometry);
   const scratchBytes = lanesConvScratchBytes(node);
-  return emitLaneConvCall(node, ctx, { kernel: 'qconv-lanes', geometry: p.g, weights: packWeights(node, p), scratchBytes, build: (fn, o) => buildLanesConv(fn, p, o) });
+  return emitLaneConvCall(node, ctx, { kernel: 'qconv-lanes', plan: p, weights: packWeights(node, p), scratchBytes, build: buildLanesConv });
 }
 
 function buildLanesConv(fn: FunctionBuilder, p: Plan, o: LaneConvOperands): Expr {

@@ -1,9 +1,9 @@
 import binaryen from 'binaryen';
 import { dtypeRange, getAttr, numel, type Node, type Value } from '../../../ir/index.js';
-import { geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
+import type { ConvGeometry } from '../../shared/conv-geometry.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
-import { qOutputKey, qOutputOf, type QOutput } from './qops-numeric.js';
+import { qOutputOf, type QOutput } from './qops-numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -419,19 +419,20 @@ export function requantArgument(ctx: EmitContext, node: Node, requant: RequantCh
  * The call of a lane QConv kernel (lanes, depthwise, Winograd), whose functions all take (x, packed weights,
  * bias, multiplier or requantization table, shift, y, scratch) and are keyed by kernel, geometry and operands.
  */
-export function emitLaneConvCall(
+export function emitLaneConvCall<P extends { g: ConvGeometry }>(
   node: Node,
   ctx: EmitContext,
-  spec: { kernel: string; geometry: ConvGeometry; weights: Uint8Array; scratchBytes: number; build: (fn: FunctionBuilder, o: LaneConvOperands) => Expr },
+  spec: { kernel: string; plan: P; weights: Uint8Array; scratchBytes: number; build: (fn: FunctionBuilder, plan: P, o: LaneConvOperands) => Expr },
 ): Expr {
   const [x, w, bias, mult, shift] = node.inputs;
   const out = qOutputOf(node);
   const xZp = getAttr<number>(node, 'x_zero_point');
-  const requant = mult ? chooseRequantizer(node, out, spec.geometry.M) : null;
+  const requant = mult ? chooseRequantizer(node, out, spec.plan.g.M) : null;
   const weights = ctx.placeData(`${spec.kernel}-w:${w!.name}:${getAttr<number>(node, 'w_zero_point')}`, spec.weights);
-  const key = `${spec.kernel}:${geometryKey(spec.geometry)}:${x!.type.dtype}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${requantKey(requant)}`;
   const operands: LaneConvOperands = { signedX: x!.type.dtype === 'i8', xZp, out, bias: !!bias, requant };
-  const name = ctx.defineFunction(key, 7, (fn) => spec.build(fn, operands));
+  // The requantizer is code (its make()); its key names the form and the constants that code is built from.
+  const plan = { kernel: spec.plan, operands: { ...operands, requant: requantKey(requant) } };
+  const name = ctx.defineFunction(spec.kernel, plan, 7, (fn, p) => spec.build(fn, p.kernel, { ...p.operands, requant }));
   const addr = (v: Value | null | undefined) => (v ? ctx.addressOf(v) : 0);
   return ctx.call(name, [addr(x), weights, addr(bias), requantArgument(ctx, node, requant, addr(mult)), addr(shift), addr(node.outputs[0]), ctx.scratch(spec.scratchBytes)]);
 }

@@ -138,7 +138,7 @@ export function packWinogradWeights(node: Node, p: WinogradPlan, G: number[][]):
 export function emitWinogradConv(node: Node, ctx: EmitContext): Expr {
   const p = winogradPlanOf(convGeometry(node) as ConvGeometry, 2);
   const steps = { input: inputTransform, output: outputTransform };
-  return emitLaneConvCall(node, ctx, { kernel: 'qconv-winograd', geometry: p.g, weights: packWinogradWeights(node, p, G2), scratchBytes: p.scratchBytes, build: (fn, o) => buildWinogradConv(fn, p, o, steps) });
+  return emitLaneConvCall(node, ctx, { kernel: 'qconv-winograd', plan: p, weights: packWinogradWeights(node, p, G2), scratchBytes: p.scratchBytes, build: (fn, q, o) => buildWinogradConv(fn, q, o, steps) });
 }
 
 /** A Winograd kernel's own transforms (steps 2 and 4); steps 1 and 3 are shared. */

@@ -83,7 +83,7 @@ export function winograd4ScratchBytes(node: Node): number {
 export function emitWinograd4Conv(node: Node, ctx: EmitContext): Expr {
   const p = winogradPlanOf(winogradShapeOf(node) as ConvGeometry, 4);
   const steps = { input: inputTransform, output: outputTransform };
-  return emitLaneConvCall(node, ctx, { kernel: 'qconv-winograd4', geometry: p.g, weights: packWinogradWeights(node, p, G4), scratchBytes: p.scratchBytes, build: (fn, o) => buildWinogradConv(fn, p, o, steps) });
+  return emitLaneConvCall(node, ctx, { kernel: 'qconv-winograd4', plan: p, weights: packWinogradWeights(node, p, G4), scratchBytes: p.scratchBytes, build: (fn, q, o) => buildWinogradConv(fn, q, o, steps) });
 }
 
 type Vec = () => Expr;

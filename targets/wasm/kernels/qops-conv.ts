@@ -4,7 +4,7 @@ import { convAttrsOf, convGeometry, type ConvGeometry } from '../../../ir/ops/qu
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { emitDot, packRowsI16, padTo8 } from './qops-dot.js';
-import { loadQ, qOutputKey, qOutputOf, requantizeI64, storeClamped, storeI16, type QOutput } from './qops-numeric.js';
+import { loadQ, qOutputOf, requantizeI64, storeClamped, storeI16, type QOutput } from './qops-numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -79,8 +79,6 @@ export function emitQConv(node: Node, ctx: EmitContext): Expr {
   const s = convShape(node);
   const K = kOf(s);
   const kPad = padTo8(K);
-  const P = pixelsOf(s);
-  const [Cg, Mg] = [s.C / s.group, s.M / s.group];
   const xZp = getAttr<number>(node, 'x_zero_point');
   const wZp = getAttr<number>(node, 'w_zero_point');
   const out = qOutputOf(node);
@@ -88,11 +86,14 @@ export function emitQConv(node: Node, ctx: EmitContext): Expr {
   const packed = ctx.placeData(`qconv-w:${w!.name}:${wZp}:${kPad}`, packRowsI16(s.M, K, kPad, (r, i) => wData[r * K + i]! - wZp));
   const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
   const xd = x!.type.dtype;
-  const key = `qconv:${JSON.stringify(s)}:${xd}:${xZp}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${mult ? (perChannel ? 'M*' : 'M') : '-'}`;
+  const plan = { s, xd, xZp, out, bias: !!bias, mult: !!mult, perChannel };
   // Params: x, packed w, bias, multiplier, shift, y, scratch.
-  const name = ctx.defineFunction(key, 7, (fn) => build(fn));
+  const name = ctx.defineFunction('qconv', plan, 7, build);
 
-  function build(fn: FunctionBuilder): Expr {
+  function build(fn: FunctionBuilder, { s, xd, xZp, out, bias, mult, perChannel }: typeof plan): Expr {
+    const [K, P] = [kOf(s), pixelsOf(s)];
+    const kPad = padTo8(K);
+    const [Cg, Mg] = [s.C / s.group, s.M / s.group];
     const m = fn.m;
     const [b, grp, col, c, xPlane, yBase] = Array.from({ length: 6 }, () => fn.i32Local());
     const oc = [fn.i32Local(), fn.i32Local(), fn.i32Local()];
@@ -133,7 +134,7 @@ export function emitQConv(node: Node, ctx: EmitContext): Expr {
       epilogue: (ch, p, acc) => {
         const channel = () => m.i32.add(fn.mulConst(grp.get(), Mg), ch());
         const yAt = m.i32.add(yBase.get(), fn.mulConst(m.i32.add(fn.mulConst(channel(), P), p.get()), dtypeBytes(out.dtype)));
-        return accumulatorEpilogue(fn, out, { bias: !!bias, mult: !!mult, perChannel }, channel, acc, yAt, tmp);
+        return accumulatorEpilogue(fn, out, { bias, mult, perChannel }, channel, acc, yAt, tmp);
       },
     });
     return fn.for(b, 0, s.batch, 1, [

@@ -3,7 +3,7 @@ import { broadcastShapes, dtypeBytes, dtypeRange, getAttr, isStaticShape, numel,
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { saturateRound } from './quant-numeric.js';
-import { i64Const, loadQ, qOutputKey, qOutputOf, requantizeI64, storeClamped, storeQ, type QOutput } from './qops-numeric.js';
+import { i64Const, loadQ, qOutputOf, requantizeI64, storeClamped, storeQ, type QOutput } from './qops-numeric.js';
 import { broadcastIndex } from './quant-matmul.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -31,7 +31,7 @@ export function emitQuantizeF32(node: Node, ctx: EmitContext): Expr {
   const scale = getAttr<number>(node, 'scale');
   const zp = getAttr<number>(node, 'zero_point');
   const out = y.type.dtype;
-  const name = ctx.defineFunction(`qf32:${n}:${scale}:${zp}:${out}`, 2, (fn) => {
+  const name = ctx.defineFunction('qf32', { n, scale, zp, out }, 2, (fn, { n, scale, zp, out }) => {
     const m = fn.m;
     const i = fn.i32Local();
     const q = fn.f32Local();
@@ -77,7 +77,7 @@ export function emitDequantizeF32(node: Node, ctx: EmitContext): Expr {
   const scale = getAttr<number>(node, 'scale');
   const zp = getAttr<number>(node, 'zero_point');
   const xd = x.type.dtype;
-  const name = ctx.defineFunction(`dqf32:${n}:${scale}:${zp}:${xd}`, 2, (fn) => {
+  const name = ctx.defineFunction('dqf32', { n, scale, zp, xd }, 2, (fn, { n, scale, zp, xd }) => {
     const m = fn.m;
     const i = fn.i32Local();
     // (q - zp) has at most 9 bits: with an f32 scale the f32 product is the f64 one rounded once.
@@ -102,7 +102,7 @@ export function emitQRequantize(node: Node, ctx: EmitContext): Expr {
   const [xZp, M, S] = ['x_zero_point', 'multiplier', 'shift'].map((a) => getAttr<number>(node, a)) as [number, number, number];
   const out = qOutputOf(node);
   const xd = x.type.dtype;
-  const name = ctx.defineFunction(`qrequant:${n}:${xd}:${xZp}:${M}:${S}:${qOutputKey(out)}`, 2, (fn) => {
+  const name = ctx.defineFunction('qrequant', { n, xd, xZp, M, S, out }, 2, (fn, { n, xd, xZp, M, S, out }) => {
     const m = fn.m;
     const i = fn.i32Local();
     const tmp = fn.local(binaryen.i64);
@@ -131,17 +131,19 @@ export function emitQAdd(node: Node, ctx: EmitContext): Expr {
   };
   const [ta, tb] = [table(a), table(b)];
   const [ad, bd] = [a.type.dtype, b.type.dtype];
-  const key = `qadd:${n}:${ta.key}:${tb.key}:${ad}:${bd}:${[aZp, bZp, Ma, Mb, S].join(',')}:${qOutputKey(out)}`;
+  // An operand's broadcast ('=' when read directly) decides how the code indexes it.
+  const plan = { n, a: ta.key, b: tb.key, ad, bd, aZp: aZp!, bZp: bZp!, Ma: Ma!, Mb: Mb!, S: S!, out };
   // Params: a, b, y, index of a, index of b.
-  const name = ctx.defineFunction(key, 5, (fn: FunctionBuilder) => {
+  const name = ctx.defineFunction('qadd', plan, 5, (fn: FunctionBuilder, { n, a, b, ad, bd, aZp, bZp, Ma, Mb, S, out }) => {
     const m = fn.m;
     const i = fn.i32Local();
     const tmp = fn.local(binaryen.i64);
-    const element = (v: Value, dtype: DType, param: number, tableParam: number) => {
+    const direct = (broadcast: string) => broadcast === '=';
+    const element = (v: string, dtype: DType, param: number, tableParam: number) => {
       const index = direct(v) ? i.get() : fn.loadI32(m.i32.add(fn.param(tableParam), fn.mulConst(i.get(), 4)));
       return loadQ(fn, dtype, m.i32.add(fn.param(param), fn.mulConst(index, dtypeBytes(dtype))));
     };
-    const term = (v: Value, dtype: DType, param: number, tableParam: number, zp: number, mult: number) =>
+    const term = (v: string, dtype: DType, param: number, tableParam: number, zp: number, mult: number) =>
       m.i64.mul(m.i64.extend_s(fn.addConst(element(v, dtype, param, tableParam), -zp)), i64Const(fn, mult));
     const sum = m.i64.add(m.i64.add(term(a, ad, 0, 3, aZp!, Ma!), term(b, bd, 1, 4, bZp!, Mb!)), i64Const(fn, 2 ** (S! - 1)));
     const t = m.i64.shr_s(sum, i64Const(fn, S!));
@@ -233,7 +235,7 @@ export function emitQGlobalAveragePool(node: Node, ctx: EmitContext): Expr {
   const [xZp, M, S] = ['x_zero_point', 'multiplier', 'shift'].map((a) => getAttr<number>(node, a)) as [number, number, number];
   const out = qOutputOf(node);
   const xd = x.type.dtype;
-  const name = ctx.defineFunction(`qgap:${planes}:${size}:${xd}:${xZp}:${M}:${S}:${qOutputKey(out)}`, 2, (fn) => {
+  const name = ctx.defineFunction('qgap', { planes, size, xd, xZp, M, S, out }, 2, (fn, { planes, size, xd, xZp, M, S, out }) => {
     const m = fn.m;
     const [p, i, src, sum] = [fn.i32Local(), fn.i32Local(), fn.i32Local(), fn.i32Local()];
     const tmp = fn.local(binaryen.i64);

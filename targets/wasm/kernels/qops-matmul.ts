@@ -4,7 +4,7 @@ import type { FunctionBuilder } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { accumulatorEpilogue } from './qops-conv.js';
 import { emitDot, packRowsI16, packRowsI8, padTo8 } from './qops-dot.js';
-import { loadQ, qOutputKey, qOutputOf, storeI16 } from './qops-numeric.js';
+import { loadQ, qOutputOf, storeI16 } from './qops-numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -45,13 +45,13 @@ export function emitQMatMul(node: Node, ctx: EmitContext): Expr {
   const bData = b!.data!.data as Int8Array | Uint8Array;
   const shifted = (n: number, k: number) => bData[k * N! + n]! - bZp;
   const narrow = packRowsI8(N!, K!, kPad, shifted);
-  const wBytes = narrow ? 1 : 2;
+  const wBytes: 1 | 2 = narrow ? 1 : 2;
   const packed = ctx.placeData(`qmatmul-b:${b!.name}:${bZp}:${kPad}:${wBytes}`, narrow ?? packRowsI16(N!, K!, kPad, shifted));
   const perChannel = !!mult && numel(mult.type.shape as number[]) > 1;
   const ad = a!.type.dtype;
-  const key = `qmatmul:${rows}:${K}:${N}:${ad}:${aZp}:w${wBytes}:${qOutputKey(out)}:${bias ? 'b' : '-'}:${mult ? (perChannel ? 'M*' : 'M') : '-'}`;
+  const plan = { rows, K: K!, N: N!, kPad, ad, aZp, wBytes, out, bias: !!bias, mult: !!mult, perChannel };
   // Params: a, packed b, bias, multiplier, shift, y, scratch.
-  const name = ctx.defineFunction(key, 7, (fn: FunctionBuilder) => {
+  const name = ctx.defineFunction('qmatmul', plan, 7, (fn: FunctionBuilder, { rows, K, N, kPad, ad, aZp, wBytes, out, bias, mult, perChannel }) => {
     const m = fn.m;
     const [r, k, src, dst] = Array.from({ length: 4 }, () => fn.i32Local());
     const tmp = fn.local(binaryen.i64);
@@ -61,19 +61,19 @@ export function emitQMatMul(node: Node, ctx: EmitContext): Expr {
       src.set(fn.param(0)),
       fn.for(r, 0, rows, 1, [
         dst.set(m.i32.add(fn.param(6), fn.mulConst(r.get(), kPad * 2))),
-        fn.for(k, 0, K!, 1, [storeI16(fn, dst.get(), fn.addConst(loadQ(fn, ad, src.get()), -aZp)), src.set(fn.addConst(src.get(), ab)), dst.set(fn.addConst(dst.get(), 2))]),
+        fn.for(k, 0, K, 1, [storeI16(fn, dst.get(), fn.addConst(loadQ(fn, ad, src.get()), -aZp)), src.set(fn.addConst(src.get(), ab)), dst.set(fn.addConst(dst.get(), 2))]),
       ]),
     ]);
     const dot = emitDot(fn, {
       rows,
-      channels: N!,
+      channels: N,
       kPad,
       wBytes,
       x: () => fn.param(6),
       w: () => fn.param(1),
       epilogue: (ch, p, acc) => {
-        const yAt = m.i32.add(fn.param(5), fn.mulConst(m.i32.add(fn.mulConst(p.get(), N!), ch()), dtypeBytes(out.dtype)));
-        return accumulatorEpilogue(fn, out, { bias: !!bias, mult: !!mult, perChannel }, ch, acc, yAt, tmp);
+        const yAt = m.i32.add(fn.param(5), fn.mulConst(m.i32.add(fn.mulConst(p.get(), N), ch()), dtypeBytes(out.dtype)));
+        return accumulatorEpilogue(fn, out, { bias, mult, perChannel }, ch, acc, yAt, tmp);
       },
     });
     return fn.block([widen, dot]);

@@ -27,8 +27,6 @@ export function qOutputOf(node: Node): QOutput {
   return { dtype, zeroPoint: getAttr<number>(node, 'y_zero_point'), lo, hi };
 }
 
-export const qOutputKey = (o: QOutput) => `${o.dtype}/${o.zeroPoint}/${o.lo}/${o.hi}`;
-
 /** An i64 constant of a (safe) integer value. */
 export function i64Const(fn: FunctionBuilder, v: number): Expr {
   return fn.m.i64.const(BigInt(v));

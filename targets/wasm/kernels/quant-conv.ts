@@ -17,6 +17,9 @@ type Expr = binaryen.ExpressionRef;
 
 const EIGHT_BIT: readonly DType[] = ['i8', 'u8'];
 
+/** How the kernel reads an optional operand: its dtype and whether it holds one value per output channel; null when absent. */
+type QuantOperand = { dtype: DType; perChannel: boolean } | null;
+
 function operands(node: Node) {
   const i = node.inputs;
   if (node.op === 'QLinearConv') return { x: i[0]!, xScale: i[1], xZp: i[2], w: i[3]!, wScale: i[4], wZp: i[5], yScale: i[6], yZp: i[7], bias: i[8] ?? null };
@@ -60,7 +63,6 @@ export function emitQuantConv(node: Node, ctx: EmitContext): Expr {
   const [batch, C] = [xs[0]!, xs[1]!];
   const M = ws[0]!;
   const group = getAttr<number>(node, 'group');
-  const [Cg, Mg] = [C / group, M / group];
   const dims = to3(xs.slice(2), 1);
   const out = to3((y.type.shape as number[]).slice(2), 1);
   const kernel = to3(g.kernel, 1);
@@ -70,13 +72,15 @@ export function emitQuantConv(node: Node, ctx: EmitContext): Expr {
   const qlinear = node.op === 'QLinearConv';
   const [xd, wd, outD] = [o.x.type.dtype, o.w.type.dtype, y.type.dtype];
   const perChannel = (v: Value | null | undefined) => !!v && numel(v.type.shape as number[]) > 1;
-  const dt = (v: Value | null | undefined) => (v ? `${v.type.dtype}${perChannel(v) ? '*' : ''}` : '-');
+  const dt = (v: Value | null | undefined): QuantOperand => (v ? { dtype: v.type.dtype, perChannel: perChannel(v) } : null);
   const scaleD = (o.xScale?.type.dtype ?? 'f32') as DType;
-  const key = `qconv:${node.op}:${[batch, C, M, group, ...dims, ...out, ...kernel, ...strides, ...dilations, ...pads].join(',')}:${xd}:${wd}:${outD}:${[o.xZp, o.wZp, o.xScale, o.wScale, o.yScale, o.yZp, o.bias].map(dt).join(',')}`;
+  const operandsRead = { xZp: dt(o.xZp), wZp: dt(o.wZp), xScale: dt(o.xScale), wScale: dt(o.wScale), yScale: dt(o.yScale), yZp: dt(o.yZp), bias: dt(o.bias) };
+  const plan = { qlinear, batch, C, M, group, dims, out, kernel, strides, dilations, pads, xd, wd, outD, scaleD, o: operandsRead };
   // Params: x, w, xZp, wZp, bias, xScale, wScale, yScale, yZp, y.
-  const name = ctx.defineFunction(key, 10, (fn) => buildQuantConv(fn));
+  const name = ctx.defineFunction('qconv', plan, 10, buildQuantConv);
 
-  function buildQuantConv(fn: FunctionBuilder): Expr {
+  function buildQuantConv(fn: FunctionBuilder, { qlinear, batch, C, group, dims, out, kernel, strides, dilations, pads, xd, wd, outD, scaleD, o }: typeof plan): Expr {
+    const [Cg, Mg] = [C / group, plan.M / group];
     const m = fn.m;
     const [b, grp, mg, mo, c, xZp, wZp, acc, xPlane, wPtr, yPtr] = Array.from({ length: 11 }, () => fn.i32Local());
     const oc = [fn.i32Local(), fn.i32Local(), fn.i32Local()];
@@ -85,8 +89,8 @@ export function emitQuantConv(node: Node, ctx: EmitContext): Expr {
     const [mult, q] = [fn.f32Local(), fn.f32Local()];
     const [xb, wb] = [dtypeBytes(xd), dtypeBytes(wd)];
     const inVol = dims[0]! * dims[1]! * dims[2]!;
-    const paramAt = (v: Value, param: number, index: Expr) => m.i32.add(fn.param(param), fn.mulConst(index, dtypeBytes(v.type.dtype)));
-    const channelIndex = (v: Value | null | undefined) => (perChannel(v) ? mo.get() : fn.i32(0));
+    const paramAt = (v: NonNullable<QuantOperand>, param: number, index: Expr) => m.i32.add(fn.param(param), fn.mulConst(index, dtypeBytes(v.dtype)));
+    const channelIndex = (v: QuantOperand) => (v?.perChannel ? mo.get() : fn.i32(0));
     const inRange = (l: Local, size: number) => m.i32.lt_u(l.get(), fn.i32(size));
     const xAt = m.i32.add(xPlane.get(), fn.mulConst(m.i32.add(fn.mulConst(m.i32.add(fn.mulConst(ic[0]!.get(), dims[1]!), ic[1]!.get()), dims[2]!), ic[2]!.get()), xb));
     const tap = fn.block([
@@ -105,7 +109,7 @@ export function emitQuantConv(node: Node, ctx: EmitContext): Expr {
     const result: Expr[] = qlinear
       ? [
           q.set(m.f32.mul(m.f32.convert_s.i32(acc.get()), mult.get())),
-          storeInt(fn, outD, yPtr.get(), saturateRound(fn, q, o.yZp ? loadInt(fn, o.yZp.type.dtype, fn.param(8)) : fn.i32(0), outD)),
+          storeInt(fn, outD, yPtr.get(), saturateRound(fn, q, o.yZp ? loadInt(fn, o.yZp.dtype, fn.param(8)) : fn.i32(0), outD)),
         ]
       : [fn.storeI32(yPtr.get(), acc.get())];
     const output = fn.block([
@@ -120,7 +124,7 @@ export function emitQuantConv(node: Node, ctx: EmitContext): Expr {
       mo.set(m.i32.add(fn.mulConst(grp.get(), Mg), mg.get())),
       wZp.set(o.wZp ? loadInt(fn, wd, paramAt(o.wZp, 3, channelIndex(o.wZp))) : fn.i32(0)),
       ...(qlinear
-        ? [mult.set(r(m.f32.div(r(m.f32.mul(loadFloat(fn, o.xScale!.type.dtype, fn.param(5)), loadFloat(fn, o.wScale!.type.dtype, paramAt(o.wScale!, 6, channelIndex(o.wScale))))), loadFloat(fn, o.yScale!.type.dtype, fn.param(7)))))]
+        ? [mult.set(r(m.f32.div(r(m.f32.mul(loadFloat(fn, o.xScale!.dtype, fn.param(5)), loadFloat(fn, o.wScale!.dtype, paramAt(o.wScale!, 6, channelIndex(o.wScale))))), loadFloat(fn, o.yScale!.dtype, fn.param(7)))))]
         : []),
       fn.for(oc[0]!, 0, out[0]!, 1, [fn.for(oc[1]!, 0, out[1]!, 1, [fn.for(oc[2]!, 0, out[2]!, 1, [output])])]),
     ];

@@ -38,8 +38,6 @@ function paramLayout(shape: readonly number[], scaleShape: readonly number[], ax
   return { g, outer: numel(shape.slice(0, g.axis)), size, inner, blocks: g.kind === 'block' ? scaleShape[g.axis]! : size, blockSize: g.kind === 'block' ? g.blockSize : 1 };
 }
 
-const layoutKey = (l: ParamLayout) => JSON.stringify(l);
-
 /**
  * Calls body(paramIndex) for every element in row-major order, with the element's parameter index as an i32
  * expression (a fresh expression per call).
@@ -79,8 +77,8 @@ export function emitQuantizeLinear(node: Node, ctx: EmitContext): Expr {
   const l = paramLayout(x!.type.shape as number[], scale!.type.shape as number[], getAttr<number>(node, 'axis'), getAttr<number>(node, 'block_size')) as ParamLayout;
   const [xd, sd, zd] = [x!.type.dtype, scale!.type.dtype, zp?.type.dtype ?? out];
   const zpPerParam = !!zp && numel(zp.type.shape as number[]) > 1;
-  const key = `quantize:${layoutKey(l)}:${xd}:${sd}:${zd}:${out}:${precision}:${zp ? (zpPerParam ? 'zp*' : 'zp') : '-'}`;
-  const name = ctx.defineFunction(key, 4, (fn) => {
+  const plan = { l, xd, sd, zd, out, precision, zp: !!zp, zpPerParam };
+  const name = ctx.defineFunction('quantize', plan, 4, (fn, { l, xd, sd, zd, out, precision, zp, zpPerParam }) => {
     const m = fn.m;
     const [px, py] = [fn.i32Local(), fn.i32Local()];
     const q = fn.f32Local();
@@ -115,8 +113,8 @@ export function emitDequantizeLinear(node: Node, ctx: EmitContext): Expr {
   const l = paramLayout(x!.type.shape as number[], scale!.type.shape as number[], getAttr<number>(node, 'axis'), getAttr<number>(node, 'block_size')) as ParamLayout;
   const [xd, sd, zd] = [x!.type.dtype, scale!.type.dtype, zp?.type.dtype ?? x!.type.dtype];
   const zpPerParam = !!zp && numel(zp.type.shape as number[]) > 1;
-  const key = `dequantize:${layoutKey(l)}:${xd}:${sd}:${zd}:${out}:${zp ? (zpPerParam ? 'zp*' : 'zp') : '-'}`;
-  const name = ctx.defineFunction(key, 4, (fn) => {
+  const plan = { l, xd, sd, zd, out, zp: !!zp, zpPerParam };
+  const name = ctx.defineFunction('dequantize', plan, 4, (fn, { l, xd, sd, zd, out, zp, zpPerParam }) => {
     const m = fn.m;
     const [px, py] = [fn.i32Local(), fn.i32Local()];
     const body = (p: () => Expr): Expr[] => {
@@ -145,7 +143,7 @@ export function emitDynamicQuantizeLinear(node: Node, ctx: EmitContext): Expr {
   const x = node.inputs[0]!;
   const n = numel(x.type.shape as number[]);
   const [y, yScale, yZeroPoint] = node.outputs;
-  const name = ctx.defineFunction(`dynamic-quantize:${n}`, 4, (fn) => {
+  const name = ctx.defineFunction('dynamic-quantize', { n }, 4, (fn, { n }) => {
     const m = fn.m;
     const f = m.f32;
     const [i, p, zp] = [fn.i32Local(), fn.i32Local(), fn.i32Local()];

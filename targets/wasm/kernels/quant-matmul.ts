@@ -107,21 +107,23 @@ export function emitQuantMatmul(node: Node, ctx: EmitContext): Expr {
   const table = (v: Value | null | undefined, side: 'row' | 'column') =>
     v ? (paramTable(v, side === 'row' ? l.a : l.b, l, side) as Int32Array) : new Int32Array(side === 'row' ? batches * l.m : batches * l.n);
   const tables = [aBatch, bBatch, table(o.aZp, 'row'), table(o.aScale, 'row'), table(o.bZp, 'column'), table(o.bScale, 'column')];
-  const tableKey = tables.map((t) => t.join(',')).join('|');
   const tableAt = tables.map((t, i) => ctx.placeData(`qmatmul-table:${i}:${t.join(',')}`, int32Bytes(t), 4));
   const qlinear = node.op === 'QLinearMatMul';
   const [ad, bd, outD] = [o.a.type.dtype, o.b.type.dtype, y.type.dtype];
-  const dt = (v: Value | null | undefined) => v?.type.dtype ?? '-';
+  const dt = (v: Value | null | undefined): DType | null => v?.type.dtype ?? null;
   const scaleD = (o.aScale?.type.dtype ?? 'f32') as DType;
-  const key = `qmatmul:${node.op}:${JSON.stringify(l)}:${ad}:${bd}:${outD}:${[o.aZp, o.bZp, o.aScale, o.bScale, o.yScale, o.yZp].map(dt).join(',')}:${tableKey}`;
+  // The operands' dtypes (null: absent) are what the code reads them as; the tables stay in the plan so
+  // nodes share a function as they always did (the code reads them at run time, through a parameter).
+  const d = { aZp: dt(o.aZp), bZp: dt(o.bZp), aScale: dt(o.aScale), bScale: dt(o.bScale), yScale: dt(o.yScale), yZp: dt(o.yZp) };
+  const plan = { qlinear, l, batches, ad, bd, outD, scaleD, d, tables };
   // Params: a, b, aZp, bZp, aScale, bScale, yScale, yZp, y, then the six tables.
-  const name = ctx.defineFunction(key, 15, (fn) => {
+  const name = ctx.defineFunction('qmatmul', plan, 15, (fn, { qlinear, l, batches, ad, bd, outD, scaleD, d }) => {
     const m = fn.m;
     const [bi, i, j, p, aRow, bCol, acc, aZp, bZp, rowA, colB, yPtr] = Array.from({ length: 12 }, () => fn.i32Local());
     const [aS, mult, q] = [fn.f32Local(), fn.f32Local(), fn.f32Local()];
     const T = (t: number, index: Expr) => fn.loadI32(m.i32.add(fn.param(9 + t), fn.mulConst(index, 4)));
-    const zpOf = (v: Value | null | undefined, param: number, index: Expr) => (v ? loadInt(fn, v.type.dtype, m.i32.add(fn.param(param), fn.mulConst(index, dtypeBytes(v.type.dtype)))) : fn.i32(0));
-    const scaleOf = (v: Value, param: number, index: Expr) => loadFloat(fn, v.type.dtype, m.i32.add(fn.param(param), fn.mulConst(index, dtypeBytes(v.type.dtype))));
+    const zpOf = (dtype: DType | null, param: number, index: Expr) => (dtype ? loadInt(fn, dtype, m.i32.add(fn.param(param), fn.mulConst(index, dtypeBytes(dtype)))) : fn.i32(0));
+    const scaleOf = (dtype: DType | null, param: number, index: Expr) => loadFloat(fn, dtype!, m.i32.add(fn.param(param), fn.mulConst(index, dtypeBytes(dtype!))));
     const [ab, bb] = [dtypeBytes(ad), dtypeBytes(bd)];
     const product = m.i32.mul(
       m.i32.sub(loadInt(fn, ad, m.i32.add(aRow.get(), fn.mulConst(p.get(), ab))), aZp.get()),
@@ -131,16 +133,16 @@ export function emitQuantMatmul(node: Node, ctx: EmitContext): Expr {
     if (qlinear) {
       const r = (v: Expr) => roundTo(fn, scaleD, v);
       result.push(
-        mult.set(r(m.f32.div(r(m.f32.mul(aS.get(), scaleOf(o.bScale!, 5, T(5, colB.get())))), scaleOf(o.yScale!, 6, fn.i32(0))))),
+        mult.set(r(m.f32.div(r(m.f32.mul(aS.get(), scaleOf(d.bScale, 5, T(5, colB.get())))), scaleOf(d.yScale, 6, fn.i32(0))))),
         q.set(m.f32.mul(m.f32.convert_s.i32(acc.get()), mult.get())),
-        storeInt(fn, outD, yPtr.get(), saturateRound(fn, q, zpOf(o.yZp, 7, fn.i32(0)), outD)),
+        storeInt(fn, outD, yPtr.get(), saturateRound(fn, q, zpOf(d.yZp, 7, fn.i32(0)), outD)),
       );
     } else {
       result.push(fn.storeI32(yPtr.get(), acc.get()));
     }
     const column = [
       colB.set(m.i32.add(fn.mulConst(bi.get(), l.n), j.get())),
-      bZp.set(zpOf(o.bZp, 3, T(4, colB.get()))),
+      bZp.set(zpOf(d.bZp, 3, T(4, colB.get()))),
       bCol.set(m.i32.add(m.i32.add(fn.param(1), fn.mulConst(T(1, bi.get()), l.k * l.n * bb)), fn.mulConst(j.get(), bb))),
       acc.set(fn.i32(0)),
       fn.for(p, 0, l.k, 1, [acc.set(m.i32.add(acc.get(), product))]),
@@ -149,8 +151,8 @@ export function emitQuantMatmul(node: Node, ctx: EmitContext): Expr {
     ];
     const row = [
       rowA.set(m.i32.add(fn.mulConst(bi.get(), l.m), i.get())),
-      aZp.set(zpOf(o.aZp, 2, T(2, rowA.get()))),
-      ...(qlinear ? [aS.set(scaleOf(o.aScale!, 4, T(3, rowA.get())))] : []),
+      aZp.set(zpOf(d.aZp, 2, T(2, rowA.get()))),
+      ...(qlinear ? [aS.set(scaleOf(d.aScale, 4, T(3, rowA.get())))] : []),
       aRow.set(m.i32.add(m.i32.add(fn.param(0), fn.mulConst(T(0, bi.get()), l.m * l.k * ab)), fn.mulConst(i.get(), l.k * ab))),
       fn.for(j, 0, l.n, 1, column),
     ];

@@ -296,6 +296,18 @@ function buildReduceInt(fn: FunctionBuilder, kind: Kind, dtype: DType, shape: re
   return fn.block([inBase.set(fn.param(0)), outBase.set(fn.param(1)), body]);
 }
 
+/** What a reduction function is specialized to (GlobalAveragePool and GlobalMaxPool share it: pool.ts). */
+export interface ReducePlan {
+  kind: Kind;
+  dtype: DType;
+  shape: number[];
+  axes: number[];
+}
+
+export function buildReduce(fn: FunctionBuilder, p: ReducePlan): Expr {
+  return p.dtype === 'f32' ? buildReduceF32(fn, p.kind, p.shape, p.axes) : buildReduceInt(fn, p.kind, p.dtype, p.shape, p.axes);
+}
+
 function emitReduce(node: Node, ctx: EmitContext): Expr {
   const x = node.inputs[0]!;
   const out = node.outputs[0]!;
@@ -306,12 +318,11 @@ function emitReduce(node: Node, ctx: EmitContext): Expr {
   if (!axes) {
     if (src === dst) return ctx.m.nop();
     const bytes = numel(shape) * dtypeBytes(x.type.dtype);
-    return ctx.call(ctx.defineFunction(`copy:${bytes}`, 2, (fn) => fn.copy(fn.param(1), fn.param(0), fn.i32(bytes))), [src, dst]);
+    return ctx.call(ctx.defineFunction('copy', { bytes }, 2, (fn, p) => fn.copy(fn.param(1), fn.param(0), fn.i32(p.bytes))), [src, dst]);
   }
   const kind = KINDS[node.op]!;
   const dtype = x.type.dtype;
-  const key = `reduce:${kind}:${dtype}:${shape.join('x')}:${axes.join(',')}`;
-  const name = ctx.defineFunction(key, 2, (fn) => (dtype === 'f32' ? buildReduceF32(fn, kind, shape, axes) : buildReduceInt(fn, kind, dtype, shape, axes)));
+  const name = ctx.defineFunction('reduce', { kind, dtype, shape, axes }, 2, buildReduce);
   return ctx.call(name, [src, dst]);
 }
 
@@ -411,8 +422,8 @@ function emitArg(node: Node, ctx: EmitContext): Expr {
   const dim = shape[axis]!;
   const largest = node.op === 'ArgMax';
   const last = getAttr<number>(node, 'select_last_index') !== 0;
-  const key = `arg:${largest}:${last}:${x.type.dtype}:${outer}:${dim}:${inner}`;
-  const name = ctx.defineFunction(key, 2, (fn) => buildArg(fn, largest, last, x.type.dtype, outer, dim, inner));
+  const plan = { largest, last, dtype: x.type.dtype, outer, dim, inner };
+  const name = ctx.defineFunction('arg', plan, 2, (fn, p) => buildArg(fn, p.largest, p.last, p.dtype, p.outer, p.dim, p.inner));
   return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(node.outputs[0]!)]);
 }
 

@@ -3,6 +3,7 @@ import { EdgecError, getAttr, isStaticShape, numel, type AttrValue, type Node, t
 import { resizeAxes, resizeTargets } from '../../../ir/ops/nn.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext, WasmKernel } from '../kernel.js';
+import { planKey } from '../../shared/plan-key.js';
 import { LANES, mapRow, nest, storePartial } from './reduce-simd.js';
 import { resizeTaps, type AxisTaps } from '../../../ir/ops/resize-taps.js';
 
@@ -235,11 +236,6 @@ function buildResize(fn: FunctionBuilder, p: ResizePlan): Expr {
   return fn.block([...init, body]);
 }
 
-function keyOf(p: ResizePlan): string {
-  const t = (a: AxisTaps) => `${a.count}|${Array.from(a.index).join(',')}|${Array.from(a.weight).join(',')}|${Array.from(a.outside).join('')}`;
-  return `${p.planes}:${p.H}x${p.W}->${p.OH}x${p.OW}:${p.extrapolation}:${t(p.rows)}:${t(p.cols)}`;
-}
-
 export const resizeKernels: WasmKernel = {
   ops: ['Resize'],
   check(node) {
@@ -252,10 +248,9 @@ export const resizeKernels: WasmKernel = {
   },
   emit(node, ctx: EmitContext) {
     const p = planOf(node) as ResizePlan;
-    const key = keyOf(p);
-    const rows = ctx.placeData(`resize-rows:${key}`, rowTable(p));
-    const cols = ctx.placeData(`resize-cols:${key}`, columnTable(p));
-    const name = ctx.defineFunction(`resize:${key}`, 5, (fn) => buildResize(fn, p));
+    const rows = ctx.placeData(planKey('resize-rows', p), rowTable(p));
+    const cols = ctx.placeData(planKey('resize-cols', p), columnTable(p));
+    const name = ctx.defineFunction('resize', p, 5, buildResize);
     return ctx.call(name, [ctx.addressOf(node.inputs[0]!), ctx.addressOf(node.outputs[0]!), rows, cols, ctx.scratch(p.W * 4)]);
   },
 };

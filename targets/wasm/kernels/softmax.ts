@@ -131,8 +131,7 @@ export const softmaxKernels: WasmKernel = {
     const len = shape.length === 0 ? 1 : shape[axis]!;
     const outer = numel(shape.slice(0, axis));
     const inner = numel(shape.slice(axis + 1));
-    const key = `softmax:${log}:${outer}:${len}:${inner}`;
-    const name = ctx.defineFunction(key, 2, (fn) => (inner === 1 ? buildRows(fn, log, outer, len) : buildColumns(fn, log, outer, len, inner)));
+    const name = ctx.defineFunction('softmax', { log, outer, len, inner }, 2, (fn, p) => (p.inner === 1 ? buildRows(fn, p.log, p.outer, p.len) : buildColumns(fn, p.log, p.outer, p.len, p.inner)));
     return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(node.outputs[0]!)]);
   },
 };

@@ -3,9 +3,9 @@ import type { Node } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
 import type { EmitContext } from '../kernel.js';
 import { applyActivationV } from '../vmath.js';
-import { geometryKey, type ConvGeometry } from '../../shared/conv-geometry.js';
+import type { ConvGeometry } from '../../shared/conv-geometry.js';
 import { copyFloats } from './conv-im2col.js';
-import { activationOf, convOperands, CONV_MR, CONV_NR, P } from './conv.js';
+import { activationOf, convOperands, CONV_MR, CONV_NR, P } from './conv-operands.js';
 import { emitGemm, floatBytes, loadLanes, packedALayout, storeLanes } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
@@ -192,8 +192,8 @@ export function emitWinograd(node: Node, g: ConvGeometry, ctx: EmitContext): Exp
   if (!w.data) throw new Error('Winograd needs constant weights (checked by useWinograd callers)');
   const u = ctx.placeData(`winograd-u:${w.name}:${m}:${CONV_MR}`, floatBytes(transformWeights(w.data.data as Float32Array, g.M, g.C, plan.T)));
   const call = convOperands(node, ctx, u, plan.bytes);
-  const key = `conv-winograd${m}:${geometryKey(g)}:${act.name}(${act.params.join(',')}):${call.hasBias}:${call.hasZ}`;
-  const name = ctx.defineFunction(key, 6, (fn) => new WinogradEmitter(fn, g, plan, act, call.hasBias, call.hasZ).body());
+  const key = { m, g, act, hasBias: call.hasBias, hasZ: call.hasZ };
+  const name = ctx.defineFunction(`conv-winograd${m}`, key, 6, (fn, p) => new WinogradEmitter(fn, p.g, planOf(p.g, p.m), p.act, p.hasBias, p.hasZ).body());
   return ctx.call(name, call.args);
 }
 

@@ -1,3 +1,4 @@
+import { KernelTable } from '../../shared/kernel.js';
 import type { GpuKernel } from '../kernel.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
@@ -9,17 +10,9 @@ import { reduceKernels } from './reduce.js';
 import { rowKernels } from './rows.js';
 import { selectKernels } from './select.js';
 
-/** Every WebGPU kernel family; each claims a set of IR ops. */
-const FAMILIES: readonly GpuKernel[] = [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels];
+/** Every WebGPU kernel family by the ops it claims. */
+export const WEBGPU_KERNELS = new KernelTable<GpuKernel>('webgpu', [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels]);
 
-const BY_OP = new Map<string, GpuKernel>();
-for (const family of FAMILIES) {
-  for (const op of family.ops) {
-    if (BY_OP.has(op)) throw new Error(`two webgpu kernel families claim ${op}`);
-    BY_OP.set(op, family);
-  }
-}
+export const gpuKernelFor = (op: string): GpuKernel | undefined => WEBGPU_KERNELS.kernelFor(op);
 
-export const gpuKernelFor = (op: string): GpuKernel | undefined => BY_OP.get(op);
-
-export const webgpuOps = (): string[] => [...BY_OP.keys()].sort();
+export const webgpuOps = (): string[] => WEBGPU_KERNELS.ops();
