@@ -15,8 +15,8 @@ import { PASSES } from '../passes/registry.js';
 import { runGraph } from '../targets/reference/index.js';
 import { compileWasm } from '../targets/wasm/index.js';
 import { convGeometry, type ConvGeometry } from '../targets/shared/conv-geometry.js';
-import { isDepthwise } from '../targets/wasm/kernels/depthwise.js';
-import { useWinograd } from '../targets/wasm/kernels/winograd.js';
+import { isDepthwise } from '../targets/wasm/kernels/conv/depthwise.js';
+import { useWinograd } from '../targets/wasm/kernels/conv/winograd.js';
 import { sharedPath } from '../tests/support/shared.js';
 
 interface Row {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conv3dGeometry, conv3dScratchBytes, type Conv3dGeometry } from '../../targets/wasm/kernels/conv-3d.js';
+import { conv3dGeometry, conv3dScratchBytes, type Conv3dGeometry } from '../../targets/wasm/kernels/conv/conv-3d.js';
 import { caseGraph } from '../kernels/case.js';
 import { conv } from '../kernels/cases/conv.js';
 import { expectWasmMatchesReference } from './harness.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder, makeTensor, type DType, type Graph, type Value } from '../../ir/index.js';
 import { runPipeline } from '../../passes/manager.js';
 import { PASSES } from '../../passes/registry.js';
-import { collapseBroadcast } from '../../targets/wasm/kernels/elementwise-loops.js';
+import { collapseBroadcast } from '../../targets/wasm/kernels/elementwise/elementwise-loops.js';
 import { compileWasm, unsupportedByWasm } from '../../targets/wasm/index.js';
 import { expectWasmMatchesReference } from './harness.js';
 

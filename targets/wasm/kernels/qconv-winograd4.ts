@@ -5,7 +5,7 @@ import type { EmitContext } from '../kernel.js';
 import type { ConvGeometry } from '../../shared/conv-geometry.js';
 import { emitLaneConvCall, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
 import { buildWinogradConv, forOutputTileGroups, forTileGroups, magnitudes, packWinogradWeights, winogradPlanOf, winogradShapeOf, type WinogradPlan } from './qconv-winograd.js';
-import { winogradMatrices } from './winograd.js';
+import { winogradMatrices } from './conv/winograd.js';
 
 type Expr = binaryen.ExpressionRef;
 

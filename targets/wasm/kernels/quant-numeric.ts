@@ -1,8 +1,8 @@
 import binaryen from 'binaryen';
 import { dtypeRange, type DType } from '../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../dsl.js';
-import { loadScalar, storeScalar } from './elementwise-scalar.js';
-import { f32ToHalf, halfToF32 } from './half.js';
+import { loadScalar, storeScalar } from './elementwise/elementwise-scalar.js';
+import { f32ToHalf, halfToF32 } from './cast/half.js';
 
 type Expr = binaryen.ExpressionRef;
 

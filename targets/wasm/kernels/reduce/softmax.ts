@@ -1,8 +1,8 @@
 import binaryen from 'binaryen';
-import { getAttr, isStaticShape, normalizeAxis, numel, type Node } from '../../../ir/index.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { WasmKernel } from '../kernel.js';
-import { expV, logV } from '../vmath.js';
+import { getAttr, isStaticShape, normalizeAxis, numel, type Node } from '../../../../ir/index.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { WasmKernel } from '../../kernel.js';
+import { expV, logV } from '../../vmath.js';
 import { expShifted } from './reduce.js';
 import { blockedLoop, horizontal, LANES, loadPartial, MAX, mapRow, nest, reduceRow, storePartial, SUM } from './reduce-simd.js';
 

@@ -1,6 +1,6 @@
 import type binaryen from 'binaryen';
-import { broadcastShapes, type Node } from '../../../ir/index.js';
-import type { WasmKernel } from '../kernel.js';
+import { broadcastShapes, type Node } from '../../../../ir/index.js';
+import type { WasmKernel } from '../../kernel.js';
 import { emitGemm, floatBytes, packB, packedBLayout, type GemmLayout } from './gemm-core.js';
 import { tileFor } from './gemm.js';
 

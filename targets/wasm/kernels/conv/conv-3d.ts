@@ -1,12 +1,12 @@
 import type binaryen from 'binaryen';
-import { getAttr, type Node } from '../../../ir/index.js';
-import { windowGeometry, windowOutputDim } from '../../../ir/ops/nn.js';
-import type { FunctionBuilder } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
+import { getAttr, type Node } from '../../../../ir/index.js';
+import { windowGeometry, windowOutputDim } from '../../../../ir/ops/nn.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
 import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvTerms } from './conv-operands.js';
-import { validRange } from '../../shared/conv-geometry.js';
+import { validRange } from '../../../shared/conv-geometry.js';
 import { copyFloats, zeroFloats } from './conv-im2col.js';
-import { emitGemm, packedALayout, type GemmLayout } from './gemm-core.js';
+import { emitGemm, packedALayout, type GemmLayout } from '../gemm/gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
 

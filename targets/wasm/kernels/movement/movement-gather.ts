@@ -1,7 +1,7 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, type Node } from '../../../ir/index.js';
-import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
+import { dtypeBytes, getAttr, type Node } from '../../../../ir/index.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
 import { copyRun, loadBytes, loopNest, rowMajorStrides, storeBytes, type Get } from './movement-copy.js';
 
 type Expr = binaryen.ExpressionRef;

@@ -1,8 +1,8 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node } from '../../../ir/index.js';
-import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
-import type { EmitContext, WasmKernel } from '../kernel.js';
-import { expV, logV } from '../vmath.js';
+import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node } from '../../../../ir/index.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
+import type { EmitContext, WasmKernel } from '../../kernel.js';
+import { expV, logV } from '../../vmath.js';
 import { addCombine, blockedLoop, horizontal, LANES, mapped, MAX, maxCombine, minCombine, mulCombine, nest, reduceRow, storePartial, loadPartial, type LoopDim, type VecReducer } from './reduce-simd.js';
 
 /**

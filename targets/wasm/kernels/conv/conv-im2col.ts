@@ -1,6 +1,6 @@
 import type binaryen from 'binaryen';
-import type { FunctionBuilder } from '../dsl.js';
-import { validRange, type ConvGeometry } from '../../shared/conv-geometry.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import { validRange, type ConvGeometry } from '../../../shared/conv-geometry.js';
 
 type Expr = binaryen.ExpressionRef;
 

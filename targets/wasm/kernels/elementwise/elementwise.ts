@@ -1,8 +1,8 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, getOpSchema, isStaticShape, nodeExpression, opTraits, registeredOps, type DType, type Node, type Value } from '../../../ir/index.js';
-import { expressionOperands, formatExpression, type Expr as Expression } from '../../../ir/ops/expression.js';
-import type { FunctionBuilder } from '../dsl.js';
-import type { EmitContext, WasmKernel } from '../kernel.js';
+import { dtypeBytes, getAttr, getOpSchema, isStaticShape, nodeExpression, opTraits, registeredOps, type DType, type Node, type Value } from '../../../../ir/index.js';
+import { expressionOperands, formatExpression, type Expr as Expression } from '../../../../ir/ops/expression.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { lowerExpression, powConstV, powV, splatF, SUPPORTED_EXPRESSION_OPS } from './elementwise-f32.js';
 import { collapseBroadcast, elementAddress, emitLoopNest, memoryOps } from './elementwise-loops.js';
 import { classType, integerPow, loadScalar, scalarClass, scalarOps, storeScalar } from './elementwise-scalar.js';

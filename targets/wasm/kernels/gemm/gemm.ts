@@ -1,9 +1,9 @@
 import type binaryen from 'binaryen';
-import { getAttr, type Node } from '../../../ir/index.js';
-import type { FunctionBuilder } from '../dsl.js';
-import type { EmitContext, WasmKernel } from '../kernel.js';
-import { activationUnsupported } from '../vmath.js';
-import { activationOf } from './conv-operands.js';
+import { getAttr, type Node } from '../../../../ir/index.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import type { EmitContext, WasmKernel } from '../../kernel.js';
+import { activationUnsupported } from '../../vmath.js';
+import { activationOf } from '../conv/conv-operands.js';
 import { emitGemm, floatBytes, packB, packedBLayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;

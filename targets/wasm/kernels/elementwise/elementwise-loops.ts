@@ -1,8 +1,8 @@
 import binaryen from 'binaryen';
-import { MEMORY, type FunctionBuilder } from '../dsl.js';
-import type { BroadcastLayout } from '../../shared/broadcast.js';
+import { MEMORY, type FunctionBuilder } from '../../dsl.js';
+import type { BroadcastLayout } from '../../../shared/broadcast.js';
 
-export { collapseBroadcast, type BroadcastLayout } from '../../shared/broadcast.js';
+export { collapseBroadcast, type BroadcastLayout } from '../../../shared/broadcast.js';
 
 /**
  * Loop nests for elementwise kernels over ONNX-broadcast operands with static shapes.

@@ -1,7 +1,7 @@
 import binaryen from 'binaryen';
-import { EXPRESSION_OPS, type Expr as Expression } from '../../../ir/ops/expression.js';
-import type { FunctionBuilder } from '../dsl.js';
-import { erfV, expV, geluTanhV, geluV, hardSigmoidV, hardSwishV, leakyReluV, logV, sigmoidV, tanhV } from '../vmath.js';
+import { EXPRESSION_OPS, type Expr as Expression } from '../../../../ir/ops/expression.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import { erfV, expV, geluTanhV, geluV, hardSigmoidV, hardSwishV, leakyReluV, logV, sigmoidV, tanhV } from '../../vmath.js';
 
 /**
  * f32x4 code for the elementwise ops and for FusedElementwise expression trees. Operands arrive as getters of

@@ -1,7 +1,7 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, numel, type DType, type Node } from '../../../ir/index.js';
-import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
-import type { WasmKernel } from '../kernel.js';
+import { dtypeBytes, getAttr, numel, type DType, type Node } from '../../../../ir/index.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
+import type { WasmKernel } from '../../kernel.js';
 import { f32ToHalf, halfToF32 } from './half.js';
 
 type Expr = binaryen.ExpressionRef;

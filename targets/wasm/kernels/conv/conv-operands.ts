@@ -1,8 +1,8 @@
 import type binaryen from 'binaryen';
-import { getAttr, type Node, type Value } from '../../../ir/index.js';
-import type { FunctionBuilder } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { floatBytes, packA, type EpilogueTerm } from './gemm-core.js';
+import { getAttr, type Node, type Value } from '../../../../ir/index.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { floatBytes, packA, type EpilogueTerm } from '../gemm/gemm-core.js';
 
 type Expr = binaryen.ExpressionRef;
 

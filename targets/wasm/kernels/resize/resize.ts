@@ -1,11 +1,11 @@
 import binaryen from 'binaryen';
-import { EdgecError, getAttr, isStaticShape, numel, type AttrValue, type Node, type Tensor, type Value } from '../../../ir/index.js';
-import { resizeAxes, resizeTargets } from '../../../ir/ops/nn.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext, WasmKernel } from '../kernel.js';
-import { planKey } from '../../shared/plan-key.js';
-import { LANES, mapRow, nest, storePartial } from './reduce-simd.js';
-import { resizeTaps, type AxisTaps } from '../../../ir/ops/resize-taps.js';
+import { EdgecError, getAttr, isStaticShape, numel, type AttrValue, type Node, type Tensor, type Value } from '../../../../ir/index.js';
+import { resizeAxes, resizeTargets } from '../../../../ir/ops/nn.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext, WasmKernel } from '../../kernel.js';
+import { planKey } from '../../../shared/plan-key.js';
+import { LANES, mapRow, nest, storePartial } from '../reduce/reduce-simd.js';
+import { resizeTaps, type AxisTaps } from '../../../../ir/ops/resize-taps.js';
 
 /**
  * Resize of 4-D NCHW f32 with constant scales/sizes (and roi), over H and W (N and C must come out unchanged).

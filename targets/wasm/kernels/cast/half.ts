@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { FunctionBuilder } from '../dsl.js';
+import { FunctionBuilder } from '../../dsl.js';
 
 type Expr = binaryen.ExpressionRef;
 

@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
-import type { DType } from '../../../ir/index.js';
-import type { FunctionBuilder } from '../dsl.js';
+import type { DType } from '../../../../ir/index.js';
+import type { FunctionBuilder } from '../../dsl.js';
 import { memoryOps } from './elementwise-loops.js';
 
 /**

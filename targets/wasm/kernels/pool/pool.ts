@@ -1,12 +1,12 @@
 import binaryen from 'binaryen';
-import { getAttr, isStaticShape, numel, type Node } from '../../../ir/index.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext, WasmKernel } from '../kernel.js';
-import { buildReduce, type ReducePlan } from './reduce.js';
-import { gather, laneBytes, nest } from './reduce-simd.js';
+import { getAttr, isStaticShape, numel, type Node } from '../../../../ir/index.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext, WasmKernel } from '../../kernel.js';
+import { buildReduce, type ReducePlan } from '../reduce/reduce.js';
+import { gather, laneBytes, nest } from '../reduce/reduce-simd.js';
 import { buildPoolNd, type PoolMode } from './pool-nd.js';
-import { checkInt8MaxPool, emitInt8MaxPool, int8MaxPoolScratchBytes } from './pool-int8.js';
-import { poolNdPlan, poolPlan as planOf, type PoolPlan as Plan } from '../../shared/pool-geometry.js';
+import { checkInt8MaxPool, emitInt8MaxPool, int8MaxPoolScratchBytes } from '../pool-int8.js';
+import { poolNdPlan, poolPlan as planOf, type PoolPlan as Plan } from '../../../shared/pool-geometry.js';
 
 /**
  * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools; 8-bit MaxPool in pool-int8.ts. 3-D pools and MaxPool's Indices output

@@ -1,7 +1,7 @@
 import binaryen from 'binaryen';
-import { getAttr, isStaticShape, normalizeAxis, numel, type Node, type Value } from '../../../ir/index.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext, WasmKernel } from '../kernel.js';
+import { getAttr, isStaticShape, normalizeAxis, numel, type Node, type Value } from '../../../../ir/index.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { horizontal, mapRow, nest, reduceRow, storePartial, SUM, type VecReducer } from './reduce-simd.js';
 
 /**

@@ -1,9 +1,9 @@
 import type binaryen from 'binaryen';
-import { arrayToBytes, dtypeBytes, getAttr, isStaticShape, numel, type Node, type Tensor, type Value } from '../../../ir/index.js';
-import { padSourceIndex, rangeValues, shapeWindow } from '../../../ir/ops/tensor-ops.js';
-import type { EmitContext, WasmKernel } from '../kernel.js';
+import { arrayToBytes, dtypeBytes, getAttr, isStaticShape, numel, type Node, type Tensor, type Value } from '../../../../ir/index.js';
+import { padSourceIndex, rangeValues, shapeWindow } from '../../../../ir/ops/tensor-ops.js';
+import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { emitBox, emitConstantBytes, emitFill, rowMajorStrides, uniformByteOf, type Box } from './movement-copy.js';
-import { expandBox, sliceBox, tileBox, transposeBox } from '../../shared/box.js';
+import { expandBox, sliceBox, tileBox, transposeBox } from '../../../shared/box.js';
 import { emitGatherElements, emitRuntimeGather } from './movement-gather.js';
 
 /**

@@ -1,9 +1,9 @@
 import binaryen from 'binaryen';
-import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { simplifyBox, type Box } from '../../shared/box.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { simplifyBox, type Box } from '../../../shared/box.js';
 
-export { rowMajorStrides, simplifyBox, type Box } from '../../shared/box.js';
+export { rowMajorStrides, simplifyBox, type Box } from '../../../shared/box.js';
 
 type Expr = binaryen.ExpressionRef;
 /** A fresh expression each call: binaryen expressions may appear only once in a tree. */

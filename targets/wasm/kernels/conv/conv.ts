@@ -1,11 +1,11 @@
 import type binaryen from 'binaryen';
-import type { Node } from '../../../ir/index.js';
-import type { FunctionBuilder } from '../dsl.js';
-import type { EmitContext, WasmKernel, WasmOptions } from '../kernel.js';
-import { activationUnsupported } from '../vmath.js';
-import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
+import type { Node } from '../../../../ir/index.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import type { EmitContext, WasmKernel, WasmOptions } from '../../kernel.js';
+import { activationUnsupported } from '../../vmath.js';
+import { convGeometry, type ConvGeometry } from '../../../shared/conv-geometry.js';
 import { emitIm2col } from './conv-im2col.js';
-import { emitGemm, packedALayout, type GemmLayout } from './gemm-core.js';
+import { emitGemm, packedALayout, type GemmLayout } from '../gemm/gemm-core.js';
 import { activationOf, CONV_MR, CONV_NR, convOperands, convTerms, convWeightsAddress, P, type ConvActivation, type ConvTerms } from './conv-operands.js';
 import { depthwiseScratchBytes, emitDepthwise, isDepthwise } from './depthwise.js';
 import { emitWinograd, useWinograd, winogradScratchBytes } from './winograd.js';

@@ -1,7 +1,7 @@
-import { dtypeBytes, numel, opTraits, registeredOps, type Node } from '../../../ir/index.js';
-import { viewProblem } from '../../shared/views.js';
-import { MEMORY } from '../dsl.js';
-import type { WasmKernel } from '../kernel.js';
+import { dtypeBytes, numel, opTraits, registeredOps, type Node } from '../../../../ir/index.js';
+import { viewProblem } from '../../../shared/views.js';
+import { MEMORY } from '../../dsl.js';
+import type { WasmKernel } from '../../kernel.js';
 
 /**
  * Views (OpTraits.view): ops that only reinterpret their operand's bytes. plan-memory usually gives the result the operand's own

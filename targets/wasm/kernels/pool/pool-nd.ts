@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
-import type { PoolNdPlan } from '../../shared/pool-geometry.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
+import type { PoolNdPlan } from '../../../shared/pool-geometry.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
 
 type Expr = binaryen.ExpressionRef;
 

@@ -1,9 +1,9 @@
 import binaryen from 'binaryen';
-import { getAttr, isStaticShape, type AttrValue, type Node } from '../../../ir/index.js';
-import { convTransposeGeometry } from '../../../ir/ops/nn.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { WasmKernel, WasmOptions } from '../kernel.js';
-import { fillRun, loopNest, type Get } from './movement-copy.js';
+import { getAttr, isStaticShape, type AttrValue, type Node } from '../../../../ir/index.js';
+import { convTransposeGeometry } from '../../../../ir/ops/nn.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { WasmKernel, WasmOptions } from '../../kernel.js';
+import { fillRun, loopNest, type Get } from '../movement/movement-copy.js';
 
 type Expr = binaryen.ExpressionRef;
 
