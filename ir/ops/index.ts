@@ -3,7 +3,7 @@ import './elementwise.js';
 import './nn.js';
 import './tensor-ops.js';
 import './reduce.js';
-import './quant.js';
+import './onnx-quantization.js';
 import './quantized.js';
 import './fused.js';
 

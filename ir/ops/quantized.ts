@@ -1,7 +1,7 @@
 import { registerOp, type AttrSpec, type InferContext } from './registry.js';
 import { broadcastOperands, expectDType, operand, optional, schema } from './common.js';
 import { matmulShape } from './nn.js';
-import { convAttrsOf, convGeometry, type ConvGeometry } from './quant.js';
+import { convAttrsOf, convGeometry, type ConvGeometry } from './onnx-quantization.js';
 import { dtypeRange, type DType } from '../dtype.js';
 import { formatType, tensorType, UNKNOWN_DIM, type Dim, type TensorType } from '../types.js';
 

@@ -1,5 +1,5 @@
 import { GraphBuilder, makeTensor, type DType, type Graph, type Tensor } from '../../ir/index.js';
-import { int8Tensor, seededNumbers } from './quant-random.js';
+import { int8Tensor, seededNumbers } from './seeded-random.js';
 
 /**
  * Quantized-IR test graphs shared by the targets' bit-exactness tests (wasm, webgpu): each comes with feeds

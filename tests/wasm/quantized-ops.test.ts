@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { dtypeRange, GraphBuilder, makeTensor, type Attributes, type DType, type Graph, type Tensor } from '../../ir/index.js';
 import { runGraph } from '../../targets/reference/index.js';
 import { unsupportedByWasm } from '../../targets/wasm/index.js';
-import { int8Tensor, seededNumbers } from '../support/quant-random.js';
+import { int8Tensor, seededNumbers } from '../support/seeded-random.js';
 import { DEFAULT_WASM_OPTIONS, type WasmOptions } from '../../targets/wasm/kernel.js';
-import { qconvKernelOf } from '../../targets/wasm/kernels/qops.js';
+import { qconvKernelOf } from '../../targets/wasm/kernels/quantized/quantized.js';
 import { qAddCase, qGlobalAveragePoolCase, quantizeChainCase } from '../support/quantized-cases.js';
 import { runOnWasm } from './harness.js';
-import { chooseRequantizer, highWordTable, requantTable, signedTable } from '../../targets/wasm/kernels/qconv-requant.js';
-import { qOutputOf } from '../../targets/wasm/kernels/qops-numeric.js';
-import { packRowsI8 } from '../../targets/wasm/kernels/qops-dot.js';
+import { chooseRequantizer, highWordTable, requantTable, signedTable } from '../../targets/wasm/kernels/quantized/conv-requantize.js';
+import { qOutputOf } from '../../targets/wasm/kernels/quantized/numeric.js';
+import { packRowsI8 } from '../../targets/wasm/kernels/quantized/dot.js';
 
 const R = seededNumbers(11);
 const ints = (d: DType, shape: number[]) => int8Tensor(R, d, shape);
@@ -57,7 +57,7 @@ const convCases: ConvCase[] = [
   { name: 'depthwise u8 3x3 stride 2', x: ['u8', [1, 9, 8, 8]], w: ['i8', [9, 1, 3, 3]], attrs: { group: 9, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 128 }, bias: true, requant: 'channel' },
   { name: '1x1 u8 x u8 weights', x: ['u8', [1, 19, 5, 6]], w: ['u8', [13, 19, 1, 1]], attrs: { x_zero_point: 7, w_zero_point: 120, dtype: 'i8' }, bias: false, requant: 'channel' },
   { name: '1-D, i32 accumulator out (ConvInteger form)', x: ['u8', [2, 3, 17]], w: ['i8', [5, 3, 4]], attrs: { pads: [2, 1], x_zero_point: 100, dtype: 'i32' }, bias: false, requant: 'none' },
-  // The lane kernels (qconv-lanes.ts, qconv-depthwise.ts): row tails, partial channel blocks, odd channel
+  // The lane kernels (quantized/conv-lanes.ts, quantized/conv-depthwise.ts): row tails, partial channel blocks, odd channel
   // counts, the gathered-taps path of strides 2 and 3, dilation in the implicit GEMM, both column phases of a
   // stride-2 depthwise plane, and i32 outputs.
   { name: 'lanes 3x3 pad 1, 21 columns, 9 channels', x: ['u8', [1, 6, 13, 21]], w: ['i8', [9, 6, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 90, dtype: 'u8', y_zero_point: 10 }, bias: true, requant: 'channel', wasm: { winograd: false } },
@@ -94,13 +94,13 @@ const convCases: ConvCase[] = [
   { name: 'depthwise row pairs 3x3 strides 1 x 2, 20 columns', x: ['u8', [1, 3, 9, 20]], w: ['i8', [3, 1, 3, 3]], attrs: { group: 3, strides: [1, 2], pads: [1, 0, 1, 1], x_zero_point: 100, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel' },
   { name: 'depthwise 3x3 stride 2, typical shifts', x: ['u8', [1, 6, 15, 20]], w: ['i8', [6, 1, 3, 3]], attrs: { group: 6, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 0, act_max: 100 }, bias: true, requant: 'channel', shifts: 'typical' },
   { name: 'depthwise 3x3 stride 1, typical shifts, i8 out', x: ['i8', [1, 5, 9, 13]], w: ['i8', [5, 1, 3, 3]], attrs: { group: 5, pads: [1, 1, 1, 1], x_zero_point: 3, y_zero_point: -100 }, bias: true, requant: 'channel', shifts: 'typical' },
-  // Integer Winograd F(2x2, 3x3) (qconv-winograd.ts): odd output sizes, partial tile groups, odd channels,
+  // Integer Winograd F(2x2, 3x3) (quantized/conv-winograd.ts): odd output sizes, partial tile groups, odd channels,
   // a partial channel block, both requantization forms, u8 weights with a zero point.
   { name: 'winograd 3x3 pad 1, 13x21, odd channels', x: ['u8', [1, 7, 13, 21]], w: ['i8', [10, 7, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 5 }, bias: true, requant: 'channel', shifts: 'typical', wasm: { winograd4: false }, kernel: 'winograd' },
   { name: 'winograd 3x3 no pad, batch 2, i8, general requantization', x: ['i8', [2, 4, 10, 17]], w: ['i8', [6, 4, 3, 3]], attrs: { x_zero_point: -3, y_zero_point: 2, act_min: -100 }, bias: true, requant: 'channel', wasm: { winograd4: false }, kernel: 'winograd' },
   { name: 'winograd 3x3 asymmetric pads, u8 weights, per-tensor', x: ['u8', [1, 16, 8, 8]], w: ['u8', [4, 16, 3, 3]], attrs: { pads: [2, 0, 0, 1], x_zero_point: 60, w_zero_point: 130, dtype: 'u8', y_zero_point: 128 }, bias: false, requant: 'tensor', kernel: 'winograd' },
   { name: 'winograd 3x3 pad 1, 32 channels, 16x16', x: ['u8', [1, 32, 16, 16]], w: ['i8', [8, 32, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical', wasm: { winograd4: false }, kernel: 'winograd' },
-  // Integer Winograd F(4x4, 3x3) (qconv-winograd4.ts): partial tile rows and column groups, odd channels, a
+  // Integer Winograd F(4x4, 3x3) (quantized/conv-winograd4.ts): partial tile rows and column groups, odd channels, a
   // partial channel block, i8 and u8 inputs with zero points at the ends of their ranges, u8 weights, both
   // requantization forms; and the fallback to F(2x2) when a channel's sums could reach 2^25.
   { name: 'winograd4 3x3 pad 1, 18x23, odd channels', x: ['u8', [1, 7, 18, 23]], w: ['i8', [10, 7, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 5 }, bias: true, requant: 'channel', shifts: 'typical', kernel: 'winograd4' },
@@ -109,7 +109,7 @@ const convCases: ConvCase[] = [
   { name: 'winograd4 3x3 pad 1, 32 channels, 20x20, partial channel block', x: ['u8', [1, 32, 20, 20]], w: ['i8', [9, 32, 3, 3]], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical', kernel: 'winograd4' },
   { name: 'winograd4 3x3 8x32 (whole tiles), i8 out, i8 weights at zero point 127', x: ['u8', [1, 4, 10, 34]], w: ['i8', [5, 4, 3, 3]], attrs: { x_zero_point: 3, w_zero_point: 127, y_zero_point: -5 }, bias: true, requant: 'channel', kernel: 'winograd4' },
   { name: 'winograd4 falls back to F(2x2): 64 channels of weights near 255 could reach 2^25', x: ['u8', [1, 64, 12, 12]], w: ['u8', [4, 64, 3, 3]], wRange: [240, 255], attrs: { pads: [1, 1, 1, 1], x_zero_point: 0, w_zero_point: 0, dtype: 'u8', y_zero_point: 0 }, bias: true, requant: 'channel', shifts: 'typical', kernel: 'winograd' },
-  // The requantization forms (qconv-requant.ts) in the lane kernels.
+  // The requantization forms (quantized/conv-requantize.ts) in the lane kernels.
   { name: 'signed requantization, one shift: depthwise 3x3, u8 out with activation bounds', x: ['u8', [1, 6, 9, 12]], w: ['i8', [6, 1, 3, 3]], attrs: { group: 6, pads: [1, 1, 1, 1], x_zero_point: 3, dtype: 'u8', y_zero_point: 20, act_min: 25, act_max: 240 }, bias: true, requant: 'channel', shifts: 'close', form: /^S\d+$/ },
   { name: 'signed requantization, per-channel shifts: lanes 1x1, i8 out', x: ['u8', [1, 12, 6, 7]], w: ['i8', [9, 12, 1, 1]], attrs: { x_zero_point: 128, y_zero_point: -100 }, bias: true, requant: 'channel', shifts: 'spread', form: /^S\*$/ },
   { name: 'window-table requantization (multipliers in [0.5, 1)): winograd 3x3', x: ['u8', [1, 4, 8, 8]], w: ['i8', [5, 4, 3, 3]], wRange: [-2, 2], attrs: { pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 128 }, bias: false, requant: 'channel', shifts: 'half', wasm: { winograd4: false }, kernel: 'winograd', form: /^[HT]/ },

@@ -6,7 +6,7 @@ import { runPipeline } from '../../passes/manager.js';
 import { PASSES } from '../../passes/registry.js';
 import { referenceEvaluate, runGraph } from '../../targets/reference/index.js';
 import { compileWebGpu } from '../../targets/webgpu/index.js';
-import { PACKED_DOT_FEATURE } from '../../targets/webgpu/kernels/int8.js';
+import { PACKED_DOT_FEATURE } from '../../targets/webgpu/kernels/quantized.js';
 import { caseFeeds, caseGraph } from '../kernels/case.js';
 import { POOL } from '../kernels/cases/pool.js';
 import { QDOT_PATH_CASES, QUANTIZED, qdot } from '../kernels/cases/quantized.js';

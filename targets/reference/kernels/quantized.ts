@@ -9,8 +9,8 @@ import {
 } from '../../../ir/ops/quantized.js';
 import { registerKernels, type KernelContext } from './registry.js';
 import { convKernel } from './nn/conv.js';
-import { integerMatmul, matmulLayout } from './quant/matmul.js';
-import { toInt32 } from './quant/numeric.js';
+import { integerMatmul, matmulLayout } from './onnx-quantization/matmul.js';
+import { toInt32 } from './onnx-quantization/numeric.js';
 import { broadcastIndexers } from './util.js';
 
 /**

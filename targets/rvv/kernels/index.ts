@@ -6,8 +6,8 @@ import { gemmKernels } from './gemm.js';
 import { movementKernels } from './movement.js';
 import { poolKernels } from './pool.js';
 import { rowKernels } from './rows.js';
-import { qconvKernels } from './qconv.js';
-import { qelementwiseKernels } from './qelementwise.js';
+import { qconvKernels } from './quantized-conv.js';
+import { qelementwiseKernels } from './quantized-elementwise.js';
 
 /** Every rvv kernel family by the ops it claims. */
 export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels]);

@@ -13,8 +13,8 @@ import { matmulKernels } from './gemm/matmul.js';
 import { movementKernels } from './movement/movement.js';
 import { castKernels } from './cast/cast.js';
 import { convTransposeKernels } from './conv/conv-transpose.js';
-import { quantKernels } from './quant.js';
-import { qopsKernels } from './qops.js';
+import { quantKernels } from './onnx-quantization/onnx-quantization.js';
+import { qopsKernels } from './quantized/quantized.js';
 
 /** Every wasm kernel family by the ops it claims. */
 export const WASM_KERNELS = new KernelTable<WasmKernel>('wasm', [

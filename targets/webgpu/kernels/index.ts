@@ -2,7 +2,7 @@ import { KernelTable } from '../../shared/kernel.js';
 import type { GpuKernel } from '../kernel.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
-import { int8Kernels } from './int8.js';
+import { int8Kernels } from './quantized.js';
 import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { poolKernels } from './pool.js';

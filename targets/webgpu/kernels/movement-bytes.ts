@@ -1,7 +1,7 @@
 import { getAttr, type Node, type Value } from '../../../ir/index.js';
 import { shapeOf, product, type Dispatch, type GpuEmitContext } from '../kernel.js';
 import { rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
-import { loader, outputKernel } from './int8-wgsl.js';
+import { loader, outputKernel } from './quantized-wgsl.js';
 
 /**
  * Data movement of 1-byte elements (the int8 graphs' i8 / u8 tensors): words are the smallest unit a shader

@@ -1,7 +1,7 @@
 import { getAttr, type Node } from '../../../ir/index.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { everyWindowHoldsATap, poolNdPlan, type PoolNdPlan } from '../../shared/pool-geometry.js';
-import { loader, outputKernel } from './int8-wgsl.js';
+import { loader, outputKernel } from './quantized-wgsl.js';
 import { bindings, elementKernel, i32Literal as i, u32Literal as u } from '../wgsl.js';
 import { needsStaticF32, onlyFirstOutput } from './common.js';
 

@@ -1,7 +1,7 @@
 import { dtypeBytes, isStaticShape, type Value } from '../../../ir/index.js';
 import { product, shapeOf, type GpuKernel } from '../kernel.js';
 import { broadcastIndex } from '../wgsl.js';
-import { loader, outputKernel } from './int8-wgsl.js';
+import { loader, outputKernel } from './quantized-wgsl.js';
 
 /**
  * Comparisons (Equal, Less, Greater) of f32 or 32-bit integer operands into bool,

@@ -1,5 +1,5 @@
 import { makeTensor, type Attributes, type DType } from '../../../ir/index.js';
-import { int8Tensor, seededNumbers } from '../../support/quant-random.js';
+import { int8Tensor, seededNumbers } from '../../support/seeded-random.js';
 import { family, type KernelCase } from '../case.js';
 import { unary } from './shapes.js';
 

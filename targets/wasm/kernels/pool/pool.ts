@@ -5,11 +5,11 @@ import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { buildReduce, type ReducePlan } from '../reduce/reduce.js';
 import { gather, laneBytes, nest } from '../reduce/reduce-simd.js';
 import { buildPoolNd, type PoolMode } from './pool-nd.js';
-import { checkInt8MaxPool, emitInt8MaxPool, int8MaxPoolScratchBytes } from '../pool-int8.js';
+import { checkInt8MaxPool, emitInt8MaxPool, int8MaxPoolScratchBytes } from '../quantized/max-pool.js';
 import { poolNdPlan, poolPlan as planOf, type PoolPlan as Plan } from '../../../shared/pool-geometry.js';
 
 /**
- * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools; 8-bit MaxPool in pool-int8.ts. 3-D pools and MaxPool's Indices output
+ * MaxPool and AveragePool (1-D and 2-D, NCHW f32) and the global pools; 8-bit MaxPool in ../quantized/max-pool.ts. 3-D pools and MaxPool's Indices output
  * take the loop-based path of pool-nd.ts.
  *
  * Everything about the windows is static, so the code is specialized per layer: output rows are grouped into

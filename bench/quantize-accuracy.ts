@@ -3,7 +3,7 @@
  * SNR (dB) of edgec's int8 execution (reference interpreter, integer kernels) against the fp32 model
  * (onnxruntime-node), and the top-1 agreement, over held-apart inputs that calibration never saw.
  *
- *   node dist/bench/quant-accuracy.js [--models resnet18,...] [--methods minmax,percentile,entropy]
+ *   node dist/bench/quantize-accuracy.js [--models resnet18,...] [--methods minmax,percentile,entropy]
  *                                      [--inputs 200] [--calibration 32] [--activations u8|i8]
  *                                      [--bias-correction 16] [--auto 35 [--auto-methods percentile]] [--json out.json]
  *

@@ -1,5 +1,5 @@
 import { EdgecError, numel, type Tensor } from '../../../../ir/index.js';
-import { matmulParamShape } from '../../../../ir/ops/quant.js';
+import { matmulParamShape } from '../../../../ir/ops/onnx-quantization.js';
 import { broadcastIndexers } from '../util.js';
 import { toInt32 } from './numeric.js';
 

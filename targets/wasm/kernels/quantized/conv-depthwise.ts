@@ -1,9 +1,9 @@
 import binaryen from 'binaryen';
-import { getAttr, type Node } from '../../../ir/index.js';
-import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
-import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
+import { getAttr, type Node } from '../../../../ir/index.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { convGeometry, type ConvGeometry } from '../../../shared/conv-geometry.js';
+import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './conv-requantize.js';
 
 type Expr = binaryen.ExpressionRef;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AT4, BT4, G4, INV9, Y_BOUND } from '../../targets/wasm/kernels/qconv-winograd4.js';
-import { seededNumbers } from '../support/quant-random.js';
+import { AT4, BT4, G4, INV9, Y_BOUND } from '../../targets/wasm/kernels/quantized/conv-winograd4.js';
+import { seededNumbers } from '../support/seeded-random.js';
 
 /**
  * The integer algebra of the F(4x4, 3x3) QConv kernel in plain numbers: U' = G4 g G4^T and V = B^T d B fit

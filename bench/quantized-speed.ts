@@ -4,10 +4,10 @@
  * the int8 build must equal the reference interpreter's integer execution of the same quantized graph bit
  * for bit, and the fp32 build must match onnxruntime-node (the checks of bench/models.ts).
  *
- *   node dist/bench/quant-speed.js [--models mobilenet_v2,resnet18,squeezenet1_1] [--runs 20] [--warmup 5]
+ *   node dist/bench/quantized-speed.js [--models mobilenet_v2,resnet18,squeezenet1_1] [--runs 20] [--warmup 5]
  *                                  [--calibration 4] [--profile] [--top 8] [--json]
  *
- * Calibration here only fixes the quantization parameters (accuracy is bench/quant-accuracy.ts's job), so a
+ * Calibration here only fixes the quantization parameters (accuracy is bench/quantize-accuracy.ts's job), so a
  * few synthetic inputs suffice.
  */
 import { readFileSync } from 'node:fs';

@@ -1,10 +1,10 @@
 import binaryen from 'binaryen';
-import { broadcastShapes, dtypeBytes, dtypeRange, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../ir/index.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { saturateRound } from './quant-numeric.js';
-import { i64Const, loadQ, qOutputOf, requantizeI64, storeClamped, storeQ, type QOutput } from './qops-numeric.js';
-import { broadcastIndex } from './quant-matmul.js';
+import { broadcastShapes, dtypeBytes, dtypeRange, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { saturateRound } from '../onnx-quantization/numeric.js';
+import { i64Const, loadQ, qOutputOf, requantizeI64, storeClamped, storeQ, type QOutput } from './numeric.js';
+import { broadcastIndex } from '../onnx-quantization/matmul.js';
 
 type Expr = binaryen.ExpressionRef;
 

@@ -1,15 +1,15 @@
 import binaryen from 'binaryen';
-import { dtypeRange, getAttr, numel, type Node, type Value } from '../../../ir/index.js';
-import type { ConvGeometry } from '../../shared/conv-geometry.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { qOutputOf, type QOutput } from './qops-numeric.js';
+import { dtypeRange, getAttr, numel, type Node, type Value } from '../../../../ir/index.js';
+import type { ConvGeometry } from '../../../shared/conv-geometry.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { qOutputOf, type QOutput } from './numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
 /**
  * Requantization of four i32 accumulators of one output channel at once, bit-exact with requantizeI64 +
- * storeClamped (qops-numeric.ts): y = clamp((int64(acc) * M + 2^(S-1)) >> S + zp). The lane-parallel
+ * storeClamped (numeric.ts): y = clamp((int64(acc) * M + 2^(S-1)) >> S + zp). The lane-parallel
  * kernels (pixels in lanes) share one channel's parameters across the vector. Three ways to compute it:
  *
  *  - SignedRequantizer, the usual one: y = (acc·M' + C) >> s in signed 64-bit lanes, where the >> s takes the

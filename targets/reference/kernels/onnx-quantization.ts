@@ -1,9 +1,9 @@
 import { allocArray, type DType, type Tensor, type TypedArray } from '../../../ir/index.js';
 import { registerKernels, type KernelContext } from './registry.js';
-import { convGeometryOf, integerConv, shiftedInput, shiftedWeight } from './quant/conv.js';
-import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from './quant/linear.js';
-import { integerMatmul, matmulLayout, matmulParamIndex, shiftedOperand } from './quant/matmul.js';
-import { quantRange, roundFloat, saturateRound, toFloat64, toInt32 } from './quant/numeric.js';
+import { convGeometryOf, integerConv, shiftedInput, shiftedWeight } from './onnx-quantization/conv.js';
+import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from './onnx-quantization/linear.js';
+import { integerMatmul, matmulLayout, matmulParamIndex, shiftedOperand } from './onnx-quantization/matmul.js';
+import { quantRange, roundFloat, saturateRound, toFloat64, toInt32 } from './onnx-quantization/numeric.js';
 
 /**
  * Reference kernels of the quantization family. Integer products are accumulated exactly in int32; QLinear ops

@@ -1,8 +1,8 @@
 import binaryen from 'binaryen';
-import type { Node } from '../../../ir/index.js';
-import type { FunctionBuilder } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { everyWindowHoldsATap, poolPlan, type PoolPlan } from '../../shared/pool-geometry.js';
+import type { Node } from '../../../../ir/index.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { everyWindowHoldsATap, poolPlan, type PoolPlan } from '../../../shared/pool-geometry.js';
 
 type Expr = binaryen.ExpressionRef;
 

@@ -1,5 +1,5 @@
 import { EdgecError, numel, type Tensor } from '../../../../ir/index.js';
-import { convAttrsOf, convGeometry, type ConvGeometry } from '../../../../ir/ops/quant.js';
+import { convAttrsOf, convGeometry, type ConvGeometry } from '../../../../ir/ops/onnx-quantization.js';
 import type { KernelContext } from '../registry.js';
 import { toInt32 } from './numeric.js';
 

@@ -1,13 +1,13 @@
 import binaryen from 'binaryen';
-import { dtypeRange, type DType } from '../../../ir/index.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import { loadScalar, storeScalar } from './elementwise/elementwise-scalar.js';
-import { f32ToHalf, halfToF32 } from './cast/half.js';
+import { dtypeRange, type DType } from '../../../../ir/index.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import { loadScalar, storeScalar } from '../elementwise/elementwise-scalar.js';
+import { f32ToHalf, halfToF32 } from '../cast/half.js';
 
 type Expr = binaryen.ExpressionRef;
 
 /**
- * Numeric building blocks of the quantization kernels, mirroring targets/reference/kernels/quant/numeric.ts:
+ * Numeric building blocks of the quantization kernels, mirroring targets/reference/kernels/onnx-quantization/numeric.ts:
  * integer elements as i32, float parameters (f32, f16, bf16) as f32, float32 rounding of every step, and
  * saturate(round_half_even(v) + zero_point) computed in f64 (exact for every value that reaches it).
  */

@@ -1,8 +1,8 @@
 import binaryen from 'binaryen';
-import { dtypeRange, getAttr, type DType, type Node } from '../../../ir/index.js';
-import { clampRange } from '../../../ir/ops/quantized.js';
-import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
-import { loadScalar, storeScalar } from './elementwise/elementwise-scalar.js';
+import { dtypeRange, getAttr, type DType, type Node } from '../../../../ir/index.js';
+import { clampRange } from '../../../../ir/ops/quantized.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
+import { loadScalar, storeScalar } from '../elementwise/elementwise-scalar.js';
 
 type Expr = binaryen.ExpressionRef;
 

@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import type { FunctionBuilder, Local } from '../dsl.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
 
 type Expr = binaryen.ExpressionRef;
 

@@ -1,9 +1,9 @@
 import { EdgecError, numel } from '../../../../ir/index.js';
-import { quantGranularity, type Granularity } from '../../../../ir/ops/quant.js';
+import { quantGranularity, type Granularity } from '../../../../ir/ops/onnx-quantization.js';
 
 /**
  * For each element of a tensor of `shape`, the flat index of its scale / zero point under ONNX's quantization
- * granularity (per-tensor, per-axis or blocked, see ir/ops/quant.ts quantGranularity).
+ * granularity (per-tensor, per-axis or blocked, see ir/ops/onnx-quantization.ts quantGranularity).
  */
 export function quantParamIndex(shape: readonly number[], scaleShape: readonly number[], axis: number, blockSize: number): Int32Array {
   const g: Granularity | string = quantGranularity(shape, scaleShape, axis, blockSize);

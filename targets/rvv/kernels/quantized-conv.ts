@@ -4,7 +4,7 @@ import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { defineIm2col } from './conv.js';
 import { packPanels } from './gemm-core.js';
-import { defineQGemm, defineQStore, defineShift16, QMAX_MR, Q_STORE } from './qgemm.js';
+import { defineQGemm, defineQStore, defineShift16, QMAX_MR, Q_STORE } from './quantized-gemm.js';
 
 /**
  * QConv and QMatMul (the int8 IR of ir/ops/quantized.ts) on the int8 microkernel, bit-exact with the reference.

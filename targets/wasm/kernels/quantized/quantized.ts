@@ -1,19 +1,19 @@
-import type { Node } from '../../../ir/index.js';
-import type { WasmKernel, WasmOptions } from '../kernel.js';
-import { depthwiseConvScratchBytes, depthwiseConvUnsuited, emitDepthwiseQConv } from './qconv-depthwise.js';
-import { emitLanesConv, lanesConvScratchBytes, lanesConvUnsuited } from './qconv-lanes.js';
-import { emitWinogradConv, winogradConvUnsuited, winogradScratchBytes } from './qconv-winograd.js';
-import { emitWinograd4Conv, winograd4ConvUnsuited, winograd4ScratchBytes } from './qconv-winograd4.js';
-import { checkQConv, emitQConv, qconvScratchBytes } from './qops-conv.js';
-import { checkStatic, emitDequantizeF32, emitQAdd, emitQGlobalAveragePool, emitQRequantize, emitQuantizeF32 } from './qops-elementwise.js';
-import { checkQMatMul, emitQMatMul, qmatmulScratchBytes } from './qops-matmul.js';
+import type { Node } from '../../../../ir/index.js';
+import type { WasmKernel, WasmOptions } from '../../kernel.js';
+import { depthwiseConvScratchBytes, depthwiseConvUnsuited, emitDepthwiseQConv } from './conv-depthwise.js';
+import { emitLanesConv, lanesConvScratchBytes, lanesConvUnsuited } from './conv-lanes.js';
+import { emitWinogradConv, winogradConvUnsuited, winogradScratchBytes } from './conv-winograd.js';
+import { emitWinograd4Conv, winograd4ConvUnsuited, winograd4ScratchBytes } from './conv-winograd4.js';
+import { checkQConv, emitQConv, qconvScratchBytes } from './conv.js';
+import { checkStatic, emitDequantizeF32, emitQAdd, emitQGlobalAveragePool, emitQRequantize, emitQuantizeF32 } from './elementwise.js';
+import { checkQMatMul, emitQMatMul, qmatmulScratchBytes } from './matmul.js';
 
 /**
  * edgec's quantized IR (ir/ops/quantized.ts), bit-exact with targets/reference/kernels/quantized.ts:
- * QConv on 1-D / 2-D maps with output pixels in the SIMD lanes (qconv-lanes.ts, qconv-depthwise.ts, and
- * integer Winograd for 3x3 stride 1 in qconv-winograd4.ts and qconv-winograd.ts), 3-D QConv and QMatMul as i16 GEMMs with
- * i32x4.dot_i16x8_s (qops-dot.ts), i64 requantization (qops-numeric.ts), and the per-element ops
- * (qops-elementwise.ts).
+ * QConv on 1-D / 2-D maps with output pixels in the SIMD lanes (conv-lanes.ts, conv-depthwise.ts, and
+ * integer Winograd for 3x3 stride 1 in conv-winograd4.ts and conv-winograd.ts), 3-D QConv and QMatMul as i16 GEMMs with
+ * i32x4.dot_i16x8_s (dot.ts), i64 requantization (numeric.ts), and the per-element ops
+ * (elementwise.ts).
  */
 
 /**

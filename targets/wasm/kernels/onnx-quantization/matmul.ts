@@ -1,16 +1,16 @@
 import binaryen from 'binaryen';
-import { broadcastShapes, dtypeBytes, isStaticShape, numel, type DType, type Node, type Value } from '../../../ir/index.js';
-import { matmulParamShape } from '../../../ir/ops/quant.js';
-import type { FunctionBuilder } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { FLOAT_PARAM_TYPES, loadFloat, loadInt, roundTo, saturateRound, storeInt } from './quant-numeric.js';
+import { broadcastShapes, dtypeBytes, isStaticShape, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
+import { matmulParamShape } from '../../../../ir/ops/onnx-quantization.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { FLOAT_PARAM_TYPES, loadFloat, loadInt, roundTo, saturateRound, storeInt } from './numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
 /**
  * QLinearMatMul and MatMulInteger: exact int32 numpy.matmul of zero-point-shifted 8-bit operands (wrapping like
  * the reference's Int32Array sums), with numpy broadcasting of batch dims and 1-D promotion; QLinearMatMul then
- * requantizes each accumulator as targets/reference/kernels/quant.ts does:
+ * requantizes each accumulator as targets/reference/kernels/onnx-quantization.ts does:
  *   multiplier = r(r(a_scale · b_scale) / y_scale)   (r: rounding to the scale dtype after a float32 op)
  *   y = saturate(round_half_even(f32(f32(acc) · multiplier)) + y_zero_point).
  * Parameters (scales, zero points: per tensor, per row of A, per column of B) are read at run time through

@@ -1,14 +1,14 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../ir/index.js';
-import { convAttrsOf, convGeometry, type ConvGeometry } from '../../../ir/ops/quant.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { FLOAT_PARAM_TYPES, loadFloat, loadInt, roundTo, saturateRound, storeInt } from './quant-numeric.js';
+import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
+import { convAttrsOf, convGeometry, type ConvGeometry } from '../../../../ir/ops/onnx-quantization.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { FLOAT_PARAM_TYPES, loadFloat, loadInt, roundTo, saturateRound, storeInt } from './numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
 /**
- * QLinearConv and ConvInteger over 1 to 3 spatial axes (seen as 3-D), as targets/reference/kernels/quant/conv.ts:
+ * QLinearConv and ConvInteger over 1 to 3 spatial axes (seen as 3-D), as targets/reference/kernels/onnx-quantization/conv.ts:
  * exact int32 sums (wrapping) of (x - x_zp)(w - w_zp) over each window, padding contributing nothing; the bias
  * (QLinearConv) starts the sum. QLinearConv requantizes per output channel with
  *   multiplier = r(r(x_scale · w_scale[m]) / y_scale), y = saturate(round_half_even(f32(f32(acc) · multiplier)) + y_zp).

@@ -1,11 +1,11 @@
 import binaryen from 'binaryen';
-import { getAttr, type Node } from '../../../ir/index.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import type { ConvGeometry } from '../../shared/conv-geometry.js';
-import { emitLaneConvCall, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
-import { buildWinogradConv, forOutputTileGroups, forTileGroups, magnitudes, packWinogradWeights, winogradPlanOf, winogradShapeOf, type WinogradPlan } from './qconv-winograd.js';
-import { winogradMatrices } from './conv/winograd.js';
+import { getAttr, type Node } from '../../../../ir/index.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import type { ConvGeometry } from '../../../shared/conv-geometry.js';
+import { emitLaneConvCall, type LaneConvOperands, type Requantizer } from './conv-requantize.js';
+import { buildWinogradConv, forOutputTileGroups, forTileGroups, magnitudes, packWinogradWeights, winogradPlanOf, winogradShapeOf, type WinogradPlan } from './conv-winograd.js';
+import { winogradMatrices } from '../conv/winograd.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -17,14 +17,14 @@ type Expr = binaryen.ExpressionRef;
  *
  * Everything after the products is wrapping i32, so it yields 576·y mod 2^32; times the inverse of 9 mod 2^32
  * that is 64·y mod 2^32, and an arithmetic shift by 6 gives y exactly when |y| < 2^25 — checked per layer
- * and output channel from the weights and the input's range (else the F(2x2) kernel, qconv-winograd.ts,
+ * and output channel from the weights and the input's range (else the F(2x2) kernel, conv-winograd.ts,
  * takes the layer). |U'| <= 49|w| and |V| <= 100|x| fit i16, and a pair of their products fits i32, so the
  * products are i32x4.dot_i16x8_s on channel pairs as in F(2x2): 36 multiplies per 16 outputs instead of 64.
  *
- *  1. Widen x into channel-pair planes (qconv-lanes.ts), with room for whole tiles.
+ *  1. Widen x into channel-pair planes (conv-lanes.ts), with room for whole tiles.
  *  2. Input transform, 4 tiles per vector (tile t = ty·TXv + tx: its 6x6 window starts at row 4ty, column
  *     4tx), in i16 lanes; V is written as 36 planes (ξ = 6i + j) of panels [8 tiles][pair].
- *  3. 36 GEMMs (qconv-winograd.ts) into M[ξ][m][t] (i32).
+ *  3. 36 GEMMs (conv-winograd.ts) into M[ξ][m][t] (i32).
  *  4. Output transform per channel and 4 tiles, · 9^-1 >> 6, bias, requantization, 4 rows of 16 outputs.
  */
 

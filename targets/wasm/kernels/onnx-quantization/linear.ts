@@ -1,15 +1,15 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node } from '../../../ir/index.js';
-import { quantGranularity, type Granularity } from '../../../ir/ops/quant.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { FLOAT_PARAM_TYPES, INT_TYPES, loadFloat, loadInt, roundTo, saturateRound, storeFloat, storeInt } from './quant-numeric.js';
+import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node } from '../../../../ir/index.js';
+import { quantGranularity, type Granularity } from '../../../../ir/ops/onnx-quantization.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { FLOAT_PARAM_TYPES, INT_TYPES, loadFloat, loadInt, roundTo, saturateRound, storeFloat, storeInt } from './numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
 /**
  * QuantizeLinear, DequantizeLinear (per-tensor, per-axis and blocked parameters) and DynamicQuantizeLinear,
- * step for step as targets/reference/kernels/quant/linear.ts computes them:
+ * step for step as targets/reference/kernels/onnx-quantization/linear.ts computes them:
  *   quantize:   y = saturate(round_half_even(r(r(x) / r(scale))) + zp), r = rounding to the division's precision
  *               (the `precision` attribute, else the scale's dtype);
  *   dequantize: y = f32(f32(f32(x) - zp) * scale), rounded to the output dtype;

@@ -1,12 +1,12 @@
-import type { WasmKernel } from '../kernel.js';
-import { checkQuantConv, emitQuantConv } from './quant-conv.js';
-import { checkDequantizeLinear, checkDynamicQuantizeLinear, checkQuantizeLinear, emitDequantizeLinear, emitDynamicQuantizeLinear, emitQuantizeLinear } from './quant-linear.js';
-import { checkQuantMatmul, emitQuantMatmul } from './quant-matmul.js';
+import type { WasmKernel } from '../../kernel.js';
+import { checkQuantConv, emitQuantConv } from './conv.js';
+import { checkDequantizeLinear, checkDynamicQuantizeLinear, checkQuantizeLinear, emitDequantizeLinear, emitDynamicQuantizeLinear, emitQuantizeLinear } from './linear.js';
+import { checkQuantMatmul, emitQuantMatmul } from './matmul.js';
 
 /**
  * The ONNX quantization ops, with exactly the reference's integer arithmetic and float32 rounding
- * (targets/reference/kernels/quant/*): QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear
- * (quant-linear.ts), QLinearMatMul / MatMulInteger (quant-matmul.ts), QLinearConv / ConvInteger (quant-conv.ts).
+ * (targets/reference/kernels/onnx-quantization/*): QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear
+ * (linear.ts), QLinearMatMul / MatMulInteger (matmul.ts), QLinearConv / ConvInteger (conv.ts).
  */
 export const quantKernels: WasmKernel = {
   ops: ['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'QLinearMatMul', 'MatMulInteger', 'QLinearConv', 'ConvInteger'],

@@ -1,9 +1,9 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, type Node } from '../../../ir/index.js';
-import { MEMORY, type FunctionBuilder, type Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
-import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
+import { dtypeBytes, getAttr, type Node } from '../../../../ir/index.js';
+import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { convGeometry, type ConvGeometry } from '../../../shared/conv-geometry.js';
+import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './conv-requantize.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -24,7 +24,7 @@ type Expr = binaryen.ExpressionRef;
  *  3. Blocks of pixels are packed into panels of 8 (the reduction in sequential memory), then tiles of 4 output
  *     channels x 8 pixels keep 8 i32x4 accumulators (PairTile); weights are packed at compile time as
  *     (w - w_zp) i16 pairs, 4 channels per 16 bytes. The epilogue adds the bias and requantizes per channel
- *     (qconv-requant.ts: bit-exact with the reference), narrows and stores 8 pixels at once.
+ *     (conv-requantize.ts: bit-exact with the reference), narrows and stores 8 pixels at once.
  */
 
 /** Pixel-pair offsets are i32 (4 bytes); a tile is 8 pixels. */
@@ -90,7 +90,7 @@ function planOf(g: ConvGeometry): Plan {
   return { g, Cp, Hp, Wp, implicit, flat, Wv, Q, Q8, taps, pairsPerTap, planeBytes, blocks: Math.ceil(g.Mg / 4), blockPixels, xiBytes, gatheredBytes, panelBytes };
 }
 
-/** null when the lane kernel takes this QConv (the others use the dot-product kernel, qops-conv.ts). */
+/** null when the lane kernel takes this QConv (the others use the dot-product kernel, conv.ts). */
 export function lanesConvUnsuited(node: Node): string | null {
   const g = convGeometry(node);
   if (typeof g === 'string') return g;

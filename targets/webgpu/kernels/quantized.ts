@@ -1,9 +1,9 @@
 import { dtypeBytes, getAttr, isStaticShape, type DType, type Node, type Value } from '../../../ir/index.js';
-import { convAttrsOf, convGeometry } from '../../../ir/ops/quant.js';
+import { convAttrsOf, convGeometry } from '../../../ir/ops/onnx-quantization.js';
 import { clampRange } from '../../../ir/ops/quantized.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { broadcastIndex, f32Literal, i32Literal as i, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
-import { loader, outputKernel } from './int8-wgsl.js';
+import { loader, outputKernel } from './quantized-wgsl.js';
 
 /**
  * The quantized IR on WebGPU, bit-exact with the reference (ir/ops/quantized.ts defines the arithmetic):

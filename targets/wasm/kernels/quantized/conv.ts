@@ -1,10 +1,10 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type Node, type Value } from '../../../ir/index.js';
-import { convAttrsOf, convGeometry, type ConvGeometry } from '../../../ir/ops/quant.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { emitDot, packRowsI16, padTo8 } from './qops-dot.js';
-import { loadQ, qOutputOf, requantizeI64, storeClamped, storeI16, type QOutput } from './qops-numeric.js';
+import { dtypeBytes, getAttr, isStaticShape, numel, type Node, type Value } from '../../../../ir/index.js';
+import { convAttrsOf, convGeometry, type ConvGeometry } from '../../../../ir/ops/onnx-quantization.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { emitDot, packRowsI16, padTo8 } from './dot.js';
+import { loadQ, qOutputOf, requantizeI64, storeClamped, storeI16, type QOutput } from './numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 

@@ -1,11 +1,11 @@
 import binaryen from 'binaryen';
-import { getAttr, type Node } from '../../../ir/index.js';
-import type { FunctionBuilder, Local } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
-import { PairTile, widenIntoPairPlanes, type PairPlanes } from './qconv-lanes.js';
-import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './qconv-requant.js';
-import { qOutputOf } from './qops-numeric.js';
+import { getAttr, type Node } from '../../../../ir/index.js';
+import type { FunctionBuilder, Local } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { convGeometry, type ConvGeometry } from '../../../shared/conv-geometry.js';
+import { PairTile, widenIntoPairPlanes, type PairPlanes } from './conv-lanes.js';
+import { emitLaneConvCall, narrowTo8, type LaneConvOperands, type Requantizer } from './conv-requantize.js';
+import { qOutputOf } from './numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -16,7 +16,7 @@ type Expr = binaryen.ExpressionRef;
  * (checked per layer). An arithmetic shift by 2 then gives the exact accumulator, which is requantized as
  * everywhere else. 16 multiplies per 4 outputs instead of 36.
  *
- *  1. Widen x into channel-pair planes (qconv-lanes.ts), with room for whole tiles.
+ *  1. Widen x into channel-pair planes (conv-lanes.ts), with room for whole tiles.
  *  2. Input transform, 4 tiles per vector (tile t = ty·TXv + tx: its 4x4 window starts at row 2ty, column
  *     2tx); V is written as 16 planes (one per ξ = 4i + j) of panels [8 tiles][pair], as the GEMM reads them.
  *  3. 16 GEMMs with tiles in lanes (i32x4.dot_i16x8_s on channel pairs, 4 channels x 8 tiles per register
@@ -27,7 +27,7 @@ type Expr = binaryen.ExpressionRef;
 const PAIR = 4;
 const TILE = 8;
 
-/** The layout both integer Winograd kernels share (qconv-winograd4.ts takes m = 4). */
+/** The layout both integer Winograd kernels share (conv-winograd4.ts takes m = 4). */
 export interface WinogradPlan extends PairPlanes {
   /** Output tile size and its transform's size (m + 2). */
   m: 2 | 4;

@@ -1,10 +1,10 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type Node, type Value } from '../../../ir/index.js';
-import type { FunctionBuilder } from '../dsl.js';
-import type { EmitContext } from '../kernel.js';
-import { accumulatorEpilogue } from './qops-conv.js';
-import { emitDot, packRowsI16, packRowsI8, padTo8 } from './qops-dot.js';
-import { loadQ, qOutputOf, storeI16 } from './qops-numeric.js';
+import { dtypeBytes, getAttr, isStaticShape, numel, type Node, type Value } from '../../../../ir/index.js';
+import type { FunctionBuilder } from '../../dsl.js';
+import type { EmitContext } from '../../kernel.js';
+import { accumulatorEpilogue } from './conv.js';
+import { emitDot, packRowsI16, packRowsI8, padTo8 } from './dot.js';
+import { loadQ, qOutputOf, storeI16 } from './numeric.js';
 
 type Expr = binaryen.ExpressionRef;
 
