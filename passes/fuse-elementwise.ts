@@ -1,5 +1,5 @@
 import { broadcastShapes, getOpSchema, nodeExpression, registeredOps, sameType, type DType, type Node, type Value } from '../ir/index.js';
-import { exprLiteral, exprOperand, expressionSize, formatExpression, type Expr } from '../ir/ops/expression.js';
+import { exprLiteral, exprOperand, expressionSize, formatExpression, operandReads, type Expr } from '../ir/ops/expression.js';
 import { formatFloat32 } from '../ir/text/format.js';
 import type { Pass } from './pass.js';
 import { applyPatternsGreedily, type PatternRewriter, type RewritePattern } from './pattern.js';
@@ -35,12 +35,6 @@ function joinsTree(v: Value, consumer: Node, rewriter: PatternRewriter): boolean
   // An expression may read one operand several times (softsign's x / (1 + |x|)); inlining there would compute it twice.
   const expr = nodeExpression(consumer);
   return expr !== undefined && operandReads(expr, at) === 1;
-}
-
-function operandReads(expr: Expr, index: number): number {
-  if (expr.kind === 'operand') return expr.index === index ? 1 : 0;
-  if (expr.kind === 'literal') return 0;
-  return expr.args.reduce((n, a) => n + operandReads(a, index), 0);
 }
 
 /** A literal for a one-element float constant, written as the shortest decimal of its stored precision. */

@@ -16,26 +16,27 @@ export interface ActivationSpec {
    * (the quantizer folds these into the producer's requantization).
    */
   readonly clamp?: boolean;
-  /** y as an expression of x0 and the resolved params. */
-  expression(x: Expr, params: readonly number[]): Expr;
+  /**
+   * y as an expression of x and the params, each an expression too: literals when a node's params are known,
+   * operands when a target passes them at run time (activationTemplate).
+   */
+  expression(x: Expr, params: readonly Expr[]): Expr;
 }
-
-const literal = exprLiteral;
 
 export const ACTIVATIONS: Readonly<Record<string, ActivationSpec>> = {
   None: { params: 0, clamp: true, expression: (x) => x },
   Relu: { params: 0, clamp: true, expression: (x) => exprCall('relu', x) },
   /** params: [min, max] (±inf for an absent bound) */
-  Clip: { params: 2, clamp: true, expression: (x, [lo, hi]) => exprCall('clip', x, literal(lo!), literal(hi!)) },
+  Clip: { params: 2, clamp: true, expression: (x, [lo, hi]) => exprCall('clip', x, lo!, hi!) },
   Sigmoid: { params: 0, expression: (x) => exprCall('sigmoid', x) },
   Tanh: { params: 0, expression: (x) => exprCall('tanh', x) },
   /** x sigmoid(x) */
   SiLU: { params: 0, expression: (x) => exprCall('mul', x, exprCall('sigmoid', x)) },
   /** params: [alpha, beta] */
-  HardSigmoid: { params: 2, defaults: [0.2, 0.5], expression: (x, [a, b]) => exprCall('hard_sigmoid', x, literal(a!), literal(b!)) },
+  HardSigmoid: { params: 2, defaults: [0.2, 0.5], expression: (x, [a, b]) => exprCall('hard_sigmoid', x, a!, b!) },
   HardSwish: { params: 0, expression: (x) => exprCall('hard_swish', x) },
   /** params: [alpha] */
-  LeakyRelu: { params: 1, defaults: [0.01], expression: (x, [alpha]) => exprCall('leaky_relu', x, literal(alpha!)) },
+  LeakyRelu: { params: 1, defaults: [0.01], expression: (x, [alpha]) => exprCall('leaky_relu', x, alpha!) },
   Gelu: { params: 0, expression: (x) => exprCall('gelu', x) },
   GeluTanh: { params: 0, expression: (x) => exprCall('gelu_tanh', x) },
 };
@@ -58,5 +59,14 @@ export function resolveActivation(name: string, params: readonly number[]): Acti
 /** The expression of an activation applied to operand x0 (x0 itself for None); throws like resolveActivation. */
 export function activationExpression(name: string, params: readonly number[]): Expr {
   const act = resolveActivation(name, params);
-  return ACTIVATIONS[act.name]!.expression(exprOperand(0), act.params);
+  return ACTIVATIONS[act.name]!.expression(exprOperand(0), act.params.map(exprLiteral));
+}
+
+/**
+ * The activation with its params as operands: y over x0, param k being operand k + 1. For code that takes the
+ * params at run time (one kernel serving nodes with different activations).
+ */
+export function activationTemplate(name: string): Expr {
+  const spec = ACTIVATIONS[name]!;
+  return spec.expression(exprOperand(0), Array.from({ length: spec.params }, (_, k) => exprOperand(k + 1)));
 }

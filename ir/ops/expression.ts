@@ -37,6 +37,7 @@ export const EXPRESSION_OPS: Readonly<Record<string, number>> = {
   ceil: 1,
   tanh: 1,
   sigmoid: 1,
+  /** relu(x) = x < 0 ? 0 : x (NaN passes, as ONNX's max(0, x)) */
   relu: 1,
   erf: 1,
   /** clip(x, lo, hi) = lo if x < lo, hi if x > hi, else x (NaN passes through) */
@@ -151,6 +152,18 @@ export function expressionOperands(expr: Expr, seen = new Set<number>()): Set<nu
   if (expr.kind === 'operand') seen.add(expr.index);
   else if (expr.kind === 'call') for (const a of expr.args) expressionOperands(a, seen);
   return seen;
+}
+
+/** How many times the expression reads operand `index`. */
+export function operandReads(expr: Expr, index: number): number {
+  let reads = 0;
+  const pending = [expr];
+  while (pending.length > 0) {
+    const e = pending.pop()!;
+    if (e.kind === 'operand') reads += e.index === index ? 1 : 0;
+    else if (e.kind === 'call') pending.push(...e.args);
+  }
+  return reads;
 }
 
 /** Number of operator applications in the expression. */

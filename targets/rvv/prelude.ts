@@ -1,26 +1,13 @@
+import { activationSwitch, EXPRESSION_HELPERS } from './expression.js';
+
 /**
  * The C helpers every generated model.c starts with: f32 vector math on `vfloat32m4_t` (exp, erf, tanh,
- * sigmoid and the activations FusedConv/FusedGemm carry), written with the RVV 1.0 intrinsics and
- * VLEN-agnostic (every loop strip-mines with vsetvl, so one binary is correct at any VLEN).
+ * sigmoid), then the expression helpers and the activation switch of expression.ts; written with the RVV 1.0
+ * intrinsics and VLEN-agnostic (every loop strip-mines with vsetvl, so one binary is correct at any VLEN).
  *
  * The transcendental functions are polynomial approximations (Cephes' expf; erf by Abramowitz-Stegun 7.1.26,
  * absolute error below 1.5e-7), well inside the 1e-4 relative tolerance the target is held to.
  */
-
-/** Activation codes shared by the C helpers and the emitters (the order of the switch in edgec_act). */
-export const ACTIVATION_CODES: Readonly<Record<string, number>> = {
-  None: 0,
-  Relu: 1,
-  Clip: 2,
-  LeakyRelu: 3,
-  HardSigmoid: 4,
-  Sigmoid: 5,
-  Tanh: 6,
-  SiLU: 7,
-  HardSwish: 8,
-  Gelu: 9,
-  GeluTanh: 10,
-};
 
 /** Strided copy of n elements of `bits` bits (strides in elements, LMUL=8), dtype-agnostic. */
 function copyHelper(bits: number): string {
@@ -107,36 +94,19 @@ static inline vf edgec_vgelu_tanh(vf x, size_t vl) {
   return __riscv_vfmul_vv_f32m4(__riscv_vfmul_vf_f32m4(x, 0.5f, vl), __riscv_vfadd_vf_f32m4(t, 1.0f, vl), vl);
 }
 
+/* max(0, min(1, alpha x + beta)), NaN passing (vfmax / vfmin would turn it into a bound). */
 static inline vf edgec_vhard_sigmoid(vf x, float alpha, float beta, size_t vl) {
   vf y = __riscv_vfmadd_vf_f32m4(x, alpha, VSPLAT(beta, vl), vl);
-  return __riscv_vfmin_vf_f32m4(__riscv_vfmax_vf_f32m4(y, 0.0f, vl), 1.0f, vl);
+  vf r = __riscv_vfmin_vf_f32m4(__riscv_vfmax_vf_f32m4(y, 0.0f, vl), 1.0f, vl);
+  return __riscv_vmerge_vvm_f32m4(r, y, __riscv_vmfne_vv_f32m4_b8(y, y, vl), vl);
 }
 
 static inline vf edgec_vhard_swish(vf x, size_t vl) {
   return __riscv_vfmul_vv_f32m4(x, edgec_vhard_sigmoid(x, 1.0f / 6.0f, 0.5f, vl), vl);
 }
 
-static inline vf edgec_vleaky_relu(vf x, float alpha, size_t vl) {
-  vbool8_t negative = __riscv_vmflt_vf_f32m4_b8(x, 0.0f, vl);
-  return __riscv_vmerge_vvm_f32m4(x, __riscv_vfmul_vf_f32m4(x, alpha, vl), negative, vl);
-}
-
-/* The activation of FusedConv / FusedGemm (codes in targets/rvv/prelude.ts). */
-static inline vf edgec_act(vf x, int act, float p0, float p1, size_t vl) {
-  switch (act) {
-    case 1: return __riscv_vfmax_vf_f32m4(x, 0.0f, vl);
-    case 2: return __riscv_vfmin_vf_f32m4(__riscv_vfmax_vf_f32m4(x, p0, vl), p1, vl);
-    case 3: return edgec_vleaky_relu(x, p0, vl);
-    case 4: return edgec_vhard_sigmoid(x, p0, p1, vl);
-    case 5: return edgec_vsigmoid(x, vl);
-    case 6: return edgec_vtanh(x, vl);
-    case 7: return __riscv_vfmul_vv_f32m4(x, edgec_vsigmoid(x, vl), vl);
-    case 8: return edgec_vhard_swish(x, vl);
-    case 9: return edgec_vgelu(x, vl);
-    case 10: return edgec_vgelu_tanh(x, vl);
-    default: return x;
-  }
-}
+${EXPRESSION_HELPERS}
+${activationSwitch()}
 
 ${[8, 16, 32, 64].map(copyHelper).join('')}
 /* Sets n floats to x. */

@@ -1,5 +1,4 @@
 import binaryen from 'binaryen';
-import { resolveActivation } from '../../ir/ops/activations.js';
 import type { FunctionBuilder } from './dsl.js';
 
 /**
@@ -21,10 +20,6 @@ import type { FunctionBuilder } from './dsl.js';
  *   siluV / siluS        x sigmoid(x)
  *   reluKeepNaNV, clampV(x, lo, hi), leakyReluV(x, alpha), hardSigmoidV(x, alpha, beta), hardSwishV
  *                        the simple activations (alpha/beta/lo/hi are f32x4 expressions, e.g. splats)
- *   applyActivationV / applyActivationS(fn, activation, params, x)
- *                        the FusedConv / FusedGemm activations of ir/ops/fused.ts (ACTIVATIONS) with the same
- *                        params semantics as targets/reference/kernels/fused.ts (empty params take defaults);
- *                        use activationUnsupported(name, params) in check() first: apply* throws on bad input.
  *
  * Measured accuracy (tests/wasm/vmath.test.ts, ~10^5 points per function incl. extremes and denormals, against
  * float64 Math.* / a double erf): max error in ulp / max relative error
@@ -274,59 +269,4 @@ export function hardSwishV(fn: FunctionBuilder, x: Expr): Expr {
   const xl = hold(fn, x);
   const gate = f.max(splatF(fn, 0), f.min(splatF(fn, 1), f.add(f.div(xl.get(), splatF(fn, 6)), splatF(fn, 0.5))));
   return seq(fn, [xl.set], f.mul(xl.get(), gate));
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// activations of FusedConv / FusedGemm
-
-/** null when applyActivationV can emit the activation, else the reason (for a kernel's check()). */
-export function activationUnsupported(activation: string, params: readonly number[]): string | null {
-  try {
-    resolveActivation(activation, params);
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-/** The activation applied to f32x4 x (params as the node's activation_params: empty means the defaults). */
-export function applyActivationV(fn: FunctionBuilder, activation: string, params: readonly number[], x: Expr): Expr {
-  const { name, params: p } = resolveActivation(activation, params);
-  switch (name) {
-    case 'None':
-      return x;
-    case 'Relu':
-      return reluKeepNaNV(fn, x);
-    case 'Clip': {
-      const [lo, hi] = p as [number, number];
-      let r = x;
-      if (lo !== -Infinity) r = fn.m.f32x4.pmax(r, splatF(fn, lo));
-      if (hi !== Infinity) r = fn.m.f32x4.pmin(r, splatF(fn, hi));
-      return r;
-    }
-    case 'Sigmoid':
-      return sigmoidV(fn, x);
-    case 'Tanh':
-      return tanhV(fn, x);
-    case 'SiLU':
-      return siluV(fn, x);
-    case 'HardSigmoid':
-      return hardSigmoidV(fn, x, splatF(fn, p[0]!), splatF(fn, p[1]!));
-    case 'HardSwish':
-      return hardSwishV(fn, x);
-    case 'LeakyRelu':
-      return leakyReluV(fn, x, splatF(fn, p[0]!));
-    case 'Gelu':
-      return geluV(fn, x);
-    case 'GeluTanh':
-      return geluTanhV(fn, x);
-    default:
-      throw new Error(`activation ${name} has no wasm code`);
-  }
-}
-
-/** The activation applied to one f32 (the vector code on a splat, so tails match SIMD bodies bit for bit). */
-export function applyActivationS(fn: FunctionBuilder, activation: string, params: readonly number[], x: Expr): Expr {
-  if (resolveActivation(activation, params).name === 'None') return x;
-  return fn.m.f32x4.extract_lane(applyActivationV(fn, activation, params, fn.m.f32x4.splat(x)), 0);
 }

@@ -33,6 +33,8 @@ fn e_min(a: f32, b: f32) -> f32 { return select(min(a, b), a + b, f32_is_nan(a) 
 // WGSL leaves log and sqrt of negative numbers indeterminate; ONNX (IEEE) gives NaN.
 fn e_log(x: f32) -> f32 { return select(log(x), f32_nan(), x < 0.0); }
 fn e_sqrt(x: f32) -> f32 { return select(sqrt(x), f32_nan(), x < 0.0); }
+// x < 0 ? 0 : x: NaN passes (WGSL's max leaves NaN indeterminate).
+fn e_relu(x: f32) -> f32 { return select(x, 0.0, x < 0.0); }
 fn e_sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 // max then min, as numpy and ONNX: with lo > hi every value becomes hi. NaN passes through.
 fn e_clip(x: f32, lo: f32, hi: f32) -> f32 { let y = select(x, lo, x < lo); return select(y, hi, y > hi); }
@@ -58,11 +60,12 @@ const CALLS: Record<string, (a: string[]) => string> = {
   ceil: ([a]) => `ceil(${a})`,
   tanh: ([a]) => `e_tanh(${a})`,
   sigmoid: ([a]) => `e_sigmoid(${a})`,
-  relu: ([a]) => `max(${a}, 0.0)`,
+  relu: ([a]) => `e_relu(${a})`,
   erf: ([a]) => `e_erf(${a})`,
   clip: ([x, lo, hi]) => `e_clip(${x}, ${lo}, ${hi})`,
   leaky_relu: ([x, alpha]) => `select(${x}, ${alpha} * ${x}, ${x} < 0.0)`,
-  hard_sigmoid: ([x, alpha, beta]) => `clamp(${alpha} * ${x} + ${beta}, 0.0, 1.0)`,
+  // e_clip, not clamp: WGSL leaves clamp of NaN indeterminate.
+  hard_sigmoid: ([x, alpha, beta]) => `e_clip(${alpha} * ${x} + ${beta}, 0.0, 1.0)`,
   hard_swish: ([x]) => `(${x} * clamp(${x} / 6.0 + 0.5, 0.0, 1.0))`,
   gelu: ([x]) => `e_gelu(${x})`,
   gelu_tanh: ([x]) => `e_gelu_tanh(${x})`,

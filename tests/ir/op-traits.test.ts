@@ -167,3 +167,38 @@ describe('the in-place contract on every target', () => {
     await expectInPlaceContract(ops, async (graph, feeds) => (await runOnWebGpu(graph, feeds)).outputs, 1e-4);
   });
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Activations are their expressions on every target, NaN included: relu(NaN) and clip(NaN) are NaN, as in the
+// reference (ONNX's max(0, x) and numpy's clip).
+
+function activationGraph(activation: string, params: number[]): Graph {
+  const b = new GraphBuilder(`fused_${activation}`);
+  const x = b.input('x', { dtype: 'f32', shape: [1, 4, 6, 6] });
+  const w = b.constant('w', wave([8, 4, 1, 1], 2));
+  b.output(b.op('FusedConv', [x, w], { activation, activation_params: params }));
+  return b.build();
+}
+
+/** Input with NaN in one channel, so every output element reads a NaN or none. */
+function nanInput(): Tensor {
+  const x = wave([1, 4, 6, 6], 9);
+  (x.data as Float32Array).fill(NaN, 36 * 2, 36 * 2 + 7);
+  return x;
+}
+
+describe('activations keep NaN on every target', () => {
+  const ACTS: [string, number[]][] = [['Relu', []], ['Clip', [0, 6]], ['LeakyRelu', [0.1]], ['HardSigmoid', [0.2, 0.5]]];
+  for (const [activation, params] of ACTS) {
+    it(`FusedConv ${activation}: NaN where the reference has NaN, the reference's values elsewhere`, async () => {
+      const feeds = { x: nanInput() };
+      const expected = runGraph(activationGraph(activation, params), feeds);
+      const name = Object.keys(expected)[0]!;
+      expect(Array.from(expected[name]!.data as Float32Array).some(Number.isNaN)).toBe(true);
+      const wasm = (await runOnWasm(activationGraph(activation, params), feeds)).outputs;
+      expect(relativeError(wasm, expected)).toBeLessThanOrEqual(1e-5);
+      if (rvvToolsReady()) expect(relativeError(runBuild(buildForRvv(activationGraph(activation, params)), feeds, 128).outputs, expected)).toBeLessThanOrEqual(1e-5);
+      if (!gpuProblem) expect(relativeError((await runOnWebGpu(activationGraph(activation, params), feeds)).outputs, expected)).toBeLessThanOrEqual(1e-4);
+    });
+  }
+});

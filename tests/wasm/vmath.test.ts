@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { erf } from '../../targets/reference/kernels/math.js';
 import { FunctionBuilder, MEMORY } from '../../targets/wasm/dsl.js';
 import * as vm from '../../targets/wasm/vmath.js';
+import * as act from '../../targets/wasm/kernels/activation.js';
 
 type Expr = binaryen.ExpressionRef;
 type VectorFn = (fn: FunctionBuilder, x: Expr) => Expr;
@@ -183,8 +184,8 @@ describe('applyActivationV / applyActivationS', () => {
   for (const [name, [params, truth]] of Object.entries(ACTIVATION_TRUTH)) {
     it(`${name} matches the reference formula`, async () => {
       const run = await compileMap(
-        (fn, x) => vm.applyActivationV(fn, name, params, x),
-        (fn, x) => vm.applyActivationS(fn, name, params, x),
+        (fn, x) => act.applyActivationV(fn, name, params, x),
+        (fn, x) => act.applyActivationS(fn, name, params, x),
         xs.length,
       );
       const got = run(xs);
@@ -202,7 +203,7 @@ describe('applyActivationV / applyActivationS', () => {
   }
 
   it('Gelu stays accurate where 1 + erf cancels (x down to -5: relative error, not absolute)', async () => {
-    const run = await compileMap((fn, x) => vm.applyActivationV(fn, 'Gelu', [], x), undefined, 3);
+    const run = await compileMap((fn, x) => act.applyActivationV(fn, 'Gelu', [], x), undefined, 3);
     const xs = Float32Array.from([-3, -4, -5]);
     const got = run(xs);
     for (let i = 0; i < xs.length; i++) {
@@ -212,8 +213,8 @@ describe('applyActivationV / applyActivationS', () => {
   });
 
   it('reports bad activations for check() and fills in defaults', () => {
-    expect(vm.activationUnsupported('Swish', [])).toMatch(/not one of/);
-    expect(vm.activationUnsupported('LeakyRelu', [])).toBeNull();
-    expect(vm.activationUnsupported('Clip', [1])).toMatch(/takes 2/);
+    expect(act.activationUnsupported('Swish', [])).toMatch(/not one of/);
+    expect(act.activationUnsupported('LeakyRelu', [])).toBeNull();
+    expect(act.activationUnsupported('Clip', [1])).toMatch(/takes 2/);
   });
 });

@@ -54,7 +54,7 @@ registerKernels({
   Erf: unary(erf),
   Tanh: unary(Math.tanh),
   Sigmoid: unary((x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))),
-  Relu: unary((x) => (x > 0 ? x : 0)),
+  Relu: unary((x) => (x < 0 ? 0 : x)),
   LeakyRelu: unary((x, ctx) => (x < 0 ? ctx.attr<number>('alpha') * x : x)),
   HardSigmoid: unary((x, ctx) => Math.max(0, Math.min(1, ctx.attr<number>('alpha') * x + ctx.attr<number>('beta')))),
   HardSwish: unary((x) => x * Math.max(0, Math.min(1, x / 6 + 0.5))),

@@ -171,7 +171,7 @@ function evaluate(expr: Expr, operands: readonly Float64Array[], n: number, dtyp
       for (let i = 0; i < n; i++) out[i] = sigmoid(a[i]!);
       break;
     case 'relu':
-      for (let i = 0; i < n; i++) out[i] = a[i]! > 0 ? a[i]! : 0;
+      for (let i = 0; i < n; i++) out[i] = a[i]! < 0 ? 0 : a[i]!;
       break;
     case 'erf':
       for (let i = 0; i < n; i++) out[i] = erf(a[i]!);

@@ -1,5 +1,5 @@
-import { ACTIVATION_CODES } from '../prelude.js';
-import { resolveActivation } from '../../../ir/ops/activations.js';
+import { activationCode, unsupportedExpressionOp } from '../expression.js';
+import { activationTemplate, resolveActivation } from '../../../ir/ops/activations.js';
 import { getAttr, type Node } from '../../../ir/index.js';
 import { cFloat, type CEmitContext } from '../kernel.js';
 
@@ -93,7 +93,7 @@ export function activationArgs(node: Node): string {
   if (node.op !== 'FusedConv' && node.op !== 'FusedGemm') return '0, 0.0f, 0.0f';
   const act = resolveActivation(getAttr<string>(node, 'activation'), getAttr<number[]>(node, 'activation_params'));
   const [p0 = 0, p1 = 0] = act.params;
-  return `${ACTIVATION_CODES[act.name]!}, ${cFloat(p0)}, ${cFloat(p1)}`;
+  return `${activationCode(act.name)}, ${cFloat(p0)}, ${cFloat(p1)}`;
 }
 
 /** Why the node's activation cannot be lowered, or null. */
@@ -101,7 +101,7 @@ export function checkActivation(node: Node): string | null {
   if (node.op !== 'FusedConv' && node.op !== 'FusedGemm') return null;
   try {
     const act = resolveActivation(getAttr<string>(node, 'activation'), getAttr<number[]>(node, 'activation_params'));
-    return ACTIVATION_CODES[act.name] === undefined ? `activation ${act.name} has no rvv lowering` : null;
+    return unsupportedExpressionOp(activationTemplate(act.name));
   } catch (e) {
     return (e as Error).message;
   }

@@ -2,7 +2,7 @@ import type binaryen from 'binaryen';
 import type { Node } from '../../../../ir/index.js';
 import type { FunctionBuilder } from '../../dsl.js';
 import type { EmitContext, WasmKernel, WasmOptions } from '../../kernel.js';
-import { activationUnsupported } from '../../vmath.js';
+import { activationUnsupported } from '../activation.js';
 import { convGeometry, type ConvGeometry } from '../../../shared/conv-geometry.js';
 import { emitIm2col } from './conv-im2col.js';
 import { emitGemm, packedALayout, type GemmLayout } from '../gemm/gemm-core.js';

@@ -2,7 +2,7 @@ import type binaryen from 'binaryen';
 import type { Node } from '../../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { EmitContext } from '../../kernel.js';
-import { applyActivationV } from '../../vmath.js';
+import { applyActivationV } from '../activation.js';
 import type { ConvGeometry } from '../../../shared/conv-geometry.js';
 import { copyFloats } from './conv-im2col.js';
 import { activationOf, convOperands, CONV_MR, CONV_NR, P } from './conv-operands.js';

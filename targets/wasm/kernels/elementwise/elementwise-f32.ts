@@ -103,13 +103,18 @@ function expressionOp(fn: FunctionBuilder, op: string, a: Getter[], literal: (nu
       return tanhV(fn, a[0]!());
     case 'sigmoid':
       return sigmoidV(fn, a[0]!());
-    case 'relu': // x > 0 ? x : 0
-      return f.pmax(zero(), a[0]!());
+    case 'relu': // x < 0 ? 0 : x (NaN passes)
+      return f.pmax(a[0]!(), zero());
     case 'erf':
       return erfV(fn, a[0]!());
     case 'clip': {
-      // x < lo ? lo : x > hi ? hi : x  (NaN x passes)
+      // x < lo ? lo : x > hi ? hi : x  (NaN x passes). Constant bounds with lo <= hi: pmax(x, lo) is
+      // x < lo ? lo : x and pmin(y, hi) is hi < y ? hi : y, exactly that (the activations' form).
       const [lo, hi] = [literal[1], literal[2]];
+      if (lo !== undefined && hi !== undefined && lo <= hi) {
+        const lower = lo === -Infinity ? a[0]!() : f.pmax(a[0]!(), a[1]!());
+        return hi === Infinity ? lower : f.pmin(lower, a[2]!());
+      }
       const upper = hi === Infinity ? a[0]!() : f.pmin(a[0]!(), a[2]!());
       return lo === -Infinity ? upper : v.bitselect(a[1]!(), upper, f.lt(a[0]!(), a[1]!()));
     }

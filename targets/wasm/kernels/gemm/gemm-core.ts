@@ -1,7 +1,7 @@
 import binaryen from 'binaryen';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import { MEMORY } from '../../dsl.js';
-import { applyActivationV } from '../../vmath.js';
+import { applyActivationV } from '../activation.js';
 
 type Expr = binaryen.ExpressionRef;
 

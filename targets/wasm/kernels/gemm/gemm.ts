@@ -2,7 +2,7 @@ import type binaryen from 'binaryen';
 import { getAttr, type Node } from '../../../../ir/index.js';
 import type { FunctionBuilder } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
-import { activationUnsupported } from '../../vmath.js';
+import { activationUnsupported } from '../activation.js';
 import { activationOf } from '../conv/conv-operands.js';
 import { emitGemm, floatBytes, packB, packedBLayout, type EpilogueTerm, type GemmLayout } from './gemm-core.js';
 
