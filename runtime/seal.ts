@@ -24,7 +24,6 @@ export const PROVENANCE_PREDICATE_TYPE = 'https://slsa.dev/provenance/v1';
 export const AIBOM_PREDICATE_TYPE = 'https://spdx.dev/Document/v3.0.1';
 export { CONTRACT_PREDICATE_TYPE };
 /** For the CLI, which imports it from here. */
-export type { ResourceDescriptor } from './formats/seal-document.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Containers: where each artifact kind keeps its seal. rvv (ELF note) and webgpu (bundle header) plug in here.

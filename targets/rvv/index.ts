@@ -4,7 +4,6 @@ import { buildRvv, parseRvvOptions } from './build.js';
 import { RVV_KERNELS } from './kernels/index.js';
 
 export { generateRvvSources, unsupportedByRvv, type RvvSources } from './compile.js';
-export { ELF_SEAL_NOTE_BYTES as SEAL_NOTE_BYTES, ELF_SEAL_OWNER as SEAL_NOTE_OWNER, ELF_SEAL_SECTION as SEAL_NOTE_SECTION } from '../../runtime/formats/elf-seal-note.js';
 export { buildRvv, parseRvvOptions, type RvvBuild, type RvvBuildOptions } from './build.js';
 export { rvvOps } from './kernels/index.js';
 

@@ -5,7 +5,6 @@ import { parseWasmOptions } from './kernel.js';
 import { WASM_KERNELS } from './kernels/index.js';
 
 export { compileWasm, unsupportedByWasm, type WasmArtifact } from './compile.js';
-export { WASM_IO_SECTION as IO_SECTION, type WasmIoTable as IoTable } from '../../runtime/formats/wasm-io.js';
 export { wasmOps } from './kernels/index.js';
 
 export const wasmTarget: Target = {

@@ -1,5 +1,5 @@
 import { arrayToBytes, EdgecError, type Graph, type Node, type Value } from '../../ir/index.js';
-import { BUNDLE_FORMAT, encodeBundle, type BundleDispatch, type BundleIoEntry, type BundleManifest } from './bundle.js';
+import { BUNDLE_FORMAT, encodeBundle, type BundleDispatch, type BundleIoEntry, type BundleManifest } from '../../runtime/formats/webgpu-bundle.js';
 import { DEFAULT_WEBGPU_OPTIONS, type GpuEmitContext, type ValueLocation, type WebGpuOptions } from './kernel.js';
 import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
 import { ConstantPool } from '../shared/constant-pool.js';

@@ -5,7 +5,7 @@ import { parseWebGpuOptions } from './kernel.js';
 import { WEBGPU_KERNELS } from './kernels/index.js';
 
 export { compileWebGpu, unsupportedByWebGpu, type WebGpuArtifact } from './compile.js';
-export { BUNDLE_MAGIC, type BundleManifest } from './bundle.js';
+export { BUNDLE_MAGIC, type BundleManifest } from '../../runtime/formats/webgpu-bundle.js';
 export { webgpuOps } from './kernels/index.js';
 
 export const webgpuTarget: Target = {

@@ -3,7 +3,8 @@ import { GraphBuilder, makeTensor, type Graph } from '../../ir/index.js';
 import { runPipeline } from '../../passes/manager.js';
 import { PASSES } from '../../passes/registry.js';
 import { load } from '../../runtime/index.js';
-import { compileWasm, IO_SECTION } from '../../targets/wasm/index.js';
+import { WASM_IO_SECTION as IO_SECTION } from '../../runtime/formats/wasm-io.js';
+import { compileWasm } from '../../targets/wasm/index.js';
 import { expectWasmMatchesReference } from './harness.js';
 
 function reshapeGraph(): Graph {

@@ -1,7 +1,7 @@
 import chalk from 'chalk';
 import type { Argv } from 'yargs';
 import type { Contract } from '../../../runtime/contract.js';
-import type { ResourceDescriptor } from '../../../runtime/seal.js';
+import type { ResourceDescriptor } from '../../../runtime/formats/seal-document.js';
 import { readProvenance } from '../../provenance/verify.js';
 import { verifyArtifact } from '../../provenance/verify.js';
 import { table } from '../format.js';
