@@ -1,6 +1,6 @@
 import type { Node } from '../../../ir/index.js';
 import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
-import { checkF32Static, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { checkF32, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { activationArgs, checkActivation, defineGemm, MAX_MR, packPanels } from './gemm-core.js';
 import { emitDepthwise, paddedH, paddedW } from './depthwise.js';
 
@@ -22,9 +22,8 @@ function geometry(node: Node): ConvGeometry {
   return convGeometry(node) as ConvGeometry;
 }
 
-function checkConv(node: Node): string | null {
-  const basic = checkF32Static(node);
-  if (basic) return basic;
+/** The convolution's reasons read from the (static) dims and the fused activation. */
+function checkConvDims(node: Node): string | null {
   const g = convGeometry(node);
   if (typeof g === 'string') return g;
   if (node.inputs[0]!.type.shape.length !== 4 && node.inputs[0]!.type.shape.length !== 3) return 'only 1-D and 2-D convolutions are supported on rvv';
@@ -118,7 +117,8 @@ static void ${name}(void *cols_out, const void *P_in, long C, long PH, long PW, 
 
 export const convKernels: RvvKernel = {
   ops: ['Conv', 'FusedConv'],
-  check: checkConv,
+  check: checkF32,
+  checkDims: checkConvDims,
   scratchBytes: (node) => scratchFloats(geometry(node)) * 4,
   emit(node, ctx) {
     const g = geometry(node);

@@ -1,6 +1,6 @@
 import { getAttr, type Node } from '../../../ir/index.js';
 import { poolPlan, type PoolPlan } from '../../shared/pool-geometry.js';
-import { checkF32Static, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { checkF32, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { useRowHelpers } from './rows.js';
 
 /**
@@ -138,8 +138,9 @@ export const poolKernels: RvvKernel = {
   ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
   check(node) {
     const int8 = node.op === 'MaxPool' && ['u8', 'i8'].includes(node.inputs[0]!.type.dtype);
-    const basic = int8 ? null : checkF32Static(node);
-    if (basic) return basic;
+    return int8 ? null : checkF32(node);
+  },
+  checkDims(node) {
     if (node.op.startsWith('Global')) return shapeOf(node.inputs[0]!).length < 3 ? 'global pooling needs an N x C x ... input' : null;
     if (node.outputs.length > 1) return 'MaxPool Indices output is not supported on rvv';
     const g = poolGeometry(node);
