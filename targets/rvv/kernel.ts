@@ -17,6 +17,11 @@ export interface CEmitContext {
   scratch(bytes: number): string;
   /** Defines a C helper (a function, a table) once per key; later calls with the same key are no-ops. */
   helper(key: string, code: () => string): void;
+  /**
+   * Defines a helper built from a plan (plain data) once per plan, keyed by planKey(kind, plan), so the key holds
+   * every parameter the builder reads; returns its C name, `name(plan)`. Two plans given one C name throw.
+   */
+  planHelper<P>(kind: string, plan: P, name: (plan: P) => string, code: (name: string, plan: P) => string): string;
 }
 
 /** An rvv kernel family: emits the C statements of a node's function (the body). */

@@ -96,9 +96,9 @@ function emitGemmConv(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
  * cols[(c*KH + kh)*KW + kw][oh*OW + ow] = P[c][oh*SH + kh*DH][ow*SW + kw*DW].
  */
 export function defineIm2col(ctx: CEmitContext, bits: 16 | 32): string {
-  const name = `edgec_im2col${bits}`;
-  const t = `uint${bits}_t`;
-  ctx.helper(name, () => `
+  return ctx.planHelper('im2col', { bits }, (p) => `edgec_im2col${p.bits}`, (name, { bits }) => {
+    const t = `uint${bits}_t`;
+    return `
 static void ${name}(void *cols_out, const void *P_in, long C, long PH, long PW, long KH, long KW, long SH, long SW,
                     long DH, long DW, long OH, long OW) {
   ${t} *cols = (${t} *)cols_out;
@@ -111,8 +111,8 @@ static void ${name}(void *cols_out, const void *P_in, long C, long PH, long PW, 
         for (long oh = 0; oh < OH; oh++) edgec_copy${bits}(row + oh * OW, 1, plane + oh * SH * PW, SW, (size_t)OW);
       }
 }
-`);
-  return name;
+`;
+  });
 }
 
 export const convKernels: RvvKernel = {
