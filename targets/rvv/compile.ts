@@ -5,6 +5,7 @@ import { checkCompilable, unsupportedBy } from '../shared/compilable.js';
 import { ConstantPool } from '../shared/constant-pool.js';
 import { C_TYPES, type CEmitContext, type RvvKernel } from './kernel.js';
 import { checkNode } from '../shared/kernel.js';
+import { planKey } from '../shared/plan-key.js';
 import { rvvKernelFor, RVV_KERNELS } from './kernels/index.js';
 import { PRELUDE } from './prelude.js';
 
@@ -62,6 +63,8 @@ export class ModelWriter {
   private readonly blob = new ConstantPool(0, WEIGHT_ALIGN);
   private readonly helpers: string[] = [];
   private readonly helperKeys = new Set<string>();
+  /** C name → plan key of each planned helper, so two plans cannot share one C function name. */
+  private readonly helperNames = new Map<string, string>();
   private readonly bodies: string[] = [];
   private arenaBytes = 64;
   private scratchBytes = 64;
@@ -90,6 +93,18 @@ export class ModelWriter {
         if (this.helperKeys.has(key)) return;
         this.helperKeys.add(key);
         this.helpers.push(code());
+      },
+      planHelper: (kind, plan, name, code) => {
+        const key = planKey(kind, plan);
+        const cName = name(plan);
+        const owner = this.helperNames.get(cName);
+        if (owner !== undefined && owner !== key) throw new EdgecError('VERIFY', `rvv helpers ${owner} and ${key} share the C name ${cName}`);
+        this.helperNames.set(cName, key);
+        if (!this.helperKeys.has(key)) {
+          this.helperKeys.add(key);
+          this.helpers.push(code(cName, plan));
+        }
+        return cName;
       },
     };
   }

@@ -1,5 +1,5 @@
 import type { Node, Value } from '../../ir/index.js';
-import type { Kernel } from '../shared/kernel.js';
+import { symbolicShapeProblem, type Kernel } from '../shared/kernel.js';
 
 /**
  * What a kernel family sees while writing the C code of one node: C expressions for its operands and
@@ -17,6 +17,11 @@ export interface CEmitContext {
   scratch(bytes: number): string;
   /** Defines a C helper (a function, a table) once per key; later calls with the same key are no-ops. */
   helper(key: string, code: () => string): void;
+  /**
+   * Defines a helper built from a plan (plain data) once per plan, keyed by planKey(kind, plan), so the key holds
+   * every parameter the builder reads; returns its C name, `name(plan)`. Two plans given one C name throw.
+   */
+  planHelper<P>(kind: string, plan: P, name: (plan: P) => string, code: (name: string, plan: P) => string): string;
 }
 
 /** An rvv kernel family: emits the C statements of a node's function (the body). */
@@ -54,14 +59,18 @@ export function cFloat(x: number): string {
 export const shapeOf = (v: Value): number[] => v.type.shape as number[];
 export const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
-/** Reason a node's values are not all static-shaped f32, or null. */
-export function checkF32Static(node: Node): string | null {
-  for (const v of [...node.inputs, ...node.outputs]) {
-    if (!v) continue;
-    if (v.type.shape.some((d) => typeof d !== 'number')) return `%${v.name} has a symbolic shape; the rvv target needs static shapes`;
-  }
+/** Reason a node's first operand or a result is not f32, or null (the kernel table checks the shapes). */
+export function checkF32(node: Node): string | null {
   for (const v of [node.inputs[0], ...node.outputs]) {
     if (v && v.type.dtype !== 'f32') return `only f32 is supported for ${node.op} on rvv, %${v.name} is ${v.type.dtype}`;
   }
   return null;
+}
+
+/**
+ * checkF32 after a static-shape check, which the kernel table makes anyway: kept only for the elementwise
+ * family until it calls checkF32 (its remaining reasons then belong in checkDims).
+ */
+export function checkF32Static(node: Node): string | null {
+  return symbolicShapeProblem(node, 'rvv') ?? checkF32(node);
 }

@@ -45,13 +45,12 @@ export function convGeometry(node: Node): ConvGeometry | string {
 
 /**
  * The geometry of any convolution-shaped node (Conv, FusedConv, QConv: X, W and the window attributes) with
- * static 1-D or 2-D maps, whatever its element types; or why not.
+ * static 1-D or 2-D maps (the kernel table has checked the shapes), whatever its element types; or why not.
  */
 function windowedGeometry(node: Node): ConvGeometry | string {
   const x = node.inputs[0]?.type;
   const w = node.inputs[1]?.type;
   if (!x || !w) return `${node.op} needs X and W`;
-  if (x.shape.some((d) => typeof d !== 'number') || w.shape.some((d) => typeof d !== 'number')) return 'shapes must be static';
   const rank = x.shape.length;
   if (rank !== 3 && rank !== 4) return `only 1-D, 2-D and 3-D convolutions are supported (X has rank ${rank})`;
   const xs = x.shape as number[];

@@ -16,6 +16,11 @@ export interface Kernel<Context, Code, Options = void> {
    * table then checks every operand and result for a static shape, whether or not the family did.
    */
   check(node: Node): string | null;
+  /**
+   * Reasons that read the node's dims (sizes, layouts, geometry), asked only once the table has found every
+   * operand and result static, so a family never computes with a symbolic dim; default none.
+   */
+  checkDims?(node: Node): string | null;
   /** Scratch bytes the node needs while it runs (im2col buffers, transformed tiles); default none. */
   scratchBytes?(node: Node, options: Options): number;
   /** The node's code. */
@@ -26,6 +31,7 @@ export interface Kernel<Context, Code, Options = void> {
 export interface KernelFamily {
   readonly ops: readonly string[];
   check(node: Node): string | null;
+  checkDims?(node: Node): string | null;
 }
 
 /** Reason a node has an operand or result of symbolic shape (kernels are specialized to static shapes), or null. */
@@ -36,10 +42,13 @@ export function symbolicShapeProblem(node: Node, target: string): string | null 
   return null;
 }
 
-/** null when `kernel` can compile the node, else why not: no family, the family's reason, or a symbolic shape. */
+/**
+ * null when `kernel` can compile the node, else why not: no family, the family's reason, a symbolic shape, or
+ * the family's reason about dims. This is the one place static shapes are checked: no family does it itself.
+ */
 export function checkNode(node: Node, target: string, kernel: KernelFamily | undefined): string | null {
   if (!kernel) return `no ${target} kernel for ${node.op}`;
-  return kernel.check(node) ?? symbolicShapeProblem(node, target);
+  return kernel.check(node) ?? symbolicShapeProblem(node, target) ?? kernel.checkDims?.(node) ?? null;
 }
 
 /**

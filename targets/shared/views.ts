@@ -11,6 +11,5 @@ export function viewProblem(node: Node, { fillsMask }: { fillsMask: boolean }): 
   if (training?.data && Number(training.data.data[0]) !== 0) return 'Dropout with training_mode = true is not supported (inference only)';
   const mask = node.outputs[1];
   if (mask && !fillsMask) return 'the Dropout mask output is not supported by this target (remove-identity drops an unused one)';
-  if (mask && !mask.type.shape.every((d) => typeof d === 'number')) return 'the Dropout mask needs a static shape';
   return null;
 }

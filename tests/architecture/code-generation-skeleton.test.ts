@@ -39,6 +39,18 @@ describe('the kernel table', () => {
     expect(table.ops()).toEqual(['Relu']);
   });
 
+  it('asks a family about dims only once every shape is static, after its own reasons', () => {
+    const asked: string[] = [];
+    const dims = { ops: ['Relu'], check: () => null, checkDims: (node: Node) => (asked.push(node.inputs[0]!.type.shape.join('x')), 'dims reason') };
+    const table = new KernelTable('t', [dims]);
+    expect(table.check(reluOn(['batch', 4]))).toBe('%x has a symbolic shape; the t target needs static shapes');
+    expect(table.check(reluOn([2, 4]))).toBe('dims reason');
+    expect(asked).toEqual(['2x4']);
+    const refusing = new KernelTable('t', [{ ...dims, check: () => 'family reason' }]);
+    expect(refusing.check(reluOn([2, 4]))).toBe('family reason');
+    expect(asked).toEqual(['2x4']);
+  });
+
   it('is what each compiling target checks nodes with', () => {
     const symbolic = reluOn(['n', 3]);
     for (const [name, table] of [['wasm', WASM_KERNELS], ['rvv', RVV_KERNELS], ['webgpu', WEBGPU_KERNELS]] as const) {

@@ -1,6 +1,6 @@
 import type { Node } from '../../../ir/index.js';
 import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
-import { checkF32Static, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { checkF32, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { activationArgs, checkActivation, defineGemm, MAX_MR, packPanels } from './gemm-core.js';
 import { emitDepthwise, paddedH, paddedW } from './depthwise.js';
 
@@ -22,9 +22,8 @@ function geometry(node: Node): ConvGeometry {
   return convGeometry(node) as ConvGeometry;
 }
 
-function checkConv(node: Node): string | null {
-  const basic = checkF32Static(node);
-  if (basic) return basic;
+/** The convolution's reasons read from the (static) dims and the fused activation. */
+function checkConvDims(node: Node): string | null {
   const g = convGeometry(node);
   if (typeof g === 'string') return g;
   if (node.inputs[0]!.type.shape.length !== 4 && node.inputs[0]!.type.shape.length !== 3) return 'only 1-D and 2-D convolutions are supported on rvv';
@@ -97,9 +96,9 @@ function emitGemmConv(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
  * cols[(c*KH + kh)*KW + kw][oh*OW + ow] = P[c][oh*SH + kh*DH][ow*SW + kw*DW].
  */
 export function defineIm2col(ctx: CEmitContext, bits: 16 | 32): string {
-  const name = `edgec_im2col${bits}`;
-  const t = `uint${bits}_t`;
-  ctx.helper(name, () => `
+  return ctx.planHelper('im2col', { bits }, (p) => `edgec_im2col${p.bits}`, (name, { bits }) => {
+    const t = `uint${bits}_t`;
+    return `
 static void ${name}(void *cols_out, const void *P_in, long C, long PH, long PW, long KH, long KW, long SH, long SW,
                     long DH, long DW, long OH, long OW) {
   ${t} *cols = (${t} *)cols_out;
@@ -112,13 +111,14 @@ static void ${name}(void *cols_out, const void *P_in, long C, long PH, long PW, 
         for (long oh = 0; oh < OH; oh++) edgec_copy${bits}(row + oh * OW, 1, plane + oh * SH * PW, SW, (size_t)OW);
       }
 }
-`);
-  return name;
+`;
+  });
 }
 
 export const convKernels: RvvKernel = {
   ops: ['Conv', 'FusedConv'],
-  check: checkConv,
+  check: checkF32,
+  checkDims: checkConvDims,
   scratchBytes: (node) => scratchFloats(geometry(node)) * 4,
   emit(node, ctx) {
     const g = geometry(node);

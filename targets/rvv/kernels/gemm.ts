@@ -1,6 +1,6 @@
 import { getAttr, type Node, type Value } from '../../../ir/index.js';
 import { rowMajorStrides } from '../../shared/box.js';
-import { checkF32Static, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { checkF32, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { activationArgs, checkActivation, defineGemm, MAX_MR } from './gemm-core.js';
 
 /**
@@ -39,9 +39,8 @@ function biasPlan(node: Node, M: number, N: number): BiasPlan | string {
   return `a run-time C operand of shape [${shape.join(',')}] is not supported on rvv`;
 }
 
-function checkGemm(node: Node): string | null {
-  const basic = checkF32Static(node);
-  if (basic) return basic;
+/** Gemm's reasons read from the (static) dims, the attributes and the C operand. */
+function checkGemmDims(node: Node): string | null {
   const b = node.inputs[1]!;
   const { M, N, transB } = gemmShape(node);
   if (!b.data && (transB || getAttr<number>(node, 'alpha') !== 1)) return 'a run-time B operand needs transB = 0 and alpha = 1 on rvv';
@@ -128,9 +127,7 @@ function emitMatMul(node: Node, ctx: CEmitContext): string {
 
 export const gemmKernels: RvvKernel = {
   ops: ['Gemm', 'FusedGemm', 'MatMul'],
-  check(node) {
-    if (node.op !== 'MatMul') return checkGemm(node);
-    return checkF32Static(node) ?? (node.inputs[1]!.type.dtype !== 'f32' ? 'MatMul operands must be f32 on rvv' : null);
-  },
+  check: (node) => checkF32(node) ?? (node.op === 'MatMul' && node.inputs[1]!.type.dtype !== 'f32' ? 'MatMul operands must be f32 on rvv' : null),
+  checkDims: (node) => (node.op === 'MatMul' ? null : checkGemmDims(node)),
   emit: (node, ctx) => (node.op === 'MatMul' ? emitMatMul(node, ctx) : emitGemm(node, ctx)),
 };

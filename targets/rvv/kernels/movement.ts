@@ -147,15 +147,15 @@ const CONSTANT_OPERANDS: Readonly<Record<string, number[]>> = { Slice: [1, 2, 3,
 export const movementKernels: RvvKernel = {
   ops: [...VIEWS, 'Transpose', 'Slice', 'Expand', 'Tile', 'Concat', 'Split', 'Pad', 'Gather'],
   check(node) {
-    for (const v of [...node.inputs, ...node.outputs]) {
-      if (v && v.type.shape.some((d) => typeof d !== 'number')) return `%${v.name} has a symbolic shape; the rvv target needs static shapes`;
-    }
     const w = dtypeBytes((node.inputs[0] ?? node.outputs[0]!).type.dtype);
     if (!WIDTH_BITS[w]) return `elements of ${w} bytes cannot be moved on rvv`;
     for (const i of CONSTANT_OPERANDS[node.op] ?? []) {
       const v = node.inputs[i];
       if (v && !v.data) return `${node.op} needs a constant operand ${i} on rvv, but %${v.name} is computed at run time`;
     }
+    return null;
+  },
+  checkDims(node) {
     if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: false });
     return node.op === 'Pad' || node.op === 'Gather' ? checkPadOrGather(node) : null;
   },

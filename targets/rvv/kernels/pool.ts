@@ -1,6 +1,6 @@
 import { getAttr, type Node } from '../../../ir/index.js';
 import { poolPlan, type PoolPlan } from '../../shared/pool-geometry.js';
-import { checkF32Static, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { checkF32, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { useRowHelpers } from './rows.js';
 
 /**
@@ -54,13 +54,14 @@ function reciprocalCounts(node: Node, g: PoolGeometry): Float32Array {
   return out;
 }
 
+const cInt8 = (dtype: 'u8' | 'i8'): string => (dtype === 'u8' ? 'uint8_t' : 'int8_t');
+
 /** MaxPool on u8 / i8 (quantized graphs): the same padded-plane scheme on 8-bit lanes, border = the type's minimum. */
-function emitIntMaxPool(node: Node, ctx: CEmitContext): string {
-  const g = poolGeometry(node) as PoolGeometry;
-  const unsigned = node.inputs[0]!.type.dtype === 'u8';
-  const [t, v, max, min] = unsigned ? ['uint8_t', 'u8m4', 'vmaxu', '0'] : ['int8_t', 'i8m4', 'vmax', '-128'];
-  const name = `edgec_maxpool_${unsigned ? 'u8' : 'i8'}`;
-  ctx.helper(name, () => `
+function intMaxPoolSource(name: string, dtype: 'u8' | 'i8'): string {
+  const unsigned = dtype === 'u8';
+  const [v, max, min] = unsigned ? ['u8m4', 'vmaxu', '0'] : ['i8m4', 'vmax', '-128'];
+  const t = cInt8(dtype);
+  return `
 static void ${name}(const ${t} *X, ${t} *Y, long planes, long H, long W, long OH, long OW, long KH, long KW,
                     long SH, long SW, long DH, long DW, long PT, long PL, long PH, long PW, ${t} *plane) {
   for (long c = 0; c < planes; c++) {
@@ -83,7 +84,14 @@ static void ${name}(const ${t} *X, ${t} *Y, long planes, long H, long W, long OH
     }
   }
 }
-`);
+`;
+}
+
+function emitIntMaxPool(node: Node, ctx: CEmitContext): string {
+  const g = poolGeometry(node) as PoolGeometry;
+  const dtype: 'u8' | 'i8' = node.inputs[0]!.type.dtype === 'u8' ? 'u8' : 'i8';
+  const t = cInt8(dtype);
+  const name = ctx.planHelper('maxpool', { dtype }, (p) => `edgec_maxpool_${p.dtype}`, (name, p) => intMaxPoolSource(name, p.dtype));
   return `${name}(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${g.planes}, ${g.H}, ${g.W}, ${g.OH}, ${g.OW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.PH}, ${g.PW}, ${g.paddedH}, ${g.paddedW}, (${t} *)${ctx.scratch(g.paddedH * g.paddedW)});`;
 }
 
@@ -138,8 +146,9 @@ export const poolKernels: RvvKernel = {
   ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
   check(node) {
     const int8 = node.op === 'MaxPool' && ['u8', 'i8'].includes(node.inputs[0]!.type.dtype);
-    const basic = int8 ? null : checkF32Static(node);
-    if (basic) return basic;
+    return int8 ? null : checkF32(node);
+  },
+  checkDims(node) {
     if (node.op.startsWith('Global')) return shapeOf(node.inputs[0]!).length < 3 ? 'global pooling needs an N x C x ... input' : null;
     if (node.outputs.length > 1) return 'MaxPool Indices output is not supported on rvv';
     const g = poolGeometry(node);

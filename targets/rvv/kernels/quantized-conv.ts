@@ -37,19 +37,18 @@ function channelTables(node: Node, n: number, ctx: CEmitContext): { bias: string
 }
 
 function checkQuantized(node: Node): string | null {
-  for (const v of [...node.inputs, ...node.outputs]) {
-    if (v && v.type.shape.some((d) => typeof d !== 'number')) return `%${v.name} has a symbolic shape; the rvv target needs static shapes`;
-  }
   for (const i of [1, 2, 3, 4]) {
     const v = node.inputs[i];
     if (v && !v.data) return `${node.op} operand %${v.name} must be constant on rvv (weights and requantization tables are packed at compile time)`;
   }
-  if (node.op === 'QConv') {
-    const g = convGeometry(node);
-    if (typeof g === 'string') return g;
-    if (shapeOf(node.inputs[0]!).length > 4) return 'only 1-D and 2-D QConv is supported on rvv';
-  }
   return null;
+}
+
+/** QConv's geometry from the (static) dims, or why it cannot be compiled. */
+function checkQConvDims(node: Node): string | null {
+  const g = convGeometry(node);
+  if (typeof g === 'string') return g;
+  return shapeOf(node.inputs[0]!).length > 4 ? 'only 1-D and 2-D QConv is supported on rvv' : null;
 }
 
 const isDepthwise = (g: ConvGeometry): boolean => g.Cg === 1 && g.group > 1;
@@ -178,16 +177,15 @@ function emitQMatMul(node: Node, ctx: CEmitContext): string {
   ].join('\n');
 }
 
-function checkQMatMul(node: Node): string | null {
-  const basic = checkQuantized(node);
-  if (basic) return basic;
+function checkQMatMulDims(node: Node): string | null {
   const b = shapeOf(node.inputs[1]!);
   return b.length > 2 ? 'QMatMul with a batched b is not supported on rvv' : null;
 }
 
 export const qconvKernels: RvvKernel = {
   ops: ['QConv', 'QMatMul'],
-  check: (node) => (node.op === 'QConv' ? checkQuantized(node) : checkQMatMul(node)),
+  check: checkQuantized,
+  checkDims: (node) => (node.op === 'QConv' ? checkQConvDims(node) : checkQMatMulDims(node)),
   scratchBytes(node) {
     if (node.op === 'QConv') return qconvScratch(convGeometry(node) as ConvGeometry);
     const a = shapeOf(node.inputs[0]!);

@@ -43,10 +43,13 @@ export function defineQStore(ctx: CEmitContext): void {
 /** Defines the int8 microkernel for `mr` rows and the layout of A (once per model), returning its name. */
 export function defineQGemm(ctx: CEmitContext, layout: ALayout, mr: number): string {
   defineQStore(ctx);
-  const name = `edgec_qgemm_${layout === 'packed' ? 'p' : 's'}${mr}`;
+  return ctx.planHelper('qgemm', { layout, mr }, (p) => `edgec_qgemm_${p.layout === 'packed' ? 'p' : 's'}${p.mr}`, (name, p) => qgemmSource(name, p.layout, p.mr));
+}
+
+function qgemmSource(name: string, layout: ALayout, mr: number): string {
   const aSetup = layout === 'packed' ? '    const int16_t *ap = A + m0 * K;' : rows(mr, (r) => `    const int16_t *a${r} = A + (m0 + (${r} < rows ? ${r} : rows - 1)) * K;`);
   const aLoad = (r: number) => (layout === 'packed' ? `ap[${r}]` : `a${r}[k]`);
-  ctx.helper(name, () => `
+  return `
 /* per_row: mult/shift indexed by row (conv); else by column (matmul). bias per row when per_row, else per column. */
 static void ${name}(long M, long N, long K, const int16_t *A, const int16_t *B, long ldb, void *C, long ldc, int kind,
                     const int32_t *bias, const int32_t *mult, const uint32_t *shift, int per_row, int32_t zp, int32_t lo, int32_t hi) {
@@ -78,8 +81,7 @@ ${rows(mr, (r) => `      ${r > 0 ? `if (${r} < rows) ` : ''}{
     }
   }
 }
-`);
-  return name;
+`;
 }
 
 /** Defines the zero-point shift of 8-bit values into int16 (with a zero border for convolutions). */

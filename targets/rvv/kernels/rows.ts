@@ -1,5 +1,5 @@
 import { getAttr, type Node } from '../../../ir/index.js';
-import { cFloat, checkF32Static, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { cFloat, checkF32, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 
 /**
  * Row-wise kernels over a contiguous innermost extent: Softmax / LogSoftmax (one axis, the last extent),
@@ -169,9 +169,8 @@ function emitReduce(node: Node, ctx: CEmitContext): string {
 
 export const rowKernels: RvvKernel = {
   ops: ['Softmax', 'LogSoftmax', 'LayerNormalization', ...Object.keys(REDUCE_OPS)],
-  check(node) {
-    const basic = checkF32Static(node);
-    if (basic) return basic;
+  check: checkF32,
+  checkDims(node) {
     if (node.op === 'Softmax' || node.op === 'LogSoftmax') return checkSoftmax(node);
     if (node.op === 'LayerNormalization') return checkLayerNorm(node);
     if (product(shapeOf(node.inputs[0]!)) === 0) return 'empty reductions are not supported on rvv';

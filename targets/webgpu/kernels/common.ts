@@ -1,20 +1,10 @@
-import { isStaticShape, type Node } from '../../../ir/index.js';
+import type { Node } from '../../../ir/index.js';
 
-/** The first operand or result that is not f32 with a static shape, as a reason; null when all are. */
-export function needsStaticF32(node: Node, operands: readonly number[] | 'all' = 'all'): string | null {
+/** The first of the operands (all, or those listed) and results that is not f32, as a reason; null when all are. */
+export function needsF32(node: Node, operands: readonly number[] | 'all' = 'all'): string | null {
   const inputs = operands === 'all' ? node.inputs : operands.map((i) => node.inputs[i] ?? null);
   for (const v of [...inputs, ...node.outputs]) {
-    if (!v) continue;
-    if (!isStaticShape(v.type.shape)) return `%${v.name} has a symbolic shape; the webgpu target needs static shapes`;
-    if (v.type.dtype !== 'f32') return `the webgpu ${node.op} kernel handles f32 only (%${v.name} is ${v.type.dtype})`;
-  }
-  return null;
-}
-
-/** Reason when some operand or result has a symbolic shape. */
-export function needsStaticShapes(node: Node): string | null {
-  for (const v of [...node.inputs, ...node.outputs]) {
-    if (v && !isStaticShape(v.type.shape)) return `%${v.name} has a symbolic shape; the webgpu target needs static shapes`;
+    if (v && v.type.dtype !== 'f32') return `the webgpu ${node.op} kernel handles f32 only (%${v.name} is ${v.type.dtype})`;
   }
   return null;
 }

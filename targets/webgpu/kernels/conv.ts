@@ -4,7 +4,7 @@ import { activationProblem, applyActivation, EXPRESSION_PRELUDE } from '../expre
 import { at, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, i32Literal, u32Literal as u } from '../wgsl.js';
 import { gemmDispatch } from './gemm-core.js';
-import { needsStaticF32 } from './common.js';
+import { needsF32 } from './common.js';
 
 /**
  * Conv and FusedConv (1-D and 2-D, any stride, dilation, padding and groups). Groups with enough output
@@ -121,9 +121,8 @@ ${tapIndex(g).join('\n')}
 
 export const convKernels: GpuKernel = {
   ops: ['Conv', 'FusedConv'],
-  check(node) {
-    const bad = needsStaticF32(node);
-    if (bad) return bad;
+  check: (node) => needsF32(node),
+  checkDims(node) {
     const g = convGeometry(node);
     if (typeof g === 'string') return g;
     return activationProblem(node, () => activationOf(node));

@@ -2,7 +2,7 @@ import { getOpSchema, nodeExpression, registeredOps } from '../../../ir/index.js
 import { EXPRESSION_PRELUDE, lowerExpression, unsupportedExpressionOp } from '../expression.js';
 import { at, product, shapeOf, type GpuKernel } from '../kernel.js';
 import { bindings, broadcastIndex, elementKernel } from '../wgsl.js';
-import { needsStaticF32 } from './common.js';
+import { needsF32 } from './common.js';
 
 /**
  * Elementwise f32 ops and FusedElementwise: every op whose schema gives its expression (ir/ops/expression.ts).
@@ -14,7 +14,7 @@ const OPS = registeredOps().filter((op) => getOpSchema(op)!.expression);
 export const elementwiseKernels: GpuKernel = {
   ops: OPS,
   check(node) {
-    const bad = needsStaticF32(node);
+    const bad = needsF32(node);
     if (bad) return bad;
     const expr = nodeExpression(node);
     if (!expr) return `${node.op} has no expression form`;

@@ -3,7 +3,7 @@ import { activationProblem, applyActivation, EXPRESSION_PRELUDE } from '../expre
 import { at, product, shapeOf, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, f32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { gemmDispatch } from './gemm-core.js';
-import { needsStaticF32 } from './common.js';
+import { needsF32 } from './common.js';
 
 /**
  * MatMul (numpy semantics: 1-D operands, broadcast batch dims) and Gemm / FusedGemm (transposes, alpha,
@@ -99,7 +99,7 @@ function emitGemm(node: Node, ctx: GpuEmitContext) {
 export const matmulKernels: GpuKernel = {
   ops: ['MatMul', 'Gemm', 'FusedGemm'],
   check(node) {
-    const bad = needsStaticF32(node);
+    const bad = needsF32(node);
     if (bad) return bad;
     return node.op === 'MatMul' ? null : activationProblem(node, () => gemmActivation(node));
   },

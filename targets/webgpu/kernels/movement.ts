@@ -3,7 +3,6 @@ import { viewProblem } from '../../shared/views.js';
 import { expandBox, sliceBox, tileBox, transposeBox, type Box as WasmBox } from '../../shared/box.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, i32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
-import { needsStaticShapes } from './common.js';
 import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
 
 /**
@@ -174,8 +173,6 @@ function constantOperands(node: Node, indices: number[]): string | null {
 export const movementKernels: GpuKernel = {
   ops: [...VIEWS, ...Object.keys(BOX_BUILDERS), 'Concat', 'Gather', 'Pad'],
   check(node) {
-    const bad = needsStaticShapes(node);
-    if (bad) return bad;
     for (const v of [node.inputs[0], ...node.outputs]) {
       if (v && ![1, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
       if (v && dtypeBytes(v.type.dtype) === 1 && !['i8', 'u8', 'bool'].includes(v.type.dtype)) return `1-byte element type ${v.type.dtype} is not supported`;
@@ -185,7 +182,6 @@ export const movementKernels: GpuKernel = {
       const v = node.inputs.find((x) => x && dtypeBytes(x.type.dtype) !== dtypeBytes(node.outputs[0]!.type.dtype));
       if (v) return `Concat operand %${v.name} has another element size`;
     }
-    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: false });
     if (node.op === 'Slice') return constantOperands(node, [1, 2, 3, 4]);
     if (node.op === 'Pad') {
       if (getAttr<string>(node, 'mode') !== 'constant') return `Pad mode '${getAttr<string>(node, 'mode')}' is not supported (constant only)`;
@@ -198,6 +194,7 @@ export const movementKernels: GpuKernel = {
     }
     return null;
   },
+  checkDims: (node) => (VIEWS.includes(node.op) ? viewProblem(node, { fillsMask: false }) : null),
   emit(node, ctx) {
     const out = node.outputs[0]!;
     const x = node.inputs[0]!;

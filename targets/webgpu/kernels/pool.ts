@@ -3,7 +3,7 @@ import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKerne
 import { everyWindowHoldsATap, poolNdPlan, type PoolNdPlan } from '../../shared/pool-geometry.js';
 import { loader, outputKernel } from './quantized-wgsl.js';
 import { bindings, elementKernel, i32Literal as i, u32Literal as u } from '../wgsl.js';
-import { needsStaticF32, onlyFirstOutput } from './common.js';
+import { needsF32, onlyFirstOutput } from './common.js';
 
 /**
  * MaxPool / AveragePool over 1 to 3 spatial axes (seen as 3-D by poolNdPlan, as for wasm) and the global
@@ -97,19 +97,16 @@ const isInt8MaxPool = (node: Node) => node.op === 'MaxPool' && ['u8', 'i8'].incl
 export const poolKernels: GpuKernel = {
   ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
   check(node) {
+    return isInt8MaxPool(node) ? onlyFirstOutput(node) : (needsF32(node) ?? onlyFirstOutput(node));
+  },
+  checkDims(node) {
     if (isInt8MaxPool(node)) {
-      const bad = onlyFirstOutput(node);
-      if (bad) return bad;
-      const all = [node.inputs[0]!, node.outputs[0]!];
-      if (!all.every((v) => v.type.shape.every((d) => typeof d === 'number'))) return 'shapes must be static';
       const rank = node.inputs[0]!.type.shape.length;
       if (rank < 3 || rank > 5) return `pools over ${rank - 2} spatial axes are not supported (1 to 3)`;
       const p = poolNdPlan(node);
       const covered = p.out.every((size, k) => everyWindowHoldsATap(size, p.kernel[k]!, p.dilations[k]!, p.strides[k]!, p.padBegin[k]!, p.dims[k]!));
       return covered ? null : 'windows wholly in padding are not supported on 8-bit maps';
     }
-    const bad = needsStaticF32(node) ?? onlyFirstOutput(node);
-    if (bad) return bad;
     const rank = node.inputs[0]!.type.shape.length;
     if (rank < 3 || rank > 5) return `pools over ${rank - 2} spatial axes are not supported (1 to 3)`;
     if (node.op === 'MaxPool' || node.op === 'AveragePool') {

@@ -1,4 +1,4 @@
-import { dtypeBytes, getAttr, isStaticShape, type DType, type Node, type Value } from '../../../ir/index.js';
+import { dtypeBytes, getAttr, type DType, type Node, type Value } from '../../../ir/index.js';
 import { convAttrsOf, convGeometry } from '../../../ir/ops/onnx-quantization.js';
 import { clampRange } from '../../../ir/ops/quantized.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
@@ -252,9 +252,6 @@ const EMITTERS: Record<string, (node: Node, ctx: GpuEmitContext) => Dispatch[]> 
 export const int8Kernels: GpuKernel = {
   ops: Object.keys(EMITTERS),
   check(node) {
-    for (const v of [...node.inputs, ...node.outputs]) {
-      if (v && !isStaticShape(v.type.shape)) return `%${v.name} has a symbolic shape; the webgpu target needs static shapes`;
-    }
     if (node.op === 'QConv') {
       const rank = node.inputs[0]!.type.shape.length;
       if (rank < 3 || rank > 5) return `QConv over ${rank - 2} spatial axes is not supported (1 to 3)`;

@@ -1,7 +1,7 @@
 import { getAttr, type Node } from '../../../ir/index.js';
 import { at, product, shapeOf, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
-import { needsStaticF32 } from './common.js';
+import { needsF32 } from './common.js';
 
 /**
  * ReduceSum / Mean / Max / Min / Prod / SumSquare / L1 / L2 / LogSum over constant axes: one invocation per
@@ -32,7 +32,7 @@ function reducedAxes(node: Node): number[] | string {
 export const reduceKernels: GpuKernel = {
   ops: Object.keys(KINDS),
   check(node) {
-    const bad = needsStaticF32(node, [0]);
+    const bad = needsF32(node, [0]);
     if (bad) return bad;
     const axes = reducedAxes(node);
     return typeof axes === 'string' ? axes : null;

@@ -1,7 +1,7 @@
 import { getAttr, type Node } from '../../../ir/index.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, broadcastIndex, f32Literal, grid1d, u32Literal as u } from '../wgsl.js';
-import { needsStaticF32, onlyFirstOutput } from './common.js';
+import { needsF32, onlyFirstOutput } from './common.js';
 
 /**
  * Row-wise ops with workgroup reductions: Softmax / LogSoftmax along one axis and LayerNormalization over the
@@ -110,7 +110,7 @@ function emitLayerNorm(node: Node, ctx: GpuEmitContext): Dispatch[] {
 export const rowKernels: GpuKernel = {
   ops: ['Softmax', 'LogSoftmax', 'LayerNormalization'],
   check(node) {
-    return needsStaticF32(node) ?? onlyFirstOutput(node);
+    return needsF32(node) ?? onlyFirstOutput(node);
   },
   emit(node, ctx) {
     return node.op === 'LayerNormalization' ? emitLayerNorm(node, ctx) : emitSoftmax(node, ctx);

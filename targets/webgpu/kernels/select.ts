@@ -1,4 +1,4 @@
-import { dtypeBytes, isStaticShape, type Value } from '../../../ir/index.js';
+import { dtypeBytes, type Value } from '../../../ir/index.js';
 import { product, shapeOf, type GpuKernel } from '../kernel.js';
 import { broadcastIndex } from '../wgsl.js';
 import { loader, outputKernel } from './quantized-wgsl.js';
@@ -16,7 +16,6 @@ export const selectKernels: GpuKernel = {
   check(node) {
     for (const v of [...node.inputs, ...node.outputs]) {
       if (!v) continue;
-      if (!isStaticShape(v.type.shape)) return `%${v.name} has a symbolic shape; the webgpu target needs static shapes`;
       if (!LOADABLE.has(v.type.dtype)) return `the webgpu ${node.op} kernel does not handle ${v.type.dtype} (%${v.name})`;
     }
     if (node.op === 'Where' && dtypeBytes(node.outputs[0]!.type.dtype) !== 4) return `Where on ${node.outputs[0]!.type.dtype} is not supported (4-byte elements only)`;

@@ -39,7 +39,6 @@ export function conv3dGeometry(node: Node): Conv3dGeometry | string {
   const x = node.inputs[0]!.type;
   const w = node.inputs[1]!.type;
   if (x.dtype !== 'f32') return `only f32 convolutions are supported, got ${x.dtype}`;
-  if (![...x.shape, ...w.shape].every((d) => typeof d === 'number')) return 'shapes must be static';
   for (const extra of node.inputs.slice(2)) if (extra && extra.type.dtype !== 'f32') return `operand %${extra.name} must be f32`;
   const xs = x.shape as number[];
   const ws = w.shape as number[];

@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { getAttr, isStaticShape, type AttrValue, type Node } from '../../../../ir/index.js';
+import { getAttr, type AttrValue, type Node } from '../../../../ir/index.js';
 import { convTransposeGeometry } from '../../../../ir/ops/nn.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { WasmKernel, WasmOptions } from '../../kernel.js';
@@ -194,9 +194,11 @@ export const convTransposeKernels: WasmKernel = {
     for (const v of [x, w, b, node.outputs[0]]) {
       if (!v) continue;
       if (v.type.dtype !== 'f32') return `ConvTranspose on ${v.type.dtype} is not supported (f32 only)`;
-      if (!isStaticShape(v.type.shape)) return `%${v.name} has a symbolic shape; the wasm target needs static shapes`;
     }
-    const rank = x!.type.shape.length;
+    return null;
+  },
+  checkDims(node) {
+    const rank = node.inputs[0]!.type.shape.length;
     if (rank !== 3 && rank !== 4) return `ConvTranspose with ${rank - 2} spatial dims is not supported (1 or 2)`;
     try {
       planOf(node);

@@ -59,7 +59,9 @@ const is3d = (node: Node) => node.inputs[0]?.type.shape.length === 5;
 
 export const convKernels: WasmKernel = {
   ops: ['Conv', 'FusedConv'],
-  check(node) {
+  // The geometry functions check the element types too; they read dims, so all of it waits for static shapes.
+  check: () => null,
+  checkDims(node) {
     const g = is3d(node) ? conv3dGeometry(node) : convGeometry(node);
     if (typeof g === 'string') return g;
     const act = activationOf(node);

@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, getOpSchema, isStaticShape, nodeExpression, opTraits, registeredOps, type DType, type Node, type Value } from '../../../../ir/index.js';
+import { dtypeBytes, getAttr, getOpSchema, nodeExpression, opTraits, registeredOps, type DType, type Node, type Value } from '../../../../ir/index.js';
 import { expressionOperands, formatExpression, type Expr as Expression } from '../../../../ir/ops/expression.js';
 import type { FunctionBuilder } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
@@ -314,14 +314,18 @@ function computeDType(node: Node): DType {
   return node.op === 'Where' ? node.inputs[1]!.type.dtype : node.inputs[0]!.type.dtype;
 }
 
-function specFor(node: Node): Spec | string {
+/** Reason the node's operands and results are not the kernel's form (asked before the shapes), or null. */
+function arityProblem(node: Node): string | null {
   const inputs = node.inputs.filter((v): v is Value => v !== null);
   if (node.op !== 'Clip' && inputs.length !== node.inputs.length) return 'omitted operands are not supported';
   if (inputs.length === 0) return 'no operands';
   if (node.outputs.length !== 1) return 'exactly one result expected';
-  for (const v of [...inputs, node.outputs[0]!]) {
-    if (!isStaticShape(v.type.shape)) return `%${v.name} has a symbolic shape`;
-  }
+  return null;
+}
+
+/** The kernel's spec for a node arityProblem accepts and whose shapes are static, or why there is none. */
+function specFor(node: Node): Spec | string {
+  const inputs = node.inputs.filter((v): v is Value => v !== null);
   const dtype = computeDType(node);
   if (node.op === 'Where' && inputs[0]!.type.dtype !== 'bool') return `Where needs a bool condition, got ${inputs[0]!.type.dtype}`;
   const sameDType = node.op === 'Pow' || node.op === 'Where' ? [] : inputs.filter((v) => v.type.dtype !== dtype);
@@ -446,7 +450,8 @@ function emitElementwise(node: Node, ctx: EmitContext): Expr {
 
 export const elementwiseKernels: WasmKernel = {
   ops: OPS,
-  check(node) {
+  check: arityProblem,
+  checkDims(node) {
     const spec = specFor(node);
     return typeof spec === 'string' ? spec : null;
   },

@@ -29,15 +29,19 @@ export interface GemmShape {
   transB: boolean;
 }
 
-function shapeOf(node: Node): GemmShape | string {
+/** Reason the operands rule the node out before its dims are read, or null. */
+function operandProblem(node: Node): string | null {
   const [a, b] = node.inputs;
   if (!a || !b) return 'Gemm needs A and B';
-  if (a.type.dtype !== 'f32') return `only f32 Gemm is supported, got ${a.type.dtype}`;
-  const dims = [...a.type.shape, ...b.type.shape, ...(node.inputs[2]?.type.shape ?? [])];
-  if (dims.some((d) => typeof d !== 'number')) return 'shapes must be static';
+  return a.type.dtype !== 'f32' ? `only f32 Gemm is supported, got ${a.type.dtype}` : null;
+}
+
+/** M, N, K and the transposes of a node operandProblem accepts, from its (static) dims. */
+function shapeOf(node: Node): GemmShape | string {
+  const [a, b] = node.inputs;
   const transA = getAttr<number>(node, 'transA') !== 0;
   const transB = getAttr<number>(node, 'transB') !== 0;
-  const [as, bs] = [a.type.shape as number[], b.type.shape as number[]];
+  const [as, bs] = [a!.type.shape as number[], b!.type.shape as number[]];
   const [M, K] = transA ? [as[1]!, as[0]!] : [as[0]!, as[1]!];
   const N = transB ? bs[0]! : bs[1]!;
   return { M, N, K, transA, transB };
@@ -71,7 +75,8 @@ function scratchBytesOf(node: Node, s: GemmShape): number {
 
 export const gemmKernels: WasmKernel = {
   ops: ['Gemm', 'FusedGemm'],
-  check(node) {
+  check: operandProblem,
+  checkDims(node) {
     const s = shapeOf(node);
     if (typeof s === 'string') return s;
     if (s.K === 0 || s.M === 0 || s.N === 0) return 'empty Gemm operands are not supported';

@@ -24,13 +24,18 @@ interface Plan {
   foldedM: number;
 }
 
-function planOf(node: Node): Plan | string {
+/** Reason the operands rule the node out before its dims are read, or null. */
+function operandProblem(node: Node): string | null {
   const [a, b] = node.inputs;
   if (!a || !b) return 'MatMul needs two operands';
-  if (a.type.dtype !== 'f32') return `only f32 MatMul is supported, got ${a.type.dtype}`;
-  const as = a.type.shape;
-  const bs = b.type.shape;
-  if ([...as, ...bs].some((d) => typeof d !== 'number')) return 'shapes must be static';
+  return a.type.dtype !== 'f32' ? `only f32 MatMul is supported, got ${a.type.dtype}` : null;
+}
+
+/** The plan of a node operandProblem accepts, from its (static) dims, or why there is none. */
+function planOf(node: Node): Plan | string {
+  const [a, b] = node.inputs;
+  const as = a!.type.shape;
+  const bs = b!.type.shape;
   const a2 = (as.length === 1 ? [1, as[0]] : [...as]) as number[];
   const b2 = (bs.length === 1 ? [bs[0], 1] : [...bs]) as number[];
   const M = a2[a2.length - 2]!;
@@ -75,7 +80,8 @@ const TABLE = 3;
 
 export const matmulKernels: WasmKernel = {
   ops: ['MatMul'],
-  check(node) {
+  check: operandProblem,
+  checkDims(node) {
     const p = planOf(node);
     return typeof p === 'string' ? p : null;
   },

@@ -1,5 +1,5 @@
 import type binaryen from 'binaryen';
-import { arrayToBytes, dtypeBytes, getAttr, isStaticShape, numel, type Node, type Tensor, type Value } from '../../../../ir/index.js';
+import { arrayToBytes, dtypeBytes, getAttr, numel, type Node, type Tensor, type Value } from '../../../../ir/index.js';
 import { padSourceIndex, rangeValues, shapeWindow } from '../../../../ir/ops/tensor-ops.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { emitBox, emitConstantBytes, emitFill, rowMajorStrides, uniformByteOf, type Box } from './movement-copy.js';
@@ -28,14 +28,6 @@ const MAX_GATHER_BOXES = 8;
 function block(ctx: EmitContext, statements: Expr[]): Expr {
   if (statements.length === 0) return ctx.m.nop();
   return statements.length === 1 ? statements[0]! : ctx.m.block(null, statements);
-}
-
-/** Non-null operands and results whose shapes are not static, named for check(). */
-function dynamicValues(node: Node): string | null {
-  for (const v of [...node.inputs, ...node.outputs]) {
-    if (v && !isStaticShape(v.type.shape)) return `%${v.name} has a symbolic shape; the wasm target needs static shapes`;
-  }
-  return null;
 }
 
 const needsConstant = (node: Node, index: number, what: string): string | null => {
@@ -254,11 +246,7 @@ export const movementKernels: WasmKernel = {
   ops: ['Transpose', 'Concat', 'Split', 'Slice', 'Gather', 'GatherElements', 'Expand', 'Tile', 'Pad', 'Shape', 'Size', 'ConstantOfShape', 'Range'],
 
   check(node) {
-    if (node.op === 'Shape' || node.op === 'Size') {
-      const x = node.inputs[0]!;
-      return isStaticShape(x.type.shape) ? null : `%${x.name} has a symbolic shape; ${node.op} needs a static one`;
-    }
-    // Operands that must be constants come first: they are the usual reason a shape is not static.
+    // Operands that must be constants: they are the usual reason a shape is not static, so they come first.
     const operands: Record<string, [number, string][]> = {
       Slice: [[1, 'starts'], [2, 'ends'], [3, 'axes'], [4, 'steps']],
       Pad: [[1, 'pads'], [3, 'axes']],
@@ -268,8 +256,10 @@ export const movementKernels: WasmKernel = {
       const reason = needsConstant(node, i, what);
       if (reason) return reason;
     }
-    const dynamic = dynamicValues(node);
-    if (dynamic) return dynamic;
+    return null;
+  },
+
+  checkDims(node) {
     switch (node.op) {
       case 'Pad': {
         const mode = getAttr<string>(node, 'mode');

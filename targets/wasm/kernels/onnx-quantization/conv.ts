@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
+import { dtypeBytes, getAttr, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
 import { convAttrsOf, convGeometry, type ConvGeometry } from '../../../../ir/ops/onnx-quantization.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { EmitContext } from '../../kernel.js';
@@ -33,8 +33,6 @@ function geometryOf(node: Node): ConvGeometry | string {
 
 export function checkQuantConv(node: Node): string | null {
   const o = operands(node);
-  const all = [...node.inputs, ...node.outputs].filter((v): v is Value => !!v);
-  if (!all.every((v) => isStaticShape(v.type.shape))) return 'shapes must be static';
   const rank = o.x.type.shape.length;
   if (rank < 3 || rank > 5) return `${node.op} with ${rank - 2} spatial axes is not supported (1 to 3)`;
   if (!EIGHT_BIT.includes(o.x.type.dtype) || !EIGHT_BIT.includes(o.w.type.dtype)) return `${node.op} on ${o.x.type.dtype} x ${o.w.type.dtype} is not supported (8-bit)`;

@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node } from '../../../../ir/index.js';
+import { dtypeBytes, getAttr, numel, type DType, type Node } from '../../../../ir/index.js';
 import { quantGranularity, type Granularity } from '../../../../ir/ops/onnx-quantization.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { EmitContext } from '../../kernel.js';
@@ -57,14 +57,19 @@ const bump = (fn: FunctionBuilder, p: Local, n: number) => p.set(fn.addConst(p.g
 const at = (fn: FunctionBuilder, base: Expr, index: Expr, bytes: number) => fn.m.i32.add(base, fn.mulConst(index, bytes));
 
 export function checkQuantizeLinear(node: Node): string | null {
-  const [x, scale, zp] = node.inputs;
+  const [x, scale] = node.inputs;
   const out = node.outputs[0]!.type.dtype;
   if (!INT_TYPES.includes(out) || out === 'i32') return `QuantizeLinear to ${out} is not supported by the wasm target`;
   if (!FLOAT_PARAM_TYPES.includes(x!.type.dtype)) return `QuantizeLinear of ${x!.type.dtype} is not supported by the wasm target`;
   if (!FLOAT_PARAM_TYPES.includes(scale!.type.dtype)) return `a ${scale!.type.dtype} scale is not supported by the wasm target`;
   const precision = (getAttr<string>(node, 'precision') as DType | '') || scale!.type.dtype;
   if (!FLOAT_PARAM_TYPES.includes(precision)) return `QuantizeLinear in ${precision} precision is not supported by the wasm target`;
-  if (![x, scale, zp, node.outputs[0]].every((v) => !v || isStaticShape(v.type.shape))) return 'shapes must be static';
+  return null;
+}
+
+/** Why the (static) dims of x and scale give no parameter layout (per tensor, per axis or per block), or null. */
+export function paramLayoutProblem(node: Node): string | null {
+  const [x, scale] = node.inputs;
   const l = paramLayout(x!.type.shape as number[], scale!.type.shape as number[], getAttr<number>(node, 'axis'), getAttr<number>(node, 'block_size'));
   return typeof l === 'string' ? l : null;
 }
@@ -96,14 +101,12 @@ export function emitQuantizeLinear(node: Node, ctx: EmitContext): Expr {
 }
 
 export function checkDequantizeLinear(node: Node): string | null {
-  const [x, scale, zp] = node.inputs;
+  const [x, scale] = node.inputs;
   const out = node.outputs[0]!.type.dtype;
   if (!INT_TYPES.includes(x!.type.dtype)) return `DequantizeLinear of ${x!.type.dtype} is not supported by the wasm target`;
   if (!FLOAT_PARAM_TYPES.includes(scale!.type.dtype)) return `a ${scale!.type.dtype} scale is not supported by the wasm target`;
   if (!FLOAT_PARAM_TYPES.includes(out)) return `DequantizeLinear to ${out} is not supported by the wasm target`;
-  if (![x, scale, zp, node.outputs[0]].every((v) => !v || isStaticShape(v.type.shape))) return 'shapes must be static';
-  const l = paramLayout(x!.type.shape as number[], scale!.type.shape as number[], getAttr<number>(node, 'axis'), getAttr<number>(node, 'block_size'));
-  return typeof l === 'string' ? l : null;
+  return null;
 }
 
 export function emitDequantizeLinear(node: Node, ctx: EmitContext): Expr {
@@ -135,7 +138,6 @@ export function emitDequantizeLinear(node: Node, ctx: EmitContext): Expr {
 export function checkDynamicQuantizeLinear(node: Node): string | null {
   const x = node.inputs[0]!;
   if (x.type.dtype !== 'f32') return `DynamicQuantizeLinear of ${x.type.dtype} is not supported by the wasm target`;
-  if (!isStaticShape(x.type.shape)) return 'shapes must be static';
   return null;
 }
 

@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { broadcastShapes, dtypeBytes, isStaticShape, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
+import { broadcastShapes, dtypeBytes, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
 import { matmulParamShape } from '../../../../ir/ops/onnx-quantization.js';
 import type { FunctionBuilder } from '../../dsl.js';
 import type { EmitContext } from '../../kernel.js';
@@ -79,8 +79,6 @@ function operands(node: Node) {
 
 export function checkQuantMatmul(node: Node): string | null {
   const o = operands(node);
-  const all = [...node.inputs, ...node.outputs].filter((v): v is Value => !!v);
-  if (!all.every((v) => isStaticShape(v.type.shape))) return 'shapes must be static';
   if (!EIGHT_BIT.includes(o.a.type.dtype) || !EIGHT_BIT.includes(o.b.type.dtype)) return `${node.op} on ${o.a.type.dtype} x ${o.b.type.dtype} is not supported (8-bit)`;
   const l = layoutOf(o.a.type.shape as number[], o.b.type.shape as number[]);
   if (typeof l === 'string') return l;

@@ -1,6 +1,6 @@
 import type { WasmKernel } from '../../kernel.js';
 import { checkQuantConv, emitQuantConv } from './conv.js';
-import { checkDequantizeLinear, checkDynamicQuantizeLinear, checkQuantizeLinear, emitDequantizeLinear, emitDynamicQuantizeLinear, emitQuantizeLinear } from './linear.js';
+import { checkDequantizeLinear, checkDynamicQuantizeLinear, checkQuantizeLinear, emitDequantizeLinear, emitDynamicQuantizeLinear, emitQuantizeLinear, paramLayoutProblem } from './linear.js';
 import { checkQuantMatmul, emitQuantMatmul } from './matmul.js';
 
 /**
@@ -18,6 +18,18 @@ export const quantKernels: WasmKernel = {
         return checkDequantizeLinear(node);
       case 'DynamicQuantizeLinear':
         return checkDynamicQuantizeLinear(node);
+      default:
+        return null;
+    }
+  },
+  /** The matrix products and convolutions read their dims from the first reason on. */
+  checkDims(node) {
+    switch (node.op) {
+      case 'QuantizeLinear':
+      case 'DequantizeLinear':
+        return paramLayoutProblem(node);
+      case 'DynamicQuantizeLinear':
+        return null;
       case 'QLinearMatMul':
       case 'MatMulInteger':
         return checkQuantMatmul(node);

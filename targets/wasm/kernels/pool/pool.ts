@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { getAttr, isStaticShape, numel, type Node } from '../../../../ir/index.js';
+import { getAttr, numel, type Node } from '../../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { buildReduce, type ReducePlan } from '../reduce/reduce.js';
@@ -25,17 +25,21 @@ import { poolNdPlan, poolPlan as planOf, type PoolPlan as Plan } from '../../../
 
 type Expr = binaryen.ExpressionRef;
 
+const isInt8MaxPool = (node: Node): boolean => node.op === 'MaxPool' && (node.inputs[0]!.type.dtype === 'u8' || node.inputs[0]!.type.dtype === 'i8');
+
 function checkPool(node: Node): string | null {
   const x = node.inputs[0]!;
-  const int8Max = node.op === 'MaxPool' && (x.type.dtype === 'u8' || x.type.dtype === 'i8');
-  if (int8Max && (!isStaticShape(x.type.shape) || !isStaticShape(node.outputs[0]!.type.shape))) return 'shapes must be static';
-  if (int8Max) return checkInt8MaxPool(node);
-  if (x.type.dtype !== 'f32') return `${node.op} on ${x.type.dtype} is not supported (only f32)`;
-  if (!isStaticShape(x.type.shape) || !isStaticShape(node.outputs[0]!.type.shape)) return 'shapes must be static';
+  if (!isInt8MaxPool(node) && x.type.dtype !== 'f32') return `${node.op} on ${x.type.dtype} is not supported (only f32)`;
+  return null;
+}
+
+/** The window's reasons, read from the (static) dims. */
+function checkPoolDims(node: Node): string | null {
+  const x = node.inputs[0]!;
+  if (isInt8MaxPool(node)) return checkInt8MaxPool(node);
   if (node.op === 'GlobalAveragePool' || node.op === 'GlobalMaxPool') return numel(x.type.shape as number[]) === 0 ? 'empty tensors are not supported' : null;
   const spatial = x.type.shape.length - 2;
   if (spatial < 1 || spatial > 3) return `${spatial}-D pooling is not supported (1-D to 3-D)`;
-  if (node.outputs.some((o) => !isStaticShape(o.type.shape))) return 'shapes must be static';
   if (numel(node.outputs[0]!.type.shape as number[]) === 0) return 'empty tensors are not supported';
   return null;
 }
@@ -283,6 +287,7 @@ function emitPool(node: Node, ctx: EmitContext): Expr {
 export const poolKernels: WasmKernel = {
   ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
   check: checkPool,
+  checkDims: checkPoolDims,
   scratchBytes: (node) => (node.op === 'MaxPool' && node.inputs[0]!.type.dtype !== 'f32' ? int8MaxPoolScratchBytes(node) : 0),
   emit: emitPool,
 };

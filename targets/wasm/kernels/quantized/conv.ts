@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type Node, type Value } from '../../../../ir/index.js';
+import { dtypeBytes, getAttr, numel, type Node, type Value } from '../../../../ir/index.js';
 import { convAttrsOf, convGeometry, type ConvGeometry } from '../../../../ir/ops/onnx-quantization.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { EmitContext } from '../../kernel.js';
@@ -24,12 +24,15 @@ function geometryOf(node: Node): ConvGeometry | string {
 
 export function checkQConv(node: Node): string | null {
   const [x, w] = node.inputs;
-  const all = [...node.inputs, ...node.outputs].filter((v): v is Value => !!v);
-  if (!all.every((v) => isStaticShape(v.type.shape))) return 'shapes must be static';
   const rank = x!.type.shape.length;
   if (rank < 3 || rank > 5) return `QConv with ${rank - 2} spatial axes is not supported (1 to 3)`;
   if (!EIGHT_BIT.includes(x!.type.dtype) || !EIGHT_BIT.includes(w!.type.dtype)) return `QConv on ${x!.type.dtype} x ${w!.type.dtype} is not supported (8-bit)`;
   if (!w!.isConstant) return 'QConv weights must be constant (they are packed at compile time)';
+  return null;
+}
+
+/** Why the convolution's geometry cannot be compiled (asked once shapes are static), or null. */
+export function checkQConvGeometry(node: Node): string | null {
   const g = geometryOf(node);
   return typeof g === 'string' ? g : null;
 }

@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { broadcastShapes, dtypeBytes, dtypeRange, getAttr, isStaticShape, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
+import { broadcastShapes, dtypeBytes, dtypeRange, getAttr, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { EmitContext } from '../../kernel.js';
 import { saturateRound } from '../onnx-quantization/numeric.js';
@@ -16,11 +16,6 @@ type Expr = binaryen.ExpressionRef;
  * DequantizeF32 take SIMD lanes when the scale is an f32 (the same results), QAdd of equal shapes when its
  * multipliers split into i16 halves (qAddSplit); the rest are scalar loops.
  */
-
-export function checkStatic(node: Node): string | null {
-  const all = [...node.inputs, ...node.outputs].filter((v): v is Value => !!v);
-  return all.every((v) => isStaticShape(v.type.shape)) ? null : 'shapes must be static';
-}
 
 const sizeOf = (v: Value) => numel(v.type.shape as number[]);
 

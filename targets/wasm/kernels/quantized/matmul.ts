@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type Node, type Value } from '../../../../ir/index.js';
+import { dtypeBytes, getAttr, numel, type Node, type Value } from '../../../../ir/index.js';
 import type { FunctionBuilder } from '../../dsl.js';
 import type { EmitContext } from '../../kernel.js';
 import { accumulatorEpilogue } from './conv.js';
@@ -19,8 +19,6 @@ const EIGHT_BIT = ['i8', 'u8'];
 
 export function checkQMatMul(node: Node): string | null {
   const [a, b] = node.inputs;
-  const all = [...node.inputs, ...node.outputs].filter((v): v is Value => !!v);
-  if (!all.every((v) => isStaticShape(v.type.shape))) return 'shapes must be static';
   if (!EIGHT_BIT.includes(a!.type.dtype) || !EIGHT_BIT.includes(b!.type.dtype)) return `QMatMul on ${a!.type.dtype} x ${b!.type.dtype} is not supported (8-bit)`;
   if (b!.type.shape.length !== 2) return `QMatMul with a rank-${b!.type.shape.length} b is not supported (2-D b only)`;
   if (!b!.isConstant) return 'QMatMul b must be constant (it is packed at compile time)';

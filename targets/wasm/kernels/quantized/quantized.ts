@@ -4,8 +4,8 @@ import { depthwiseConvScratchBytes, depthwiseConvUnsuited, emitDepthwiseQConv } 
 import { emitLanesConv, lanesConvScratchBytes, lanesConvUnsuited } from './conv-lanes.js';
 import { emitWinogradConv, winogradConvUnsuited, winogradScratchBytes } from './conv-winograd.js';
 import { emitWinograd4Conv, winograd4ConvUnsuited, winograd4ScratchBytes } from './conv-winograd4.js';
-import { checkQConv, emitQConv, qconvScratchBytes } from './conv.js';
-import { checkStatic, emitDequantizeF32, emitQAdd, emitQGlobalAveragePool, emitQRequantize, emitQuantizeF32 } from './elementwise.js';
+import { checkQConv, emitQConv, qconvScratchBytes, checkQConvGeometry } from './conv.js';
+import { emitDequantizeF32, emitQAdd, emitQGlobalAveragePool, emitQRequantize, emitQuantizeF32 } from './elementwise.js';
 import { checkQMatMul, emitQMatMul, qmatmulScratchBytes } from './matmul.js';
 
 /**
@@ -32,7 +32,10 @@ export const qopsKernels: WasmKernel = {
   check(node) {
     if (node.op === 'QConv') return checkQConv(node);
     if (node.op === 'QMatMul') return checkQMatMul(node);
-    return checkStatic(node);
+    return null;
+  },
+  checkDims(node) {
+    return node.op === 'QConv' ? checkQConvGeometry(node) : null;
   },
   scratchBytes(node, options) {
     if (node.op === 'QConv') {

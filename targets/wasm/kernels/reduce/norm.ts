@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { getAttr, isStaticShape, normalizeAxis, numel, type Node, type Value } from '../../../../ir/index.js';
+import { getAttr, normalizeAxis, numel, type Node, type Value } from '../../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { horizontal, mapRow, nest, reduceRow, storePartial, SUM, type VecReducer } from './reduce-simd.js';
@@ -44,13 +44,10 @@ function moments(fn: FunctionBuilder, ptr: Local, count: number, epsilon: number
   ];
 }
 
-function checkFloats(node: Node, values: readonly (Value | null)[]): string | null {
-  for (const v of values) {
+function checkFloats(node: Node): string | null {
+  for (const v of node.inputs) {
     if (v && v.type.dtype !== 'f32') return `${node.op} with ${v.type.dtype} operand %${v.name} is not supported (only f32)`;
-    if (v && !isStaticShape(v.type.shape)) return 'shapes must be static';
   }
-  const x = node.inputs[0]!;
-  if (numel(x.type.shape as number[]) === 0) return 'empty tensors are not supported';
   return null;
 }
 
@@ -172,10 +169,10 @@ function expandedAddress(v: Value, normShape: readonly number[], ctx: EmitContex
   return ctx.placeData(`layernorm-broadcast:${v.name}:${normShape.join('x')}`, new Uint8Array(out.buffer));
 }
 
-function checkNorm(node: Node): string | null {
-  const reason = checkFloats(node, node.inputs);
-  if (reason) return reason;
+/** The reasons read from the (static) dims and the attributes. */
+function checkNormDims(node: Node): string | null {
   const x = node.inputs[0]!;
+  if (numel(x.type.shape as number[]) === 0) return 'empty tensors are not supported';
   if (node.op === 'BatchNormalization') {
     if (getAttr<number>(node, 'training_mode') !== 0) return 'training_mode = 1 is not supported';
     if (node.outputs.length > 1) return 'the running_mean/running_var outputs are not supported';
@@ -230,7 +227,8 @@ function emitNorm(node: Node, ctx: EmitContext): Expr {
 
 export const normKernels: WasmKernel = {
   ops: ['BatchNormalization', 'InstanceNormalization', 'LayerNormalization'],
-  check: checkNorm,
+  check: checkFloats,
+  checkDims: checkNormDims,
   scratchBytes(node) {
     // A Mean output without InvStdDev still needs somewhere to put the inverse deviations.
     if (node.op !== 'LayerNormalization' || node.outputs.length !== 2) return 0;

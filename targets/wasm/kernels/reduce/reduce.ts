@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, isStaticShape, numel, type DType, type Node } from '../../../../ir/index.js';
+import { dtypeBytes, getAttr, numel, type DType, type Node } from '../../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { expV, logV } from '../../vmath.js';
@@ -48,10 +48,13 @@ function reducedAxes(node: Node): number[] | null {
 }
 
 function checkReduce(node: Node): string | null {
+  return node.inputs[1] && !node.inputs[1].data ? 'the axes operand must be a constant' : null;
+}
+
+/** Reasons read from the (static) dims and the element type. */
+function checkReduceDims(node: Node): string | null {
   const x = node.inputs[0]!;
   const kind = KINDS[node.op]!;
-  if (node.inputs[1] && !node.inputs[1].data) return 'the axes operand must be a constant';
-  if (!isStaticShape(x.type.shape)) return 'the input shape must be static';
   if (numel(x.type.shape as number[]) === 0) return 'empty tensors are not supported';
   const dtype = x.type.dtype;
   if (dtype === 'f32') return null;
@@ -329,9 +332,8 @@ function emitReduce(node: Node, ctx: EmitContext): Expr {
 // ---------------------------------------------------------------------------------------------------------
 // ArgMax / ArgMin
 
-function checkArg(node: Node): string | null {
+function checkArgDims(node: Node): string | null {
   const x = node.inputs[0]!;
-  if (!isStaticShape(x.type.shape)) return 'the input shape must be static';
   if (numel(x.type.shape as number[]) === 0) return 'empty tensors are not supported';
   if (!['f32', 'i32', 'i64'].includes(x.type.dtype)) return `${node.op} on ${x.type.dtype} is not supported (f32, i32, i64)`;
   return null;
@@ -430,7 +432,10 @@ function emitArg(node: Node, ctx: EmitContext): Expr {
 export const reduceKernels: WasmKernel = {
   ops: [...Object.keys(KINDS), 'ArgMax', 'ArgMin'],
   check(node) {
-    return node.op === 'ArgMax' || node.op === 'ArgMin' ? checkArg(node) : checkReduce(node);
+    return node.op === 'ArgMax' || node.op === 'ArgMin' ? null : checkReduce(node);
+  },
+  checkDims(node) {
+    return node.op === 'ArgMax' || node.op === 'ArgMin' ? checkArgDims(node) : checkReduceDims(node);
   },
   emit(node, ctx) {
     return node.op === 'ArgMax' || node.op === 'ArgMin' ? emitArg(node, ctx) : emitReduce(node, ctx);

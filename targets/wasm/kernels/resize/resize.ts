@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { EdgecError, getAttr, isStaticShape, numel, type AttrValue, type Node, type Tensor, type Value } from '../../../../ir/index.js';
+import { EdgecError, getAttr, numel, type AttrValue, type Node, type Tensor, type Value } from '../../../../ir/index.js';
 import { resizeAxes, resizeTargets } from '../../../../ir/ops/nn.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
@@ -37,18 +37,28 @@ function constantOf(v: Value | null | undefined): Tensor | null {
   return v.data.data.length > 0 ? v.data : null;
 }
 
-/** The plan, or a reason the node is not supported. */
-function planOf(node: Node): ResizePlan | string {
+const presentOperand = (v: Value | null | undefined) => v && !(v.type.shape.length === 1 && v.type.shape[0] === 0);
+
+/**
+ * Reason the element type or an operand read at compile time rules the node out, or null; asked before the
+ * shapes, since run-time scales or sizes are what leave the result's shape symbolic.
+ */
+function operandProblem(node: Node): string | null {
   const [x, roiV, scalesV, sizesV] = node.inputs;
   if (x!.type.dtype !== 'f32') return `Resize on ${x!.type.dtype} is not supported (only f32)`;
-  if (!isStaticShape(x!.type.shape)) return 'the input shape must be static';
-  const shape = x!.type.shape as number[];
-  if (shape.length !== 4) return `Resize of a rank-${shape.length} tensor is not supported (4-D NCHW)`;
-  if (numel(shape) === 0) return 'empty tensors are not supported';
-  const presentOperand = (v: Value | null | undefined) => v && !(v.type.shape.length === 1 && v.type.shape[0] === 0);
   if ((presentOperand(scalesV) && !constantOf(scalesV)) || (presentOperand(sizesV) && !constantOf(sizesV))) return 'scales/sizes must be constants';
   const ctm = getAttr<string>(node, 'coordinate_transformation_mode');
   if (ctm === 'tf_crop_and_resize' && presentOperand(roiV) && !constantOf(roiV)) return 'roi must be a constant';
+  return null;
+}
+
+/** The plan of a node operandProblem accepts, or a reason its (static) dims are not supported. */
+function planOf(node: Node): ResizePlan | string {
+  const [x, roiV, scalesV, sizesV] = node.inputs;
+  const shape = x!.type.shape as number[];
+  if (shape.length !== 4) return `Resize of a rank-${shape.length} tensor is not supported (4-D NCHW)`;
+  if (numel(shape) === 0) return 'empty tensors are not supported';
+  const ctm = getAttr<string>(node, 'coordinate_transformation_mode');
   const attrs = { attr: <T,>(name: string) => getAttr(node, name) as T };
   const fail = (m: string): never => {
     throw new EdgecError('VERIFY', m);
@@ -238,7 +248,8 @@ function buildResize(fn: FunctionBuilder, p: ResizePlan): Expr {
 
 export const resizeKernels: WasmKernel = {
   ops: ['Resize'],
-  check(node) {
+  check: operandProblem,
+  checkDims(node) {
     const p = planOf(node);
     return typeof p === 'string' ? p : null;
   },
