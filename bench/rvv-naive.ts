@@ -275,7 +275,7 @@ export function naiveKernelFor(op: string): RvvKernel | undefined {
   const emit = NAIVE[op];
   const own = rvvKernelFor(op);
   if (!emit || !own) return own;
-  return { ops: [op], check: own.check, emit };
+  return { ops: [op], check: own.check, checkDims: own.checkDims, emit };
 }
 
 /** The ops the baseline writes in plain C. */

@@ -1,5 +1,5 @@
 import type { Node, Value } from '../../ir/index.js';
-import { symbolicShapeProblem, type Kernel } from '../shared/kernel.js';
+import type { Kernel } from '../shared/kernel.js';
 
 /**
  * What a kernel family sees while writing the C code of one node: C expressions for its operands and
@@ -65,12 +65,4 @@ export function checkF32(node: Node): string | null {
     if (v && v.type.dtype !== 'f32') return `only f32 is supported for ${node.op} on rvv, %${v.name} is ${v.type.dtype}`;
   }
   return null;
-}
-
-/**
- * checkF32 after a static-shape check, which the kernel table makes anyway: kept only for the elementwise
- * family until it calls checkF32 (its remaining reasons then belong in checkDims).
- */
-export function checkF32Static(node: Node): string | null {
-  return symbolicShapeProblem(node, 'rvv') ?? checkF32(node);
 }

@@ -2,7 +2,7 @@ import { getOpSchema, nodeExpression, registeredOps, type Node } from '../../../
 import type { Expr } from '../../../ir/ops/expression.js';
 import { lowerExpression, unsupportedExpressionOp } from '../expression.js';
 import { collapseBroadcast } from '../../shared/broadcast.js';
-import { checkF32Static, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { checkF32, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 
 /**
  * Elementwise f32 ops and FusedElementwise, all lowered through the one expression tree of ir/ops/expression.ts:
@@ -59,7 +59,7 @@ function emitElementwise(node: Node, ctx: CEmitContext): string {
 export const elementwiseKernels: RvvKernel = {
   ops: registeredOps().filter((op) => getOpSchema(op)!.expression),
   check(node) {
-    const basic = checkF32Static(node);
+    const basic = checkF32(node);
     if (basic) return basic;
     const other = node.inputs.find((v) => v && v.type.dtype !== 'f32');
     if (other) return `operand %${other.name} is ${other.type.dtype}; rvv elementwise kernels take f32`;
