@@ -26,11 +26,9 @@ export function gemmName(layout: ALayout, mr: number): string {
   return `edgec_gemm_${layout === 'packed' ? 'p' : 's'}${mr}`;
 }
 
-/** Defines the microkernel for `mr` rows and the layout of A (once per model), returning its name. */
+/** Defines the microkernel for `mr` rows and the layout of A (once per model, keyed by that plan), returning its name. */
 export function defineGemm(ctx: CEmitContext, layout: ALayout, mr: number): string {
-  const name = gemmName(layout, mr);
-  ctx.helper(name, () => gemmSource(name, layout, mr));
-  return name;
+  return ctx.planHelper('gemm', { layout, mr }, (p) => gemmName(p.layout, p.mr), (name, p) => gemmSource(name, p.layout, p.mr));
 }
 
 const rows = (mr: number, f: (r: number) => string): string => Array.from({ length: mr }, (_, r) => f(r)).join('\n');
