@@ -85,8 +85,7 @@ function supportedForm(node: Node): boolean {
   }
 }
 
-/** An activation node that may be absorbed: Relu, or Clip with constant (or absent) bounds. */
-/** An activation node the computing node before it can absorb: a clamp by constant bounds (Relu, Clip). */
+/** An activation node the computing node before it can absorb: a clamp by constant (or absent) bounds (Relu, Clip). */
 function absorbableActivation(node: Node): boolean {
   const act = nodeActivation(node);
   return act !== undefined && clampActivation(act.name);
