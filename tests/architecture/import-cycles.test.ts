@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { importSpecifiers, ROOT, sourceFiles } from './source-imports.js';
 
 /**
  * The project's source files form an acyclic import graph: a cycle makes module initialization order matter
@@ -10,28 +10,11 @@ import { describe, expect, it } from 'vitest';
  * cycle is still two modules that cannot be understood one without the other). The strongly connected
  * components with more than one file, or a file importing itself, are the cycles.
  */
-const ROOT = resolve(__dirname, '../..');
 const SOURCE_FOLDERS = ['ir', 'passes', 'targets', 'compiler', 'runtime', 'bench'];
-
-function sourceFiles(folder: string): string[] {
-  const files: string[] = [];
-  const pending = [folder];
-  while (pending.length > 0) {
-    const dir = pending.pop()!;
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) pending.push(path);
-      else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) files.push(path);
-    }
-  }
-  return files;
-}
 
 /** The project files a file imports (relative specifiers only; `.js` in a specifier names the `.ts` source). */
 function importsOf(file: string, text: string, known: ReadonlySet<string>): string[] {
-  const { importedFiles } = ts.preProcessFile(text, true, true);
-  return importedFiles
-    .map((f) => f.fileName)
+  return importSpecifiers(text)
     .filter((spec) => spec.startsWith('.'))
     .map((spec) => {
       const base = resolve(dirname(file), spec).replace(/\.js$/, '');
@@ -144,7 +127,7 @@ describe('import graph of the source files', () => {
   });
 
   it('has no cycle among ir, passes, targets, compiler, runtime and bench', () => {
-    const files = SOURCE_FOLDERS.flatMap((f) => sourceFiles(join(ROOT, f)));
+    const files = SOURCE_FOLDERS.flatMap(sourceFiles).map((f) => join(ROOT, f));
     expect(files.length).toBeGreaterThan(100);
     const known = new Set(files);
     const graph = new Map(files.map((f) => [f, importsOf(f, readFileSync(f, 'utf8'), known)] as const));
