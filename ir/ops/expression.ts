@@ -154,6 +154,19 @@ export function expressionOperands(expr: Expr, seen = new Set<number>()): Set<nu
   return seen;
 }
 
+/** The operators an expression applies, each once, in the order a pre-order walk meets them. */
+export function expressionOps(expr: Expr): Set<string> {
+  const ops = new Set<string>();
+  const pending = [expr];
+  while (pending.length > 0) {
+    const e = pending.pop()!;
+    if (e.kind !== 'call') continue;
+    ops.add(e.op);
+    for (let i = e.args.length - 1; i >= 0; i--) pending.push(e.args[i]!);
+  }
+  return ops;
+}
+
 /** How many times the expression reads operand `index`. */
 export function operandReads(expr: Expr, index: number): number {
   let reads = 0;

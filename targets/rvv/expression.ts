@@ -1,5 +1,5 @@
 import { ACTIVATIONS, activationTemplate } from '../../ir/ops/activations.js';
-import type { Expr } from '../../ir/ops/expression.js';
+import { expressionOps, type Expr } from '../../ir/ops/expression.js';
 import { cFloat } from './kernel.js';
 
 /**
@@ -92,14 +92,8 @@ static inline vf edgec_vleaky_f(vf x, float alpha, size_t vl) {
 
 /** The first operator of the tree with no lowering, or null. */
 export function unsupportedExpressionOp(e: Expr): string | null {
-  const pending = [e];
-  while (pending.length > 0) {
-    const x = pending.pop()!;
-    if (x.kind !== 'call') continue;
-    if (!LOWERINGS[x.op]) return `expression op ${x.op} has no rvv lowering`;
-    pending.push(...x.args);
-  }
-  return null;
+  const op = [...expressionOps(e)].find((o) => !LOWERINGS[o]);
+  return op === undefined ? null : `expression op ${op} has no rvv lowering`;
 }
 
 /** C of the expression (a vector), operand i being `operands[i]`. */

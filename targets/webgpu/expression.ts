@@ -1,5 +1,5 @@
 import { activationExpression } from '../../ir/ops/activations.js';
-import type { Expr } from '../../ir/ops/expression.js';
+import { expressionOps, type Expr } from '../../ir/ops/expression.js';
 import { f32Literal } from './wgsl.js';
 
 /**
@@ -73,13 +73,7 @@ const CALLS: Record<string, (a: string[]) => string> = {
 
 /** Whether every operator of the tree has a WGSL lowering (all of the IR's do; this guards additions). */
 export function unsupportedExpressionOp(expr: Expr): string | null {
-  if (expr.kind !== 'call') return null;
-  if (!CALLS[expr.op]) return expr.op;
-  for (const a of expr.args) {
-    const bad = unsupportedExpressionOp(a);
-    if (bad) return bad;
-  }
-  return null;
+  return [...expressionOps(expr)].find((op) => !CALLS[op]) ?? null;
 }
 
 /**

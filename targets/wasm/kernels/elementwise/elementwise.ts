@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
 import { dtypeBytes, getAttr, getOpSchema, nodeExpression, opTraits, registeredOps, type DType, type Node, type Value } from '../../../../ir/index.js';
-import { expressionOperands, formatExpression, type Expr as Expression } from '../../../../ir/ops/expression.js';
+import { expressionOperands, expressionOps, formatExpression, type Expr as Expression } from '../../../../ir/ops/expression.js';
 import type { FunctionBuilder } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { lowerExpression, powConstV, powV, splatF, SUPPORTED_EXPRESSION_OPS } from './elementwise-f32.js';
@@ -152,14 +152,10 @@ function f32Spec(node: Node, inputs: Value[]): Spec | string {
     return (e as Error).message;
   }
   if (!expr) return `${op} has no f32 code for these attributes`;
-  const unknown = [...new Set(opsOf(expr))].filter((o) => !SUPPORTED_EXPRESSION_OPS.has(o));
+  const unknown = [...expressionOps(expr)].filter((o) => !SUPPORTED_EXPRESSION_OPS.has(o));
   if (unknown.length) return `expression ops ${unknown.join(', ')} have no wasm code`;
   if (expressionOperands(expr).size !== inputs.length) return 'the expression does not read every operand';
   return { operands: inputs, key: formatExpression(expr), vector: (fn, args) => lowerExpression(fn, expr, args) };
-}
-
-function opsOf(e: Expression): string[] {
-  return e.kind === 'call' ? [e.op, ...e.args.flatMap(opsOf)] : [];
 }
 
 type Bound<G> = number | G | undefined;
