@@ -406,6 +406,35 @@ registerOp(
   }),
 );
 
+/**
+ * LRN's channel window around channel c: [c - before, c + after] clipped to [0, C), before = floor((size-1)/2)
+ * and after = ceil((size-1)/2), so an even size reaches one channel further up than down (ONNX).
+ */
+export function lrnWindow(size: number): { before: number; after: number } {
+  return { before: Math.floor((size - 1) / 2), after: Math.ceil((size - 1) / 2) };
+}
+
+registerOp(
+  schema({
+    name: 'LRN',
+    doc: 'local response normalization across channels: y = x / (bias + alpha/size * sum of x^2 over the channel window)^beta',
+    inputs: [operand('X')],
+    attrs: {
+      alpha: { type: 'float', default: 1e-4 },
+      beta: { type: 'float', default: 0.75 },
+      bias: { type: 'float', default: 1 },
+      size: { type: 'int', required: true },
+    },
+    infer: (ctx) => {
+      const x = expectDType(ctx, 0, FLOAT_TYPES);
+      expectImageLike(ctx, 0, 'input X');
+      const size = ctx.attr<number>('size');
+      if (size < 1) ctx.fail(`LRN size ${size} must be >= 1`, 'BAD_SHAPE');
+      return [tensorType(x.dtype, x.shape)];
+    },
+  }),
+);
+
 registerOp(
   schema({
     name: 'LayerNormalization',

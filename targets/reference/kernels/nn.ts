@@ -2,7 +2,7 @@ import { registerKernels } from './registry.js';
 import { convKernel, convTransposeKernel } from './nn/conv.js';
 import { gemmKernel, matmulKernel } from './nn/gemm.js';
 import { averagePoolKernel, globalAveragePoolKernel, globalMaxPoolKernel, maxPoolKernel } from './nn/pool.js';
-import { batchNormKernel, instanceNormKernel, layerNormKernel } from './nn/norm.js';
+import { batchNormKernel, instanceNormKernel, layerNormKernel, lrnKernel } from './nn/norm.js';
 import { logSoftmaxKernel, softmaxKernel } from './nn/softmax.js';
 import { resizeKernel } from './nn/resize.js';
 
@@ -19,6 +19,7 @@ registerKernels({
   BatchNormalization: batchNormKernel,
   InstanceNormalization: instanceNormKernel,
   LayerNormalization: layerNormKernel,
+  LRN: lrnKernel,
   Softmax: softmaxKernel,
   LogSoftmax: logSoftmaxKernel,
   Resize: resizeKernel,

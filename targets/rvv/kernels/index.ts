@@ -3,6 +3,7 @@ import type { RvvKernel } from '../kernel.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
 import { gemmKernels } from './gemm.js';
+import { lrnKernels } from './lrn.js';
 import { movementKernels } from './movement.js';
 import { poolKernels } from './pool.js';
 import { rowKernels } from './rows.js';
@@ -10,7 +11,7 @@ import { qconvKernels } from './quantized-conv.js';
 import { qelementwiseKernels } from './quantized-elementwise.js';
 
 /** Every rvv kernel family by the ops it claims. */
-export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels]);
+export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels, lrnKernels]);
 
 export const rvvKernelFor = (op: string): RvvKernel | undefined => RVV_KERNELS.kernelFor(op);
 

@@ -6,6 +6,7 @@ import { reduceKernels } from './reduce/reduce.js';
 import { poolKernels } from './pool/pool.js';
 import { softmaxKernels } from './reduce/softmax.js';
 import { normKernels } from './reduce/norm.js';
+import { lrnKernels } from './reduce/lrn.js';
 import { resizeKernels } from './resize/resize.js';
 import { convKernels } from './conv/conv.js';
 import { gemmKernels } from './gemm/gemm.js';
@@ -24,6 +25,7 @@ export const WASM_KERNELS = new KernelTable<WasmKernel>('wasm', [
   poolKernels,
   softmaxKernels,
   normKernels,
+  lrnKernels,
   resizeKernels,
   convKernels,
   gemmKernels,

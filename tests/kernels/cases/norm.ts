@@ -5,7 +5,8 @@ import { unary } from './shapes.js';
 /**
  * Softmax / LogSoftmax along every kind of axis (and large inputs: max-subtract), BatchNormalization with
  * constant and run-time parameters, InstanceNormalization, LayerNormalization (last axis, several axes,
- * broadcast Scale/B, Mean/InvStdDev outputs, long rows).
+ * broadcast Scale/B, Mean/InvStdDev outputs, long rows), LRN (odd and even windows, fewer channels than the
+ * window, each form of the power: beta 1, 1/2, 3/4 and others).
  */
 
 /** Deterministic, varied constants (positive where variances need to be). */
@@ -80,6 +81,11 @@ function layerNorm(shape: number[], axis: number, opts: LayerNormSpec = {}, opti
   };
 }
 
+function lrn(shape: number[], attrs: { size: number; alpha?: number; beta?: number; bias?: number }): KernelCase {
+  const given = Object.entries(attrs).map(([k, v]) => `${k} ${v}`).join(' ');
+  return { name: `LRN [${shape}] ${given}`, build: (b) => b.output(b.op('LRN', [b.input('x', shape)], attrs, 'y')) };
+}
+
 export const NORM = family('norm', [
   ...softmaxCases(),
   ...[[1, 3, 5, 5], [2, 8, 7], [2, 5], [1, 16, 1, 13]].map((shape) => batchNorm(shape, true, 1e-3)),
@@ -93,4 +99,12 @@ export const NORM = family('norm', [
   layerNorm([2, 3, 4, 5], 0, { stats: 2, scaleShape: [4, 1] }),
   // Long rows stay accurate (blocked sums).
   layerNorm([2, 20000], -1, {}, { tolerance: { wasm: 2e-6 } }),
+  lrn([1, 3, 5, 5], { size: 5 }),
+  lrn([1, 3, 5, 5], { size: 5, alpha: 2, beta: 0.75, bias: 0.5 }),
+  lrn([2, 8, 7, 6], { size: 3, alpha: 0.5, beta: 0.5, bias: 2 }),
+  lrn([1, 6, 4, 5], { size: 4, alpha: 1, beta: 0.6, bias: 1.5 }),
+  lrn([1, 2, 3, 3], { size: 6, alpha: 3, beta: 1.3, bias: 1 }),
+  lrn([2, 5, 9], { size: 2, alpha: 1.5, beta: 1, bias: 1 }),
+  lrn([1, 16, 13, 13], { size: 5, alpha: 1e-4, beta: 0.75, bias: 1 }),
+  lrn([1, 32, 3, 1, 2], { size: 7, alpha: 0.8, beta: 0.9, bias: 1.1 }),
 ]);

@@ -1,4 +1,5 @@
 import { normalizeAxis, numel, type DType, type Tensor } from '../../../../ir/index.js';
+import { lrnWindow } from '../../../../ir/ops/nn.js';
 import type { KernelContext } from '../registry.js';
 import { broadcastIndexers } from '../util.js';
 import { floatData, floatResult } from './common.js';
@@ -90,4 +91,36 @@ export function layerNormKernel([x, scale, bias]: readonly (Tensor | null)[], ct
   }
   const statShape = X.shape.map((d, i) => (i < axis ? d : 1));
   return [floatResult(X.dtype, X.shape, out), floatResult(statType, statShape, means), floatResult(statType, statShape, invStds)];
+}
+
+/**
+ * LRN: y = x / (bias + alpha/size * s)^beta with s the sum of x^2 over the channel window of lrnWindow (clipped
+ * to the existing channels), per image and spatial position; in float64.
+ */
+export function lrnKernel([x]: readonly (Tensor | null)[], ctx: KernelContext): Tensor[] {
+  const X = x!;
+  const [alpha, beta, bias] = ['alpha', 'beta', 'bias'].map((a) => ctx.attr<number>(a)) as [number, number, number];
+  const size = ctx.attr<number>('size');
+  const { before, after } = lrnWindow(size);
+  const batch = X.shape[0]!;
+  const channels = X.shape[1]!;
+  const vol = numel(X.shape.slice(2));
+  const data = floatData(X);
+  const out = new Float64Array(data.length);
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const lo = Math.max(0, c - before);
+      const hi = Math.min(channels - 1, c + after);
+      const o = (n * channels + c) * vol;
+      for (let i = 0; i < vol; i++) {
+        let sum = 0;
+        for (let k = lo; k <= hi; k++) {
+          const v = data[(n * channels + k) * vol + i]!;
+          sum += v * v;
+        }
+        out[o + i] = data[o + i]! / Math.pow(bias + (alpha / size) * sum, beta);
+      }
+    }
+  }
+  return [floatResult(X.dtype, X.shape, out)];
 }
