@@ -1,6 +1,7 @@
 import { KernelTable } from '../../shared/kernel.js';
 import type { GpuKernel } from '../kernel.js';
 import { convKernels } from './conv.js';
+import { convTransposeKernels } from './conv-transpose.js';
 import { elementwiseKernels } from './elementwise.js';
 import { int8Kernels } from './quantized.js';
 import { lrnKernels } from './lrn.js';
@@ -12,7 +13,7 @@ import { rowKernels } from './rows.js';
 import { selectKernels } from './select.js';
 
 /** Every WebGPU kernel family by the ops it claims. */
-export const WEBGPU_KERNELS = new KernelTable<GpuKernel>('webgpu', [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels, lrnKernels]);
+export const WEBGPU_KERNELS = new KernelTable<GpuKernel>('webgpu', [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels, lrnKernels, convTransposeKernels]);
 
 export const gpuKernelFor = (op: string): GpuKernel | undefined => WEBGPU_KERNELS.kernelFor(op);
 

@@ -1,5 +1,6 @@
 import type { KernelFamily } from '../case.js';
 import { CONV } from './conv.js';
+import { CONV_TRANSPOSE } from './conv-transpose.js';
 import { ELEMENTWISE } from './elementwise.js';
 import { GEMM } from './gemm.js';
 import { MOVEMENT } from './movement.js';
@@ -10,4 +11,4 @@ import { REDUCE } from './reduce.js';
 import { RESIZE } from './resize.js';
 
 /** Every family of the corpus, in the support matrix's order. */
-export const FAMILIES: readonly KernelFamily[] = [CONV, GEMM, POOL, ELEMENTWISE, REDUCE, NORM, RESIZE, MOVEMENT, QUANTIZED];
+export const FAMILIES: readonly KernelFamily[] = [CONV, CONV_TRANSPOSE, GEMM, POOL, ELEMENTWISE, REDUCE, NORM, RESIZE, MOVEMENT, QUANTIZED];
