@@ -6,7 +6,8 @@ import { cFloat, checkF32, product, shapeOf, type CEmitContext, type RvvKernel }
  * LRN (f32), vectorized across the spatial positions of a channel plane:
  *   y[n, c, s] = x[n, c, s] * (bias + alpha/size * sum_{k in window(c)} x[n, k, s]^2)^-beta
  * For each (n, c) and each LMUL=4 strip of positions, the window's planes (one unit-stride load each, a plane
- * apart) are squared and summed with vfmacc in the reference's order; then one fused multiply-add makes the
+ * apart) are squared and summed with vfmacc in the reference's order (a whole window, the common case away
+ * from the first and last channels, by a loop of constant trip count the compiler unrolls); then one fused multiply-add makes the
  * base and the power is taken per lane. The common exponents are exact forms: beta = 1 a reciprocal, 1/2 a
  * reciprocal square root, 3/4 (AlexNet, GoogLeNet) 1 / (sqrt(b) sqrt(sqrt(b))); any other beta is
  * exp(-beta ln b) with a Cephes logf (the base is positive and normal whenever bias > 0).
@@ -65,7 +66,7 @@ static inline vf edgec_lrn_vlog(vf x, size_t vl) {
 }
 `;
 
-function lrnSource(name: string, form: PowForm): string {
+function lrnSource(name: string, form: PowForm, size: number): string {
   return `
 static void ${name}(const float *X, float *Y, long N, long C, long vol, long before, long after, float scale, float bias, float nbeta) {
   (void)nbeta;
@@ -79,9 +80,16 @@ static void ${name}(const float *X, float *Y, long N, long C, long vol, long bef
       for (long s = 0; s < vol;) {
         size_t vl = VSET((size_t)(vol - s));
         vf acc = VSPLAT(0.0f, vl);
-        for (long k = 0; k <= hi - lo; k++) {
-          vf v = VLD(win + k * vol + s, vl);
-          acc = __riscv_vfmacc_vv_f32m4(acc, v, v, vl);
+        if (hi - lo + 1 == ${size}) {
+          for (long k = 0; k < ${size}; k++) {
+            vf v = VLD(win + k * vol + s, vl);
+            acc = __riscv_vfmacc_vv_f32m4(acc, v, v, vl);
+          }
+        } else {
+          for (long k = 0; k <= hi - lo; k++) {
+            vf v = VLD(win + k * vol + s, vl);
+            acc = __riscv_vfmacc_vv_f32m4(acc, v, v, vl);
+          }
         }
         vf b = __riscv_vfmadd_vf_f32m4(acc, scale, VSPLAT(bias, vl), vl);
         VST(y + s, __riscv_vfmul_vv_f32m4(VLD(x + s, vl), ${powCode(form)}, vl), vl);
@@ -98,7 +106,7 @@ function emitLrn(node: Node, ctx: CEmitContext): string {
   const beta = getAttr<number>(node, 'beta');
   const form = powForm(beta);
   if (form === 'exp-log') ctx.helper('edgec_lrn_vlog', () => VLOG);
-  const name = ctx.planHelper('lrn', { form }, (p) => `edgec_lrn_${p.form.replace('-', '_')}`, (name, p) => lrnSource(name, p.form));
+  const name = ctx.planHelper('lrn', { form, size }, (p) => `edgec_lrn_${p.form.replace('-', '_')}_${p.size}`, (name, p) => lrnSource(name, p.form, p.size));
   const { before, after } = lrnWindow(size);
   const scale = cFloat(getAttr<number>(node, 'alpha') / size);
   const args = [shape[0]!, shape[1]!, product(shape.slice(2)), before, after].join(', ');
