@@ -121,7 +121,7 @@ function emitConvTranspose(node: Node, ctx: CEmitContext): string {
   const blocks = p.Mg / MB;
   const panelFloats = Math.ceil(rows / mr) * p.Cg * mr;
   const a = constant
-    ? `${ctx.weightsF32(`conv-transpose-panels:${w!.name}:${MB}:${mr}`, packedBlocks(w!.data!.data as ArrayLike<number>, b))} + (grp * ${blocks} + blk) * ${panelFloats}`
+    ? `${ctx.weightsF32(`conv-transpose-panels:${w!.name}:${p.group}:${MB}:${mr}`, packedBlocks(w!.data!.data as ArrayLike<number>, b))} + (grp * ${blocks} + blk) * ${panelFloats}`
     : `${ctx.ptr(w!)} + grp * ${p.Cg * p.Mg * taps} + blk * ${rows}`;
   const geometry = [...p.dims, ...p.out, ...p.kernel, ...p.strides, ...p.dilations, ...p.padBegin].join(', ');
   return [
