@@ -78,6 +78,9 @@ describe('edgec --bind', () => {
     const malformed = await cli('compile', MODEL, '--bind', 'repeats');
     expect(malformed.code).toBe(2);
     expect(malformed.err).toMatch(/\[USAGE\] --bind 'repeats' must look like name=16000/);
+    const both = await cli('run', MODEL, '--bind', 'offset=1', '-i', `offset=${X}`);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/\[USAGE\] 'offset' bound with --bind, so not an input to feed with -i/);
     const artifact = await cli('run', at('tile.wasm'), '--bind', 'offset=1');
     expect(artifact.code).toBe(2);
     expect(artifact.err).toMatch(/\[USAGE\] .*--bind applies when compiling an ONNX model/);

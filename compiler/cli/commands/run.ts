@@ -92,8 +92,10 @@ async function open(entry: TargetEntry, vlen: number, bytes: Uint8Array, from: {
 }
 
 export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
-  const given = readInputFiles(parseInputFiles(args.input));
   const files = parseInputFiles(args.input);
+  const fed = Object.keys(files).filter((name) => name in parseBindFlags(args.bind));
+  if (fed.length > 0) throw new EdgecError('USAGE', `${fed.map((n) => `'${n}'`).join(', ')} bound with --bind, so not an input to feed with -i`);
+  const given = readInputFiles(files);
   const execution = await prepareExecution(args, given, io);
   const { feeds, sources } = prepareFeeds(execution.artifact.inputs, given, args.seed);
   for (const name of Object.keys(files)) sources[name] = files[name]!;
