@@ -4,11 +4,11 @@
 import { EdgecError, type Graph, type Tensor } from '../ir/index.js';
 import { referenceTarget, runGraph } from '../targets/reference/index.js';
 import { summarizeModel, type ModelSummary } from './inspect.js';
-import { importOnnxFile, outlineOnnxFile } from './onnx/index.js';
+import { importOnnxFile, outlineOnnxFile, type Bindings } from './onnx/index.js';
 import { graphSignature, staticInputShapes } from './feeds.js';
 import { supportMatrix, type SupportMatrix, type SupportOptions } from './support.js';
 
-export { importOnnx, importOnnxFile, decodeTensorProto, encodeTensorProto, readTensorProtoFile } from './onnx/index.js';
+export { importOnnx, importOnnxFile, decodeTensorProto, encodeTensorProto, readTensorProtoFile, parseBindFlags, resolveFileBindings, type BindValue, type Bindings } from './onnx/index.js';
 export { summarizeModel, nodeMacs, type ModelSummary } from './inspect.js';
 export { decodeNpy, encodeNpy } from './io/npy.js';
 export { readTensorFile, writeTensorFile } from './io/tensor-files.js';
@@ -26,6 +26,8 @@ export type { TargetEntry } from './targets/entry.js';
 export interface LoadOptions {
   /** Fix symbolic or unknown input dims, e.g. { input: [1, 32, 64] }. */
   inputShapes?: Record<string, number[]>;
+  /** Fix inputs to constants, e.g. { sample_rate: 16000 } or { shape: 'shape.npy' } (see compiler/onnx/bind-inputs.ts). */
+  bind?: Bindings;
 }
 
 /** Imports an ONNX model file into the edgec IR. */
@@ -53,7 +55,7 @@ export function inspectModel(path: string, options: LoadOptions = {}): ModelSumm
 export function inspectSupport(path: string, options: LoadOptions & SupportOptions = {}): SupportMatrix {
   const declared = loadModel(path, options);
   const inputShapes = staticInputShapes(graphSignature(declared), options.inputShapes ?? {}, {});
-  const graph = Object.keys(inputShapes).length > Object.keys(options.inputShapes ?? {}).length ? loadModel(path, { inputShapes }) : declared;
+  const graph = Object.keys(inputShapes).length > Object.keys(options.inputShapes ?? {}).length ? loadModel(path, { ...options, inputShapes }) : declared;
   return supportMatrix(graph, options);
 }
 

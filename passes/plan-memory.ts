@@ -1,4 +1,4 @@
-import { dtypeBytes, EdgecError, formatType, isStaticShape, numel, opTraits, type Graph, type Node, type Value } from '../ir/index.js';
+import { dtypeBytes, EdgecError, formatType, isStaticShape, numel, opTraits, shapeOperands, type Graph, type Node, type Value } from '../ir/index.js';
 import { IntervalIndex } from './interval-index.js';
 import type { Pass } from './pass.js';
 
@@ -30,14 +30,14 @@ export function valueBytes(v: Value): number {
   if (!isStaticShape(v.type.shape)) {
     const origin = dataDependentOrigin(v, new Map());
     if (origin) {
-      const runtime = origin.inputs.filter((x): x is Value => !!x && !x.isConstant);
-      // The shape-giving operands are the later ones (axes, shape, repeats...) unless the data is all there is.
-      const named = (runtime.length > 1 ? runtime.filter((x) => x !== origin.inputs[0]) : runtime).map((x) => `%${x.name}`).join(', ');
+      // The operands whose values decide the shape, as the op's schema lists them (OpSchema.shapeOperands).
+      const deciding = shapeOperands(origin.op).map((i) => origin.inputs[i]);
+      const named = deciding.filter((x): x is Value => !!x && !x.isConstant).map((x) => `%${x.name}`).join(', ');
       throw new EdgecError(
         'BAD_SHAPE',
         `plan-memory needs static shapes, but %${v.name} is ${formatType(v.type)}: its shape depends on the values of ${named || 'its operands'} ` +
           `(read by ${origin.op} '${origin.label}'), known only at run time, which the static arena cannot hold; ` +
-          'make those values constants (or fold them) to compile this graph',
+          'make those values constants (bind the graph inputs they come from with --bind, or fold them) to compile this graph',
       );
     }
     throw new EdgecError('BAD_SHAPE', `plan-memory needs static shapes, but %${v.name} is ${formatType(v.type)}; fix input dims with --input-shape`);

@@ -8,6 +8,7 @@ import { compileGraph, type CompileResult } from '../driver.js';
 import { prepareFeeds, graphSignature, staticInputShapes } from '../feeds.js';
 import { inspectModel, loadModel } from '../index.js';
 import { compileModel, prepareContract, recordedOptions, sealCompileResult } from '../provenance/compile-model.js';
+import { resolveFileBindings, type Bindings } from '../onnx/index.js';
 import { cloneGraph, quantizeModel, syntheticInputs } from '../quantize/index.js';
 import { checkOutputs, type Outputs } from './compare.js';
 import { ortNodePeer, ortWebPeer, type Peer } from './peers.js';
@@ -45,6 +46,8 @@ export interface BenchOptions {
   targets: readonly BenchTarget[];
   precisions: readonly Precision[];
   inputShapes?: Record<string, number[]>;
+  /** Inputs fixed to constants at compile time (`--bind`); the peers, running the model as given, are fed them. */
+  bind?: Bindings;
   runs: number;
   warmup: number;
   seed: number;
@@ -139,13 +142,13 @@ function sealSummary(entry: TargetEntry, bytes: Uint8Array, digest: string, keyi
 }
 
 /** Compiles and seals: fp32 from the model file (compileModel, as `edgec compile`), int8 from the quantized graph. */
-function build(model: string, entry: TargetEntry, inputShapes: Record<string, number[]>, int8: Graph | null, options: BenchOptions): Build {
+function build(model: string, entry: TargetEntry, inputShapes: Record<string, number[]>, bound: Map<string, Tensor>, int8: Graph | null, options: BenchOptions): Build {
   const { contract, signingKey, calibrate } = options;
   const started = performance.now();
   const target = entry.target.name;
   const targetOptions = { ...entry.bench!.options };
   if (!int8) {
-    const compiled = compileModel(model, { target, inputShapes, targetOptions, contract, signingKey });
+    const compiled = compileModel(model, { target, inputShapes, bind: Object.fromEntries(bound), targetOptions, contract, signingKey });
     const compileMs = performance.now() - started;
     return { bytes: compiled.bytes, result: compiled, compileMs, seal: compiled.sealed ? sealSummary(entry, compiled.bytes, compiled.sealed.digest, compiled.sealed.keyid) : undefined };
   }
@@ -153,7 +156,7 @@ function build(model: string, entry: TargetEntry, inputShapes: Record<string, nu
   const metadata = { ...graph.metadata };
   const resolved = prepareContract(metadata, { contract, modelPath: model, target });
   const result = compileGraph(graph, { target, targetOptions, print: () => {} });
-  const recorded = { ...recordedOptions({ optLevel: 2, inputShapes, targetOptions }), quantization: `int8 minmax, synthetic:${calibrate}` };
+  const recorded = { ...recordedOptions({ optLevel: 2, inputShapes, bind: bound, targetOptions }), quantization: `int8 minmax, synthetic:${calibrate}` };
   const sealed = sealCompileResult(result, { modelPath: model, options: recorded, signingKey }, resolved, metadata);
   const compileMs = performance.now() - started;
   const bytes = sealed?.bytes ?? result.artifact.bytes;
@@ -188,11 +191,14 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
   const progress = options.progress ?? NO_PROGRESS;
   const { model, targets, precisions } = options;
   // Compiled targets need static shapes: symbolic dims become 1, as in `edgec run`.
-  const declared = loadModel(model, { inputShapes: options.inputShapes });
+  const bound = resolveFileBindings(model, options.bind ?? {});
+  const bind = Object.fromEntries(bound);
+  const declared = loadModel(model, { inputShapes: options.inputShapes, bind });
   const inputShapes = staticInputShapes(graphSignature(declared), options.inputShapes ?? {}, {});
-  const graph = loadModel(model, { inputShapes });
-  const summary = inspectModel(model, { inputShapes });
+  const graph = loadModel(model, { inputShapes, bind });
+  const summary = inspectModel(model, { inputShapes, bind });
   const feeds = prepareFeeds(graph, {}, options.seed).feeds;
+  const peerFeeds = { ...feeds, ...bind };
   const onnx = new Uint8Array(readFileSync(model));
 
   const steps = targets.length * precisions.length;
@@ -230,7 +236,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
         if ((PEERS as readonly string[]).includes(target)) {
           if (precision === 'int8') continue; // the peers run the model as given
           try {
-            const peer: Peer = target === 'ort-web' ? await ortWebPeer(onnx, feeds) : await ortNodePeer(onnx, feeds, { optimized: true });
+            const peer: Peer = target === 'ort-web' ? await ortWebPeer(onnx, peerFeeds) : await ortNodePeer(onnx, peerFeeds, { optimized: true });
             releases.push(() => peer.release());
             if (checked(r, await peer.run(), expected.fp32!, 'fp32', 1e-4)) timed.push({ result: r, contender: { name: `${target}/${precision}`, run: () => peer.run() } });
           } catch (e) {
@@ -243,7 +249,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchReport> {
           const entry = targetEntry(target);
           const spec = entry.bench;
           if (!spec) throw new EdgecError('USAGE', `target ${target} is not benchmarked`);
-          const b = build(model, entry, inputShapes, precision === 'int8' ? int8 : null, options);
+          const b = build(model, entry, inputShapes, bound, precision === 'int8' ? int8 : null, options);
           Object.assign(r, { compileMs: b.compileMs, artifactBytes: b.bytes.length, arenaBytes: arenaOf(b.result), seal: b.seal });
           const prepared = await spec.prepare({ bytes: b.bytes, graph: b.result.graph, precision }, context);
           if (prepared.release) releases.push(prepared.release);

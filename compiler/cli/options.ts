@@ -6,6 +6,7 @@ import type { OptimizeOptions } from '../driver.js';
 /** Flags shared by the commands that optimize a model (compile, run), so they read the same everywhere. */
 export interface PipelineArgs {
   'input-shape': string[];
+  bind: string[];
   O: number;
   passes?: string;
   'print-after': string[];
@@ -16,6 +17,7 @@ export interface PipelineArgs {
 export function withPipelineOptions<T>(y: Argv<T>): Argv<T & PipelineArgs> {
   return y
     .option('input-shape', { type: 'string', array: true, default: [] as string[], describe: 'fix an input shape: name=1,3,224,224' })
+    .option('bind', { type: 'string', array: true, default: [] as string[], describe: 'fix an input to a constant: name=16000, name=1,2,3 or name=value.npy' })
     .option('O', { type: 'number', default: 2, describe: 'optimization level: 0 (as imported), 1 (cleanup), 2 (cleanup and fusion)' })
     .option('passes', { type: 'string', describe: 'pass pipeline replacing the target\'s, e.g. "fold-constants,fuse-conv-bn"' })
     .option('print-after', { type: 'string', array: true, default: [] as string[], describe: 'print the IR after these passes ("all" for every pass)' })

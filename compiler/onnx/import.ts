@@ -16,6 +16,7 @@ import {
 import { attributeBigInts, decodeAttribute } from './attributes.js';
 import { nodeLabel, orderNodes } from './graph-order.js';
 import { declaredInput, resolveInputTypes } from './input-types.js';
+import { resolveBindings, type Bindings } from './bind-inputs.js';
 import { NormalizeContext, type ImportSession } from './normalize-context.js';
 import { irOpFor, normalizeNode } from './normalize.js';
 import { foldSmallNode } from './fold-shapes.js';
@@ -32,6 +33,11 @@ export interface ImportOptions {
    * time, so fixed input shapes make the whole graph static. Default true.
    */
   foldShapeComputations?: boolean;
+  /**
+   * Graph inputs fixed to constants (`--bind`): each becomes a constant of its declared type, so what is
+   * computed from it folds away, and it is no longer an input of the graph.
+   */
+  bind?: Bindings;
 }
 
 const DEFAULT_DOMAINS = new Set(['', 'ai.onnx']);
@@ -56,13 +62,27 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Grap
 }
 
 export function importOnnxFile(path: string, options: Omit<ImportOptions, 'file'> = {}): Graph {
-  let bytes: Uint8Array;
+  return importOnnx(readModelFile(path), { ...options, file: path });
+}
+
+function readModelFile(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new EdgecError('IO', `cannot read the model: ${(e as Error).message}`, { file: path });
   }
-  return importOnnx(bytes, { ...options, file: path });
+}
+
+/**
+ * The constants `bind` fixes a model file's inputs to, resolved against their declared types, as the import
+ * with that `bind` makes them (what a seal records and what peers running the original model are fed).
+ */
+export function resolveFileBindings(path: string, bind: Bindings): Map<string, Tensor> {
+  if (Object.keys(bind).length === 0) return new Map();
+  const graph = decodeModel(readModelFile(path), path).graph!;
+  const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
+  const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name ?? ''));
+  return resolveBindings(inputs.map((i) => declaredInput(i, path)), bind, path);
 }
 
 export function decodeModel(bytes: Uint8Array, file?: string): ModelProto {
@@ -182,12 +202,24 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
   };
 
   const values = new Map<string, Value>();
-  const types = resolveInputTypes(
-    inputInfos.map((i) => declaredInput(i, file)),
-    options.inputShapes,
-    file,
-  );
-  inputInfos.forEach((info, i) => values.set(info.name ?? '', builder.input(info.name ?? '', types[i]!)));
+  const declared = inputInfos.map((i) => declaredInput(i, file));
+  // A bound value's shape pins the symbolic dims it covers in the other inputs too, as inputShapes would.
+  const bound = resolveBindings(declared, options.bind ?? {}, file);
+  const inputShapes: Record<string, readonly number[]> = { ...options.inputShapes };
+  for (const [name, t] of bound) inputShapes[name] ??= t.shape;
+  const types = resolveInputTypes(declared, inputShapes, file);
+  inputInfos.forEach((info, i) => {
+    const name = info.name ?? '';
+    const constant = bound.get(name);
+    if (!constant) {
+      values.set(name, builder.input(name, types[i]!));
+      return;
+    }
+    if (constant.shape.join() !== types[i]!.shape.join()) {
+      throw new EdgecError('BAD_SHAPE', `input '${name}' is bound to a value of shape [${constant.shape.join(',')}], but inputShapes gives [${types[i]!.shape.join(',')}]`, { file });
+    }
+    values.set(name, builder.constant(name, constant));
+  });
   for (const t of initializers) values.set(t.name ?? '', builder.constant(t.name ?? '', tensorFromProto(t, { file })));
 
   for (const node of ordered) {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { importOnnxFile } from '../onnx/index.js';
+import { bindingRecord, importOnnxFile, resolveFileBindings, type Bindings } from '../onnx/index.js';
+import type { Tensor } from '../../ir/index.js';
 import { compileGraph, type CompileResult, type OptimizeOptions } from '../driver.js';
 import type { Contract } from '../../runtime/contract.js';
 import { sha256Hex } from './canonical.js';
@@ -75,6 +76,8 @@ export function sealCompileResult(result: CompileResult, context: SealContext, r
 
 export interface CompileModelOptions extends SealOptions, Omit<OptimizeOptions, 'print' | 'printAfter' | 'timePasses'> {
   inputShapes?: Record<string, number[]>;
+  /** Inputs fixed to constants (`--bind`); recorded in the seal. */
+  bind?: Bindings;
   targetOptions?: Record<string, unknown>;
 }
 
@@ -88,7 +91,8 @@ export interface CompiledModel extends CompileResult {
 /** Imports an ONNX model, compiles it for a target and seals the artifact: `edgec compile` as a function. */
 export function compileModel(path: string, options: CompileModelOptions = {}): CompiledModel {
   const startedOn = new Date();
-  const graph = importOnnxFile(path, { inputShapes: options.inputShapes });
+  const bound = resolveFileBindings(path, options.bind ?? {});
+  const graph = importOnnxFile(path, { inputShapes: options.inputShapes, bind: Object.fromEntries(bound) });
   const metadata = { ...graph.metadata };
   const target = options.target ?? 'wasm';
   const resolved = prepareContract(metadata, { contract: options.contract, modelPath: path, target, board: options.board });
@@ -99,18 +103,25 @@ export function compileModel(path: string, options: CompileModelOptions = {}): C
     signingKey,
     modelPath: path,
     startedOn,
-    options: recordedOptions({ optLevel: options.optLevel ?? 2, passes: options.passes, inputShapes: options.inputShapes, targetOptions: options.targetOptions }),
+    options: recordedOptions({ optLevel: options.optLevel ?? 2, passes: options.passes, inputShapes: options.inputShapes, bind: bound, targetOptions: options.targetOptions }),
   };
   const sealed = sealCompileResult(result, context, resolved, metadata);
   return { ...result, sealed, bytes: sealed?.bytes ?? result.artifact.bytes };
 }
 
 /** The options a seal records: what changes the output, nothing machine-specific. */
-export function recordedOptions(o: { optLevel: number; passes?: string; inputShapes?: Record<string, number[]>; targetOptions?: Record<string, unknown> }): Record<string, unknown> {
+export function recordedOptions(o: {
+  optLevel: number;
+  passes?: string;
+  inputShapes?: Record<string, number[]>;
+  bind?: ReadonlyMap<string, Tensor>;
+  targetOptions?: Record<string, unknown>;
+}): Record<string, unknown> {
   return {
     optLevel: o.optLevel,
     ...(o.passes !== undefined ? { passes: o.passes } : {}),
     ...(o.inputShapes && Object.keys(o.inputShapes).length ? { inputShapes: o.inputShapes } : {}),
+    ...(o.bind && o.bind.size ? { bind: bindingRecord(o.bind) } : {}),
     targetOptions: o.targetOptions ?? {},
   };
 }

@@ -16,6 +16,7 @@ export {
   resolvedAttrs,
   inferNodeTypes,
   opTraits,
+  shapeOperands,
   nodeExpression,
   nodeActivation,
 } from './registry.js';

@@ -565,6 +565,7 @@ registerOp(
     name: 'Resize',
     doc: 'resize X by scales or to sizes (over attribute axes) with nearest, linear or cubic interpolation',
     inputs: [operand('X'), optional('roi'), optional('scales'), optional('sizes')],
+    shapeOperands: [1, 2, 3],
     attrs: {
       antialias: { type: 'int', default: 0 },
       axes: { type: 'ints', default: [] },

@@ -64,6 +64,7 @@ function reduceOp(name: string, doc: string, allowed: readonly DType[]): void {
       name,
       doc: `${doc} over axes (all axes when omitted, unless noop_with_empty_axes)`,
       inputs: [operand('data'), optional('axes')],
+      shapeOperands: [1],
       outputs: [operand('reduced')],
       attrs: REDUCE_ATTRS,
       infer: inferReduce(allowed),

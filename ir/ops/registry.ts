@@ -75,6 +75,15 @@ export interface OpSchema {
   attrs: Record<string, AttrSpec>;
   traits?: OpTraits;
   /**
+   * Operands whose values, not only their shapes, decide the output shape (Reshape's shape, Slice's starts,
+   * ends, axes and steps, a reduction's axes, Range's bounds...; Resize's roi too, which places its sampling
+   * grid). Shape inference reads only these operands' values, so a node's output shape is static once its
+   * operand shapes are and these operands are constants: a graph input that reaches one must be bound
+   * (`--bind`) for a static-shape target to plan the graph (plan-memory names them; the conformance runner
+   * binds them).
+   */
+  shapeOperands?: readonly number[];
+  /**
    * An op of edgec's own (fused or lowered integer forms the optimizer makes), not an ONNX op: the ONNX front
    * end refuses it in a model file and the exporter has no form for it (FusedConv / FusedGemm excepted, which
    * it writes back as their ONNX parts).
@@ -117,6 +126,11 @@ const NO_TRAITS: OpTraits = {};
 /** The op's traits (none for an unknown op). */
 export function opTraits(op: string): OpTraits {
   return registry.get(op)?.traits ?? NO_TRAITS;
+}
+
+/** The operand indices whose values decide an op's output shape (none for an unknown op). */
+export function shapeOperands(op: string): readonly number[] {
+  return registry.get(op)?.shapeOperands ?? [];
 }
 
 /**

@@ -129,6 +129,7 @@ registerOp(
     doc: 'same data, new shape; 0 copies the input dim (unless allowzero), one -1 is inferred',
     traits: { view: true, selectsElements: true },
     inputs: [operand('data'), operand('shape')],
+    shapeOperands: [1],
     outputs: [operand('reshaped')],
     attrs: { allowzero: { type: 'int', default: 0 } },
     infer: inferReshape,
@@ -234,6 +235,7 @@ registerOp(
     name: 'Split',
     doc: 'cuts the input along axis into the outputs, by the split sizes or into num_outputs chunks',
     inputs: [operand('input'), optional('split')],
+    shapeOperands: [1],
     outputs: [variadic('outputs')],
     attrs: { axis: { type: 'int', default: 0 }, num_outputs: { type: 'int' } },
     infer: (ctx) => {
@@ -298,6 +300,7 @@ registerOp(
     name: 'Slice',
     doc: 'data[starts:ends:steps] on the given axes (negative indices count from the end; bounds clamp)',
     inputs: [operand('data'), operand('starts'), operand('ends'), optional('axes'), optional('steps')],
+    shapeOperands: [1, 2, 3, 4],
     outputs: [operand('output')],
     infer: inferSlice,
   }),
@@ -351,6 +354,7 @@ registerOp(
     doc: 'removes the given size-1 axes (all size-1 axes when axes is omitted)',
     traits: { view: true, selectsElements: true },
     inputs: [operand('data'), optional('axes')],
+    shapeOperands: [1],
     outputs: [operand('squeezed')],
     infer: (ctx) => {
       const x = ctx.input(0);
@@ -384,6 +388,7 @@ registerOp(
     doc: 'inserts size-1 axes at the given positions of the output',
     traits: { view: true, selectsElements: true },
     inputs: [operand('data'), operand('axes')],
+    shapeOperands: [1],
     outputs: [operand('expanded')],
     infer: (ctx) => {
       const x = ctx.input(0);
@@ -408,6 +413,7 @@ registerOp(
     name: 'Expand',
     doc: 'broadcasts input against shape (bidirectionally: the output may be larger than shape)',
     inputs: [operand('input'), operand('shape')],
+    shapeOperands: [1],
     infer: (ctx) => {
       const x = ctx.input(0);
       const len = expectVector(ctx, 1, I64, 'shape');
@@ -445,6 +451,7 @@ registerOp(
     name: 'Pad',
     doc: 'pads (or, with negative pads, crops) the given axes; pads = [begin..., end...]',
     inputs: [operand('data'), operand('pads'), optional('constant_value'), optional('axes')],
+    shapeOperands: [1, 3],
     outputs: [operand('output')],
     attrs: { mode: { type: 'string', default: 'constant' } },
     infer: (ctx) => {
@@ -573,6 +580,7 @@ registerOp(
     name: 'ConstantOfShape',
     doc: 'a tensor of the given shape filled with value (a one-element tensor; default f32 0)',
     inputs: [operand('input')],
+    shapeOperands: [0],
     outputs: [operand('output')],
     attrs: { value: { type: 'tensor', default: makeTensor('f32', [1], [0]) } },
     infer: (ctx) => {
@@ -643,6 +651,7 @@ registerOp(
     name: 'Range',
     doc: 'the 1-D sequence start, start + delta, ... up to (not including) limit',
     inputs: [operand('start'), operand('limit'), operand('delta')],
+    shapeOperands: [0, 1, 2],
     outputs: [operand('output')],
     infer: (ctx) => {
       const dtype = expectSameDType(ctx);
@@ -664,6 +673,7 @@ registerOp(
     name: 'Tile',
     doc: 'repeats the input repeats[i] times along each axis i',
     inputs: [operand('input'), operand('repeats')],
+    shapeOperands: [1],
     outputs: [operand('output')],
     infer: (ctx) => {
       const x = ctx.input(0);

@@ -49,8 +49,23 @@ export function opsReport(results: CaseResult[], targets: readonly TargetEntry[]
     lines.push('', '## Cases in scope that need an unsupported element type or feature', '');
     for (const r of features) lines.push(`- \`${r.suite}/${r.name}\`: ${r.detail}`);
   }
+  // Targets that plan memory at compile time (their pipeline ends in plan-memory) need every shape before the data.
+  const staticShape = targets.filter((t) => t.target.pipeline(2).split(',').includes('plan-memory')).map((t) => t.target.name);
+  const dataDependent = results.filter((r) => staticShape.some((n) => r.targets[n]?.dataDependentShape));
+  if (dataDependent.length > 0) {
+    lines.push(
+      '',
+      '## Cases whose output shapes depend on their data',
+      '',
+      `${staticShape.join(', ')} plan every buffer at compile time (a static arena), with each input that decides a shape bound`,
+      'as a constant (`--bind`, as the runner does). An output whose shape is known only once the data is seen cannot be',
+      'planned so: a property of these targets, not a missing kernel.',
+      '',
+    );
+    for (const r of dataDependent) lines.push(`- \`${r.suite}/${r.name}\` (${r.ops.join(', ')})`);
+  }
   for (const n of names) {
-    const unsupported = results.filter((r) => r.targets[n]?.status === 'unsupported');
+    const unsupported = results.filter((r) => r.targets[n]?.status === 'unsupported' && !r.targets[n]?.dataDependentShape);
     if (unsupported.length === 0) continue;
     lines.push('', `## Cases the ${n} target does not support`, '');
     for (const r of unsupported) lines.push(`- \`${r.suite}/${r.name}\`: ${r.targets[n]!.detail}`);

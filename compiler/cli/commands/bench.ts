@@ -9,6 +9,7 @@ import { stderrProgress } from '../../progress.js';
 import { benchHtml } from '../../bench/report-html.js';
 import { benchNotes, benchTable, profileTable } from '../../bench/table.js';
 import { parseInputShapes } from '../../feeds.js';
+import { parseBindFlags } from '../../onnx/index.js';
 import { readSigningKey } from '../../provenance/keys.js';
 import type { CliIO } from '../io.js';
 
@@ -22,6 +23,7 @@ export interface BenchArgs {
   seed: number;
   calibrate: string;
   'input-shape': string[];
+  bind: string[];
   'profile-runs': number;
   html?: string;
   markdown: boolean;
@@ -42,6 +44,7 @@ export function benchBuilder(y: Argv): Argv<BenchArgs> {
     .option('seed', { type: 'number', default: 42, describe: 'seed of the benchmark input' })
     .option('calibrate', { type: 'string', default: 'synthetic:4', describe: 'int8 calibration data: synthetic:N seeded random inputs' })
     .option('input-shape', { type: 'string', array: true, default: [] as string[], describe: 'fix an input shape: name=1,3,224,224' })
+    .option('bind', { type: 'string', array: true, default: [] as string[], describe: 'fix an input to a constant at compile time: name=16000, name=1,2,3 or name=value.npy' })
     .option('profile-runs', { type: 'number', default: 10, describe: 'runs of the wasm profiling build for the per-kernel breakdown (0: none)' })
     .option('contract', { type: 'string', describe: 'model contract (JSON or YAML) sealed into every artifact, as for edgec compile' })
     .option('sign-key', { type: 'string', describe: 'Ed25519 private key (.pem from edgec keygen) to sign every artifact\'s seal with' })
@@ -82,6 +85,7 @@ export async function benchCommand(args: BenchArgs, io: CliIO): Promise<number> 
     targets,
     precisions,
     inputShapes: parseInputShapes(args['input-shape']),
+    bind: parseBindFlags(args.bind),
     runs: positiveInteger('runs', args.runs, 1),
     warmup: positiveInteger('warmup', args.warmup, 0),
     seed: positiveInteger('seed', args.seed, 0),

@@ -6,7 +6,7 @@ import { EdgecError } from '../../../ir/index.js';
 import { BOARDS, boardNamed, type BoardProfile } from '../../../targets/boards.js';
 import { compileGraph } from '../../driver.js';
 import { targetEntries, targetEntry, targetNames } from '../../targets/registry.js';
-import { loadModel, parseInputShapes } from '../../index.js';
+import { loadModel, parseBindFlags, parseInputShapes, resolveFileBindings } from '../../index.js';
 import { prepareContract, recordedOptions, sealCompileResult } from '../../provenance/compile-model.js';
 import { isElf } from '../../../runtime/formats/elf.js';
 import { elfSealDescriptor } from '../../../runtime/formats/elf-seal-note.js';
@@ -53,6 +53,7 @@ export function compileBuilder(y: Argv): Argv<CompileArgs> {
     .example('$0 compile model.onnx --target wasm -o model.wasm', 'a self-contained WebAssembly module')
     .example('$0 compile model.onnx -o model.wasm --contract contract.yaml --sign-key release.pem', 'sealed with a contract and signed')
     .example('$0 compile model.onnx --target rvv -o out/', 'RISC-V Vector: out/model.c, edgec_model.h, the object, the library and the sealed model.elf')
+    .example('$0 compile vad.onnx --bind sr=16000 -o vad.wasm', 'input sr fixed to 16000: what depends on it folds away, and sr is no input of the artifact')
     .example('$0 compile model.onnx -t reference --print-after all -o model.ir', 'the optimized IR, printed after every pass') as Argv<CompileArgs>;
 }
 
@@ -68,7 +69,8 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
   const { target, board } = resolveTargetAndBoard(args.target, args.board);
   const startedOn = new Date();
   const inputShapes = parseInputShapes(args['input-shape']);
-  const graph = loadModel(args.model, { inputShapes });
+  const bound = resolveFileBindings(args.model, parseBindFlags(args.bind));
+  const graph = loadModel(args.model, { inputShapes, bind: Object.fromEntries(bound) });
   const metadata = { ...graph.metadata };
   // Contract and key are checked before the (possibly long) compile, so their errors come first.
   const contract = prepareContract(metadata, { contract: args.contract, modelPath: args.model, target, board: board?.name ?? null });
@@ -87,7 +89,7 @@ export function compileCommand(args: CompileArgs, io: CliIO): number {
     board: board?.name ?? null,
     signingKey,
     startedOn,
-    options: recordedOptions({ optLevel: args.O, passes: args.passes, inputShapes, targetOptions }),
+    options: recordedOptions({ optLevel: args.O, passes: args.passes, inputShapes, bind: bound, targetOptions }),
   });
   const sealed = sealCompileResult(result, sealContext(basename(artifactFile)), contract, metadata);
   // Side files that can carry a seal of their own (rvv: the object, whose C source reserves the same ELF note).

@@ -9,7 +9,7 @@ import { compileGraph } from '../../driver.js';
 import type { LoadedArtifact, TargetEntry, TargetSession } from '../../targets/entry.js';
 import { targetEntry, targetForArtifact, targetNames } from '../../targets/registry.js';
 import { graphSignature, parseInputFiles, parseInputShapes, prepareFeeds, readInputFiles, staticInputShapes } from '../../feeds.js';
-import { loadModel, writeTensorFile } from '../../index.js';
+import { loadModel, parseBindFlags, writeTensorFile } from '../../index.js';
 import { describeStats, tensorStats } from '../format.js';
 import type { CliIO } from '../io.js';
 import { optimizeOptionsFrom, withPipelineOptions, type PipelineArgs } from '../options.js';
@@ -39,6 +39,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
   )
     .example('$0 run model.onnx', 'run on seeded random inputs on the reference interpreter')
     .example('$0 run model.onnx -t wasm -i input=x.npy -o out/', 'compile for wasm, run on x.npy, write outputs as .npy')
+    .example('$0 run vad.onnx -t wasm --bind sr=16000', 'with input sr fixed to 16000 at compile time (not fed at run time)')
     .example('$0 run model.wasm', 'run a compiled artifact')
     .example('$0 run model.onnx -t rvv --vlen 512', 'compile for RISC-V Vector and run under qemu at VLEN 512')
     .example('$0 run out/model.elf --vlen 128', 'run a compiled rvv ELF under qemu')
@@ -59,7 +60,9 @@ async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io
   const { target, board } = resolveTargetAndBoard(args.target, args.board, 'reference');
   const vlen = args.vlen ?? board?.vlen ?? 256;
   const artifactTarget = targetForArtifact(extname(args.model).toLowerCase());
+  const bind = parseBindFlags(args.bind);
   if (artifactTarget) {
+    if (Object.keys(bind).length > 0) throw new EdgecError('USAGE', `--bind applies when compiling an ONNX model; ${args.model} is compiled already (bind when compiling it)`, { file: args.model });
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(args.model);
@@ -69,10 +72,10 @@ async function prepareExecution(args: RunArgs, given: Record<string, Tensor>, io
     return open(artifactTarget, vlen, bytes, { file: args.model });
   }
   const shapes = parseInputShapes(args['input-shape']);
-  let graph = loadModel(args.model, { inputShapes: shapes });
+  let graph = loadModel(args.model, { inputShapes: shapes, bind });
   // Compiled targets need static shapes: take symbolic dims from the given inputs, else 1.
   const fixed = staticInputShapes(graphSignature(graph), shapes, given);
-  if (Object.keys(fixed).length > Object.keys(shapes).length) graph = loadModel(args.model, { inputShapes: fixed });
+  if (Object.keys(fixed).length > Object.keys(shapes).length) graph = loadModel(args.model, { inputShapes: fixed, bind });
   const entry = targetEntry(target);
   const compiled = compileGraph(graph, { ...optimizeOptionsFrom(args, target, io.err), targetOptions: entry.options({}, board) });
   return open(entry, vlen, compiled.artifact.bytes, { graph: compiled.graph });
@@ -89,8 +92,10 @@ async function open(entry: TargetEntry, vlen: number, bytes: Uint8Array, from: {
 }
 
 export async function runCommand(args: RunArgs, io: CliIO): Promise<number> {
-  const given = readInputFiles(parseInputFiles(args.input));
   const files = parseInputFiles(args.input);
+  const fed = Object.keys(files).filter((name) => name in parseBindFlags(args.bind));
+  if (fed.length > 0) throw new EdgecError('USAGE', `${fed.map((n) => `'${n}'`).join(', ')} bound with --bind, so not an input to feed with -i`);
+  const given = readInputFiles(files);
   const execution = await prepareExecution(args, given, io);
   const { feeds, sources } = prepareFeeds(execution.artifact.inputs, given, args.seed);
   for (const name of Object.keys(files)) sources[name] = files[name]!;
