@@ -166,15 +166,22 @@ export function resizeNodeTaps(node: Node): ResizeNodeTaps {
   return { inShape, outShape: axes.map((t) => t.outLen), axes, extrapolation: attr<number>('extrapolation_value') };
 }
 
-/** Whether every output index is its own input index with weight 1 (other taps weigh 0): the axis is not resized. */
+/**
+ * Whether every output index reads only its own input index, with weights summing to 1: the axis is not resized.
+ * Several taps may share that index (pytorch_half_pixel on an axis of length 1 maps to -0.5, whose linear or
+ * cubic taps all clamp to index 0), so their weights are summed, up to rounding of the f64 weights.
+ */
 export function isIdentityAxis(t: AxisTaps, inLen: number): boolean {
   if (t.outLen !== inLen) return false;
   for (let o = 0; o < t.outLen; o++) {
     if (t.outside[o]) return false;
+    let sum = 0;
     for (let k = 0; k < t.count; k++) {
       const w = t.weight[o * t.count + k]!;
-      if (w !== 0 && !(w === 1 && t.index[o * t.count + k] === o)) return false;
+      if (w !== 0 && t.index[o * t.count + k] !== o) return false;
+      sum += w;
     }
+    if (Math.abs(sum - 1) > 1e-12) return false;
   }
   return true;
 }
