@@ -9,7 +9,7 @@ import { checkF32, type CEmitContext, type RvvKernel } from '../kernel.js';
  * kernel runs it. Every mode is separable and the shapes are static, so each axis's taps (source indices and
  * weights, ir/ops/resize-taps.ts, the reference's own) become tables in the weights blob:
  *
- *   T[oh, w]  = rowBias[oh] + sum_k rowW[oh, k] * X[rowSrc[oh, k] + w]          (vle32 + vfmacc.vf along W)
+ *   T[oh, w]  = rowBias[oh] + sum_k rowW[oh, k] * X[rowSrc[oh, k] + w]          (vle32 + vfmacc.vf along W, LMUL 8)
  *   Y[oh, ow] = colBias[ow] + sum_k colW[k, ow] * T[oh, colIdx[k, ow]]          (vluxei32 gather + vfmacc.vv along OW)
  *
  * The biases hold extrapolation_value where tf_crop_and_resize maps an index outside the input (whose weights are
@@ -48,11 +48,11 @@ function resizeSource(name: string, s: ResizeShape): string {
         const float *rw = rowW + (oh0 + r) * ${s.rowTaps};
         float *t = T + r * W;
         for (long w = 0; w < W;) {
-          size_t vl = VSET((size_t)(W - w));
-          vf acc = __riscv_vfmul_vf_f32m4(VLD(x + rs[0] + w, vl), rw[0], vl);
-${taps(s.rowTaps - 1, (k) => `          acc = __riscv_vfmacc_vf_f32m4(acc, rw[${k + 1}], VLD(x + rs[${k + 1}] + w, vl), vl);`)}
-${s.rowBias ? '          acc = __riscv_vfadd_vf_f32m4(acc, rowBias[oh0 + r], vl);' : ''}
-          VST(t + w, acc, vl);
+          size_t vl = __riscv_vsetvl_e32m8((size_t)(W - w));
+          vfloat32m8_t acc = __riscv_vfmul_vf_f32m8(__riscv_vle32_v_f32m8(x + rs[0] + w, vl), rw[0], vl);
+${taps(s.rowTaps - 1, (k) => `          acc = __riscv_vfmacc_vf_f32m8(acc, rw[${k + 1}], __riscv_vle32_v_f32m8(x + rs[${k + 1}] + w, vl), vl);`)}
+${s.rowBias ? '          acc = __riscv_vfadd_vf_f32m8(acc, rowBias[oh0 + r], vl);' : ''}
+          __riscv_vse32_v_f32m8(t + w, acc, vl);
           w += (long)vl;
         }
       }`
