@@ -1,4 +1,7 @@
-import type { AttrValue } from '../graph.js';
+import { EdgecError } from '../errors.js';
+import type { AttrValue, Node, Value } from '../graph.js';
+import { resizeAxes, resizeTargets } from './nn.js';
+import { getAttr } from './registry.js';
 
 /**
  * Resize's per-axis taps, following the ONNX reference implementation: every mode is separable, so each output
@@ -119,3 +122,116 @@ export function resizeTaps(attr: <T extends AttrValue>(name: string) => T, p: Ax
   return { outLen: p.outLen, count, index, weight, outside };
 }
 
+
+/**
+ * The taps of every axis of a Resize node whose scales or sizes (and roi) are constants, with the input's static
+ * shape: axes not listed in `axes` get identity taps. Code generators place these as tables, so every target
+ * resamples exactly as the reference does. Throws EdgecError (code VERIFY) on operands the op refuses.
+ */
+export interface ResizeNodeTaps {
+  inShape: number[];
+  outShape: number[];
+  /** Per axis of X. */
+  axes: AxisTaps[];
+  extrapolation: number;
+}
+
+function constantNumbers(v: Value | null | undefined): number[] | undefined {
+  const t = v?.data;
+  return t && t.data.length > 0 ? Array.from(t.data as ArrayLike<number | bigint>, Number) : undefined;
+}
+
+export function resizeNodeTaps(node: Node): ResizeNodeTaps {
+  const [x, roiV, scalesV, sizesV] = node.inputs;
+  const inShape = x!.type.shape as number[];
+  const attr = <T extends AttrValue>(name: string) => getAttr<T>(node, name);
+  const fail = (m: string): never => {
+    throw new EdgecError('VERIFY', m, { node: node.label, op: node.op });
+  };
+  const resized = resizeAxes({ attr }, inShape.length, fail);
+  const targets = resizeTargets({ attr }, resized.map((a) => inShape[a]!), constantNumbers(scalesV), constantNumbers(sizesV), fail);
+  const roi = attr<string>('coordinate_transformation_mode') === 'tf_crop_and_resize' ? constantNumbers(roiV) : undefined;
+  if (roi && roi.length !== 2 * resized.length) fail(`roi has ${roi.length} entries; expected ${2 * resized.length} (start and end per resized axis)`);
+  const axes = inShape.map((inLen, a) => {
+    const i = resized.indexOf(a);
+    if (i < 0) return resizeTaps(attr, { inLen, outLen: inLen, scale: 1, roiStart: 0, roiEnd: 1 });
+    return resizeTaps(attr, {
+      inLen,
+      outLen: targets.outSizes[i] as number,
+      scale: targets.scales[i]!,
+      roiStart: roi ? roi[i]! : 0,
+      roiEnd: roi ? roi[i + resized.length]! : 1,
+    });
+  });
+  return { inShape, outShape: axes.map((t) => t.outLen), axes, extrapolation: attr<number>('extrapolation_value') };
+}
+
+/**
+ * Whether every output index reads only its own input index, with weights summing to 1: the axis is not resized.
+ * Several taps may share that index (pytorch_half_pixel on an axis of length 1 maps to -0.5, whose linear or
+ * cubic taps all clamp to index 0), so their weights are summed, up to rounding of the f64 weights.
+ */
+export function isIdentityAxis(t: AxisTaps, inLen: number): boolean {
+  if (t.outLen !== inLen) return false;
+  for (let o = 0; o < t.outLen; o++) {
+    if (t.outside[o]) return false;
+    let sum = 0;
+    for (let k = 0; k < t.count; k++) {
+      const w = t.weight[o * t.count + k]!;
+      if (w !== 0 && t.index[o * t.count + k] !== o) return false;
+      sum += w;
+    }
+    if (Math.abs(sum - 1) > 1e-12) return false;
+  }
+  return true;
+}
+
+/** One tap of weight 1 everywhere and nothing outside (nearest): the source is read without multiplying. */
+export function isSingleTapAxis(t: AxisTaps): boolean {
+  return t.count === 1 && t.weight.every((w) => w === 1) && t.outside.every((o) => o === 0);
+}
+
+const presentOperand = (v: Value | null | undefined) => v && !(v.type.shape.length === 1 && v.type.shape[0] === 0);
+
+/** Reason the operands a static-shape code generator reads at compile time (scales, sizes, roi) are not constants, or null. */
+export function resizeConstantsProblem(node: Node): string | null {
+  const [, roiV, scalesV, sizesV] = node.inputs;
+  const constant = (v: Value | null | undefined) => !presentOperand(v) || constantNumbers(v) !== undefined;
+  if (!constant(scalesV) || !constant(sizesV)) return 'scales/sizes must be constants';
+  if (getAttr<string>(node, 'coordinate_transformation_mode') === 'tf_crop_and_resize' && !constant(roiV)) return 'roi must be a constant';
+  return null;
+}
+
+/**
+ * A 4-D Resize seen as `planes` (N * C) planes of H x W resampled to OH x OW: the form the f32 kernels run,
+ * separable into a row pass (rows taps) and a column pass (cols taps). A reason string when the node has
+ * another rank, is empty, or resizes N or C.
+ */
+export interface ResizePlanePlan {
+  planes: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
+  rows: AxisTaps;
+  cols: AxisTaps;
+  extrapolation: number;
+}
+
+export function resizePlanePlan(node: Node): ResizePlanePlan | string {
+  const shape = node.inputs[0]!.type.shape;
+  if (shape.length !== 4) return `Resize of a rank-${shape.length} tensor is not supported (4-D NCHW)`;
+  if (shape.some((d) => d === 0)) return 'empty tensors are not supported';
+  let t: ResizeNodeTaps;
+  try {
+    t = resizeNodeTaps(node);
+  } catch (e) {
+    if (e instanceof EdgecError) return e.message;
+    throw e;
+  }
+  for (const a of [0, 1]) {
+    if (!isIdentityAxis(t.axes[a]!, t.inShape[a]!)) return `resizing the ${a === 0 ? 'batch' : 'channel'} axis is not supported (only H and W)`;
+  }
+  const [N, C, H, W] = t.inShape as [number, number, number, number];
+  return { planes: N * C, H, W, OH: t.outShape[2]!, OW: t.outShape[3]!, rows: t.axes[2]!, cols: t.axes[3]!, extrapolation: t.extrapolation };
+}

@@ -7,12 +7,13 @@ import { gemmKernels } from './gemm.js';
 import { lrnKernels } from './lrn.js';
 import { movementKernels } from './movement.js';
 import { poolKernels } from './pool.js';
+import { resizeKernels } from './resize.js';
 import { rowKernels } from './rows.js';
 import { qconvKernels } from './quantized-conv.js';
 import { qelementwiseKernels } from './quantized-elementwise.js';
 
 /** Every rvv kernel family by the ops it claims. */
-export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels, lrnKernels, convTransposeKernels]);
+export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels, lrnKernels, convTransposeKernels, resizeKernels]);
 
 export const rvvKernelFor = (op: string): RvvKernel | undefined => RVV_KERNELS.kernelFor(op);
 

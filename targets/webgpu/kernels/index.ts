@@ -9,11 +9,12 @@ import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
 import { poolKernels } from './pool.js';
 import { reduceKernels } from './reduce.js';
+import { resizeKernels } from './resize.js';
 import { rowKernels } from './rows.js';
 import { selectKernels } from './select.js';
 
 /** Every WebGPU kernel family by the ops it claims. */
-export const WEBGPU_KERNELS = new KernelTable<GpuKernel>('webgpu', [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels, lrnKernels, convTransposeKernels]);
+export const WEBGPU_KERNELS = new KernelTable<GpuKernel>('webgpu', [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels, lrnKernels, convTransposeKernels, resizeKernels]);
 
 export const gpuKernelFor = (op: string): GpuKernel | undefined => WEBGPU_KERNELS.kernelFor(op);
 

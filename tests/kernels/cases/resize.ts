@@ -39,4 +39,23 @@ export const RESIZE = family('resize', [
   resize('tf_crop_and_resize extrapolation', [1, 2, 6, 8], { sizes: [1, 2, 5, 7], roi: [0, 0, -0.2, 0.1, 1, 1, 0.9, 1.3] }, { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: 3.5 }),
   resize('linear axes keep_aspect_ratio_policy not_larger', [1, 2, 6, 8], { sizes: [9, 10] }, { mode: 'linear', axes: [2, 3], keep_aspect_ratio_policy: 'not_larger' }),
   resize('nearest axes [-1]', [1, 2, 6, 8], { scales: [3] }, { mode: 'nearest', axes: [-1] }),
+  // Cubic under every coordinate transformation, up and down.
+  ...COORDINATE_MODES.flatMap((ctm) =>
+    [{ scales: [1, 1, 1.5, 2] }, { scales: [1, 1, 0.6, 0.5] }].map((how) => resize(`cubic ${ctm} ${howName(how)}`, [1, 2, 8, 9], how, { mode: 'cubic', coordinate_transformation_mode: ctm }))),
+  resize('cubic align_corners exclude_outside a=-0.5', [1, 2, 7, 9], { sizes: [1, 2, 11, 4] }, { mode: 'cubic', coordinate_transformation_mode: 'align_corners', exclude_outside: 1, cubic_coeff_a: -0.5 }),
+  resize('linear exclude_outside', [1, 2, 6, 7], { scales: [1, 1, 1.5, 2] }, { mode: 'linear', exclude_outside: 1 }),
+  resize('cubic antialias down', [1, 2, 12, 16], { scales: [1, 1, 0.4, 0.55] }, { mode: 'cubic', antialias: 1 }),
+  resize('linear antialias down H up W', [1, 2, 12, 6], { scales: [1, 1, 0.3, 1.5] }, { mode: 'linear', antialias: 1 }),
+  // tf_crop_and_resize: every mode, scales as well as sizes, a roi reaching past both ends.
+  ...['nearest', 'linear', 'cubic'].map((mode) =>
+    resize(`tf_crop_and_resize ${mode} scales`, [1, 3, 7, 9], { scales: [1, 1, 1.3, 0.8], roi: [0, 0, -0.3, 0.2, 1, 1, 1.2, 0.7] }, { mode, coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: -2 })),
+  resize('tf_crop_and_resize axes [3,2]', [1, 2, 6, 8], { sizes: [5, 4], roi: [0.1, -0.5, 1.4, 0.9] }, { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', axes: [3, 2] }),
+  resize('linear axes keep_aspect_ratio_policy not_smaller', [1, 2, 6, 8], { sizes: [9, 10] }, { mode: 'linear', axes: [2, 3], keep_aspect_ratio_policy: 'not_smaller' }),
+  resize('nearest axes keep_aspect_ratio_policy not_smaller', [1, 2, 6, 8], { sizes: [4, 20] }, { mode: 'nearest', axes: [2, 3], keep_aspect_ratio_policy: 'not_smaller' }),
+  // PyTorch's export: pytorch_half_pixel with batch 1 maps the batch index to -0.5, whose taps all read index 0.
+  ...['linear', 'cubic'].map((mode) => resize(`${mode} pytorch_half_pixel batch 1`, [1, 3, 5, 6], { scales: [1, 1, 2, 2] }, { mode, coordinate_transformation_mode: 'pytorch_half_pixel' })),
+  resize('linear axes [2] (H only)', [2, 2, 5, 6], { scales: [2.5] }, { mode: 'linear', axes: [2] }),
+  // Rows longer than one vector at every VLEN (LMUL 4: 64 f32 lanes at VLEN 512).
+  resize('linear half_pixel 2x wide', [1, 4, 9, 75], { scales: [1, 1, 2, 2] }, { mode: 'linear' }),
+  resize('nearest 2x wide', [1, 2, 5, 83], { scales: [1, 1, 2, 2] }, { mode: 'nearest' }, { tolerance: { wasm: 0, rvv: 0, webgpu: 0 } }),
 ]);

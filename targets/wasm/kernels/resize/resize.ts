@@ -1,11 +1,10 @@
 import binaryen from 'binaryen';
-import { EdgecError, getAttr, numel, type AttrValue, type Node, type Tensor, type Value } from '../../../../ir/index.js';
-import { resizeAxes, resizeTargets } from '../../../../ir/ops/nn.js';
+import type { Node } from '../../../../ir/index.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { planKey } from '../../../shared/plan-key.js';
 import { LANES, mapRow, nest, storePartial } from '../reduce/reduce-simd.js';
-import { resizeTaps, type AxisTaps } from '../../../../ir/ops/resize-taps.js';
+import { isSingleTapAxis, resizeConstantsProblem, resizePlanePlan, type ResizePlanePlan } from '../../../../ir/ops/resize-taps.js';
 
 /**
  * Resize of 4-D NCHW f32 with constant scales/sizes (and roi), over H and W (N and C must come out unchanged).
@@ -20,109 +19,19 @@ import { resizeTaps, type AxisTaps } from '../../../../ir/ops/resize-taps.js';
 
 type Expr = binaryen.ExpressionRef;
 
-interface ResizePlan {
-  planes: number;
-  H: number;
-  W: number;
-  OH: number;
-  OW: number;
-  rows: AxisTaps;
-  cols: AxisTaps;
-  extrapolation: number;
-}
-
-function constantOf(v: Value | null | undefined): Tensor | null {
-  if (!v) return null;
-  if (!v.data) return null;
-  return v.data.data.length > 0 ? v.data : null;
-}
-
-const presentOperand = (v: Value | null | undefined) => v && !(v.type.shape.length === 1 && v.type.shape[0] === 0);
+type ResizePlan = ResizePlanePlan;
 
 /**
  * Reason the element type or an operand read at compile time rules the node out, or null; asked before the
  * shapes, since run-time scales or sizes are what leave the result's shape symbolic.
  */
 function operandProblem(node: Node): string | null {
-  const [x, roiV, scalesV, sizesV] = node.inputs;
-  if (x!.type.dtype !== 'f32') return `Resize on ${x!.type.dtype} is not supported (only f32)`;
-  if ((presentOperand(scalesV) && !constantOf(scalesV)) || (presentOperand(sizesV) && !constantOf(sizesV))) return 'scales/sizes must be constants';
-  const ctm = getAttr<string>(node, 'coordinate_transformation_mode');
-  if (ctm === 'tf_crop_and_resize' && presentOperand(roiV) && !constantOf(roiV)) return 'roi must be a constant';
-  return null;
+  const x = node.inputs[0]!;
+  if (x.type.dtype !== 'f32') return `Resize on ${x.type.dtype} is not supported (only f32)`;
+  return resizeConstantsProblem(node);
 }
 
-/** The plan of a node operandProblem accepts, or a reason its (static) dims are not supported. */
-function planOf(node: Node): ResizePlan | string {
-  const [x, roiV, scalesV, sizesV] = node.inputs;
-  const shape = x!.type.shape as number[];
-  if (shape.length !== 4) return `Resize of a rank-${shape.length} tensor is not supported (4-D NCHW)`;
-  if (numel(shape) === 0) return 'empty tensors are not supported';
-  const ctm = getAttr<string>(node, 'coordinate_transformation_mode');
-  const attrs = { attr: <T,>(name: string) => getAttr(node, name) as T };
-  const fail = (m: string): never => {
-    throw new EdgecError('VERIFY', m);
-  };
-  try {
-    const axes = resizeAxes(attrs, 4, fail);
-    const numbers = (t: Tensor | null) => (t ? Array.from(t.data as ArrayLike<number | bigint>, Number) : undefined);
-    const targets = resizeTargets(attrs, axes.map((a) => shape[a]!), numbers(constantOf(scalesV)), numbers(constantOf(sizesV)), fail);
-    const roi = ctm === 'tf_crop_and_resize' ? numbers(constantOf(roiV)) : undefined;
-    const attr = <T extends AttrValue>(name: string) => getAttr<T>(node, name);
-    const taps: AxisTaps[] = [];
-    for (let a = 0; a < 4; a++) {
-      const i = axes.indexOf(a);
-      const inLen = shape[a]!;
-      if (i < 0) {
-        taps.push(resizeTaps(attr, { inLen, outLen: inLen, scale: 1, roiStart: 0, roiEnd: 1 }));
-        continue;
-      }
-      taps.push(
-        resizeTaps(attr, {
-          inLen,
-          outLen: targets.outSizes[i] as number,
-          scale: targets.scales[i]!,
-          roiStart: roi ? roi[i]! : 0,
-          roiEnd: roi ? roi[i + axes.length]! : 1,
-        }),
-      );
-    }
-    for (const a of [0, 1]) {
-      if (!isIdentity(taps[a]!, shape[a]!)) return `resizing the ${a === 0 ? 'batch' : 'channel'} axis is not supported (only H and W)`;
-    }
-    return {
-      planes: shape[0]! * shape[1]!,
-      H: shape[2]!,
-      W: shape[3]!,
-      OH: taps[2]!.outLen,
-      OW: taps[3]!.outLen,
-      rows: taps[2]!,
-      cols: taps[3]!,
-      extrapolation: getAttr<number>(node, 'extrapolation_value'),
-    };
-  } catch (e) {
-    if (e instanceof EdgecError) return e.message;
-    throw e;
-  }
-}
-
-/** Whether every output index is its own input index with weight 1 (other taps weigh 0). */
-function isIdentity(t: AxisTaps, inLen: number): boolean {
-  if (t.outLen !== inLen) return false;
-  for (let o = 0; o < t.outLen; o++) {
-    if (t.outside[o]) return false;
-    for (let k = 0; k < t.count; k++) {
-      const w = t.weight[o * t.count + k]!;
-      if (w !== 0 && !(w === 1 && t.index[o * t.count + k] === o)) return false;
-    }
-  }
-  return true;
-}
-
-/** One tap of weight 1 everywhere (nearest): the source is used without multiplying. */
-function isSingleTap(t: AxisTaps): boolean {
-  return t.count === 1 && t.weight.every((w) => w === 1) && t.outside.every((o) => o === 0);
-}
+const planOf = resizePlanePlan;
 
 /**
  * Row table: per output row, `count` i32 byte offsets of input rows, then `count` f32 weights, then the f32
@@ -174,8 +83,8 @@ function buildResize(fn: FunctionBuilder, p: ResizePlan): Expr {
   const f = m.f32x4;
   const [x, y, rowT, colT, scratch] = [0, 1, 2, 3, 4].map((i) => fn.i32Local());
   const init = [x, y, rowT, colT, scratch].map((l, i) => l!.set(fn.param(i)));
-  const rowsDirect = isSingleTap(p.rows);
-  const colsNearest = isSingleTap(p.cols);
+  const rowsDirect = isSingleTapAxis(p.rows);
+  const colsNearest = isSingleTapAxis(p.cols);
   const rc = p.rows.count;
   const cc = p.cols.count;
   const rowRecord = (2 * rc + 1) * 4;
