@@ -10,6 +10,9 @@ const CLEANUP = [
   'lower-qdq',
   'remove-identity',
   'simplify-shape-computations',
+  // Once shapes are static, before fold-constants (which folds the weight slices it leaves) and fusion (which
+  // merges its per-step elementwise nodes): LSTM / GRU / RNN become MatMuls and elementwise ops every target runs.
+  'lower-recurrent',
   'fold-constants',
   'eliminate-common-subexpressions',
   'eliminate-dead-code',
