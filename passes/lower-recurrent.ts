@@ -163,7 +163,7 @@ function lowerDirection(e: Emitter, node: Node, spec: RecurrentSpec, d: number, 
   const clipped = (x: Expr) => (spec.clip === undefined ? x : exprCall('clip', x, exprLiteral(-spec.clip), exprLiteral(spec.clip)));
   const f = (x: Expr) => recurrentActivationExpression(acts[0]!, clipped(x));
   const g = (x: Expr) => recurrentActivationExpression(acts[1]!, clipped(x));
-  const h = (x: Expr) => recurrentActivationExpression(acts[2]!, clipped(x));
+  const h = (x: Expr) => recurrentActivationExpression(acts[2]!, x); // the cell state is not clipped
   let zeroValue: Value | undefined;
   const zero = () => (zeroValue ??= e.floats(`${tag}_zero`, [1, 1], [0]));
 

@@ -21,7 +21,8 @@ import { getAttr, registerOp, type AttrSpec, type InferContext } from './registr
  *                     o = f(x Woᵀ + H Roᵀ + Wbo + Rbo + Po ⊙ C_t),  H_t = o ⊙ h(C_t)
  *                     (input_forget = 1 couples the gates: f' = 1 - i; peepholes P [D, 3H] = [Pi | Po | Pf])
  *
- * `clip` bounds every activation's input to [-clip, clip]. The reverse direction reads the sequence backwards.
+ * `clip` bounds the gates' pre-activations (the inputs of f and g) to [-clip, clip]; LSTM's h reads the cell state
+ * unclipped, as onnxruntime computes it. The reverse direction reads the sequence backwards.
  * With sequence_lens, batch row b runs only its first L_b steps (the reverse direction starts at step L_b - 1):
  * Y is zero past L_b and Y_h / Y_c hold the state after the last valid step. layout = 1 puts the batch first
  * (X [B, S, I], Y [B, S, D, H], Y_h / Y_c [B, D, H]) instead of X [S, B, I], Y [S, D, B, H], Y_h [D, B, H].
@@ -98,7 +99,7 @@ export interface RecurrentSpec {
   readonly directions: readonly Direction[];
   /** Per direction, the op's activations in order (f, g, h). */
   readonly activations: readonly (readonly RecurrentActivation[])[];
-  /** Bound of every activation input, or undefined for none. */
+  /** Bound of the gates' pre-activations (the inputs of f and g), or undefined for none. */
   readonly clip: number | undefined;
   readonly layout: 0 | 1;
   readonly linearBeforeReset: boolean;

@@ -60,8 +60,8 @@ function recurrentKernel(inputs: readonly (Tensor | null)[], node: Parameters<Ke
   const Yc = new Float64Array(D * Bn * H);
 
   for (let d = 0; d < D; d++) {
-    const acts = spec.activations[d]!.map((a) => activation(a, spec.clip));
-    const [f, g, h] = acts as [(x: number) => number, (x: number) => number, (x: number) => number];
+    // clip bounds the gates' inputs (of f and g), not the cell state LSTM's h reads.
+    const [f, g, h] = spec.activations[d]!.map((a, k) => activation(a, k < 2 ? spec.clip : undefined)) as [(x: number) => number, (x: number) => number, (x: number) => number];
     const wRow = (row: number) => (d * G * H + row) * I;
     const rRow = (row: number) => (d * G * H + row) * H;
     /** x_t · W[row] + Wb[row] */
