@@ -30,8 +30,14 @@ const FUSION = [
   'eliminate-dead-code',
 ];
 
+/**
+ * What -O0 still runs: rewrites of ops that no code-generating target has a kernel for into ops they all run, so a
+ * model compiles at every level (the reference interpreter runs the original ops too; lowering them is harmless).
+ */
+const LOWERING = ['lower-recurrent'];
+
 export const STANDARD_PIPELINES: Readonly<Record<OptLevel, string>> = {
-  0: '',
+  0: LOWERING.join(','),
   1: CLEANUP.join(','),
   2: [...CLEANUP, ...FUSION].join(','),
 };
