@@ -166,6 +166,7 @@ function lowerDirection(e: Emitter, node: Node, spec: RecurrentSpec, d: number, 
   const h = (x: Expr) => recurrentActivationExpression(acts[2]!, x); // the cell state is not clipped
   let zeroValue: Value | undefined;
   const zero = () => (zeroValue ??= e.floats(`${tag}_zero`, [1, 1], [0]));
+  let zeroStep: Value | undefined;
 
   // Input projection for all steps; the recurrent bias joins it wherever it is added outside the reset gate.
   let xw = e.op('MatMul', [x2!, weightsT(e, w!, d, 0, GH, `${tag}_WT`)], {}, `${tag}_xw`);
@@ -192,7 +193,8 @@ function lowerDirection(e: Emitter, node: Node, spec: RecurrentSpec, d: number, 
     const mask = masks[t]!;
     const st = `${tag}_t${t}`;
     if (mask.kind === 'none') {
-      ys[t] = zero();
+      // No row has step t: Y[t] is zero, the state stays.
+      ys[t] = (zeroStep ??= e.floats(`${tag}_zero_step`, [batch, H], new Float64Array(batch * H)));
       continue;
     }
     const xt = seq === 1 ? xw : e.slice(xw, [0], [t * batch], [(t + 1) * batch], `${st}_x`);

@@ -119,6 +119,10 @@ export const LOWERING_CASES: RecurrentCase[] = [
     bias: true, initialH: true, lens: [4, 1, 3], outputs: ['Y', 'Y_h'],
   },
   {
+    name: 'rnn_steps_no_row_has',
+    op: 'RNN', seq: 4, batch: 2, input: 2, hidden: 3, attrs: { direction: 'bidirectional' }, bias: true, initialH: true, lens: [2, 1], outputs: ['Y', 'Y_h'],
+  },
+  {
     name: 'rnn_run_time_lens_reverse_batchwise',
     op: 'RNN', seq: 3, batch: 2, input: 2, hidden: 2, attrs: { direction: 'reverse', layout: 1 }, bias: true, lens: [2, 3], lensAtRunTime: true, outputs: ['Y', 'Y_h'],
   },
