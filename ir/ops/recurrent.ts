@@ -53,8 +53,12 @@ export interface RecurrentActivationSpec {
 
 const one = exprLiteral(1);
 const zero = exprLiteral(0);
-/** 1 where d > 0, else 0 (d finite or ±inf): ceil of d scaled into (0, 1]. */
-const positiveStep = (d: Expr): Expr => exprCall('ceil', exprCall('clip', exprCall('mul', d, exprLiteral(1e30)), zero, one));
+/**
+ * 1 where d >= 1e-30, 0 where d <= 0, d·1e30 between: the step function of d > 0 with only operators every target
+ * lowers. For d = x - alpha the ramp is reached only when |x| < ~1e-23 (d is at least ulp(alpha) otherwise), so
+ * x·step(d) is off by less than that.
+ */
+const positiveStep = (d: Expr): Expr => exprCall('clip', exprCall('mul', d, exprLiteral(1e30)), zero, one);
 
 export const RECURRENT_ACTIVATIONS: Readonly<Record<string, RecurrentActivationSpec>> = {
   Relu: { expression: (x) => ACTIVATIONS['Relu']!.expression(x, []) },

@@ -98,7 +98,37 @@ const MODELS: RecurrentCase[] = [
     op: 'RNN', seq: 4, batch: 3, input: 4, hidden: 5, attrs: { direction: 'bidirectional' },
     bias: true, lens: [1, 4, 3], lensAtRunTime: true, outputs: ['Y', 'Y_h'], seed: 14,
   },
+  // Every other activation the spec allows, with alpha / beta and clip.
+  {
+    name: 'lstm_activations_clip',
+    op: 'LSTM', seq: 3, batch: 2, input: 4, hidden: 5,
+    attrs: { direction: 'bidirectional', activations: ['HardSigmoid', 'Elu', 'ScaledTanh', 'Sigmoid', 'Tanh', 'LeakyRelu'], activation_alpha: [0.3, 0.9, 1.2, 0.05], activation_beta: [0.45, 0.8], clip: 1.5 },
+    bias: true, initialH: true, initialC: true, outputs: ['Y', 'Y_h', 'Y_c'], seed: 15,
+  },
+  {
+    name: 'gru_activations',
+    op: 'GRU', seq: 3, batch: 3, input: 4, hidden: 5,
+    attrs: { direction: 'bidirectional', activations: ['Affine', 'ThresholdedRelu', 'Softsign', 'Relu'], activation_alpha: [0.4, 0.1], activation_beta: [0.3] },
+    bias: true, initialH: true, lens: [3, 1, 2], outputs: ['Y', 'Y_h'], seed: 16,
+  },
+  {
+    name: 'rnn_softplus',
+    op: 'RNN', seq: 3, batch: 2, input: 4, hidden: 5, attrs: { activations: ['Softplus'] }, bias: true, outputs: ['Y', 'Y_h'], seed: 17,
+  },
 ];
+
+/**
+ * Kernels the lowered graphs need that a target does not have yet, by target: these cases report the gap instead
+ * of running there (and fail once the kernel exists, so this list shrinks with the targets).
+ */
+const KNOWN_GAPS: Readonly<Record<string, Readonly<Record<string, RegExp>>>> = {
+  rvv: {
+    // sequence_lens at run time: the per-step masks are Where(Less(t, sequence_lens)).
+    rnn_sequence_lens_at_run_time: /^no rvv kernel for Less; no rvv kernel for Where$/,
+    // Softplus is max(x, 0) + log(1 + e^-|x|).
+    rnn_softplus: /^expression op log has no rvv lowering$/,
+  },
+};
 
 type Runner = (graph: Graph, feeds: Record<string, Tensor>, pipeline: string) => Promise<Record<string, Tensor>[]>;
 
@@ -128,9 +158,11 @@ describe('recurrent models match onnxruntime-node on every target', () => {
         const probe = recurrentCase(c).graph;
         runPipeline(probe, pipeline, PASSES, { evaluate: referenceEvaluate });
         const gaps = unsupportedBy(probe, (node) => TARGETS.get(target)!.check(node));
-        if (gaps.length > 0) {
-          console.log(`parity ${target} ${c.name}: not run, ${[...new Set(gaps.map((g) => g.reason))].join('; ')}`);
-          expect(c.lensAtRunTime, `${target} cannot run the lowered ${c.name}`).toBe(true);
+        const known = KNOWN_GAPS[target]?.[c.name];
+        if (gaps.length > 0 || known) {
+          const reasons = [...new Set(gaps.map((g) => g.reason.replace(/^\w+: /, '')))].join('; ');
+          console.log(`parity ${target} ${c.name}: not run, ${reasons}`);
+          expect(reasons, `${target} on the lowered ${c.name}`).toMatch(known ?? /^$/);
           return;
         }
         const expected = await ortOutputs(c);
