@@ -10,6 +10,9 @@ const CLEANUP = [
   'lower-qdq',
   'remove-identity',
   'simplify-shape-computations',
+  // Once shapes are static, before fold-constants (which folds the weight slices it leaves) and fusion (which
+  // merges its per-step elementwise nodes): LSTM / GRU / RNN become MatMuls and elementwise ops every target runs.
+  'lower-recurrent',
   'fold-constants',
   'eliminate-common-subexpressions',
   'eliminate-dead-code',
@@ -27,8 +30,14 @@ const FUSION = [
   'eliminate-dead-code',
 ];
 
+/**
+ * What -O0 still runs: rewrites of ops that no code-generating target has a kernel for into ops they all run, so a
+ * model compiles at every level (the reference interpreter runs the original ops too; lowering them is harmless).
+ */
+const LOWERING = ['lower-recurrent'];
+
 export const STANDARD_PIPELINES: Readonly<Record<OptLevel, string>> = {
-  0: '',
+  0: LOWERING.join(','),
   1: CLEANUP.join(','),
   2: [...CLEANUP, ...FUSION].join(','),
 };

@@ -15,6 +15,7 @@ import { recognizeLayernorm } from './recognize-layernorm.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { quantizePass } from './quantize.js';
 import { lowerQdqPass } from './lower-qdq.js';
+import { lowerRecurrentPass } from './lower-recurrent.js';
 
 /**
  * Every pass by name, in one table: pipelines (from users, tests and targets alike) name passes from here.
@@ -37,6 +38,7 @@ const ALL_PASSES: Pass[] = [
   fuseElementwise,
   quantizePass,
   lowerQdqPass,
+  lowerRecurrentPass,
 ];
 
 export const PASSES: ReadonlyMap<string, Pass> = new Map(ALL_PASSES.map((p) => [p.name, p]));

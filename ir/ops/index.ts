@@ -6,6 +6,7 @@ import './reduce.js';
 import './onnx-quantization.js';
 import './quantized.js';
 import './fused.js';
+import './recurrent.js';
 
 export {
   registerOp,
