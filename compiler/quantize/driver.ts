@@ -14,7 +14,8 @@ import type { CalibrationMethod } from './observers.js';
  * The post-training static quantization driver:
  *
  *   float graph -> prepare (the -O2 pipeline with residual Adds and elementwise chains left unfused, so that
- *                  each Add is calibrated and quantized on its own)
+ *                  each Add is calibrated and quantized on its own, and recurrent layers left whole: their
+ *                  lowering makes FusedElementwise nodes, which the quantized ONNX export cannot write)
  *               -> calibrate (reference interpreter, observe) -> annotate float values with q(scale, zp)
  *               -> quantize pass (QDQ form: what export writes) -> lower-qdq (int8 ops: what targets run)
  *
@@ -24,7 +25,7 @@ import type { CalibrationMethod } from './observers.js';
 
 export const PREPARE_PIPELINE = STANDARD_PIPELINES[2]
   .split(',')
-  .filter((p) => p !== 'fuse-elementwise')
+  .filter((p) => p !== 'fuse-elementwise' && p !== 'lower-recurrent')
   .map((p) => (p === 'fuse-activation' ? 'fuse-activation{residual=0}' : p))
   .join(',');
 export const LOWER_PIPELINE = 'lower-qdq,eliminate-dead-code';
