@@ -6,6 +6,7 @@ import './reduce.js';
 import './onnx-quantization.js';
 import './quantized.js';
 import './fused.js';
+import './control-flow.js';
 
 export {
   registerOp,
@@ -20,3 +21,4 @@ export {
   nodeActivation,
 } from './registry.js';
 export type { AttrSpec, AttrType, InferContext, OpSchema, OpTraits, OperandSpec } from './registry.js';
+export { loopTripCount, scanAttr, scanLayout, type ScanLayout } from './control-flow.js';
