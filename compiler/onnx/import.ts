@@ -11,8 +11,11 @@ import {
   type ErrorLocation,
   type Graph,
   type Tensor,
+  type TensorType,
   type Value,
 } from '../../ir/index.js';
+import { buildScan8, scan8BodyInputs } from './scan8.js';
+import { freeNames, nestedGraphProtos, nodeCaptureNames, subgraphAttributes, subgraphInputTypes } from './subgraphs.js';
 import { attributeBigInts, decodeAttribute } from './attributes.js';
 import { nodeLabel, orderNodes } from './graph-order.js';
 import { declaredInput, resolveInputTypes } from './input-types.js';
@@ -45,7 +48,10 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Grap
   const graph = model.graph!;
   const nodes = graph.node ?? [];
   const opset = defaultOpset(model, nodes, file);
-  checkSupportedOps(nodes, file);
+  checkSupportedOps(
+    nestedGraphProtos(graph).flatMap((g) => g.node ?? []),
+    file,
+  );
 
   const builder = new GraphBuilder(graph.name || (file ? basename(file).replace(/\.onnx$/, '') : 'model'), modelMetadata(model, opset));
   try {
@@ -138,7 +144,47 @@ export function modelMetadata(model: ModelProto, opset: number): Record<string, 
   return md;
 }
 
+/** A subgraph to build for a control-flow node: its own inputs' types and the captures it binds. */
+interface SubgraphRequest {
+  proto: GraphProto;
+  inputTypes: TensorType[];
+  captures: { name: string; type: TensorType }[];
+}
+
+/**
+ * Builds the model graph and every subgraph. A graph's builder is a generator that yields a request for each
+ * subgraph it needs and resumes with the built graph; the driver keeps the builders on an explicit stack, so
+ * nesting depth (which the model controls) never deepens the JS call stack.
+ */
 function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, options: ImportOptions): Graph {
+  const free = freeNames(graph);
+  const stack = [buildScope(builder, graph, opset, options, free)];
+  let built: Graph | undefined;
+  for (;;) {
+    const step = stack[stack.length - 1]!.next(built as Graph);
+    built = undefined;
+    if (step.done) {
+      stack.pop();
+      if (stack.length === 0) {
+        verifyGraph(step.value);
+        return step.value;
+      }
+      built = step.value;
+    } else {
+      const { proto, inputTypes, captures } = step.value;
+      stack.push(buildScope(new GraphBuilder(proto.name || 'subgraph'), proto, opset, options, free, { inputTypes, captures }));
+    }
+  }
+}
+
+function* buildScope(
+  builder: GraphBuilder,
+  graph: GraphProto,
+  opset: number,
+  options: ImportOptions,
+  free: ReadonlyMap<GraphProto, string[]>,
+  sub?: Omit<SubgraphRequest, 'proto'>,
+): Generator<SubgraphRequest, Graph, Graph> {
   const { file } = options;
   const nodes = graph.node ?? [];
   const initializers = graph.initializer ?? [];
@@ -147,7 +193,7 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
   }
 
   // Names defined before any node: initializers, and graph inputs that are not initializers (models before
-  // IR version 4 list every initializer as an input too).
+  // IR version 4 list every initializer as an input too); in a subgraph, also the outer values it captures.
   const predefined = new Map<string, string>();
   for (const t of initializers) {
     const name = t.name ?? '';
@@ -160,7 +206,8 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
     if (predefined.has(name)) throw new EdgecError('ONNX_INVALID', `graph input '${name}' is declared twice`, { file });
     predefined.set(name, `graph input '${name}'`);
   }
-  const ordered = orderNodes(nodes, predefined, file);
+  for (const c of sub?.captures ?? []) if (!predefined.has(c.name)) predefined.set(c.name, `outer value '${c.name}'`);
+  const ordered = orderNodes(nodes, predefined, file, (node) => nodeCaptureNames(node, free));
   const outputNames = (graph.output ?? []).map((o) => o.name ?? '');
   for (const name of outputNames) {
     if (!predefined.has(name) && !nodes.some((n) => (n.output ?? []).includes(name))) {
@@ -182,12 +229,20 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
   };
 
   const values = new Map<string, Value>();
-  const types = resolveInputTypes(
-    inputInfos.map((i) => declaredInput(i, file)),
-    options.inputShapes,
-    file,
-  );
-  inputInfos.forEach((info, i) => values.set(info.name ?? '', builder.input(info.name ?? '', types[i]!)));
+  if (sub) {
+    if (inputInfos.length !== sub.inputTypes.length) {
+      throw new EdgecError('ONNX_INVALID', `subgraph '${graph.name ?? ''}' declares ${inputInfos.length} inputs; its node passes ${sub.inputTypes.length}`, { file });
+    }
+    inputInfos.forEach((info, i) => values.set(info.name ?? '', builder.input(info.name ?? '', sub.inputTypes[i]!)));
+    for (const c of sub.captures) if (!values.has(c.name)) values.set(c.name, builder.capture(c.name, c.type));
+  } else {
+    const types = resolveInputTypes(
+      inputInfos.map((i) => declaredInput(i, file)),
+      options.inputShapes,
+      file,
+    );
+    inputInfos.forEach((info, i) => values.set(info.name ?? '', builder.input(info.name ?? '', types[i]!)));
+  }
   for (const t of initializers) values.set(t.name ?? '', builder.constant(t.name ?? '', tensorFromProto(t, { file })));
 
   for (const node of ordered) {
@@ -197,16 +252,38 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
       values.set(name, builder.constant(name, constantNodeTensor(node, where)));
       continue;
     }
+    const subgraphs = subgraphAttributes(node);
     try {
-      buildNode(session, node, opset, values, options.foldShapeComputations !== false);
+      if (subgraphs.length === 0) {
+        buildNode(session, node, opset, values, options.foldShapeComputations !== false);
+        continue;
+      }
+      const own = (node.input ?? []).map((name) => (name === '' ? null : values.get(name)!));
+      const captureNames = nodeCaptureNames(node, free);
+      const captures = captureNames.map((name) => values.get(name)!);
+      const attrs: Attributes = {};
+      for (const a of node.attribute ?? []) if (!subgraphs.some((s) => s.name === a.name)) attrs[a.name ?? ''] = decodeAttribute(a, where);
+      const scan8 = node.opType === 'Scan' && opset < 9 ? scan8BodyInputs(own, attrs, where) : undefined;
+      for (const { name, graph: proto } of subgraphs) {
+        const inputTypes = scan8?.inputTypes ?? subgraphInputTypes(irOpFor(node.opType ?? ''), own, attrs, where);
+        attrs[name] = yield { proto, inputTypes, captures: captureNames.map((n, i) => ({ name: n, type: captures[i]!.type })) };
+      }
+      const outputs = [...(node.output ?? [])];
+      while (outputs.length > 0 && outputs[outputs.length - 1] === '') outputs.pop();
+      const label = nodeLabel(node);
+      const outputNames = outputs.map((name, i) => (name === '' ? session.freshName(`${label}_unused_${i}`) : name));
+      const made = scan8
+        ? buildScan8(session, own, captures, attrs, attrs['body'] as Graph, scan8.batch, outputNames, label)
+        : builder.node(irOpFor(node.opType ?? ''), [...own, ...captures], attrs, { name: node.name ?? '', outputNames });
+      outputs.forEach((name, i) => {
+        if (name !== '') values.set(name, made[i]!);
+      });
     } catch (e) {
       throw withLocation(e, where);
     }
   }
   builder.output(...outputNames.map((name) => values.get(name)!));
-  const result = builder.build();
-  verifyGraph(result);
-  return result;
+  return builder.build();
 }
 
 function buildNode(session: ImportSession, node: NodeProto, opset: number, values: Map<string, Value>, fold: boolean): void {

@@ -6,6 +6,7 @@ import './reduce.js';
 import './onnx-quantization.js';
 import './quantized.js';
 import './fused.js';
+import './control-flow.js';
 
 export { getKernel, kernelOps, kernelContext } from './registry.js';
 export type { Kernel, KernelContext } from './registry.js';
