@@ -11,6 +11,13 @@ const CLEANUP = [
   'remove-identity',
   'simplify-shape-computations',
   'fold-constants',
+  // Control flow decided at compile time: an If on a constant condition becomes its branch, a Loop or Scan
+  // with a static trip count becomes straight-line code (within a budget); the code they expose (copies of
+  // Identity outputs, constant iteration numbers) is cleaned up and folded again.
+  'fold-if',
+  'unroll-loops',
+  'remove-identity',
+  'fold-constants',
   'eliminate-common-subexpressions',
   'eliminate-dead-code',
 ];

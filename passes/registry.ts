@@ -15,6 +15,8 @@ import { recognizeLayernorm } from './recognize-layernorm.js';
 import { fuseElementwise } from './fuse-elementwise.js';
 import { quantizePass } from './quantize.js';
 import { lowerQdqPass } from './lower-qdq.js';
+import { foldIfPass } from './fold-if.js';
+import { unrollLoopsPass } from './unroll-loops.js';
 
 /**
  * Every pass by name, in one table: pipelines (from users, tests and targets alike) name passes from here.
@@ -37,6 +39,8 @@ const ALL_PASSES: Pass[] = [
   fuseElementwise,
   quantizePass,
   lowerQdqPass,
+  foldIfPass,
+  unrollLoopsPass,
 ];
 
 export const PASSES: ReadonlyMap<string, Pass> = new Map(ALL_PASSES.map((p) => [p.name, p]));

@@ -149,6 +149,8 @@ interface SubgraphRequest {
   proto: GraphProto;
   inputTypes: TensorType[];
   captures: { name: string; type: TensorType }[];
+  /** Outer constants the subgraph reads: copied into it as its own constants. */
+  constants: { name: string; data: Tensor }[];
 }
 
 /**
@@ -171,8 +173,8 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
       }
       built = step.value;
     } else {
-      const { proto, inputTypes, captures } = step.value;
-      stack.push(buildScope(new GraphBuilder(proto.name || 'subgraph'), proto, opset, options, free, { inputTypes, captures }));
+      const { proto, ...outer } = step.value;
+      stack.push(buildScope(new GraphBuilder(proto.name || 'subgraph'), proto, opset, options, free, outer));
     }
   }
 }
@@ -206,7 +208,7 @@ function* buildScope(
     if (predefined.has(name)) throw new EdgecError('ONNX_INVALID', `graph input '${name}' is declared twice`, { file });
     predefined.set(name, `graph input '${name}'`);
   }
-  for (const c of sub?.captures ?? []) if (!predefined.has(c.name)) predefined.set(c.name, `outer value '${c.name}'`);
+  for (const c of [...(sub?.captures ?? []), ...(sub?.constants ?? [])]) if (!predefined.has(c.name)) predefined.set(c.name, `outer value '${c.name}'`);
   const ordered = orderNodes(nodes, predefined, file, (node) => nodeCaptureNames(node, free));
   const outputNames = (graph.output ?? []).map((o) => o.name ?? '');
   for (const name of outputNames) {
@@ -235,6 +237,7 @@ function* buildScope(
     }
     inputInfos.forEach((info, i) => values.set(info.name ?? '', builder.input(info.name ?? '', sub.inputTypes[i]!)));
     for (const c of sub.captures) if (!values.has(c.name)) values.set(c.name, builder.capture(c.name, c.type));
+    for (const c of sub.constants) if (!values.has(c.name)) values.set(c.name, builder.constant(c.name, c.data));
   } else {
     const types = resolveInputTypes(
       inputInfos.map((i) => declaredInput(i, file)),
@@ -259,20 +262,30 @@ function* buildScope(
         continue;
       }
       const own = (node.input ?? []).map((name) => (name === '' ? null : values.get(name)!));
-      const captureNames = nodeCaptureNames(node, free);
+      // Outer constants are copied into the subgraphs rather than captured, so conditions and shapes computed
+      // from them fold inside the subgraph too.
+      const outer = nodeCaptureNames(node, free).map((name) => [name, values.get(name)!] as const);
+      const constants = outer.filter(([, v]) => v.data).map(([name, v]) => ({ name, data: v.data! }));
+      const captureNames = outer.filter(([, v]) => !v.data).map(([name]) => name);
       const captures = captureNames.map((name) => values.get(name)!);
       const attrs: Attributes = {};
       for (const a of node.attribute ?? []) if (!subgraphs.some((s) => s.name === a.name)) attrs[a.name ?? ''] = decodeAttribute(a, where);
       const scan8 = node.opType === 'Scan' && opset < 9 ? scan8BodyInputs(own, attrs, where) : undefined;
-      for (const { name, graph: proto } of subgraphs) {
+      // An If on a condition already constant here (often a shape test folded at import) builds only the branch
+      // it takes: the other may not even type-check for these shapes (a rank-2 branch given a rank-3 input).
+      const decided = node.opType === 'If' && own[0]?.data?.data.length === 1 ? (Number(own[0].data.data[0]) !== 0 ? 'then_branch' : 'else_branch') : undefined;
+      const taken = decided ? subgraphs.filter((s) => s.name === decided) : subgraphs;
+      for (const { name, graph: proto } of taken) {
         const inputTypes = scan8?.inputTypes ?? subgraphInputTypes(irOpFor(node.opType ?? ''), own, attrs, where);
-        attrs[name] = yield { proto, inputTypes, captures: captureNames.map((n, i) => ({ name: n, type: captures[i]!.type })) };
+        attrs[name] = yield { proto, inputTypes, constants, captures: captureNames.map((n, i) => ({ name: n, type: captures[i]!.type })) };
       }
       const outputs = [...(node.output ?? [])];
       while (outputs.length > 0 && outputs[outputs.length - 1] === '') outputs.pop();
       const label = nodeLabel(node);
       const outputNames = outputs.map((name, i) => (name === '' ? session.freshName(`${label}_unused_${i}`) : name));
-      const made = scan8
+      const made = decided
+        ? inlineBranch(session, attrs[decided] as Graph, captures, outputNames, nodeLabel(node))
+        : scan8
         ? buildScan8(session, own, captures, attrs, attrs['body'] as Graph, scan8.batch, outputNames, label)
         : builder.node(irOpFor(node.opType ?? ''), [...own, ...captures], attrs, { name: node.name ?? '', outputNames });
       outputs.forEach((name, i) => {
@@ -315,6 +328,31 @@ function buildNode(session: ImportSession, node: NodeProto, opset: number, value
   const made = session.builder.node(rewrite.op, rewrite.inputs, rewrite.attrs, { name: node.name ?? '', outputNames });
   outputs.forEach((name, i) => {
     if (name !== '') values.set(name, made[i]!);
+  });
+}
+
+/**
+ * The nodes of an If's branch built straight into the enclosing graph (its condition being a constant): its
+ * captures read the outer values, its constants and nodes are added under fresh names, and each If output
+ * keeps its ONNX name (an Identity where the branch returns a value that is not its own node's output).
+ */
+function inlineBranch(session: ImportSession, branch: Graph, captures: readonly Value[], outputNames: readonly string[], label: string): Value[] {
+  const b = session.builder;
+  const map = new Map<Value, Value>();
+  branch.captures.forEach((c, i) => map.set(c, captures[i]!));
+  for (const c of branch.constants) map.set(c, b.constant(session.freshName(`${label}/${c.name}`), c.data!));
+  const named = new Map<Value, string>();
+  branch.outputs.forEach((v, i) => {
+    if (v.producer && !named.has(v) && outputNames[i] !== undefined) named.set(v, outputNames[i]!);
+  });
+  for (const n of branch.nodes) {
+    const names = n.outputs.map((o) => named.get(o) ?? session.freshName(`${label}/${o.name}`));
+    const made = b.node(n.op, n.inputs.map((v) => (v ? map.get(v)! : null)), n.attrs, { name: n.name, outputNames: names });
+    n.outputs.forEach((o, i) => map.set(o, made[i]!));
+  }
+  return outputNames.map((name, i) => {
+    const v = map.get(branch.outputs[i]!)!;
+    return named.get(branch.outputs[i]!) === name ? v : b.op('Identity', [v], {}, name);
   });
 }
 
