@@ -2,7 +2,7 @@ import type { Graph, Node, Value } from '../graph.js';
 import { getAttr, registerOp, type InferContext } from './registry.js';
 import { schema, variadic, optional } from './common.js';
 import { numel } from '../tensor.js';
-import { formatType, sameType, UNKNOWN_DIM, type Dim, type TensorType } from '../types.js';
+import { formatType, UNKNOWN_DIM, type Dim, type TensorType } from '../types.js';
 
 /**
  * Control flow: If, Loop and Scan hold their branches or body as graph-valued attributes. A subgraph is closed:
@@ -24,14 +24,22 @@ function own(node: Node, body: Graph): number {
   return node.inputs.length - body.captures.length;
 }
 
-/** The subgraph's captures must stand for the node's trailing operands, type for type. */
+/**
+ * The subgraph's captures must stand for the node's trailing operands: same dtype and rank, and each dim equal
+ * unless one side is symbolic or unknown (passes sharpen outer types, e.g. folding a shape, without retyping the
+ * subgraph; the subgraph's own types are then less precise, never wrong).
+ */
+function compatible(inner: TensorType, outer: TensorType): boolean {
+  return inner.dtype === outer.dtype && inner.shape.length === outer.shape.length && inner.shape.every((d, i) => d === outer.shape[i] || typeof d !== 'number' || typeof outer.shape[i] !== 'number');
+}
+
 function checkCaptures(ctx: InferContext, attr: string, body: Graph, captures: number): void {
   if (body.captures.length !== captures) ctx.fail(`${ctx.node.op} ${attr} has ${body.captures.length} captures, but the node passes ${captures}`);
   const first = ctx.node.inputs.length - captures;
   body.captures.forEach((c, i) => {
     const outer = ctx.inputs[first + i];
     if (!outer) ctx.fail(`${ctx.node.op} capture ${i} (%${c.name}) of ${attr} has no operand`);
-    if (!sameType(c.type, outer!)) ctx.fail(`${ctx.node.op} capture %${c.name} of ${attr} is ${formatType(c.type)}, but its operand is ${formatType(outer!)}`);
+    if (!compatible(c.type, outer!)) ctx.fail(`${ctx.node.op} capture %${c.name} of ${attr} is ${formatType(c.type)}, but its operand is ${formatType(outer!)}`);
   });
 }
 
