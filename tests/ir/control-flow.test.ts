@@ -78,3 +78,30 @@ describe('control flow in the IR', () => {
     expect(() => parseGraph(missing)).toThrow(/@nowhere is not defined/);
   });
 });
+
+describe('deeply nested control flow', () => {
+  /** If inside If, `depth` levels: the innermost then-branch negates x; every else-branch returns x. */
+  function nestedIfs(depth: number): string {
+    const blocks = ['graph @main(%c: bool[], %x: f32[2]) {\n  %y = If(%c, %c, %x) {else_branch = @e0, then_branch = @t0} : f32[2]\n  return %y\n}\n'];
+    for (let i = 0; i < depth; i++) {
+      blocks.push(`graph @e${i}() captures(%c: bool[], %x: f32[2]) {\n  return %x\n}\n`);
+      const body =
+        i === depth - 1
+          ? '  %y = Neg(%x) : f32[2]\n'
+          : `  %y = If(%c, %c, %x) {else_branch = @e${i + 1}, then_branch = @t${i + 1}} : f32[2]\n`;
+      blocks.push(`graph @t${i}() captures(%c: bool[], %x: f32[2]) {\n${body}  return %y\n}\n`);
+    }
+    return blocks.join('');
+  }
+
+  it('parses, prints, verifies, clones and runs thousands of levels without deep JS recursion', () => {
+    const text = nestedIfs(3000);
+    const graph = parseGraph(text);
+    verifyGraph(graph);
+    expect(printGraph(graph)).toBe(text);
+    expect(nestedGraphs(cloneGraph(graph))).toHaveLength(6001);
+    const x = f32([2], [1, -2]);
+    expect(values(runGraph(graph, { c: makeTensor('bool', [], [1]), x })['y']!)).toEqual([-1, 2]);
+    expect(values(runGraph(graph, { c: makeTensor('bool', [], [0]), x })['y']!)).toEqual([1, -2]);
+  });
+});
