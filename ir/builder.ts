@@ -30,6 +30,13 @@ export class GraphBuilder {
     return v;
   }
 
+  /** For a subgraph: a value standing for an enclosing graph's value of this type (see Graph.captures). */
+  capture(name: string, type: TensorType): Value {
+    const v = new Value(this.uniqueName(name), type);
+    this.graph.captures.push(v);
+    return v;
+  }
+
   constant(name: string, data: Tensor): Value {
     const v = new Value(this.uniqueName(name), { dtype: data.dtype, shape: [...data.shape] }, data);
     this.graph.constants.push(v);

@@ -1,8 +1,12 @@
 import type { Tensor } from './tensor.js';
 import type { TensorType } from './types.js';
 
-/** Attribute values in canonical form; which of these an attribute holds is fixed by its op schema. */
-export type AttrValue = number | string | number[] | string[] | Tensor;
+/**
+ * Attribute values in canonical form; which of these an attribute holds is fixed by its op schema. A Graph is a
+ * control-flow op's subgraph (If's branches, Loop's and Scan's body): see Graph.captures for how it reads values
+ * of the enclosing graph.
+ */
+export type AttrValue = number | string | number[] | string[] | Tensor | Graph;
 export type Attributes = Record<string, AttrValue>;
 
 /**
@@ -68,6 +72,15 @@ export class Graph {
     /** Model-level string metadata (ONNX metadata_props, producer), kept for provenance and contracts. */
     public metadata: Record<string, string> = {},
   ) {}
+
+  /**
+   * For a subgraph: values standing for the enclosing graph's values it reads. A subgraph is closed (its nodes
+   * read only its inputs, captures and constants); the node holding it passes the outer values as its trailing
+   * operands, capture i bound to operand `node.inputs.length - captures.length + i`. Every subgraph of one node
+   * has the same captures (the node's trailing operands, in order), so use-lists, dead-code elimination, CSE and
+   * memory planning of the enclosing graph see these reads with no knowledge of scopes. Empty for a model graph.
+   */
+  captures: Value[] = [];
 
   /** For each value, the nodes that read it, in graph order (a node reading a value twice appears once). */
   users(): Map<Value, Node[]> {

@@ -3,6 +3,7 @@ export * from './dtype.js';
 export * from './tensor.js';
 export * from './types.js';
 export * from './graph.js';
+export * from './subgraphs.js';
 export * from './shape.js';
 export * from './builder.js';
 export * from './verifier.js';

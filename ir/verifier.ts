@@ -1,5 +1,5 @@
 import { EdgecError } from './errors.js';
-import type { Graph, Value } from './graph.js';
+import { Graph, type Value } from './graph.js';
 import { inferNodeTypes } from './ops/registry.js';
 import { numel } from './tensor.js';
 import { formatType, isStaticShape, sameType } from './types.js';
@@ -8,10 +8,33 @@ import { formatType, isStaticShape, sameType } from './types.js';
  * Checks the IR invariants every pass must keep: unique names, SSA (one definition per value, defined before
  * use), producer links, constant data matching its type, and every node's output types equal to what its op's
  * inference computes from its operands. Throws a VERIFY error naming the first broken rule.
+ *
+ * Subgraphs are checked the same way, each as its own scope: a subgraph reads only its inputs, its captures and
+ * its constants (an outer value read directly is "not in the graph"), and each subgraph belongs to one node.
+ * Whether a subgraph fits its node (If branches agreeing, Loop and Scan bodies taking and giving what the op
+ * needs, captures typed like the operands they stand for) is the op's inference, checked with every node.
+ * Nested graphs are walked with a worklist, outer first.
  */
-export function verifyGraph(graph: Graph): void {
+export function verifyGraph(root: Graph): void {
+  const work: Graph[] = [root];
+  const seen = new Set<Graph>(work);
+  while (work.length > 0) {
+    const graph = work.pop()!;
+    verifyScope(graph, graph === root ? '' : ` in subgraph @${graph.name}`);
+    for (const node of graph.nodes) {
+      for (const [name, v] of Object.entries(node.attrs)) {
+        if (!(v instanceof Graph)) continue;
+        if (seen.has(v)) throw new EdgecError('VERIFY', `subgraph ${name} @${v.name} is held by more than one node`, { node: node.label, op: node.op });
+        seen.add(v);
+        work.push(v);
+      }
+    }
+  }
+}
+
+function verifyScope(graph: Graph, where: string): void {
   const fail = (message: string, node?: string, op?: string): never => {
-    throw new EdgecError('VERIFY', message, { node, op });
+    throw new EdgecError('VERIFY', message + where, { node, op });
   };
   const defined = new Set<Value>();
   const names = new Set<string>();
@@ -26,6 +49,10 @@ export function verifyGraph(graph: Graph): void {
     if (v.producer) fail(`graph input %${v.name} has a producer`);
     if (v.data) fail(`graph input %${v.name} carries constant data`);
     define(v, 'graph input');
+  }
+  for (const v of graph.captures) {
+    if (v.producer || v.data) fail(`capture %${v.name} has a producer or constant data`);
+    define(v, 'capture');
   }
   for (const v of graph.constants) {
     if (!v.data) fail(`constant %${v.name} has no data`);

@@ -1,4 +1,4 @@
-import { getOpSchema, resolvedAttrs, type AttrValue, type Graph, type Node, type Value } from '../ir/index.js';
+import { getOpSchema, resolvedAttrs, type AttrValue, Graph, type Node, type Value } from '../ir/index.js';
 import type { Pass } from './pass.js';
 import { eraseNodes, moveGraphOutput, pruneConstants } from './rewriter.js';
 import { UseLists } from './use-lists.js';
@@ -102,7 +102,15 @@ function attributesKey(node: Node): string {
     .join(';');
 }
 
+/** Subgraphs compare by identity: nodes holding different subgraph objects are never merged. */
+const subgraphIds = new WeakMap<Graph, number>();
+let nextSubgraphId = 0;
+
 function attrValueKey(v: AttrValue, float32: boolean): string {
+  if (v instanceof Graph) {
+    if (!subgraphIds.has(v)) subgraphIds.set(v, nextSubgraphId++);
+    return `graph#${subgraphIds.get(v)!}`;
+  }
   const scalar = (x: number | string) => {
     if (typeof x === 'string') return JSON.stringify(x);
     const n = float32 ? Math.fround(x) : x;

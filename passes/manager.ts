@@ -1,4 +1,4 @@
-import { EdgecError, printGraph, verifyGraph, type Graph } from '../ir/index.js';
+import { EdgecError, nestedGraphs, printGraph, verifyGraph, type Graph } from '../ir/index.js';
 import type { Pass, PassContext } from './pass.js';
 import { parsePipeline, type PipelineStep } from './pipeline.js';
 
@@ -27,7 +27,10 @@ export interface PipelineResult {
 
 /**
  * Runs a pipeline of registered passes over the graph, in place. Unknown pass names and options are all
- * reported before anything runs.
+ * reported before anything runs. Each pass runs on every If/Loop/Scan subgraph too, innermost first (from a
+ * worklist of the nested graphs, no recursion), then on the model graph, unless it is modelOnly. A subgraph is
+ * closed (its outer reads are captures, see ir/graph.ts), so a pass treats it like any graph; it must keep its
+ * inputs, captures and outputs, which the node holding it binds by position.
  */
 export function runPipeline(
   graph: Graph,
@@ -56,7 +59,9 @@ export function runPipeline(
   for (const step of steps) {
     const pass = registry.get(step.name)!;
     const started = performance.now();
-    const changed = pass.run(graph, step.options, context);
+    const scopes = pass.modelOnly ? [graph] : nestedGraphs(graph).reverse();
+    let changed = false;
+    for (const scope of scopes) changed = pass.run(scope, step.options, context) || changed;
     const milliseconds = performance.now() - started;
     timings.push({ pass: step.name, milliseconds, changed, nodesAfter: graph.nodes.length });
     if (options.verifyEach) {

@@ -12,6 +12,11 @@ export interface Pass {
   readonly description: string;
   /** Option names the pass accepts, with their meaning (for help and for rejecting typos). */
   readonly options?: Record<string, string>;
+  /**
+   * The pass is about the model graph as a whole (its arena, its calibration), so it does not run inside
+   * subgraphs; every other pass runs on each If/Loop/Scan subgraph too (passes/manager.ts).
+   */
+  readonly modelOnly?: boolean;
   run(graph: Graph, options: PassOptions, context: PassContext): boolean;
 }
 

@@ -14,6 +14,13 @@ const CLEANUP = [
   // merges its per-step elementwise nodes): LSTM / GRU / RNN become MatMuls and elementwise ops every target runs.
   'lower-recurrent',
   'fold-constants',
+  // Control flow decided at compile time: an If on a constant condition becomes its branch, a Loop or Scan
+  // with a static trip count becomes straight-line code (within a budget); the code they expose (copies of
+  // Identity outputs, constant iteration numbers) is cleaned up and folded again.
+  'fold-if',
+  'unroll-loops',
+  'remove-identity',
+  'fold-constants',
   'eliminate-common-subexpressions',
   'eliminate-dead-code',
 ];

@@ -193,6 +193,7 @@ export function checkMemoryPlan(graph: Graph): void {
 
 export const planMemoryPass: Pass = {
   name: 'plan-memory',
+  modelOnly: true,
   description: 'assign every value an offset in one arena by liveness, with in-place elementwise ops and free reshapes',
   run(graph, _options, context) {
     const report = planMemory(graph);

@@ -280,6 +280,7 @@ export function quantizeGraph(graph: Graph, options: PassOptions): boolean {
 
 export const quantizePass: Pass = {
   name: 'quantize',
+  modelOnly: true,
   description: 'static int8 quantization of a calibrated graph into QDQ form (run lower-qdq after it for the int8 ops)',
   options: {
     activations: 'activation dtype: u8 (default) or i8; the calibrated zero points must fit it',

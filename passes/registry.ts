@@ -16,6 +16,8 @@ import { fuseElementwise } from './fuse-elementwise.js';
 import { quantizePass } from './quantize.js';
 import { lowerQdqPass } from './lower-qdq.js';
 import { lowerRecurrentPass } from './lower-recurrent.js';
+import { foldIfPass } from './fold-if.js';
+import { unrollLoopsPass } from './unroll-loops.js';
 
 /**
  * Every pass by name, in one table: pipelines (from users, tests and targets alike) name passes from here.
@@ -39,6 +41,8 @@ const ALL_PASSES: Pass[] = [
   quantizePass,
   lowerQdqPass,
   lowerRecurrentPass,
+  foldIfPass,
+  unrollLoopsPass,
 ];
 
 export const PASSES: ReadonlyMap<string, Pass> = new Map(ALL_PASSES.map((p) => [p.name, p]));

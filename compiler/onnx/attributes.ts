@@ -4,7 +4,8 @@ import { tensorFromProto } from './tensor-proto.js';
 
 /**
  * ONNX attributes as IR attribute values: ints and floats become numbers, strings are UTF-8 decoded, tensors
- * become IR tensors. Graph-valued attributes (If/Loop/Scan bodies) and sparse tensors are not supported.
+ * become IR tensors. Graph-valued attributes are built by the importer itself (compiler/onnx/subgraphs.ts, for
+ * ops whose schema takes a graph: If, Loop, Scan); on any other op, and sparse tensors, they are not supported.
  */
 
 const utf8 = new TextDecoder('utf-8');

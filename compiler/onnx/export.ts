@@ -1,4 +1,4 @@
-import { arrayToBytes, EdgecError, getAttr, getOpSchema, isDType, type AttrValue, type Graph, type Node, type Tensor, type Value } from '../../ir/index.js';
+import { arrayToBytes, EdgecError, getAttr, getOpSchema, isDType, type AttrValue, Graph, type Node, type Tensor, type Value } from '../../ir/index.js';
 import { irDTypeToOnnx } from './dtypes.js';
 import { ATTR, onnx, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
 
@@ -37,6 +37,9 @@ function attribute(name: string, value: AttrValue, node: Node): AttributeProto |
   if (Array.isArray(value)) {
     if (value.length > 0 && typeof value[0] === 'string') return { name, type: ATTR.STRINGS, strings: (value as string[]).map((s) => new TextEncoder().encode(s)) };
     return isFloatAttr(node, name) ? { name, type: ATTR.FLOATS, floats: value as number[] } : { name, type: ATTR.INTS, ints: value as number[] };
+  }
+  if (value instanceof Graph) {
+    throw new EdgecError('UNSUPPORTED_FEATURE', `attribute '${name}' is a subgraph, which the ONNX exporter does not write`, { node: node.label, op: node.op });
   }
   return { name, type: ATTR.TENSOR, t: tensorProto('', value) };
 }

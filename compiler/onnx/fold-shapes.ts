@@ -19,6 +19,7 @@ export function foldSmallNode(rewrite: Rewrite, outputCount: number, name: strin
   const present = inputs.filter((v): v is Value => v !== null);
   if (present.length === 0) return undefined;
   if (op === 'Shape') return foldShape(rewrite);
+  if (op === 'Size') return foldSize(rewrite);
   if (!present.every((v) => v.data && numel(v.data.shape) <= MAX_FOLD_ELEMENTS)) return undefined;
   const kernel = getKernel(op);
   if (!kernel) return undefined;
@@ -39,6 +40,13 @@ export function foldSmallNode(rewrite: Rewrite, outputCount: number, name: strin
   if (results.length < outputCount) return undefined;
   const ok = types.every((t, i) => results[i]!.dtype === t.dtype && results[i]!.shape.join() === t.shape.join());
   return ok ? results.slice(0, outputCount) : undefined;
+}
+
+/** Size(x) with x's shape static: its element count (a rank test like AffineGrid's picks an If branch with it). */
+function foldSize({ inputs }: Rewrite): Tensor[] | undefined {
+  const shape = inputs[0]?.type.shape;
+  if (!shape || !isStaticShape(shape)) return undefined;
+  return [makeTensor('i64', [], [numel(shape)])];
 }
 
 /** Shape(x) with x's shape static, honouring opset 15's start/end (clamped, negative from the end). */

@@ -11,7 +11,14 @@ export function nodeLabel(node: NodeProto): string {
  * the nodes in topological order. ONNX requires nodes to be sorted already; we sort anyway to be robust to
  * sloppy exporters, keeping the given order where it is valid. A real cycle is ONNX_INVALID naming a node on it.
  */
-export function orderNodes(nodes: readonly NodeProto[], predefined: ReadonlyMap<string, string>, file?: string): NodeProto[] {
+export function orderNodes(
+  nodes: readonly NodeProto[],
+  predefined: ReadonlyMap<string, string>,
+  file?: string,
+  /** Names a node reads besides its inputs (what its subgraphs read from this graph). */
+  extraReads: (node: NodeProto) => readonly string[] = () => [],
+): NodeProto[] {
+  const reads = (node: NodeProto) => [...(node.input ?? []), ...extraReads(node)];
   const producer = new Map<string, number>();
   nodes.forEach((node, i) => {
     for (const name of node.output ?? []) {
@@ -28,7 +35,7 @@ export function orderNodes(nodes: readonly NodeProto[], predefined: ReadonlyMap<
     }
   });
   for (const node of nodes) {
-    for (const name of node.input ?? []) {
+    for (const name of reads(node)) {
       if (name !== '' && !predefined.has(name) && !producer.has(name)) {
         throw new EdgecError('ONNX_INVALID', `input '${name}' is not defined by any node, graph input or initializer`, {
           file,
@@ -42,7 +49,7 @@ export function orderNodes(nodes: readonly NodeProto[], predefined: ReadonlyMap<
   // Dependencies on other nodes, by index.
   const deps = nodes.map((node) => {
     const set = new Set<number>();
-    for (const name of node.input ?? []) {
+    for (const name of reads(node)) {
       const p = name === '' ? undefined : producer.get(name);
       if (p !== undefined) set.add(p);
     }

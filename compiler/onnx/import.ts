@@ -11,8 +11,11 @@ import {
   type ErrorLocation,
   type Graph,
   type Tensor,
+  type TensorType,
   type Value,
 } from '../../ir/index.js';
+import { buildScan8, scan8BodyInputs } from './scan8.js';
+import { freeNames, nestedGraphProtos, nodeCaptureNames, subgraphAttributes, subgraphInputTypes } from './subgraphs.js';
 import { attributeBigInts, decodeAttribute } from './attributes.js';
 import { nodeLabel, orderNodes } from './graph-order.js';
 import { declaredInput, resolveInputTypes } from './input-types.js';
@@ -51,7 +54,10 @@ export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Grap
   const graph = model.graph!;
   const nodes = graph.node ?? [];
   const opset = defaultOpset(model, nodes, file);
-  checkSupportedOps(nodes, file);
+  checkSupportedOps(
+    nestedGraphProtos(graph).flatMap((g) => g.node ?? []),
+    file,
+  );
 
   const builder = new GraphBuilder(graph.name || (file ? basename(file).replace(/\.onnx$/, '') : 'model'), modelMetadata(model, opset));
   try {
@@ -158,7 +164,49 @@ export function modelMetadata(model: ModelProto, opset: number): Record<string, 
   return md;
 }
 
+/** A subgraph to build for a control-flow node: its own inputs' types and the captures it binds. */
+interface SubgraphRequest {
+  proto: GraphProto;
+  inputTypes: TensorType[];
+  captures: { name: string; type: TensorType }[];
+  /** Outer constants the subgraph reads: copied into it as its own constants. */
+  constants: { name: string; data: Tensor }[];
+}
+
+/**
+ * Builds the model graph and every subgraph. A graph's builder is a generator that yields a request for each
+ * subgraph it needs and resumes with the built graph; the driver keeps the builders on an explicit stack, so
+ * nesting depth (which the model controls) never deepens the JS call stack.
+ */
 function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, options: ImportOptions): Graph {
+  const free = freeNames(graph);
+  const stack = [buildScope(builder, graph, opset, options, free)];
+  let built: Graph | undefined;
+  for (;;) {
+    const step = stack[stack.length - 1]!.next(built as Graph);
+    built = undefined;
+    if (step.done) {
+      stack.pop();
+      if (stack.length === 0) {
+        verifyGraph(step.value);
+        return step.value;
+      }
+      built = step.value;
+    } else {
+      const { proto, ...outer } = step.value;
+      stack.push(buildScope(new GraphBuilder(proto.name || 'subgraph'), proto, opset, options, free, outer));
+    }
+  }
+}
+
+function* buildScope(
+  builder: GraphBuilder,
+  graph: GraphProto,
+  opset: number,
+  options: ImportOptions,
+  free: ReadonlyMap<GraphProto, string[]>,
+  sub?: Omit<SubgraphRequest, 'proto'>,
+): Generator<SubgraphRequest, Graph, Graph> {
   const { file } = options;
   const nodes = graph.node ?? [];
   const initializers = graph.initializer ?? [];
@@ -167,7 +215,7 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
   }
 
   // Names defined before any node: initializers, and graph inputs that are not initializers (models before
-  // IR version 4 list every initializer as an input too).
+  // IR version 4 list every initializer as an input too); in a subgraph, also the outer values it captures.
   const predefined = new Map<string, string>();
   for (const t of initializers) {
     const name = t.name ?? '';
@@ -180,7 +228,8 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
     if (predefined.has(name)) throw new EdgecError('ONNX_INVALID', `graph input '${name}' is declared twice`, { file });
     predefined.set(name, `graph input '${name}'`);
   }
-  const ordered = orderNodes(nodes, predefined, file);
+  for (const c of [...(sub?.captures ?? []), ...(sub?.constants ?? [])]) if (!predefined.has(c.name)) predefined.set(c.name, `outer value '${c.name}'`);
+  const ordered = orderNodes(nodes, predefined, file, (node) => nodeCaptureNames(node, free));
   const outputNames = (graph.output ?? []).map((o) => o.name ?? '');
   for (const name of outputNames) {
     if (!predefined.has(name) && !nodes.some((n) => (n.output ?? []).includes(name))) {
@@ -202,24 +251,33 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
   };
 
   const values = new Map<string, Value>();
-  const declared = inputInfos.map((i) => declaredInput(i, file));
-  // A bound value's shape pins the symbolic dims it covers in the other inputs too, as inputShapes would.
-  const bound = resolveBindings(declared, options.bind ?? {}, file);
-  const inputShapes: Record<string, readonly number[]> = { ...options.inputShapes };
-  for (const [name, t] of bound) inputShapes[name] ??= t.shape;
-  const types = resolveInputTypes(declared, inputShapes, file);
-  inputInfos.forEach((info, i) => {
-    const name = info.name ?? '';
-    const constant = bound.get(name);
-    if (!constant) {
-      values.set(name, builder.input(name, types[i]!));
-      return;
+  if (sub) {
+    if (inputInfos.length !== sub.inputTypes.length) {
+      throw new EdgecError('ONNX_INVALID', `subgraph '${graph.name ?? ''}' declares ${inputInfos.length} inputs; its node passes ${sub.inputTypes.length}`, { file });
     }
-    if (constant.shape.join() !== types[i]!.shape.join()) {
-      throw new EdgecError('BAD_SHAPE', `input '${name}' is bound to a value of shape [${constant.shape.join(',')}], but inputShapes gives [${types[i]!.shape.join(',')}]`, { file });
-    }
-    values.set(name, builder.constant(name, constant));
-  });
+    inputInfos.forEach((info, i) => values.set(info.name ?? '', builder.input(info.name ?? '', sub.inputTypes[i]!)));
+    for (const c of sub.captures) if (!values.has(c.name)) values.set(c.name, builder.capture(c.name, c.type));
+    for (const c of sub.constants) if (!values.has(c.name)) values.set(c.name, builder.constant(c.name, c.data));
+  } else {
+    const declared = inputInfos.map((i) => declaredInput(i, file));
+    // A bound value's shape pins the symbolic dims it covers in the other inputs too, as inputShapes would.
+    const bound = resolveBindings(declared, options.bind ?? {}, file);
+    const inputShapes: Record<string, readonly number[]> = { ...options.inputShapes };
+    for (const [name, t] of bound) inputShapes[name] ??= t.shape;
+    const types = resolveInputTypes(declared, inputShapes, file);
+    inputInfos.forEach((info, i) => {
+      const name = info.name ?? '';
+      const constant = bound.get(name);
+      if (!constant) {
+        values.set(name, builder.input(name, types[i]!));
+        return;
+      }
+      if (constant.shape.join() !== types[i]!.shape.join()) {
+        throw new EdgecError('BAD_SHAPE', `input '${name}' is bound to a value of shape [${constant.shape.join(',')}], but inputShapes gives [${types[i]!.shape.join(',')}]`, { file });
+      }
+      values.set(name, builder.constant(name, constant));
+    });
+  }
   for (const t of initializers) values.set(t.name ?? '', builder.constant(t.name ?? '', tensorFromProto(t, { file })));
 
   for (const node of ordered) {
@@ -229,16 +287,48 @@ function buildGraph(builder: GraphBuilder, graph: GraphProto, opset: number, opt
       values.set(name, builder.constant(name, constantNodeTensor(node, where)));
       continue;
     }
+    const subgraphs = subgraphAttributes(node);
     try {
-      buildNode(session, node, opset, values, options.foldShapeComputations !== false);
+      if (subgraphs.length === 0) {
+        buildNode(session, node, opset, values, options.foldShapeComputations !== false);
+        continue;
+      }
+      const own = (node.input ?? []).map((name) => (name === '' ? null : values.get(name)!));
+      // Outer constants are copied into the subgraphs rather than captured, so conditions and shapes computed
+      // from them fold inside the subgraph too.
+      const outer = nodeCaptureNames(node, free).map((name) => [name, values.get(name)!] as const);
+      const constants = outer.filter(([, v]) => v.data).map(([name, v]) => ({ name, data: v.data! }));
+      const captureNames = outer.filter(([, v]) => !v.data).map(([name]) => name);
+      const captures = captureNames.map((name) => values.get(name)!);
+      const attrs: Attributes = {};
+      for (const a of node.attribute ?? []) if (!subgraphs.some((s) => s.name === a.name)) attrs[a.name ?? ''] = decodeAttribute(a, where);
+      const scan8 = node.opType === 'Scan' && opset < 9 ? scan8BodyInputs(own, attrs, where) : undefined;
+      // An If on a condition already constant here (often a shape test folded at import) builds only the branch
+      // it takes: the other may not even type-check for these shapes (a rank-2 branch given a rank-3 input).
+      const decided = node.opType === 'If' && own[0]?.data?.data.length === 1 ? (Number(own[0].data.data[0]) !== 0 ? 'then_branch' : 'else_branch') : undefined;
+      const taken = decided ? subgraphs.filter((s) => s.name === decided) : subgraphs;
+      for (const { name, graph: proto } of taken) {
+        const inputTypes = scan8?.inputTypes ?? subgraphInputTypes(irOpFor(node.opType ?? ''), own, attrs, where);
+        attrs[name] = yield { proto, inputTypes, constants, captures: captureNames.map((n, i) => ({ name: n, type: captures[i]!.type })) };
+      }
+      const outputs = [...(node.output ?? [])];
+      while (outputs.length > 0 && outputs[outputs.length - 1] === '') outputs.pop();
+      const label = nodeLabel(node);
+      const outputNames = outputs.map((name, i) => (name === '' ? session.freshName(`${label}_unused_${i}`) : name));
+      const made = decided
+        ? inlineBranch(session, attrs[decided] as Graph, captures, outputNames, nodeLabel(node))
+        : scan8
+        ? buildScan8(session, own, captures, attrs, attrs['body'] as Graph, scan8.batch, outputNames, label)
+        : builder.node(irOpFor(node.opType ?? ''), [...own, ...captures], attrs, { name: node.name ?? '', outputNames });
+      outputs.forEach((name, i) => {
+        if (name !== '') values.set(name, made[i]!);
+      });
     } catch (e) {
       throw withLocation(e, where);
     }
   }
   builder.output(...outputNames.map((name) => values.get(name)!));
-  const result = builder.build();
-  verifyGraph(result);
-  return result;
+  return builder.build();
 }
 
 function buildNode(session: ImportSession, node: NodeProto, opset: number, values: Map<string, Value>, fold: boolean): void {
@@ -270,6 +360,31 @@ function buildNode(session: ImportSession, node: NodeProto, opset: number, value
   const made = session.builder.node(rewrite.op, rewrite.inputs, rewrite.attrs, { name: node.name ?? '', outputNames });
   outputs.forEach((name, i) => {
     if (name !== '') values.set(name, made[i]!);
+  });
+}
+
+/**
+ * The nodes of an If's branch built straight into the enclosing graph (its condition being a constant): its
+ * captures read the outer values, its constants and nodes are added under fresh names, and each If output
+ * keeps its ONNX name (an Identity where the branch returns a value that is not its own node's output).
+ */
+function inlineBranch(session: ImportSession, branch: Graph, captures: readonly Value[], outputNames: readonly string[], label: string): Value[] {
+  const b = session.builder;
+  const map = new Map<Value, Value>();
+  branch.captures.forEach((c, i) => map.set(c, captures[i]!));
+  for (const c of branch.constants) map.set(c, b.constant(session.freshName(`${label}/${c.name}`), c.data!));
+  const named = new Map<Value, string>();
+  branch.outputs.forEach((v, i) => {
+    if (v.producer && !named.has(v) && outputNames[i] !== undefined) named.set(v, outputNames[i]!);
+  });
+  for (const n of branch.nodes) {
+    const names = n.outputs.map((o) => named.get(o) ?? session.freshName(`${label}/${o.name}`));
+    const made = b.node(n.op, n.inputs.map((v) => (v ? map.get(v)! : null)), n.attrs, { name: n.name, outputNames: names });
+    n.outputs.forEach((o, i) => map.set(o, made[i]!));
+  }
+  return outputNames.map((name, i) => {
+    const v = map.get(branch.outputs[i]!)!;
+    return named.get(branch.outputs[i]!) === name ? v : b.op('Identity', [v], {}, name);
   });
 }
 

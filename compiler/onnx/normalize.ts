@@ -61,7 +61,12 @@ function split(n: NormalizeContext): Rewrite {
 /** Squeeze/Unsqueeze < 13: the axes attribute becomes an operand. */
 function axesToOperand(since: number): (n: NormalizeContext) => Rewrite {
   return (n) => {
-    if (n.opset >= since) return n.rewrite();
+    if (n.opset >= since) {
+      // A scalar axes constant (which ONNX's function expansions emit, e.g. AffineGrid's) means one axis.
+      const given = n.inputs[1];
+      if (given?.data && given.data.shape.length === 0) return n.rewrite(n.op, [n.input(0), n.constant('axes', { ...given.data, shape: [1] }), ...n.inputs.slice(2)]);
+      return n.rewrite();
+    }
     const axes = n.takeIntsAsConstant('axes');
     return n.rewrite(n.op, [n.input(0), axes ?? null]);
   };

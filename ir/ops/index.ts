@@ -7,6 +7,7 @@ import './onnx-quantization.js';
 import './quantized.js';
 import './fused.js';
 import './recurrent.js';
+import './control-flow.js';
 
 export {
   registerOp,
@@ -22,3 +23,4 @@ export {
   nodeActivation,
 } from './registry.js';
 export type { AttrSpec, AttrType, InferContext, OpSchema, OpTraits, OperandSpec } from './registry.js';
+export { loopTripCount, scanAttr, scanLayout, type ScanLayout } from './control-flow.js';

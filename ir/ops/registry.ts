@@ -1,5 +1,5 @@
 import { EdgecError, type ErrorCode } from '../errors.js';
-import type { AttrValue, Attributes, Node } from '../graph.js';
+import { Graph, type AttrValue, type Attributes, type Node } from '../graph.js';
 import type { Tensor } from '../tensor.js';
 import { formatType, type TensorType } from '../types.js';
 import type { Activation } from './activations.js';
@@ -11,7 +11,7 @@ import { exprOperand, type Expr } from './expression.js';
  * the ONNX front end rewrites older forms into it. Attributes that name an element type hold an IR dtype name
  * ('f32'), not an ONNX enum.
  */
-export type AttrType = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'strings' | 'tensor';
+export type AttrType = 'int' | 'float' | 'string' | 'ints' | 'floats' | 'strings' | 'tensor' | 'graph';
 
 export interface AttrSpec {
   type: AttrType;
@@ -202,6 +202,8 @@ function attrMatches(type: AttrType, v: AttrValue): boolean {
       return Array.isArray(v) && v.every((x) => typeof x === 'string');
     case 'tensor':
       return typeof v === 'object' && !Array.isArray(v) && 'dtype' in v;
+    case 'graph':
+      return v instanceof Graph;
   }
 }
 

@@ -98,9 +98,18 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** A graph attribute naming a subgraph block, resolved once every block is parsed. */
+interface GraphReference {
+  node: Node;
+  attr: string;
+  at: Token;
+}
+
 class Parser {
   private pos = 0;
-  private readonly values = new Map<string, Value>();
+  /** Values of the graph block being parsed: each block (the model graph, each subgraph) is its own scope. */
+  private values = new Map<string, Value>();
+  private readonly references: GraphReference[] = [];
 
   constructor(private readonly tokens: Token[]) {}
 
@@ -147,18 +156,57 @@ class Parser {
     return items;
   }
 
-  parseGraph(): Graph {
+  /** The model graph, then its subgraph blocks; graph attributes are resolved to the blocks they name. */
+  parseModule(): Graph {
+    const blocks = new Map<string, { graph: Graph; at: Token }>();
+    const order: Graph[] = [];
+    while (this.peek().kind !== 'eof') {
+      const at = this.peek();
+      const graph = this.parseGraph();
+      if (blocks.has(graph.name)) this.fail(`graph @${graph.name} is defined twice`, at);
+      blocks.set(graph.name, { graph, at });
+      order.push(graph);
+    }
+    if (order.length === 0) this.fail(`expected 'graph'`);
+    const used = new Set<Graph>();
+    for (const ref of this.references) {
+      const block = blocks.get(ref.at.text);
+      if (!block) this.fail(`graph @${ref.at.text} is not defined`, ref.at);
+      if (block!.graph === order[0] || used.has(block!.graph)) this.fail(`graph @${ref.at.text} is used as a subgraph twice (or is the model graph)`, ref.at);
+      used.add(block!.graph);
+      ref.node.attrs[ref.attr] = block!.graph;
+    }
+    // Each block but the first is used once, so the blocks form a tree unless some hang in a cycle of their own.
+    const reached = new Set<Graph>([order[0]!]);
+    const work = [order[0]!];
+    while (work.length > 0) {
+      for (const node of work.pop()!.nodes) {
+        for (const v of Object.values(node.attrs)) if (v instanceof Graph && !reached.has(v)) (reached.add(v), work.push(v));
+      }
+    }
+    const stray = order.find((g) => !reached.has(g));
+    if (stray) this.fail(`graph @${stray.name} is not reached from the model graph @${order[0]!.name}`, blocks.get(stray.name)!.at);
+    return order[0]!;
+  }
+
+  private parseGraph(): Graph {
+    this.values = new Map();
     this.expectKeyword('graph');
     const name = this.expectKind('at', 'a graph name (@name)').text;
     const graph = new Graph(name);
-    graph.inputs = this.list('(', ')', () => {
+    const declaration = () => {
       const tok = this.expectKind('value', 'an input (%name)');
       this.expectPunct(':');
       const v = new Value(tok.text, this.parseType());
       this.parseQuant(v);
       this.parseArenaOffset(v);
       return this.define(tok, v);
-    });
+    };
+    graph.inputs = this.list('(', ')', declaration);
+    if (this.peek().kind === 'ident' && this.peek().text === 'captures') {
+      this.pos++;
+      graph.captures = this.list('(', ')', declaration);
+    }
     this.expectPunct('{');
     for (;;) {
       const t = this.peek();
@@ -179,7 +227,7 @@ class Parser {
       }
     }
     this.expectPunct('}');
-    if (this.peek().kind !== 'eof') this.fail('unexpected text after the graph');
+    if (this.peek().kind !== 'eof' && !(this.peek().kind === 'ident' && this.peek().text === 'graph')) this.fail('unexpected text after the graph');
     return graph;
   }
 
@@ -220,13 +268,15 @@ class Parser {
       return this.use(this.expectKind('value', 'an operand (%name or _)'));
     });
     const attrs: Attributes = {};
+    const subgraphs: [string, Token][] = [];
     if (this.isPunct('{')) {
       this.list('{', '}', () => {
         const key = this.expectKind('ident', 'an attribute name');
         const spec = schema!.attrs[key.text];
         if (!spec) this.fail(`op ${opTok.text} has no attribute '${key.text}'`, key);
         this.expectPunct('=');
-        attrs[key.text] = this.parseAttr(spec!.type);
+        if (spec!.type === 'graph') subgraphs.push([key.text, this.expectKind('at', 'a subgraph name (@name)')]);
+        else attrs[key.text] = this.parseAttr(spec!.type);
       });
     }
     this.expectPunct(':');
@@ -242,7 +292,9 @@ class Parser {
     if (outputs.length !== results.length) this.fail(`${results.length} results but ${outputs.length} types`, opTok);
     let name = '';
     if (this.peek().kind === 'at') name = this.next().text;
-    graph.nodes.push(new Node(opTok.text, inputs, outputs, attrs, name));
+    const node = new Node(opTok.text, inputs, outputs, attrs, name);
+    for (const [attr, at] of subgraphs) this.references.push({ node, attr, at });
+    graph.nodes.push(node);
     results.forEach((tok, i) => this.define(tok, outputs[i]!));
   }
 
@@ -308,7 +360,7 @@ class Parser {
     return float ? Math.fround(x) : x;
   }
 
-  private parseAttr(type: AttrType): AttrValue {
+  private parseAttr(type: Exclude<AttrType, 'graph'>): AttrValue {
     switch (type) {
       case 'int':
         return this.parseNumber(false);
@@ -372,5 +424,5 @@ class Parser {
 }
 
 export function parseGraph(text: string): Graph {
-  return new Parser(tokenize(text)).parseGraph();
+  return new Parser(tokenize(text)).parseModule();
 }

@@ -1,5 +1,6 @@
-import { EdgecError, formatType, numel, type Graph, type Node, type Tensor, type Value } from '../../ir/index.js';
-import { getKernel, kernelContext } from './kernels/index.js';
+import { EdgecError, formatType, nestedGraphs, numel, type Graph, type Node, type Tensor, type Value } from '../../ir/index.js';
+import { runGraphFrames } from './control/machine.js';
+import { getKernel } from './kernels/index.js';
 
 export type Feeds = Record<string, Tensor>;
 
@@ -49,49 +50,21 @@ export function checkFeeds(graph: Graph, feeds: Feeds): void {
 
 /**
  * Runs the graph on the reference kernels and returns its outputs by name. Intermediates are released after
- * their last use so that full-size models fit comfortably in memory.
+ * their last use so that full-size models fit comfortably in memory; control flow runs on an explicit frame
+ * stack (control/machine.ts).
  */
 export function runGraph(graph: Graph, feeds: Feeds, options: RunOptions = {}): Record<string, Tensor> {
   checkFeeds(graph, feeds);
-  const missing = unsupportedByReference(graph);
+  const missing = nestedGraphs(graph).flatMap(unsupportedByReference);
   if (missing.length > 0) {
     throw new EdgecError('UNSUPPORTED_OP', `the reference interpreter has no kernel for: ${missing.map((n) => `${n.op} (node '${n.label}')`).join(', ')}`);
   }
-  const env = new Map<Value, Tensor>();
-  for (const c of graph.constants) env.set(c, c.data!);
-  for (const input of graph.inputs) {
-    env.set(input, feeds[input.name]!);
-    options.observe?.(input, feeds[input.name]!);
-  }
-
-  const lastUse = new Map<Value, number>();
-  graph.nodes.forEach((node, i) => node.inputs.forEach((v) => v && lastUse.set(v, i)));
-  const keep = new Set<Value>([...graph.outputs, ...graph.constants]);
-
-  graph.nodes.forEach((node, step) => {
-    const args = node.inputs.map((v) => {
-      if (!v) return null;
-      const t = env.get(v);
-      if (!t) throw new EdgecError('RUNTIME', `operand %${v.name} has no value`, { node: node.label, op: node.op });
-      return t;
-    });
-    let results: Tensor[];
-    try {
-      results = getKernel(node.op)!(args, kernelContext(node));
-    } catch (e) {
-      if (e instanceof EdgecError) throw e;
-      throw new EdgecError('RUNTIME', `kernel failed: ${(e as Error).message}`, { node: node.label, op: node.op });
-    }
-    node.outputs.forEach((out, i) => {
-      const t = results[i];
-      if (!t) throw new EdgecError('RUNTIME', `kernel produced no value for output ${i}`, { node: node.label, op: node.op });
-      env.set(out, t);
-      options.observe?.(out, t);
-    });
-    for (const v of node.inputs) if (v && lastUse.get(v) === step && !keep.has(v)) env.delete(v);
-  });
-
+  const outputs = runGraphFrames(
+    graph,
+    graph.inputs.map((v) => feeds[v.name]!),
+    options,
+  );
   const result: Record<string, Tensor> = {};
-  for (const out of graph.outputs) result[out.name] = env.get(out)!;
+  graph.outputs.forEach((out, i) => (result[out.name] = outputs[i]!));
   return result;
 }

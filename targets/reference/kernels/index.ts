@@ -7,6 +7,7 @@ import './onnx-quantization.js';
 import './quantized.js';
 import './fused.js';
 import './recurrent.js';
+import './control-flow.js';
 
 export { getKernel, kernelOps, kernelContext } from './registry.js';
 export type { Kernel, KernelContext } from './registry.js';

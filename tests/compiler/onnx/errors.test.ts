@@ -96,7 +96,7 @@ describe('unsupported ops', () => {
             node('TopKish', ['x'], ['t2'], {}, 'top2'),
             { op: 'FusedConv', domain: 'com.microsoft', inputs: ['x'], outputs: ['f'], name: 'fc' },
             node('QConv', ['x'], ['q'], {}, 'own'),
-            node('If', ['x'], ['y'], { then_branch: attr.graph() }, 'branch'),
+            node('SequenceEmpty', [], ['s'], {}, 'seq'),
           ],
           ['r'],
         ),
@@ -109,7 +109,7 @@ describe('unsupported ops', () => {
     expect(e.message).toContain("com.microsoft.FusedConv (node 'fc')");
     // edgec's own ops are not ONNX ops, even in the default domain.
     expect(e.message).toContain("QConv (node 'own')");
-    expect(e.message).toContain("If (node 'branch')");
+    expect(e.message).toContain("SequenceEmpty (node 'seq')");
     expect(e.message).not.toContain('Relu');
     expect(e.message).toContain('m.onnx');
   });
