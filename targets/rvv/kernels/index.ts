@@ -1,6 +1,7 @@
 import { KernelTable } from '../../shared/kernel.js';
 import type { RvvKernel } from '../kernel.js';
 import { argKernels } from './arg.js';
+import { castKernels } from './cast.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
 import { gemmKernels } from './gemm.js';
@@ -11,7 +12,7 @@ import { qconvKernels } from './quantized-conv.js';
 import { qelementwiseKernels } from './quantized-elementwise.js';
 
 /** Every rvv kernel family by the ops it claims. */
-export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels, argKernels]);
+export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels, argKernels, castKernels]);
 
 export const rvvKernelFor = (op: string): RvvKernel | undefined => RVV_KERNELS.kernelFor(op);
 

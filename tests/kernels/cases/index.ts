@@ -1,4 +1,5 @@
 import type { KernelFamily } from '../case.js';
+import { CAST } from './cast.js';
 import { CONV } from './conv.js';
 import { ELEMENTWISE } from './elementwise.js';
 import { GEMM } from './gemm.js';
@@ -10,4 +11,4 @@ import { REDUCE } from './reduce.js';
 import { RESIZE } from './resize.js';
 
 /** Every family of the corpus, in the support matrix's order. */
-export const FAMILIES: readonly KernelFamily[] = [CONV, GEMM, POOL, ELEMENTWISE, REDUCE, NORM, RESIZE, MOVEMENT, QUANTIZED];
+export const FAMILIES: readonly KernelFamily[] = [CONV, GEMM, POOL, ELEMENTWISE, REDUCE, NORM, RESIZE, MOVEMENT, QUANTIZED, CAST];
