@@ -11,6 +11,33 @@ import { cFloat, checkF32, product, shapeOf, type CEmitContext, type RvvKernel }
 
 const axisOf = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 
+/** edgec_layernorm, or with `stats` edgec_layernorm_stats, which also stores each row's Mean and InvStdDev. */
+const layerNormHelper = (stats: boolean): string => `/* y = (x - mean) / sqrt(var + eps) * scale + bias per row of n floats (bias may be NULL)${stats ? '; each row\'s mean and 1 / sqrt(var + eps) stored where Mean / InvStdDev is not NULL' : ''} */
+static void edgec_layernorm${stats ? '_stats' : ''}(const float *X, float *Y, const float *scale, const float *bias, long rows, long n, float eps${stats ? ', float *Mean, float *InvStdDev' : ''}) {
+  for (long r = 0; r < rows; r++) {
+    const float *x = X + r * n;
+    float *y = Y + r * n;
+    float mean = edgec_row_reduce(x, n, 0) / (float)n;
+    size_t vlmax = VSET((size_t)n);
+    vf acc = VSPLAT(0.0f, vlmax);
+    for (long i = 0; i < n;) {
+      size_t vl = VSET((size_t)(n - i));
+      vf d = __riscv_vfsub_vf_f32m4(VLD(x + i, vl), mean, vl);
+      acc = __riscv_vfmacc_vv_f32m4_tu(acc, d, d, vl);
+      i += (long)vl;
+    }
+    float var = __riscv_vfmv_f_s_f32m1_f32(__riscv_vfredusum_vs_f32m4_f32m1(acc, __riscv_vfmv_s_f_f32m1(0.0f, 1), vlmax)) / (float)n;
+    float inv = 1.0f / sqrtf(var + eps);${stats ? '\n    if (Mean) Mean[r] = mean;\n    if (InvStdDev) InvStdDev[r] = inv;' : ''}
+    for (long i = 0; i < n;) {
+      size_t vl = VSET((size_t)(n - i));
+      vf v = __riscv_vfmul_vv_f32m4(__riscv_vfmul_vf_f32m4(__riscv_vfsub_vf_f32m4(VLD(x + i, vl), mean, vl), inv, vl), VLD(scale + i, vl), vl);
+      if (bias) v = __riscv_vfadd_vv_f32m4(v, VLD(bias + i, vl), vl);
+      VST(y + i, v, vl);
+      i += (long)vl;
+    }
+  }
+}`;
+
 const ROW_HELPERS = `
 /* sum (or max) of n floats */
 static inline float edgec_row_reduce(const float *x, long n, int is_max) {
@@ -54,31 +81,7 @@ static void edgec_softmax(const float *X, float *Y, long rows, long n, int log_s
   }
 }
 
-/* y = (x - mean) / sqrt(var + eps) * scale + bias per row of n floats (bias may be NULL) */
-static void edgec_layernorm(const float *X, float *Y, const float *scale, const float *bias, long rows, long n, float eps) {
-  for (long r = 0; r < rows; r++) {
-    const float *x = X + r * n;
-    float *y = Y + r * n;
-    float mean = edgec_row_reduce(x, n, 0) / (float)n;
-    size_t vlmax = VSET((size_t)n);
-    vf acc = VSPLAT(0.0f, vlmax);
-    for (long i = 0; i < n;) {
-      size_t vl = VSET((size_t)(n - i));
-      vf d = __riscv_vfsub_vf_f32m4(VLD(x + i, vl), mean, vl);
-      acc = __riscv_vfmacc_vv_f32m4_tu(acc, d, d, vl);
-      i += (long)vl;
-    }
-    float var = __riscv_vfmv_f_s_f32m1_f32(__riscv_vfredusum_vs_f32m4_f32m1(acc, __riscv_vfmv_s_f_f32m1(0.0f, 1), vlmax)) / (float)n;
-    float inv = 1.0f / sqrtf(var + eps);
-    for (long i = 0; i < n;) {
-      size_t vl = VSET((size_t)(n - i));
-      vf v = __riscv_vfmul_vv_f32m4(__riscv_vfmul_vf_f32m4(__riscv_vfsub_vf_f32m4(VLD(x + i, vl), mean, vl), inv, vl), VLD(scale + i, vl), vl);
-      if (bias) v = __riscv_vfadd_vv_f32m4(v, VLD(bias + i, vl), vl);
-      VST(y + i, v, vl);
-      i += (long)vl;
-    }
-  }
-}
+${layerNormHelper(false)}
 
 /* Y[o][i] = reduce over r < R of X[o][r][i] (mean when is_mean; max/min by op: 0 sum, 1 max, 2 min) */
 static void edgec_reduce_mid(const float *X, float *Y, long outer, long R, long inner, int op, int is_mean) {
@@ -124,7 +127,6 @@ function checkLayerNorm(node: Node): string | null {
   for (const v of node.inputs.slice(1)) {
     if (v && product(shapeOf(v)) !== n) return `LayerNormalization ${v.name} must have the normalized shape on rvv`;
   }
-  if (node.outputs.length > 1) return 'the Mean / InvStdDev outputs of LayerNormalization are not supported on rvv';
   return null;
 }
 
@@ -134,7 +136,11 @@ function emitLayerNorm(node: Node, ctx: CEmitContext): string {
   const axis = axisOf(getAttr<number>(node, 'axis'), shape.length);
   const n = product(shape.slice(axis));
   const [x, scale, bias] = node.inputs;
-  return `edgec_layernorm(${ctx.ptr(x!)}, ${ctx.ptr(node.outputs[0]!)}, ${ctx.ptr(scale!)}, ${bias ? ctx.ptr(bias) : 'NULL'}, ${product(shape) / n}, ${n}, ${cFloat(getAttr<number>(node, 'epsilon'))});`;
+  const [y, mean, invStdDev] = node.outputs;
+  const args = `${ctx.ptr(x!)}, ${ctx.ptr(y!)}, ${ctx.ptr(scale!)}, ${bias ? ctx.ptr(bias) : 'NULL'}, ${product(shape) / n}, ${n}, ${cFloat(getAttr<number>(node, 'epsilon'))}`;
+  if (!mean && !invStdDev) return `edgec_layernorm(${args});`;
+  ctx.helper('edgec_layernorm_stats', () => layerNormHelper(true));
+  return `edgec_layernorm_stats(${args}, ${mean ? ctx.ptr(mean) : 'NULL'}, ${invStdDev ? ctx.ptr(invStdDev) : 'NULL'});`;
 }
 
 /** The reduced axes: the attribute (older opsets) or the constant axes operand; all axes when empty. */
