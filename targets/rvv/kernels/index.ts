@@ -4,6 +4,7 @@ import { argKernels } from './arg.js';
 import { castKernels } from './cast.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
+import { gatherElementsKernels } from './gather.js';
 import { gemmKernels } from './gemm.js';
 import { movementKernels } from './movement.js';
 import { poolKernels } from './pool.js';
@@ -12,7 +13,7 @@ import { qconvKernels } from './quantized-conv.js';
 import { qelementwiseKernels } from './quantized-elementwise.js';
 
 /** Every rvv kernel family by the ops it claims. */
-export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels, argKernels, castKernels]);
+export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels, argKernels, castKernels, gatherElementsKernels]);
 
 export const rvvKernelFor = (op: string): RvvKernel | undefined => RVV_KERNELS.kernelFor(op);
 
