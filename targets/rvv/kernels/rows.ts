@@ -11,6 +11,20 @@ import { cFloat, checkF32, product, shapeOf, type CEmitContext, type RvvKernel }
 
 const axisOf = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 
+/**
+ * C statements (in a row loop) setting `float var` to the mean squared deviation of the `n` floats at `x` from
+ * `mean`, summed in LMUL=4 partial vectors (the reference's second pass).
+ */
+export const rowVariance = (n: string): string => `    size_t vlmax = VSET((size_t)${n});
+    vf acc = VSPLAT(0.0f, vlmax);
+    for (long i = 0; i < ${n};) {
+      size_t vl = VSET((size_t)(${n} - i));
+      vf d = __riscv_vfsub_vf_f32m4(VLD(x + i, vl), mean, vl);
+      acc = __riscv_vfmacc_vv_f32m4_tu(acc, d, d, vl);
+      i += (long)vl;
+    }
+    float var = __riscv_vfmv_f_s_f32m1_f32(__riscv_vfredusum_vs_f32m4_f32m1(acc, __riscv_vfmv_s_f_f32m1(0.0f, 1), vlmax)) / (float)${n};`;
+
 /** edgec_layernorm, or with `stats` edgec_layernorm_stats, which also stores each row's Mean and InvStdDev. */
 const layerNormHelper = (stats: boolean): string => `/* y = (x - mean) / sqrt(var + eps) * scale + bias per row of n floats (bias may be NULL)${stats ? '; each row\'s mean and 1 / sqrt(var + eps) stored where Mean / InvStdDev is not NULL' : ''} */
 static void edgec_layernorm${stats ? '_stats' : ''}(const float *X, float *Y, const float *scale, const float *bias, long rows, long n, float eps${stats ? ', float *Mean, float *InvStdDev' : ''}) {
@@ -18,15 +32,7 @@ static void edgec_layernorm${stats ? '_stats' : ''}(const float *X, float *Y, co
     const float *x = X + r * n;
     float *y = Y + r * n;
     float mean = edgec_row_reduce(x, n, 0) / (float)n;
-    size_t vlmax = VSET((size_t)n);
-    vf acc = VSPLAT(0.0f, vlmax);
-    for (long i = 0; i < n;) {
-      size_t vl = VSET((size_t)(n - i));
-      vf d = __riscv_vfsub_vf_f32m4(VLD(x + i, vl), mean, vl);
-      acc = __riscv_vfmacc_vv_f32m4_tu(acc, d, d, vl);
-      i += (long)vl;
-    }
-    float var = __riscv_vfmv_f_s_f32m1_f32(__riscv_vfredusum_vs_f32m4_f32m1(acc, __riscv_vfmv_s_f_f32m1(0.0f, 1), vlmax)) / (float)n;
+${rowVariance('n')}
     float inv = 1.0f / sqrtf(var + eps);${stats ? '\n    if (Mean) Mean[r] = mean;\n    if (InvStdDev) InvStdDev[r] = inv;' : ''}
     for (long i = 0; i < n;) {
       size_t vl = VSET((size_t)(n - i));
