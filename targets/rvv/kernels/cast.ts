@@ -161,6 +161,9 @@ function vectorCast(from: DType, to: DType): { vset: string; body: string } | nu
   return null;
 }
 
+/** Defines the element conversions (f16 / bf16 encodings among them) for kernels that read or write halves. */
+export const useCastHelpers = (ctx: CEmitContext): void => ctx.helper('cast:scalar', () => SCALAR_HELPERS);
+
 const targetOf = (node: Node): DType => (node.op === 'CastLike' ? node.inputs[1]!.type.dtype : getAttr<DType>(node, 'to'));
 
 function emitCast(node: Node, ctx: CEmitContext): string {
@@ -171,7 +174,7 @@ function emitCast(node: Node, ctx: CEmitContext): string {
   const head = [`const ${C_TYPES[from]} *s = ${ctx.ptr(x)};`, `${C_TYPES[to]} *d = ${ctx.ptr(node.outputs[0]!)};`];
   const vector = vectorCast(from, to);
   if (vector) {
-    ctx.helper('cast:scalar', () => SCALAR_HELPERS);
+    useCastHelpers(ctx);
     const body = vector.body.split('\n').map((l) => `  ${l}`);
     return [
       ...head,
@@ -184,7 +187,7 @@ function emitCast(node: Node, ctx: CEmitContext): string {
       '}',
     ].join('\n');
   }
-  ctx.helper('cast:scalar', () => SCALAR_HELPERS);
+  useCastHelpers(ctx);
   // Not auto-vectorized: clang would use vfcvt.rtz, on which qemu 7.2 aborts.
   return [...head, '_Pragma("clang loop vectorize(disable)")', `for (long j = 0; j < ${n}; j++) d[j] = ${scalarCast(from, to, 's[j]')};`].join('\n');
 }

@@ -9,13 +9,14 @@ import { gemmKernels } from './gemm.js';
 import { movementKernels } from './movement.js';
 import { normKernels } from './norm.js';
 import { onnxQuantizationKernels } from './onnx-quantization.js';
+import { onnxQuantizationMatmulKernels } from './onnx-quantization-matmul.js';
 import { poolKernels } from './pool.js';
 import { rowKernels } from './rows.js';
 import { qconvKernels } from './quantized-conv.js';
 import { qelementwiseKernels } from './quantized-elementwise.js';
 
 /** Every rvv kernel family by the ops it claims. */
-export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels, argKernels, castKernels, gatherElementsKernels, normKernels, onnxQuantizationKernels]);
+export const RVV_KERNELS = new KernelTable<RvvKernel>('rvv', [convKernels, gemmKernels, elementwiseKernels, poolKernels, rowKernels, movementKernels, qconvKernels, qelementwiseKernels, argKernels, castKernels, gatherElementsKernels, normKernels, onnxQuantizationKernels, onnxQuantizationMatmulKernels]);
 
 export const rvvKernelFor = (op: string): RvvKernel | undefined => RVV_KERNELS.kernelFor(op);
 

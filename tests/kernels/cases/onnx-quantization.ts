@@ -3,8 +3,36 @@ import { family, type KernelCase } from '../case.js';
 
 /**
  * The ONNX linear quantization ops, bit-exact with the reference: QuantizeLinear per tensor, per axis and
- * blocked (ties to even, NaN to the zero point, saturation), DequantizeLinear, DynamicQuantizeLinear.
+ * blocked (ties to even, NaN to the zero point, saturation), DequantizeLinear, DynamicQuantizeLinear, and
+ * QLinearMatMul / MatMulInteger (8-bit, broadcast batch dims, f32 and f16 scales).
  */
+
+const bytes = (n: number, seed: number, signed: boolean) => Array.from({ length: n }, (_, i) => ((i * 37 + seed * 11) % 256) - (signed ? 128 : 0));
+
+function qlinearMatmul(name: string, aShape: number[], aType: DType, bShape: number[], bType: DType, scaleType: DType, yType: DType): KernelCase {
+  return {
+    name,
+    comparison: 'exact',
+    feeds: () => ({
+      a: makeTensor(aType, aShape, bytes(aShape.reduce((x, y) => x * y, 1), 1, aType === 'i8')),
+      b: makeTensor(bType, bShape, bytes(bShape.reduce((x, y) => x * y, 1), 2, bType === 'i8')),
+    }),
+    build: (b) => {
+      const p = (n: string, t: DType, v: number) => b.constant(n, makeTensor(t, [], [v]));
+      const inputs = [
+        b.input('a', { dtype: aType, shape: aShape }),
+        p('as', scaleType, 0.0625),
+        p('az', aType, aType === 'u8' ? 130 : -3),
+        b.input('b', { dtype: bType, shape: bShape }),
+        p('bs', scaleType, 0.03125),
+        p('bz', bType, bType === 'u8' ? 120 : 5),
+        p('ys', scaleType, 0.75),
+        p('yz', yType, yType === 'u8' ? 128 : 0),
+      ];
+      b.output(b.op('QLinearMatMul', inputs, {}, 'y'));
+    },
+  };
+}
 
 const ramp = (n: number, step: number, from = 0) => Array.from({ length: n }, (_, i) => from + i * step);
 
@@ -40,6 +68,17 @@ export const ONNX_QUANTIZATION = family('onnx-quantization', [
     comparison: 'exact',
     feeds: () => ({ x: makeTensor('i32', [37], ramp(37, 123457, -2000000)) }),
     build: (b) => b.output(b.op('DequantizeLinear', [b.input('x', { dtype: 'i32', shape: [37] }), b.scalar('s', 0.003)], {}, 'y')),
+  },
+  qlinearMatmul('QLinearMatMul u8 x i8 -> u8, broadcast batch', [2, 3, 19], 'u8', [19, 37], 'i8', 'f32', 'u8'),
+  qlinearMatmul('QLinearMatMul i8 x u8 -> i8, f16 scales, batched', [2, 4, 9], 'i8', [2, 9, 21], 'u8', 'f16', 'i8'),
+  {
+    name: 'MatMulInteger u8 x u8 with zero points',
+    comparison: 'exact',
+    feeds: () => ({ a: makeTensor('u8', [5, 33], bytes(165, 3, false)), b: makeTensor('u8', [33, 40], bytes(1320, 4, false)) }),
+    build: (b) => {
+      const [za, zb] = [b.constant('za', makeTensor('u8', [], [12])), b.constant('zb', makeTensor('u8', [], [200]))];
+      b.output(b.op('MatMulInteger', [b.input('a', { dtype: 'u8', shape: [5, 33] }), b.input('b', { dtype: 'u8', shape: [33, 40] }), za, zb], {}, 'y'));
+    },
   },
   {
     name: 'DynamicQuantizeLinear',
