@@ -1,9 +1,11 @@
 import { getAttr, type Node } from '../../../ir/index.js';
+import { exprCall, exprOperand } from '../../../ir/ops/expression.js';
+import { defineExpressionHelpers } from '../expression.js';
 import { cFloat, checkF32, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 
 /**
- * Row-wise kernels over a contiguous innermost extent: Softmax / LogSoftmax (one axis, the last extent),
- * LayerNormalization (normalizing dims [axis, rank) with Scale and B of that shape), and the reductions
+ * Row-wise kernels over a contiguous innermost extent: Softmax / LogSoftmax (one axis: the last extent by rows,
+ * another across the inner columns), LayerNormalization (normalizing dims [axis, rank) with Scale and B of that shape), and the reductions
  * ReduceMean / ReduceSum / ReduceMax / ReduceMin over one contiguous run of axes. Each row is reduced with
  * LMUL=4 partial vectors and one vfred at the end; reductions over a non-innermost run vectorize across the
  * inner extent instead.
@@ -112,17 +114,48 @@ export function useRowHelpers(ctx: CEmitContext): void {
   ctx.helper('edgec_rows', () => ROW_HELPERS);
 }
 
-function checkSoftmax(node: Node): string | null {
-  const shape = shapeOf(node.inputs[0]!);
-  const axis = axisOf(getAttr<number>(node, 'axis'), shape.length);
-  return product(shape.slice(axis + 1)) === 1 ? null : `${node.op} along axis ${axis} (not the innermost extent) is not supported on rvv`;
+/*
+ * Softmax / LogSoftmax along an axis that is not the innermost extent, vectorized across the inner columns:
+ * per strip the max over the axis, then the sum of exp(x - max), then y = e / sum (or x - max - ln sum).
+ */
+const SOFTMAX_MID = `
+static void edgec_softmax_mid(const float *X, float *Y, long outer, long R, long inner, int log_softmax) {
+  for (long o = 0; o < outer; o++)
+    for (long i = 0; i < inner;) {
+      size_t vl = VSET((size_t)(inner - i));
+      const float *x = X + o * R * inner + i;
+      float *y = Y + o * R * inner + i;
+      vf m = VLD(x, vl);
+      for (long r = 1; r < R; r++) m = __riscv_vfmax_vv_f32m4(m, VLD(x + r * inner, vl), vl);
+      vf s = VSPLAT(0.0f, vl);
+      for (long r = 0; r < R; r++) {
+        vf e = edgec_vexp(__riscv_vfsub_vv_f32m4(VLD(x + r * inner, vl), m, vl), vl);
+        if (!log_softmax) VST(y + r * inner, e, vl);
+        s = __riscv_vfadd_vv_f32m4(s, e, vl);
+      }
+      if (log_softmax) {
+        vf shift = __riscv_vfadd_vv_f32m4(m, edgec_vlog(s, vl), vl);
+        for (long r = 0; r < R; r++) VST(y + r * inner, __riscv_vfsub_vv_f32m4(VLD(x + r * inner, vl), shift, vl), vl);
+      } else {
+        vf scale = __riscv_vfrdiv_vf_f32m4(s, 1.0f, vl);
+        for (long r = 0; r < R; r++) VST(y + r * inner, __riscv_vfmul_vv_f32m4(VLD(y + r * inner, vl), scale, vl), vl);
+      }
+      i += (long)vl;
+    }
 }
+`;
 
 function emitSoftmax(node: Node, ctx: CEmitContext): string {
-  useRowHelpers(ctx);
   const shape = shapeOf(node.inputs[0]!);
   const axis = axisOf(getAttr<number>(node, 'axis'), shape.length);
   const n = shape[axis]!;
+  const inner = product(shape.slice(axis + 1));
+  if (inner > 1) {
+    defineExpressionHelpers(exprCall('log', exprOperand(0)), ctx.helper);
+    ctx.helper('edgec_softmax_mid', () => SOFTMAX_MID);
+    return `edgec_softmax_mid(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${product(shape.slice(0, axis))}, ${n}, ${inner}, ${node.op === 'LogSoftmax' ? 1 : 0});`;
+  }
+  useRowHelpers(ctx);
   return `edgec_softmax(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${product(shape) / n}, ${n}, ${node.op === 'LogSoftmax' ? 1 : 0});`;
 }
 
@@ -183,7 +216,7 @@ export const rowKernels: RvvKernel = {
   ops: ['Softmax', 'LogSoftmax', 'LayerNormalization', ...Object.keys(REDUCE_OPS)],
   check: checkF32,
   checkDims(node) {
-    if (node.op === 'Softmax' || node.op === 'LogSoftmax') return checkSoftmax(node);
+    if (node.op === 'Softmax' || node.op === 'LogSoftmax') return null;
     if (node.op === 'LayerNormalization') return checkLayerNorm(node);
     if (product(shapeOf(node.inputs[0]!)) === 0) return 'empty reductions are not supported on rvv';
     const e = reduceExtents(node);
