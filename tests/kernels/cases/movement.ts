@@ -42,6 +42,7 @@ export const MOVEMENT = family('movement', [
     feeds: () => ({ i: makeTensor('i32', [3, 2, 45], Array.from({ length: 270 }, (_, k) => (k * 11) % 50)) }),
     build: (b) => b.output(b.op('GatherElements', [b.input('x', { dtype: 'u8', shape: [3, 2, 50] }), b.input('i', { dtype: 'i32', shape: [3, 2, 45] })], { axis: -1 }, 'y')),
   },
+  { name: 'Size', comparison: 'exact', build: (b) => b.output(b.op('Size', [b.input('x', [3, 4, 5])], {}, 'y')) },
   { name: 'Reshape of a graph input', build: (b) => b.output(b.op('Reshape', [b.input('x', [4, 6]), b.i64('s', [3, 8])], {}, 'y')) },
   { name: 'Reshape 3-D to 2-D', build: (b) => b.output(b.op('Reshape', [b.input('x', [2, 3, 4]), b.i64('s', [4, 6])], {}, 'y')) },
 ]);
