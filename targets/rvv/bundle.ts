@@ -31,7 +31,8 @@ export function buildRvvBundle(graphs: readonly Graph[]): RvvBundle {
   const writer = new ModelWriter();
   const cases = graphs.map((g, i) => writer.addGraph(g, `edgec_case${i}_`));
   const runs = cases.map((c, i) => [`static int edgec_case${i}_run(const void *const *inputs, void *const *outputs) {`, ...c.run, '  return 0;', '}'].join('\n'));
-  const ioBytes = Math.max(1, ...cases.map((c) => [...c.inputs, ...c.outputs].reduce((n, e) => n + e.bytes, 0)));
+  // Each tensor starts 64-byte aligned in `io` (as main() lays them out), so the sizes are summed rounded up.
+  const ioBytes = Math.max(1, ...cases.map((c) => [...c.inputs, ...c.outputs].reduce((n, e) => n + Math.ceil(e.bytes / 64) * 64, 0)));
   const maxIo = Math.max(1, ...cases.map((c) => c.inputs.length + c.outputs.length));
   const table = cases.map((c, i) => `  { edgec_case${i}_run, ${c.inputs.length}, ${c.outputs.length}, { ${[...c.inputs, ...c.outputs].map((e) => e.bytes).join(', ') || '0'} } },`);
   const main = `

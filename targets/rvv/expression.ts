@@ -51,7 +51,100 @@ const LOWERINGS: Readonly<Record<string, (a: Operand[]) => string>> = {
   hard_swish: ([x]) => `edgec_vhard_swish(${vec(x!)}, vl)`,
   gelu: ([x]) => `edgec_vgelu(${vec(x!)}, vl)`,
   gelu_tanh: ([x]) => `edgec_vgelu_tanh(${vec(x!)}, vl)`,
+  log: ([x]) => `edgec_vlog(${vec(x!)}, vl)`,
+  pow: ([x, y]) => `edgec_vpow(${vec(x!)}, ${vec(y!)}, vl)`,
+  floor: ([x]) => `edgec_vfloor(${vec(x!)}, vl)`,
+  ceil: ([x]) => `edgec_vceil(${vec(x!)}, vl)`,
 };
+
+/**
+ * Vector math some lowerings call beyond the prelude, defined in model.c only by the kernels that use it
+ * (defineExpressionHelpers), in dependency order.
+ */
+const OP_HELPERS: Readonly<Record<string, readonly string[]>> = {
+  log: ['log'],
+  floor: ['round'],
+  ceil: ['round'],
+  pow: ['round', 'log', 'pow'],
+};
+
+const HELPER_CODE: Readonly<Record<string, string>> = {
+  /*
+   * floor / ceil: convert to an integer with the static rounding mode and back; |x| >= 2^23 (already
+   * integral), inf and NaN pass unchanged, and the sign of x is kept so -0.5 rounds up to -0.
+   */
+  round: `
+static inline vf edgec_vround_rm(vf x, vf r, size_t vl) {
+  vbool8_t small = __riscv_vmflt_vf_f32m4_b8(__riscv_vfabs_v_f32m4(x, vl), 8388608.0f, vl);
+  return __riscv_vmerge_vvm_f32m4(x, __riscv_vfsgnj_vv_f32m4(r, x, vl), small, vl);
+}
+static inline vf edgec_vfloor(vf x, size_t vl) {
+  return edgec_vround_rm(x, __riscv_vfcvt_f_x_v_f32m4(__riscv_vfcvt_x_f_v_i32m4_rm(x, __RISCV_FRM_RDN, vl), vl), vl);
+}
+static inline vf edgec_vceil(vf x, size_t vl) {
+  return edgec_vround_rm(x, __riscv_vfcvt_f_x_v_f32m4(__riscv_vfcvt_x_f_v_i32m4_rm(x, __RISCV_FRM_RUP, vl), vl), vl);
+}
+`,
+  /*
+   * ln x (Cephes logf): x = m 2^e with m in [sqrt(1/2), sqrt 2), log(1 + t) = t - t^2/2 + t^3 P(t) for t = m - 1,
+   * plus e ln 2 split in two; denormals are scaled by 2^23 first. 0 -> -inf, +inf -> +inf, x < 0 or NaN -> NaN.
+   */
+  log: `
+static inline vf edgec_vlog(vf x, size_t vl) {
+  vbool8_t tiny = __riscv_vmflt_vf_f32m4_b8(x, 1.17549435e-38f, vl);
+  vint32m4_t bits = __riscv_vreinterpret_v_f32m4_i32m4(__riscv_vmerge_vvm_f32m4(x, __riscv_vfmul_vf_f32m4(x, 8388608.0f, vl), tiny, vl));
+  vint32m4_t e = __riscv_vsub_vx_i32m4(__riscv_vsra_vx_i32m4(bits, 23, vl), 126, vl);
+  e = __riscv_vmerge_vvm_i32m4(e, __riscv_vsub_vx_i32m4(e, 23, vl), tiny, vl);
+  vf m = __riscv_vreinterpret_v_i32m4_f32m4(__riscv_vor_vx_i32m4(__riscv_vand_vx_i32m4(bits, 0x007fffff, vl), 0x3f000000, vl));
+  vbool8_t low = __riscv_vmflt_vf_f32m4_b8(m, 0.70710678118654752f, vl);
+  e = __riscv_vmerge_vvm_i32m4(e, __riscv_vsub_vx_i32m4(e, 1, vl), low, vl);
+  vf ef = __riscv_vfcvt_f_x_v_f32m4(e, vl);
+  vf t = __riscv_vfsub_vf_f32m4(__riscv_vmerge_vvm_f32m4(m, __riscv_vfadd_vv_f32m4(m, m, vl), low, vl), 1.0f, vl);
+  vf z = __riscv_vfmul_vv_f32m4(t, t, vl);
+  vf p = VSPLAT(7.0376836292e-2f, vl);
+  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(-1.1514610310e-1f, vl), vl);
+  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(1.1676998740e-1f, vl), vl);
+  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(-1.2420140846e-1f, vl), vl);
+  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(1.4249322787e-1f, vl), vl);
+  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(-1.6668057665e-1f, vl), vl);
+  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(2.0000714765e-1f, vl), vl);
+  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(-2.4999993993e-1f, vl), vl);
+  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(3.3333331174e-1f, vl), vl);
+  vf y = __riscv_vfmul_vv_f32m4(__riscv_vfmul_vv_f32m4(p, t, vl), z, vl);
+  y = __riscv_vfmacc_vf_f32m4(y, -2.12194440e-4f, ef, vl);
+  y = __riscv_vfnmsac_vf_f32m4(y, 0.5f, z, vl);
+  vf r = __riscv_vfmacc_vf_f32m4(__riscv_vfadd_vv_f32m4(t, y, vl), 0.693359375f, ef, vl);
+  r = __riscv_vfmerge_vfm_f32m4(r, -INFINITY, __riscv_vmfeq_vf_f32m4_b8(x, 0.0f, vl), vl);
+  r = __riscv_vfmerge_vfm_f32m4(r, INFINITY, __riscv_vmfeq_vf_f32m4_b8(x, INFINITY, vl), vl);
+  return __riscv_vfmerge_vfm_f32m4(r, NAN, __riscv_vmnot_m_b8(__riscv_vmfge_vf_f32m4_b8(x, 0.0f, vl), vl), vl);
+}
+`,
+  /*
+   * x ** y as the reference (JS) computes it, via exp(y ln|x|): the sign of x for odd integer y, NaN for a negative
+   * finite x and non-integer y, 1 for y = 0; y ln|x| beyond exp's range gives +inf or 0.
+   */
+  pow: `
+static inline vf edgec_vpow(vf x, vf y, size_t vl) {
+  vf l = __riscv_vfmul_vv_f32m4(y, edgec_vlog(__riscv_vfabs_v_f32m4(x, vl), vl), vl);
+  vf r = edgec_vexp(l, vl);
+  r = __riscv_vfmerge_vfm_f32m4(r, INFINITY, __riscv_vmfgt_vf_f32m4_b8(l, 88.7228391f, vl), vl);
+  r = __riscv_vfmerge_vfm_f32m4(r, 0.0f, __riscv_vmflt_vf_f32m4_b8(l, -103.972077f, vl), vl);
+  vbool8_t yint = __riscv_vmfeq_vv_f32m4_b8(edgec_vfloor(y, vl), y, vl);
+  vf half = __riscv_vfmul_vf_f32m4(y, 0.5f, vl);
+  vbool8_t odd = __riscv_vmand_mm_b8(yint, __riscv_vmfne_vv_f32m4_b8(edgec_vfloor(half, vl), half, vl), vl);
+  vbool8_t sign = __riscv_vmslt_vx_i32m4_b8(__riscv_vreinterpret_v_f32m4_i32m4(x), 0, vl);
+  r = __riscv_vmerge_vvm_f32m4(r, __riscv_vfneg_v_f32m4(r, vl), __riscv_vmand_mm_b8(sign, odd, vl), vl);
+  vbool8_t negative = __riscv_vmand_mm_b8(__riscv_vmflt_vf_f32m4_b8(x, 0.0f, vl), __riscv_vmfne_vf_f32m4_b8(x, -INFINITY, vl), vl);
+  r = __riscv_vfmerge_vfm_f32m4(r, NAN, __riscv_vmandn_mm_b8(negative, yint, vl), vl);
+  return __riscv_vfmerge_vfm_f32m4(r, 1.0f, __riscv_vmfeq_vf_f32m4_b8(y, 0.0f, vl), vl);
+}
+`,
+};
+
+/** Defines (once per model) the helpers the expression's lowerings call beyond the prelude. */
+export function defineExpressionHelpers(e: Expr, helper: (key: string, code: () => string) => void): void {
+  for (const op of expressionOps(e)) for (const name of OP_HELPERS[op] ?? []) helper(`expression:${name}`, () => HELPER_CODE[name]!);
+}
 
 /** The C helpers the lowerings call, beyond the prelude's vector math (part of the prelude). */
 export const EXPRESSION_HELPERS = `

@@ -23,12 +23,12 @@ describe('rvv target checks', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', { dtype: 'f32', shape: [2, 4, 4] });
     const r = b.op('Resize', [x, null, b.constant('scales', { dtype: 'f32', shape: [3], data: new Float32Array([1, 2, 2]) })], { mode: 'nearest' }, 'r');
-    const s = b.op('Softmax', [b.op('Relu', [r])], { axis: 1 }, 's');
+    const s = b.op('ReduceProd', [b.op('Relu', [r])], { keepdims: 1 }, 's');
     b.output(s);
     const problems = unsupportedByRvv(b.build());
     expect(problems.map((p) => [p.node.op, p.reason])).toEqual([
       ['Resize', 'Resize of a rank-3 tensor is not supported (4-D NCHW)'],
-      ['Softmax', 'Softmax along axis 1 (not the innermost extent) is not supported on rvv'],
+      ['ReduceProd', 'no rvv kernel for ReduceProd'],
     ]);
   });
 

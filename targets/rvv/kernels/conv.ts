@@ -2,6 +2,7 @@ import type { Node } from '../../../ir/index.js';
 import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { checkF32, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { activationArgs, checkActivation, defineGemm, MAX_MR, packPanels } from './gemm-core.js';
+import { conv3dGeometry, conv3dScratchFloats, emitConv3d, type Conv3dGeometry, type ConvWeights } from './conv3d.js';
 import { emitDepthwise, paddedH, paddedW } from './depthwise.js';
 
 /**
@@ -24,6 +25,10 @@ function geometry(node: Node): ConvGeometry {
 
 /** The convolution's reasons read from the (static) dims and the fused activation. */
 function checkConvDims(node: Node): string | null {
+  if (is3d(node)) {
+    const g3 = conv3dGeometry(node);
+    return typeof g3 === 'string' ? g3 : checkActivation(node);
+  }
   const g = convGeometry(node);
   if (typeof g === 'string') return g;
   if (node.inputs[0]!.type.shape.length !== 4 && node.inputs[0]!.type.shape.length !== 3) return 'only 1-D and 2-D convolutions are supported on rvv';
@@ -37,8 +42,10 @@ function scratchFloats(g: ConvGeometry): number {
   return padded + cols;
 }
 
+const is3d = (node: Node): boolean => node.inputs[0]!.type.shape.length === 5;
+
 /** The weights of every group packed into MR-row panels, placed in the weights blob. */
-function packedWeights(weights: ArrayLike<number>, g: ConvGeometry, mr: number, ctx: CEmitContext, name: string): string {
+function packedWeights(weights: ArrayLike<number>, g: Pick<ConvGeometry, 'Mg' | 'K' | 'group'>, mr: number, ctx: CEmitContext, name: string): string {
   const perGroup = g.Mg * g.K;
   const panelFloats = Math.ceil(g.Mg / mr) * g.K * mr;
   const packed = new Float32Array(g.group * panelFloats);
@@ -48,14 +55,20 @@ function packedWeights(weights: ArrayLike<number>, g: ConvGeometry, mr: number, 
   return ctx.weightsF32(`conv-panels:${name}:${mr}`, packed);
 }
 
-function emitGemmConv(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
-  const [x, w, b, z] = node.inputs;
+/** The GEMM and weights of a conv: constant weights packed into panels at compile time, others read in place. */
+function convWeights(node: Node, g: Pick<ConvGeometry, 'Mg' | 'K' | 'group'>, ctx: CEmitContext): ConvWeights {
+  const w = node.inputs[1]!;
   const mr = Math.min(MAX_MR, g.Mg);
-  // Constant weights are packed into panels at compile time; weights computed at run time are read in place.
-  const constant = !!w!.data;
+  const constant = !!w.data;
   const gemm = defineGemm(ctx, constant ? 'packed' : 'strided', mr);
   const panelFloats = constant ? Math.ceil(g.Mg / mr) * g.K * mr : g.Mg * g.K;
-  const panels = constant ? packedWeights(w!.data!.data as ArrayLike<number>, g, mr, ctx, w!.name) : ctx.ptr(w!);
+  const panels = constant ? packedWeights(w.data!.data as ArrayLike<number>, g, mr, ctx, w.name) : ctx.ptr(w);
+  return { gemm, panels, panelFloats };
+}
+
+function emitGemmConv(node: Node, g: ConvGeometry, ctx: CEmitContext): string {
+  const [x, , b, z] = node.inputs;
+  const { gemm, panels, panelFloats } = convWeights(node, g, ctx);
   const HW = g.H * g.W;
   const N = g.OH * g.OW;
   const PH = paddedH(g);
@@ -119,8 +132,12 @@ export const convKernels: RvvKernel = {
   ops: ['Conv', 'FusedConv'],
   check: checkF32,
   checkDims: checkConvDims,
-  scratchBytes: (node) => scratchFloats(geometry(node)) * 4,
+  scratchBytes: (node) => (is3d(node) ? conv3dScratchFloats(conv3dGeometry(node) as Conv3dGeometry) : scratchFloats(geometry(node))) * 4,
   emit(node, ctx) {
+    if (is3d(node)) {
+      const g3 = conv3dGeometry(node) as Conv3dGeometry;
+      return emitConv3d(node, g3, convWeights(node, g3, ctx), ctx);
+    }
     const g = geometry(node);
     return isDepthwise(g) ? emitDepthwise(node, g, ctx) : emitGemmConv(node, g, ctx);
   },

@@ -2,12 +2,14 @@ import { arrayToBytes, dtypeBytes, getAttr, opTraits, registeredOps, type Node, 
 import { viewProblem } from '../../shared/views.js';
 import { expandBox, rowMajorStrides, simplifyBox, sliceBox, tileBox, transposeBox, type Box } from '../../shared/box.js';
 import { product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { emitRuntimeGather } from './gather.js';
 
 /**
  * Data movement as strided box copies (targets/shared/box.ts), dtype-agnostic by element width: Transpose,
  * Slice, Expand, Tile, Concat and Split are one box per operand or result, Pad (constant mode) a fill and a box,
- * Gather with constant indices a box per index. The innermost box axis is one
- * vector copy (unit-stride or strided loads and stores, LMUL=8); outer axes are counted loops. Reshaping ops
+ * Gather with constant indices a box per index (with run-time indices, gather.ts); Size stores its constant.
+ * The innermost box axis is one vector copy (unit-stride or strided loads and stores, LMUL=8); outer axes are
+ * counted loops. Reshaping ops
  * (OpTraits.view: Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout) are views: plan-memory gives the
  * result the operand's bytes when it can, and otherwise the kernel copies.
  */
@@ -112,6 +114,7 @@ function checkPadOrGather(node: Node): string | null {
     if (intsOf(node.inputs[1]!).some((p) => p < 0)) return 'Pad with negative pads (cropping) is not supported on rvv';
     return null;
   }
+  if (!node.inputs[1]!.data) return null;
   const indices = intsOf(node.inputs[1]!);
   const shape = shapeOf(node.inputs[0]!);
   const axisAttr = getAttr<number>(node, 'axis');
@@ -122,8 +125,10 @@ function checkPadOrGather(node: Node): string | null {
 
 function emitMovement(node: Node, ctx: CEmitContext): string {
   if (VIEWS.includes(node.op)) return emitView(node, ctx);
+  // Size: the element count, known at compile time.
+  if (node.op === 'Size') return `*(int64_t *)${bytePtr(ctx, node.outputs[0]!)} = ${product(shapeOf(node.inputs[0]!))};`;
   if (node.op === 'Pad') return emitPad(node, ctx);
-  if (node.op === 'Gather') return emitGather(node, ctx);
+  if (node.op === 'Gather') return node.inputs[1]!.data ? emitGather(node, ctx) : emitRuntimeGather(node, ctx);
   if (node.op === 'Concat' || node.op === 'Split') return emitConcatOrSplit(node, ctx);
   const [x, y] = [node.inputs[0]!, node.outputs[0]!];
   const w = dtypeBytes(x.type.dtype);
@@ -142,10 +147,10 @@ function emitMovement(node: Node, ctx: CEmitContext): string {
 }
 
 /** Operands that must be constant for the box to be known at compile time. */
-const CONSTANT_OPERANDS: Readonly<Record<string, number[]>> = { Slice: [1, 2, 3, 4], Expand: [1], Tile: [1], Split: [1], Pad: [1, 2, 3], Gather: [1] };
+const CONSTANT_OPERANDS: Readonly<Record<string, number[]>> = { Slice: [1, 2, 3, 4], Expand: [1], Tile: [1], Split: [1], Pad: [1, 2, 3] };
 
 export const movementKernels: RvvKernel = {
-  ops: [...VIEWS, 'Transpose', 'Slice', 'Expand', 'Tile', 'Concat', 'Split', 'Pad', 'Gather'],
+  ops: [...VIEWS, 'Transpose', 'Slice', 'Expand', 'Tile', 'Concat', 'Split', 'Pad', 'Gather', 'Size'],
   check(node) {
     const w = dtypeBytes((node.inputs[0] ?? node.outputs[0]!).type.dtype);
     if (!WIDTH_BITS[w]) return `elements of ${w} bytes cannot be moved on rvv`;

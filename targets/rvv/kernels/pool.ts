@@ -1,10 +1,11 @@
 import { getAttr, type Node } from '../../../ir/index.js';
-import { poolPlan, type PoolPlan } from '../../shared/pool-geometry.js';
+import { poolNdPlan, poolPlan, type PoolNdPlan, type PoolPlan } from '../../shared/pool-geometry.js';
 import { checkF32, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { useRowHelpers } from './rows.js';
 
 /**
- * Pooling: MaxPool and AveragePool (1-D and 2-D) read each channel from a padded plane in scratch (border
+ * Pooling: MaxPool and AveragePool (1-D, 2-D and, on f32, 3-D) read each channel from a padded plane (3-D: a
+ * padded volume) in scratch (border
  * -inf for max, 0 for average), one LMUL=4 vector of output columns per step with unit-stride or strided
  * loads, so no tap needs a bounds check. The average's divisor depends on the position only where windows
  * meet padding: a compile-time table of reciprocals per output position, with ONNX's count_include_pad rule
@@ -20,7 +21,7 @@ interface PoolGeometry extends PoolPlan {
 
 function poolGeometry(node: Node): PoolGeometry | string {
   const rank = shapeOf(node.inputs[0]!).length;
-  if (rank !== 3 && rank !== 4) return `only 1-D and 2-D pooling is supported on rvv (input rank ${rank})`;
+  if (rank !== 3 && rank !== 4) return `only 1-D, 2-D and (f32) 3-D pooling is supported on rvv (input rank ${rank})`;
   try {
     const p = poolPlan(node);
     return {
@@ -97,12 +98,96 @@ function emitIntMaxPool(node: Node, ctx: CEmitContext): string {
 
 function emitWindowPool(node: Node, ctx: CEmitContext): string {
   if (node.inputs[0]!.type.dtype !== 'f32') return emitIntMaxPool(node, ctx);
+  if (is3d(node)) return emitWindowPool3d(node, ctx);
   const g = poolGeometry(node) as PoolGeometry;
   const max = node.op === 'MaxPool';
   ctx.helper('edgec_window_pool', () => WINDOW_POOL);
   const recip = max ? 'NULL' : ctx.weightsF32(`avgpool-recip:${node.label}`, reciprocalCounts(node, g));
   return `edgec_window_pool(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${g.planes}, ${g.H}, ${g.W}, ${g.OH}, ${g.OW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.PH}, ${g.PW}, ${g.paddedH}, ${g.paddedW}, ${ctx.scratch(g.paddedH * g.paddedW * 4)}, ${recip});`;
 }
+
+/** A 3-D pool's plan with its padded volume, big enough for every tap of every window. */
+interface Pool3dGeometry extends PoolNdPlan {
+  padded: number[];
+}
+
+function pool3dGeometry(node: Node): Pool3dGeometry | string {
+  try {
+    const p = poolNdPlan(node);
+    const padded = p.dims.map((d, a) => Math.max(d + p.padBegin[a]! + p.padEnd[a]!, (p.out[a]! - 1) * p.strides[a]! + (p.kernel[a]! - 1) * p.dilations[a]! + 1));
+    return { ...p, padded };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** 1 / divisor per output position of a 3-D AveragePool (the product of the per-axis tap counts, as the reference). */
+function reciprocalCounts3d(node: Node, g: Pool3dGeometry): Float32Array {
+  const includePad = getAttr<number>(node, 'count_include_pad') !== 0;
+  const taps = (a: number, o: number) => {
+    const start = o * g.strides[a]! - g.padBegin[a]!;
+    const [lo, hi] = includePad ? [-g.padBegin[a]!, g.dims[a]! + g.padEnd[a]!] : [0, g.dims[a]!];
+    let n = 0;
+    for (let i = 0; i < g.kernel[a]!; i++) if (start + i * g.dilations[a]! >= lo && start + i * g.dilations[a]! < hi) n++;
+    return n;
+  };
+  const [OD, OH, OW] = g.out as [number, number, number];
+  const out = new Float32Array(OD * OH * OW);
+  for (let d = 0; d < OD; d++)
+    for (let h = 0; h < OH; h++)
+      for (let w = 0; w < OW; w++) {
+        const count = taps(0, d) * taps(1, h) * taps(2, w);
+        out[(d * OH + h) * OW + w] = count > 0 ? 1 / count : 0;
+      }
+  return out;
+}
+
+const WINDOW_POOL_3D = `
+/* 3-D max pooling when recip is NULL, else average pooling scaled by recip[(od*OH + oh)*OW + ow]; g holds
+   D H W OD OH OW KD KH KW SD SH SW DD DH DW PF PT PL PD PH PW (PD PH PW: the padded volume). */
+static void edgec_window_pool3d(const float *X, float *Y, long planes, const long *g, float *vol, const float *recip) {
+  long D = g[0], H = g[1], W = g[2], OD = g[3], OH = g[4], OW = g[5], KD = g[6], KH = g[7], KW = g[8];
+  long SD = g[9], SH = g[10], SW = g[11], DD = g[12], DH = g[13], DW = g[14], PF = g[15], PT = g[16], PL = g[17];
+  long PD = g[18], PH = g[19], PW = g[20];
+  for (long c = 0; c < planes; c++) {
+    edgec_fill_f32(vol, recip ? 0.0f : -INFINITY, (size_t)(PD * PH * PW));
+    for (long d = 0; d < D; d++)
+      edgec_pad_planes(vol + (d + PF) * PH * PW, X + (c * D + d) * H * W, 1, H, W, PT, PL, PH, PW, recip ? 0.0f : -INFINITY);
+    for (long od = 0; od < OD; od++)
+      for (long oh = 0; oh < OH; oh++) {
+        float *out = Y + ((c * OD + od) * OH + oh) * OW;
+        for (long ow = 0; ow < OW;) {
+          size_t vl = VSET((size_t)(OW - ow));
+          vf acc = VSPLAT(recip ? 0.0f : -INFINITY, vl);
+          for (long kd = 0; kd < KD; kd++)
+            for (long kh = 0; kh < KH; kh++) {
+              const float *row = vol + ((od * SD + kd * DD) * PH + oh * SH + kh * DH) * PW + ow * SW;
+              for (long kw = 0; kw < KW; kw++) {
+                vf v = edgec_vload(row + kw * DW, SW, vl);
+                acc = recip ? __riscv_vfadd_vv_f32m4(acc, v, vl) : __riscv_vfmax_vv_f32m4(acc, v, vl);
+              }
+            }
+          if (recip) acc = __riscv_vfmul_vv_f32m4(acc, VLD(recip + (od * OH + oh) * OW + ow, vl), vl);
+          VST(out + ow, acc, vl);
+          ow += (long)vl;
+        }
+      }
+  }
+}
+`;
+
+function emitWindowPool3d(node: Node, ctx: CEmitContext): string {
+  const g = pool3dGeometry(node) as Pool3dGeometry;
+  ctx.helper('edgec_window_pool3d', () => WINDOW_POOL_3D);
+  const recip = node.op === 'MaxPool' ? 'NULL' : ctx.weightsF32(`avgpool-recip:${node.label}`, reciprocalCounts3d(node, g));
+  const params = [...g.dims, ...g.out, ...g.kernel, ...g.strides, ...g.dilations, ...g.padBegin, ...g.padded];
+  return [
+    `static const long g[21] = { ${params.join(', ')} };`,
+    `edgec_window_pool3d(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${g.planes}, g, ${ctx.scratch(product(g.padded) * 4)}, ${recip});`,
+  ].join('\n');
+}
+
+const is3d = (node: Node) => shapeOf(node.inputs[0]!).length === 5;
 
 const WINDOW_POOL = `
 /* Max pooling when recip is NULL, else average pooling scaled by recip[oh*OW + ow]. */
@@ -151,11 +236,12 @@ export const poolKernels: RvvKernel = {
   checkDims(node) {
     if (node.op.startsWith('Global')) return shapeOf(node.inputs[0]!).length < 3 ? 'global pooling needs an N x C x ... input' : null;
     if (node.outputs.length > 1) return 'MaxPool Indices output is not supported on rvv';
-    const g = poolGeometry(node);
+    const g = is3d(node) && node.inputs[0]!.type.dtype === 'f32' ? pool3dGeometry(node) : poolGeometry(node);
     return typeof g === 'string' ? g : null;
   },
   scratchBytes(node) {
     if (node.op.startsWith('Global')) return 0;
+    if (is3d(node)) return product((pool3dGeometry(node) as Pool3dGeometry).padded) * 4;
     const g = poolGeometry(node) as PoolGeometry;
     return g.paddedH * g.paddedW * 4;
   },

@@ -36,6 +36,37 @@ function powCases(): KernelCase[] {
   return cases;
 }
 
+/** `op` over graph inputs of one dtype and these shapes, with seeded random values. */
+function typed(name: string, op: string, dtype: DType, shapes: number[][]): KernelCase {
+  return { name, tolerance: { wasm: 0, rvv: 0 }, build: (b) => b.output(b.op(op, shapes.map((s, i) => b.input('abcd'[i]!, { dtype, shape: s })), {}, 'y')) };
+}
+
+/** Integer arithmetic at the edges: division by zero and toward zero, |INT_MIN|, Pow with negative exponents. */
+function integerEdges(): KernelCase[] {
+  const xs = [-128, -7, -1, 0, 1, 7, 127, 100, -100, 5, -5, 3, 2, -2, 64, -64, 9];
+  const ys = [3, 2, 0, 5, -1, -2, 1, 0, 7, -3, 2, 4, 6, -1, 3, 2, -9];
+  const feeds = (dtype: DType) => () => ({ a: makeTensor(dtype, [17], xs), b: makeTensor(dtype, [17], ys) });
+  const two = (dtype: DType) => (b: Parameters<KernelCase['build']>[0]) => [b.input('a', { dtype, shape: [17] }), b.input('b', { dtype, shape: [17] })];
+  return [
+    { name: 'Div i8 (toward zero, x / 0 = 0)', tolerance: { wasm: 0, rvv: 0 }, feeds: feeds('i8'), build: (b) => b.output(b.op('Div', two('i8')(b), {}, 'y')) },
+    {
+      name: 'Abs and Neg i8 (INT_MIN wraps)',
+      tolerance: { wasm: 0, rvv: 0 },
+      feeds: feeds('i8'),
+      build: (b) => {
+        const [a] = two('i8')(b);
+        b.output(b.op('Abs', [a!], {}, 'y'), b.op('Neg', [a!], {}, 'z'));
+      },
+    },
+    {
+      name: 'Pow i32 ** i32 (negative exponents)',
+      tolerance: { wasm: 0, rvv: 0 },
+      feeds: () => ({ a: makeTensor('i32', [17], xs.map((x) => Math.sign(x) * Math.min(Math.abs(x), 9))), b: makeTensor('i32', [17], ys) }),
+      build: (b) => b.output(b.op('Pow', two('i32')(b), {}, 'y')),
+    },
+  ];
+}
+
 /** Dropout in inference: x passes through (then Relu), the mask is all true. */
 function dropout(withRatio: boolean): KernelCase {
   return {
@@ -99,6 +130,28 @@ export const ELEMENTWISE = family('elementwise', [
   },
   nary('Greater into bool (broadcast)', 'Greater', [[2, 7], [7]]),
   ...powCases(),
+  typed('Add i32 broadcast', 'Add', 'i32', [[3, 5], [5]]),
+  typed('Sub u8 (wrapping)', 'Sub', 'u8', [[40], [40]]),
+  typed('Mul i16 broadcast', 'Mul', 'i16', [[2, 9], [2, 1]]),
+  typed('Min u16 variadic', 'Min', 'u16', [[3, 4], [4], [3, 1]]),
+  typed('Max i64 broadcast', 'Max', 'i64', [[5, 3], [3]]),
+  typed('Add f64', 'Add', 'f64', [[2, 7], [7]]),
+  typed('Equal i16 into bool', 'Equal', 'i16', [[4, 6], [6]]),
+  typed('Less u32 into bool', 'Less', 'u32', [[33], [33]]),
+  typed('Greater f64 into bool', 'Greater', 'f64', [[3, 3], [3, 1]]),
+  {
+    name: 'Where i64 (broadcast)',
+    tolerance: { wasm: 0, rvv: 0 },
+    build: (b) => {
+      const [a, c] = [b.input('a', [3, 4, 5]), b.input('c', [4, 1])];
+      const [x, y] = [b.input('x', { dtype: 'i64', shape: [4, 5] }), b.input('z', { dtype: 'i64', shape: [3, 1, 5] })];
+      b.output(b.op('Where', [b.op('Greater', [a, c], {}, 'gt'), x, y], {}, 'y'));
+    },
+  },
+  ...integerEdges(),
+  { name: 'Log of Abs', build: (b) => b.output(b.op('Log', [b.op('Abs', [b.input('x', [40])])], {}, 'y')) },
+  unary('Floor', 'Floor', [37]),
+  unary('Ceil', 'Ceil', [37]),
   dropout(false),
   dropout(true),
 ]);

@@ -2,7 +2,7 @@ import { makeTensor } from '../../../ir/index.js';
 import { family } from '../case.js';
 import { unary } from './shapes.js';
 
-/** Data movement: Transpose, Slice with steps, Concat, Gather, Pad, Expand, Tile, Reshape views. */
+/** Data movement: Transpose, Slice with steps, Concat, Gather (constant and run-time indices), GatherElements, Pad, Expand, Tile, Reshape views. */
 export const MOVEMENT = family('movement', [
   unary('Transpose 4-D', 'Transpose', [2, 3, 4, 5], { perm: [0, 2, 3, 1] }),
   { name: 'Slice with steps', build: (b) => b.output(b.op('Slice', [b.input('x', [6, 10]), b.i64('s', [1, 9]), b.i64('e', [5, 0]), b.i64('a', [0, 1]), b.i64('t', [2, -3])], {}, 'y')) },
@@ -22,6 +22,27 @@ export const MOVEMENT = family('movement', [
   { name: 'Pad constant 1.5', build: (b) => b.output(b.op('Pad', [b.input('x', [2, 3, 4]), b.i64('p', [0, 1, 2, 0, 2, 1]), b.scalar('v', 1.5)], {}, 'y')) },
   { name: 'Gather constant 2-D indices axis 1', build: (b) => b.output(b.op('Gather', [b.input('x', [3, 5, 2]), b.constant('i', makeTensor('i64', [2, 2], [4n, -1n, 0n, 2n]))], { axis: 1 }, 'y')) },
   { name: 'Gather constant indices axis 0', build: (b) => b.output(b.op('Gather', [b.input('x', [5, 4]), b.i64('i', [4, -1, 0, 2])], { axis: 0 }, 'y')) },
+  {
+    name: 'Gather run-time i64 indices, rows',
+    feeds: () => ({ i: makeTensor('i64', [2, 3], [4n, -1n, 0n, 2n, -5n, 1n]) }),
+    build: (b) => b.output(b.op('Gather', [b.input('x', [3, 5, 7]), b.input('i', { dtype: 'i64', shape: [2, 3] })], { axis: 1 }, 'y')),
+  },
+  {
+    name: 'Gather run-time i32 indices, elements (last axis)',
+    feeds: () => ({ i: makeTensor('i32', [40], Array.from({ length: 40 }, (_, k) => ((k * 7) % 19) - 9)) }),
+    build: (b) => b.output(b.op('Gather', [b.input('x', [3, 10]), b.input('i', { dtype: 'i32', shape: [40] })], { axis: 1 }, 'y')),
+  },
+  {
+    name: 'GatherElements axis 0, negative indices',
+    feeds: () => ({ i: makeTensor('i64', [2, 37], Array.from({ length: 74 }, (_, k) => BigInt(((k * 5) % 7) - 3))) }),
+    build: (b) => b.output(b.op('GatherElements', [b.input('x', [4, 40]), b.input('i', { dtype: 'i64', shape: [2, 37] })], { axis: 0 }, 'y')),
+  },
+  {
+    name: 'GatherElements last axis, i32 indices, u8 data',
+    feeds: () => ({ i: makeTensor('i32', [3, 2, 45], Array.from({ length: 270 }, (_, k) => (k * 11) % 50)) }),
+    build: (b) => b.output(b.op('GatherElements', [b.input('x', { dtype: 'u8', shape: [3, 2, 50] }), b.input('i', { dtype: 'i32', shape: [3, 2, 45] })], { axis: -1 }, 'y')),
+  },
+  { name: 'Size', comparison: 'exact', build: (b) => b.output(b.op('Size', [b.input('x', [3, 4, 5])], {}, 'y')) },
   { name: 'Reshape of a graph input', build: (b) => b.output(b.op('Reshape', [b.input('x', [4, 6]), b.i64('s', [3, 8])], {}, 'y')) },
   { name: 'Reshape 3-D to 2-D', build: (b) => b.output(b.op('Reshape', [b.input('x', [2, 3, 4]), b.i64('s', [4, 6])], {}, 'y')) },
 ]);

@@ -1,7 +1,7 @@
 import { family } from '../case.js';
 import { unary } from './shapes.js';
 
-/** Row reductions: Softmax / LogSoftmax (inner and outer axes), LayerNormalization, ReduceX over axes. */
+/** Row reductions: Softmax / LogSoftmax (inner and outer axes), LayerNormalization, ReduceX over axes, ArgMax / ArgMin. */
 export const REDUCE = family('reduce', [
   unary('Softmax last axis', 'Softmax', [3, 4, 37], { axis: -1 }),
   unary('Softmax middle axis 150', 'Softmax', [3, 150, 4], { axis: 1 }),
@@ -15,5 +15,9 @@ export const REDUCE = family('reduce', [
   { name: 'ReduceMax last axes', build: (b) => b.output(b.op('ReduceMax', [b.input('x', [3, 4, 5]), b.i64('axes', [1, 2])], {}, 'y')) },
   { name: 'ReduceMax axis -1', build: (b) => b.output(b.op('ReduceMax', [b.input('x', [3, 4, 5]), b.i64('axes', [-1])], { keepdims: 0 }, 'y')) },
   unary('ReduceSum all', 'ReduceSum', [4, 9]),
+  unary('ArgMax last axis 150', 'ArgMax', [3, 150], { axis: -1 }),
+  { name: 'ArgMin i32 rows with ties, last index', build: (b) => b.output(b.op('ArgMin', [b.input('x', { dtype: 'i32', shape: [4, 67] })], { axis: 1, select_last_index: 1 }, 'y')) },
+  { name: 'ArgMax i64 middle axis with ties', build: (b) => b.output(b.op('ArgMax', [b.input('x', { dtype: 'i64', shape: [2, 9, 11] })], { axis: 1, keepdims: 0 }, 'y')) },
+  unary('ArgMin columns, last index', 'ArgMin', [7, 37], { axis: 0, select_last_index: 1 }),
   { name: 'ReduceL2 all', build: (b) => b.output(b.op('ReduceL2', [b.input('x', [3, 4, 5]), null], {}, 'y')) },
 ]);
