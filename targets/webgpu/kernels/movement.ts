@@ -7,7 +7,8 @@ import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
 
 /**
  * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words): Transpose,
- * Slice, Expand, Tile and Concat as strided boxes, Gather (constant or run-time indices), constant-mode Pad,
+ * Slice, Expand, Tile, Concat and Split as strided boxes, Gather and GatherElements (constant or run-time
+ * indices), constant-mode Pad,
  * and the views (Reshape, Flatten, Squeeze, Unsqueeze, Identity), which cost nothing when plan-memory placed
  * the result over the operand and are a copy otherwise (a graph input, say).
  */
@@ -56,6 +57,21 @@ function concatBoxes(node: Node): { value: Value; box: Box }[] {
   return parts;
 }
 
+/** Split: output k is the box [outer, d_k * inner] of the operand starting at the sum of the earlier d's. */
+function splitBoxes(node: Node): { value: Value; box: Box }[] {
+  const shape = shapeOf(node.inputs[0]!);
+  const axis = axisOf(getAttr<number>(node, 'axis'), shape.length);
+  const outer = product(shape.slice(0, axis));
+  const inner = product(shape.slice(axis + 1));
+  let start = 0;
+  return node.outputs.map((value) => {
+    const d = shapeOf(value)[axis]!;
+    const box = { dims: [outer, d * inner], src: [shape[axis]! * inner, 1], dst: [d * inner, 1], srcBase: start * inner, dstBase: 0 };
+    start += d;
+    return { value, box };
+  });
+}
+
 /**
  * One invocation per element of the box copies its words. The source may be signed offsets (a stride-(-1)
  * Slice): strides and bases are then summed as i32.
@@ -93,8 +109,6 @@ function emitGather(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const count = product(shapeOf(indices));
   const total = product(shapeOf(out));
   if (total === 0) return [];
-  const w = wordsOf(out);
-  const [src, dst] = [ctx.locate(data), ctx.locate(out)];
   const lines = [
     `  let inner = i % ${u(inner)};`,
     `  let q = (i / ${u(inner)}) % ${u(count)};`,
@@ -105,18 +119,54 @@ function emitGather(node: Node, ctx: GpuEmitContext): Dispatch[] {
     table = `const INDICES = array<i32, ${count}>(${intsOf(indices.data).map((x) => i32Literal(x)).join(', ')});\n`;
     lines.push('  var raw = INDICES[q];');
   } else {
-    // i64 indices: the low word holds every index a tensor of at most 2^31 elements can take.
-    const words = wordsOf(indices);
-    lines.push(`  var raw = bitcast<i32>(${at(ctx.locate(indices), words === 1 ? 'q' : `q * 2u`)});`);
+    lines.push(runtimeIndex(ctx, indices, 'q'));
   }
-  // Negative indices count from the end; out-of-range ones are clamped (the reference rejects them).
-  lines.push(`  let idx = u32(clamp(select(raw, raw + ${i32Literal(dim)}, raw < 0i), 0i, ${i32Literal(dim - 1)}));`);
+  lines.push(clampedIndex(dim));
   lines.push(`  let s = (outer * ${u(dim)} + idx) * ${u(inner)} + inner;`);
+  return wordCopy(ctx, data, out, total, lines, table);
+}
+
+/** `let idx`: the index `raw` read; negative ones count from the end, out-of-range ones are clamped (the reference rejects them). */
+const clampedIndex = (dim: number) => `  let idx = u32(clamp(select(raw, raw + ${i32Literal(dim)}, raw < 0i), 0i, ${i32Literal(dim - 1)}));`;
+
+/** The dispatch running `lines` (which compute `let s`, the source element of output element i), then copying its words. */
+function wordCopy(ctx: GpuEmitContext, from: Value, to: Value, total: number, lines: string[], prelude = ''): Dispatch[] {
+  const w = wordsOf(to);
+  const [src, dst] = [ctx.locate(from), ctx.locate(to)];
   for (let k = 0; k < w; k++) {
     lines.push(`  ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${at(src, w === 1 ? 's' : `s * 2u + ${u(k)}`)};`);
   }
   const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, lines.join('\n'));
-  return [{ code: `${bindings('u32')}\n${table}${code}\n`, workgroups }];
+  return [{ code: `${bindings('u32')}\n${prelude}${code}\n`, workgroups }];
+}
+
+/** `var raw`: the i32 or i64 (its low word: any index of a tensor below 2^31 elements) index element `q` of a run-time indices tensor. */
+function runtimeIndex(ctx: GpuEmitContext, indices: Value, q: string): string {
+  return `  var raw = bitcast<i32>(${at(ctx.locate(indices), wordsOf(indices) === 1 ? q : `${q} * 2u`)});`;
+}
+
+/** GatherElements: output element i (coordinates c over the indices' shape) reads data at c with c[axis] = indices[i]. */
+function emitGatherElements(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const [data, indices] = [node.inputs[0]!, node.inputs[1]!];
+  const out = node.outputs[0]!;
+  const shape = shapeOf(data);
+  const axis = axisOf(getAttr<number>(node, 'axis'), shape.length);
+  const dims = shapeOf(indices);
+  const total = product(dims);
+  if (total === 0) return [];
+  const dataStrides = rowMajorStrides(shape);
+  const lines: string[] = [];
+  let table = '';
+  if (indices.data) {
+    table = `const INDICES = array<i32, ${total}>(${intsOf(indices.data).map((x) => i32Literal(x)).join(', ')});\n`;
+    lines.push('  var raw = INDICES[i];');
+  } else {
+    lines.push(runtimeIndex(ctx, indices, 'i'));
+  }
+  lines.push(clampedIndex(shape[axis]!));
+  lines.push(`  ${stridedIndex('rest', 'i', dims, dataStrides.map((st, a) => (a === axis ? 0 : st)))}`);
+  lines.push(`  let s = rest + idx * ${u(dataStrides[axis]!)};`);
+  return wordCopy(ctx, data, out, total, lines, table);
 }
 
 /** Constant-mode Pad with constant pads: out-of-range output elements take the constant value's words. */
@@ -171,12 +221,12 @@ function constantOperands(node: Node, indices: number[]): string | null {
 }
 
 export const movementKernels: GpuKernel = {
-  ops: [...VIEWS, ...Object.keys(BOX_BUILDERS), 'Concat', 'Gather', 'Pad'],
+  ops: [...VIEWS, ...Object.keys(BOX_BUILDERS), 'Concat', 'Split', 'Gather', 'GatherElements', 'Pad'],
   check(node) {
     for (const v of [node.inputs[0], ...node.outputs]) {
       if (v && ![1, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
       if (v && dtypeBytes(v.type.dtype) === 1 && !['i8', 'u8', 'bool'].includes(v.type.dtype)) return `1-byte element type ${v.type.dtype} is not supported`;
-      if (v && dtypeBytes(v.type.dtype) === 1 && (node.op === 'Gather' || node.op === 'Pad')) return `${node.op} on 1-byte elements is not supported`;
+      if (v && dtypeBytes(v.type.dtype) === 1 && ['Gather', 'GatherElements', 'Pad'].includes(node.op)) return `${node.op} on 1-byte elements is not supported`;
     }
     if (node.op === 'Concat') {
       const v = node.inputs.find((x) => x && dtypeBytes(x.type.dtype) !== dtypeBytes(node.outputs[0]!.type.dtype));
@@ -187,10 +237,10 @@ export const movementKernels: GpuKernel = {
       if (getAttr<string>(node, 'mode') !== 'constant') return `Pad mode '${getAttr<string>(node, 'mode')}' is not supported (constant only)`;
       return constantOperands(node, [1, 2, 3]);
     }
-    if (node.op === 'Gather') {
+    if (node.op === 'Gather' || node.op === 'GatherElements') {
       const idx = node.inputs[1]!;
-      if (!['i32', 'i64'].includes(idx.type.dtype)) return `Gather indices must be i32 or i64, got ${idx.type.dtype}`;
-      if (idx.data && idx.data.data.length > 4096) return `Gather with ${idx.data.data.length} constant indices is not supported (at most 4096)`;
+      if (!['i32', 'i64'].includes(idx.type.dtype)) return `${node.op} indices must be i32 or i64, got ${idx.type.dtype}`;
+      if (idx.data && idx.data.data.length > 4096) return `${node.op} with ${idx.data.data.length} constant indices is not supported (at most 4096)`;
     }
     return null;
   },
@@ -207,7 +257,9 @@ export const movementKernels: GpuKernel = {
     }
     if (bytes && node.op === 'Concat') return byteConcatDispatch(node, ctx);
     if (node.op === 'Concat') return concatBoxes(node).flatMap(({ value, box }) => boxDispatch(ctx, value, out, box));
+    if (node.op === 'Split') return splitBoxes(node).flatMap(({ value, box }) => (bytes ? byteBoxDispatch(ctx, x, value, box) : boxDispatch(ctx, x, value, box)));
     if (node.op === 'Gather') return emitGather(node, ctx);
+    if (node.op === 'GatherElements') return emitGatherElements(node, ctx);
     if (node.op === 'Pad') return emitPad(node, ctx);
     return copy(BOX_BUILDERS[node.op]!(node));
   },
