@@ -114,14 +114,8 @@ function emitGather(node: Node, ctx: GpuEmitContext): Dispatch[] {
     `  let q = (i / ${u(inner)}) % ${u(count)};`,
     `  let outer = i / ${u(inner * count)};`,
   ];
-  let table = '';
-  if (indices.data) {
-    table = `const INDICES = array<i32, ${count}>(${intsOf(indices.data).map((x) => i32Literal(x)).join(', ')});\n`;
-    lines.push('  var raw = INDICES[q];');
-  } else {
-    lines.push(runtimeIndex(ctx, indices, 'q'));
-  }
-  lines.push(clampedIndex(dim));
+  const { table, read } = indexRead(ctx, indices, 'q');
+  lines.push(read, clampedIndex(dim));
   lines.push(`  let s = (outer * ${u(dim)} + idx) * ${u(inner)} + inner;`);
   return wordCopy(ctx, data, out, total, lines, table);
 }
@@ -140,9 +134,16 @@ function wordCopy(ctx: GpuEmitContext, from: Value, to: Value, total: number, li
   return [{ code: `${bindings('u32')}\n${prelude}${code}\n`, workgroups }];
 }
 
-/** `var raw`: the i32 or i64 (its low word: any index of a tensor below 2^31 elements) index element `q` of a run-time indices tensor. */
-function runtimeIndex(ctx: GpuEmitContext, indices: Value, q: string): string {
-  return `  var raw = bitcast<i32>(${at(ctx.locate(indices), wordsOf(indices) === 1 ? q : `${q} * 2u`)});`;
+/**
+ * `var raw`: index element `q`, from a constant table in the shader for constant indices, else read from the
+ * i32 or i64 tensor (an i64's low word: any index of a tensor below 2^31 elements).
+ */
+function indexRead(ctx: GpuEmitContext, indices: Value, q: string): { table: string; read: string } {
+  if (indices.data) {
+    const values = intsOf(indices.data);
+    return { table: `const INDICES = array<i32, ${values.length}>(${values.map((x) => i32Literal(x)).join(', ')});\n`, read: `  var raw = INDICES[${q}];` };
+  }
+  return { table: '', read: `  var raw = bitcast<i32>(${at(ctx.locate(indices), wordsOf(indices) === 1 ? q : `${q} * 2u`)});` };
 }
 
 /** GatherElements: output element i (coordinates c over the indices' shape) reads data at c with c[axis] = indices[i]. */
@@ -155,15 +156,8 @@ function emitGatherElements(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const total = product(dims);
   if (total === 0) return [];
   const dataStrides = rowMajorStrides(shape);
-  const lines: string[] = [];
-  let table = '';
-  if (indices.data) {
-    table = `const INDICES = array<i32, ${total}>(${intsOf(indices.data).map((x) => i32Literal(x)).join(', ')});\n`;
-    lines.push('  var raw = INDICES[i];');
-  } else {
-    lines.push(runtimeIndex(ctx, indices, 'i'));
-  }
-  lines.push(clampedIndex(shape[axis]!));
+  const { table, read } = indexRead(ctx, indices, 'i');
+  const lines = [read, clampedIndex(shape[axis]!)];
   lines.push(`  ${stridedIndex('rest', 'i', dims, dataStrides.map((st, a) => (a === axis ? 0 : st)))}`);
   lines.push(`  let s = rest + idx * ${u(dataStrides[axis]!)};`);
   return wordCopy(ctx, data, out, total, lines, table);
