@@ -81,6 +81,20 @@ function integerCases(): KernelCase[] {
     cases.push(integerCase('Relu', dtype, [[20]]));
   }
   cases.push(integerCase('Sum', 'i16', [[4, 6], [6], [4, 1]]));
+  for (const dtype of ['i16', 'u16', 'u32', 'i64', 'u64'] as DType[]) {
+    for (const op of ['Equal', 'Less', 'Greater']) cases.push(integerCase(op, dtype, [[4, 8], [8]]));
+  }
+  for (const dtype of ['i8', 'u16', 'i64'] as DType[]) {
+    cases.push({
+      name: `Where on ${dtype} (broadcast)`,
+      comparison: 'exact',
+      feeds: () => ({ a: makeTensor(dtype, [3, 5], integers(dtype, 15, 0) as number[]), b: makeTensor(dtype, [5], integers(dtype, 5, 4) as number[]) }),
+      build: (b) => {
+        const [a, c] = [b.input('a', { dtype, shape: [3, 5] }), b.input('b', { dtype, shape: [5] })];
+        b.output(b.op('Where', [b.op('Less', [a, c], {}, 'lt'), a, c], {}, 'y'));
+      },
+    });
+  }
   for (const dtype of ['i8', 'u16', 'i64'] as DType[]) {
     cases.push({
       name: `Clip ${dtype} with bounds, and with the upper bound only`,
