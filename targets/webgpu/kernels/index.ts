@@ -1,5 +1,6 @@
 import { KernelTable } from '../../shared/kernel.js';
 import type { GpuKernel } from '../kernel.js';
+import { castKernels } from './cast.js';
 import { convKernels } from './conv.js';
 import { elementwiseKernels } from './elementwise.js';
 import { int8Kernels } from './quantized.js';
@@ -11,7 +12,7 @@ import { rowKernels } from './rows.js';
 import { selectKernels } from './select.js';
 
 /** Every WebGPU kernel family by the ops it claims. */
-export const WEBGPU_KERNELS = new KernelTable<GpuKernel>('webgpu', [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels]);
+export const WEBGPU_KERNELS = new KernelTable<GpuKernel>('webgpu', [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels, castKernels]);
 
 export const gpuKernelFor = (op: string): GpuKernel | undefined => WEBGPU_KERNELS.kernelFor(op);
 

@@ -121,6 +121,49 @@ function integerCases(): KernelCase[] {
   return cases;
 }
 
+/**
+ * Cast between every kind of element: floats with NaN, infinities, halfway and subnormal values, values beyond
+ * the 32-bit range (float-to-integer casts truncate and wrap), negatives into unsigned types; integers of every
+ * width into floats and each other (sign- or zero-extended), and into bool.
+ */
+const CAST_FLOATS = [0, -0, 1.5, -2.5, 0.1, 65504, 65520, 1e-7, 6e-8, -3e9, 3e9, 1e20, -1e20, 2 ** -140, NaN, Infinity, -Infinity, 255.9, -128.7, 33000.5];
+
+function castCase(from: DType, to: DType): KernelCase {
+  const values = from === 'bool' ? CAST_FLOATS.map((v) => (v ? 1 : 0)) : FLOAT_TYPES.has(from) ? CAST_FLOATS : integers(from, CAST_FLOATS.length, 1);
+  return {
+    name: `Cast ${from} to ${to}`,
+    comparison: 'exact',
+    feeds: () => ({ x: makeTensor(from, [CAST_FLOATS.length], values as number[]) }),
+    build: (b) => b.output(b.op('Cast', [b.input('x', { dtype: from, shape: [CAST_FLOATS.length] })], { to }, 'y')),
+  };
+}
+
+const FLOAT_TYPES = new Set<DType>(['f32', 'f16', 'bf16', 'f64']);
+
+function castCases(): KernelCase[] {
+  const all: DType[] = ['f16', 'bf16', 'f64', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'bool'];
+  return [
+    ...all.map((to) => castCase('f32', to)),
+    ...all.map((from) => castCase(from, 'f32')),
+    ...(
+      [
+        ['f64', 'f16'],
+        ['f16', 'f64'],
+        ['bf16', 'f16'],
+        ['i32', 'f64'],
+        ['u32', 'f64'],
+        ['i64', 'i8'],
+        ['i8', 'i64'],
+        ['u16', 'i64'],
+        ['i16', 'u32'],
+        ['u64', 'i16'],
+        ['bool', 'i64'],
+        ['i64', 'bool'],
+      ] as [DType, DType][]
+    ).map(([from, to]) => castCase(from, to)),
+  ];
+}
+
 /** Dropout in inference: x passes through (then Relu), the mask is all true. */
 function dropout(withRatio: boolean): KernelCase {
   return {
@@ -185,6 +228,7 @@ export const ELEMENTWISE = family('elementwise', [
   nary('Greater into bool (broadcast)', 'Greater', [[2, 7], [7]]),
   ...powCases(),
   ...integerCases(),
+  ...castCases(),
   dropout(false),
   dropout(true),
 ]);
