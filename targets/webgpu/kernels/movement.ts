@@ -8,7 +8,7 @@ import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
 /**
  * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words): Transpose,
  * Slice, Expand, Tile, Concat and Split as strided boxes, Gather and GatherElements (constant or run-time
- * indices), constant-mode Pad,
+ * indices), Pad (constant, edge, wrap, reflect),
  * and the views (Reshape, Flatten, Squeeze, Unsqueeze, Identity), which cost nothing when plan-memory placed
  * the result over the operand and are a copy otherwise (a graph input, say).
  */
@@ -163,7 +163,20 @@ function emitGatherElements(node: Node, ctx: GpuEmitContext): Dispatch[] {
   return wordCopy(ctx, data, out, total, lines, table);
 }
 
-/** Constant-mode Pad with constant pads: out-of-range output elements take the constant value's words. */
+/**
+ * WGSL for the source coordinate of coordinate `c` (relative to the data's start) of an axis of extent n, by
+ * ir's padSourceIndex: edge clamps, wrap is periodic with period n, reflect with period 2 (n - 1) mirrored.
+ * Each is the identity inside [0, n), so it applies to every coordinate.
+ */
+function padSource(mode: string, c: string, n: number): string {
+  if (mode === 'edge') return `clamp(${c}, 0i, ${i32Literal(n - 1)})`;
+  if (mode === 'wrap') return `(((${c} % ${i32Literal(n)}) + ${i32Literal(n)}) % ${i32Literal(n)})`;
+  if (n === 1) return '0i';
+  const p = i32Literal(2 * (n - 1));
+  return `select(${p} - (((${c} % ${p}) + ${p}) % ${p}), ((${c} % ${p}) + ${p}) % ${p}, ((${c} % ${p}) + ${p}) % ${p} < ${i32Literal(n)})`;
+}
+
+/** Pad with constant pads: out-of-range output elements take the constant value's words (constant mode) or their edge, wrapped or reflected source element. */
 function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const data = node.inputs[0]!;
   const out = node.outputs[0]!;
@@ -190,10 +203,12 @@ function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
   }
   const outStrides = rowMajorStrides(outShape);
   const inStrides = rowMajorStrides(shape);
+  const mode = getAttr<string>(node, 'mode');
   const lines = ['  var s = 0i;', '  var inside = true;'];
   outShape.forEach((d, a) => {
     lines.push(`  { let c = i32((i / ${u(outStrides[a]!)}) % ${u(d)}) - ${i32Literal(begin[a]!)};`);
-    lines.push(`    inside = inside && c >= 0i && c < ${i32Literal(shape[a]!)}; s = s + c * ${i32Literal(inStrides[a]!)}; }`);
+    if (mode === 'constant') lines.push(`    inside = inside && c >= 0i && c < ${i32Literal(shape[a]!)}; s = s + c * ${i32Literal(inStrides[a]!)}; }`);
+    else lines.push(`    s = s + ${padSource(mode, 'c', shape[a]!)} * ${i32Literal(inStrides[a]!)}; }`);
   });
   const [src, dst] = [ctx.locate(data), ctx.locate(out)];
   for (let k = 0; k < w; k++) {
@@ -228,7 +243,6 @@ export const movementKernels: GpuKernel = {
     }
     if (node.op === 'Slice') return constantOperands(node, [1, 2, 3, 4]);
     if (node.op === 'Pad') {
-      if (getAttr<string>(node, 'mode') !== 'constant') return `Pad mode '${getAttr<string>(node, 'mode')}' is not supported (constant only)`;
       return constantOperands(node, [1, 2, 3]);
     }
     if (node.op === 'Gather' || node.op === 'GatherElements') {
@@ -238,7 +252,12 @@ export const movementKernels: GpuKernel = {
     }
     return null;
   },
-  checkDims: (node) => (VIEWS.includes(node.op) ? viewProblem(node, { fillsMask: false }) : null),
+  checkDims(node) {
+    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: false });
+    const mode = node.op === 'Pad' ? getAttr<string>(node, 'mode') : 'constant';
+    const empty = mode !== 'constant' && product(shapeOf(node.inputs[0]!)) === 0 && product(shapeOf(node.outputs[0]!)) > 0;
+    return empty ? `${mode} padding of an empty tensor` : null;
+  },
   emit(node, ctx) {
     const out = node.outputs[0]!;
     const x = node.inputs[0]!;

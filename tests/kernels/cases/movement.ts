@@ -1,5 +1,5 @@
 import { makeTensor } from '../../../ir/index.js';
-import { family } from '../case.js';
+import { family, type CaseBuilder } from '../case.js';
 import { unary } from './shapes.js';
 
 /** Data movement: Transpose, Slice with steps, Concat, Split, Gather, GatherElements, Pad, Expand, Tile, Reshape views. */
@@ -20,6 +20,12 @@ export const MOVEMENT = family('movement', [
   { name: 'Tile 2x3', build: (b) => b.output(b.op('Tile', [b.input('x', [2, 3]), b.i64('r', [2, 3])], {}, 'y')) },
   { name: 'Pad constant -2.5', build: (b) => b.output(b.op('Pad', [b.input('x', [2, 3, 4]), b.i64('p', [0, 1, 2, 1, 0, 3]), b.scalar('v', -2.5)], {}, 'y')) },
   { name: 'Pad constant 1.5', build: (b) => b.output(b.op('Pad', [b.input('x', [2, 3, 4]), b.i64('p', [0, 1, 2, 0, 2, 1]), b.scalar('v', 1.5)], {}, 'y')) },
+  ...['edge', 'wrap', 'reflect'].map((mode) => ({
+    name: `Pad ${mode}`,
+    build: (b: CaseBuilder) => b.output(b.op('Pad', [b.input('x', [2, 3, 4]), b.i64('p', [0, 2, 3, 1, 2, 1])], { mode }, 'y')),
+  })),
+  { name: 'Pad reflect beyond one period, i64 elements', build: (b) => b.output(b.op('Pad', [b.input('x', { dtype: 'i64', shape: [3, 2] }), b.i64('p', [5, 1, 4, 3])], { mode: 'reflect' }, 'y')), comparison: 'exact' },
+  { name: 'Pad edge with axes and a crop', build: (b) => b.output(b.op('Pad', [b.input('x', [4, 5]), b.i64('p', [-1, 3]), null, b.i64('a', [1])], { mode: 'edge' }, 'y')) },
   { name: 'Gather constant 2-D indices axis 1', build: (b) => b.output(b.op('Gather', [b.input('x', [3, 5, 2]), b.constant('i', makeTensor('i64', [2, 2], [4n, -1n, 0n, 2n]))], { axis: 1 }, 'y')) },
   { name: 'Gather constant indices axis 0', build: (b) => b.output(b.op('Gather', [b.input('x', [5, 4]), b.i64('i', [4, -1, 0, 2])], { axis: 0 }, 'y')) },
   { name: 'Split uneven axis 1', build: (b) => b.output(...b.node('Split', [b.input('x', [2, 7, 3]), b.i64('s', [2, 4, 1])], { axis: 1 }, ['y0', 'y1', 'y2'])) },
