@@ -20,7 +20,8 @@ import { loader, outputKernel } from './quantized-wgsl.js';
 
 const FLOATS = new Set<DType>(['f32', 'f16', 'bf16', 'f64']);
 
-const CAST_PRELUDE = `
+/** f16 / bf16 / f64 encodings and the float-to-integer conversions, as WGSL functions. */
+export const CAST_PRELUDE = `
 fn f16_to_f32(h: u32) -> f32 {
   let s = (h & 0x8000u) << 16u;
   let e = (h >> 10u) & 0x1fu;

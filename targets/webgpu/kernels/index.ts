@@ -6,13 +6,14 @@ import { elementwiseKernels } from './elementwise.js';
 import { int8Kernels } from './quantized.js';
 import { matmulKernels } from './matmul.js';
 import { movementKernels } from './movement.js';
+import { onnxQuantizationKernels } from './onnx-quantization.js';
 import { poolKernels } from './pool.js';
 import { reduceKernels } from './reduce.js';
 import { rowKernels } from './rows.js';
 import { selectKernels } from './select.js';
 
 /** Every WebGPU kernel family by the ops it claims. */
-export const WEBGPU_KERNELS = new KernelTable<GpuKernel>('webgpu', [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels, castKernels]);
+export const WEBGPU_KERNELS = new KernelTable<GpuKernel>('webgpu', [elementwiseKernels, convKernels, matmulKernels, poolKernels, rowKernels, reduceKernels, movementKernels, int8Kernels, selectKernels, castKernels, onnxQuantizationKernels]);
 
 export const gpuKernelFor = (op: string): GpuKernel | undefined => WEBGPU_KERNELS.kernelFor(op);
 

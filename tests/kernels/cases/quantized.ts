@@ -6,7 +6,8 @@ import { CaseBuilder, family, type KernelCase } from '../case.js';
  * Quantized IR ops, bit-exact with the reference on every target: QConv (groups, depthwise with and without a
  * channel multiplier, 1x1, 1-D, i32 out) and QMatMul with per-channel, per-tensor or no requantization (shifts
  * at the extremes 16 and 62 where there are channels enough), QuantizeF32 -> QRequantize -> DequantizeF32 on
- * ties, NaN, infinities and saturation, QAdd with broadcasting, QGlobalAveragePool. (8-bit MaxPool: pool.ts.)
+ * ties, NaN, infinities and saturation, QAdd with broadcasting, QGlobalAveragePool; the ONNX QuantizeLinear /
+ * DequantizeLinear (per tensor, per axis, blocked; f16 parameters) and DynamicQuantizeLinear. (8-bit MaxPool: pool.ts.)
  */
 
 export interface QDotSpec {
@@ -78,7 +79,47 @@ export const QDOT_PATH_CASES: [string, QDotSpec][] = [
 
 const R = seededNumbers(11);
 
+/** x for QuantizeLinear: halfway quotients for scale 0.5 (ties to even), NaN, infinities, saturating values. */
+const QX = [0, 0.25, 0.75, -0.25, -0.75, 1.25, 3.3, -7.9, 1e6, -1e6, NaN, Infinity, -Infinity, 63.75, -64.25, 12.1, 0.1, -0.3, 100.5, 2.0, -2.0, 5.5, -5.5, 0.5];
+
+/** An ONNX QuantizeLinear / DequantizeLinear case: x [2, 3, 4] and constant parameters of the given shape. */
+function linearCase(name: string, op: 'QuantizeLinear' | 'DequantizeLinear', x: [DType, (number | bigint)[]], scale: [DType, number[], number[]], zp: [DType, number[]] | null, attrs: Attributes = {}): KernelCase {
+  return {
+    name,
+    comparison: 'exact',
+    feeds: () => ({ x: makeTensor(x[0], [2, 3, 4], x[1] as number[]) }),
+    build: (b) => {
+      const s = b.constant('s', makeTensor(scale[0], scale[1], scale[2]));
+      const z = zp ? b.constant('z', makeTensor(zp[0], scale[1], zp[1])) : null;
+      b.output(b.op(op, [b.input('x', { dtype: x[0], shape: [2, 3, 4] }), s, z], attrs, 'y'));
+    },
+  };
+}
+
+const DQX = Array.from({ length: 24 }, (_, i) => ((i * 37) % 256) - 128);
+
+const ONNX_QUANTIZATION: KernelCase[] = [
+  linearCase('QuantizeLinear f32 -> u8 per tensor (ties, NaN, saturation)', 'QuantizeLinear', ['f32', QX], ['f32', [], [0.5]], ['u8', [128]]),
+  linearCase('QuantizeLinear f32 -> i8 per axis 1', 'QuantizeLinear', ['f32', QX], ['f32', [3], [0.5, 0.1, 2]], ['i8', [-3, 0, 5]], { axis: 1 }),
+  linearCase('QuantizeLinear f32 -> i16 blocked axis 2 block 3', 'QuantizeLinear', ['f32', QX], ['f32', [2, 3, 2], [0.5, 0.25, 0.1, 1, 3, 0.01, 0.5, 0.5, 2, 4, 0.125, 0.3]], null, { axis: 2, block_size: 3, output_dtype: 'i16' }),
+  linearCase('QuantizeLinear f32 -> u16 with an f16 scale', 'QuantizeLinear', ['f32', QX], ['f16', [], [0.0999]], ['u16', [30000]]),
+  linearCase('DequantizeLinear u8 per axis 1', 'DequantizeLinear', ['u8', DQX.map((v) => v + 128)], ['f32', [3], [0.5, 0.1, 2]], ['u8', [128, 3, 250]], { axis: 1 }),
+  linearCase('DequantizeLinear i32 per tensor', 'DequantizeLinear', ['i32', DQX.map((v) => v * 100003)], ['f32', [], [0.0371]], ['i32', [-17]]),
+  linearCase('DequantizeLinear i16 blocked axis 0 to f16', 'DequantizeLinear', ['i16', DQX.map((v) => v * 211)], ['f16', [1, 3, 4], Array.from({ length: 12 }, (_, i) => 0.01 * (i + 1))], ['i16', Array.from({ length: 12 }, (_, i) => i * 7 - 40)], { axis: 0, block_size: 2 }),
+  ...[
+    ['with NaN', [0.5, NaN, -3, 2.25, 7, -0.1, 4, 1]],
+    ['of positive values', [0.5, 1, 3, 2.25, 7, 0.1, 4, 1]],
+    ['of a constant', [-2, -2, -2, -2, -2, -2, -2, -2]],
+  ].map(([what, values]) => ({
+    name: `DynamicQuantizeLinear ${what as string}`,
+    comparison: 'exact' as const,
+    feeds: () => ({ x: makeTensor('f32', [2, 4], values as number[]) }),
+    build: (b: CaseBuilder) => b.output(...b.node('DynamicQuantizeLinear', [b.input('x', [2, 4])], {}, ['y', 'scale', 'zp'])),
+  })),
+];
+
 export const QUANTIZED = family('quantized', [
+  ...ONNX_QUANTIZATION,
   qdot('QConv u8 x i8 3x3 pad 1 per-channel u8 out act_min', conv(['u8', [1, 5, 9, 9]], ['i8', [7, 5, 3, 3]], { pads: [1, 1, 1, 1], x_zero_point: 131, y_zero_point: 3, dtype: 'u8', act_min: 3 }, true, 'channel', 1)),
   qdot('QConv i8 groups 2 stride 2 dilation 2 per-tensor', conv(['i8', [2, 4, 11, 10]], ['i8', [6, 2, 3, 2]], { group: 2, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 0], x_zero_point: -5, w_zero_point: 2, y_zero_point: -7 }, true, 'tensor', 2)),
   qdot('QConv u8 depthwise stride 2 per-channel u8 out', conv(['u8', [1, 9, 8, 8]], ['i8', [9, 1, 3, 3]], { group: 9, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 128 }, true, 'channel', 3)),

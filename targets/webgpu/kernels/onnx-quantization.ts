@@ -1,0 +1,205 @@
+import { dtypeRange, getAttr, type DType, type Node, type Value } from '../../../ir/index.js';
+import { quantGranularity } from '../../../ir/ops/onnx-quantization.js';
+import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
+import { bindings, f32Literal, u32Literal as u } from '../wgsl.js';
+import { CAST_PRELUDE } from './cast.js';
+import { loader, outputKernel } from './quantized-wgsl.js';
+
+/**
+ * QuantizeLinear, DequantizeLinear (per-tensor, per-axis and blocked parameters) and DynamicQuantizeLinear,
+ * step for step as targets/reference/kernels/onnx-quantization/linear.ts (and the wasm kernels) compute them:
+ *   quantize:   y = saturate(round_half_even(r(r(x) / r(scale))) + zp), r = rounding to the `precision`
+ *               attribute's type, else the scale's;
+ *   dequantize: y = f32(x - zp) * scale, rounded to the output type;
+ *   dynamic:    scale = (max(x, 0) - min(x, 0)) / 255 (1 when equal), zp = round_half_even(clamp(-min / scale,
+ *               0, 255)), every step in f32: one workgroup reduces the range and writes both, then one
+ *               invocation per output word quantizes.
+ * One invocation per output element (per word for 8- and 16-bit results); which parameter an element uses is a
+ * function of its index with constant divisors. Parameters are read at run time.
+ */
+const INT_TYPES: readonly DType[] = ['i8', 'u8', 'i16', 'u16', 'i32'];
+const FLOAT_PARAMS: readonly DType[] = ['f32', 'f16', 'bf16'];
+
+/** `fn <name>(k: u32) -> f32`: element k of an f32 / f16 / bf16 value, exactly. */
+function floatLoader(ctx: GpuEmitContext, name: string, v: Value): string {
+  const loc = ctx.locate(v);
+  if (v.type.dtype === 'f32') return `fn ${name}(k: u32) -> f32 { return bitcast<f32>(${at(loc, 'k')}); }`;
+  const decode = v.type.dtype === 'f16' ? 'f16_to_f32' : 'bf16_to_f32';
+  return `fn ${name}(k: u32) -> f32 { return ${decode}((${at(loc, '(k >> 1u)')} >> (16u * (k & 1u))) & 0xffffu); }`;
+}
+
+/** WGSL rounding an f32 to `dtype`'s precision (the reference's roundFloat). */
+const roundTo = (dtype: DType, v: string) => (dtype === 'f32' ? v : dtype === 'f16' ? `f16_to_f32(f32_to_f16(${v}))` : `bf16_to_f32(f32_to_bf16(${v}))`);
+
+/** WGSL encoding an f32 result as the output's element (f32 bits, or f16 / bf16 bits rounded to nearest even). */
+const encodeFloat = (dtype: DType, v: string) => (dtype === 'f32' ? v : dtype === 'f16' ? `f32_to_f16(${v})` : `f32_to_bf16(${v})`);
+
+/** saturate(round_half_even(q) + zp) into the dtype's range as i32; NaN gives the zero point. */
+function saturateRound(q: string, zp: string, out: DType): string {
+  const [lo, hi] = dtypeRange(out);
+  return `sat_round(${q}, ${zp}, ${f32Literal(lo)}, ${f32Literal(hi)})`;
+}
+
+/**
+ * a / b rounded to nearest even, as the reference's f32 division is: WGSL allows 2.5 ulp for f32 division (and
+ * SwiftShader uses it), so the quotient is corrected by its exact residual a - q b (Dekker's product error; a - p
+ * is exact by Sterbenz), moving q by an ulp while the residual exceeds half an ulp of b. Values near the ends of
+ * the range keep the hardware quotient.
+ */
+const DIV_RN = `
+fn split_hi(x: f32) -> f32 { let c = 4097.0 * x; return c - (c - x); }
+fn prod_err(a: f32, b: f32, p: f32) -> f32 {
+  let ah = split_hi(a); let al = a - ah; let bh = split_hi(b); let bl = b - bh;
+  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+fn div_rn(a: f32, b: f32) -> f32 {
+  var q = a / b;
+  let e = bitcast<u32>(q) & 0x7f800000u;
+  if (e == 0x7f800000u || e <= 0x0c000000u || abs(q) > 1e30 || abs(b) > 1e30 || abs(b) < 1e-30) { return q; }
+  for (var k = 0; k < 3; k = k + 1) {
+    let p = q * b;
+    let r = (a - p) - prod_err(q, b, p);
+    let ulp = bitcast<f32>((bitcast<u32>(q) & 0x7f800000u) - 0x0b800000u);
+    let half = abs(ulp * b) * 0.5;
+    if (abs(r) < half || (abs(r) == half && (bitcast<u32>(q) & 1u) == 0u)) { break; }
+    q = q + select(-ulp, ulp, (r > 0.0) == (b > 0.0));
+  }
+  return q;
+}`;
+
+const SATURATE = `
+fn sat_round(q: f32, zp: i32, lo: f32, hi: f32) -> i32 {
+  if ((bitcast<u32>(q) & 0x7fffffffu) > 0x7f800000u) { return zp; }
+  return i32(clamp(round(q) + f32(zp), lo, hi));
+}`;
+
+/** WGSL for the parameter index of element `i` (an expression), or a reason the shapes give no layout. */
+function paramIndex(node: Node): string | { error: string } {
+  const [x, scale] = node.inputs as [Value, Value];
+  const shape = shapeOf(x);
+  const g = quantGranularity(shape, shapeOf(scale), getAttr<number>(node, 'axis'), getAttr<number>(node, 'block_size'));
+  if (typeof g === 'string') return { error: g };
+  if (g.kind === 'tensor') return '0u';
+  const size = shape[g.axis]!;
+  const inner = product(shape.slice(g.axis + 1));
+  if (g.kind === 'axis') return `((i / ${u(inner)}) % ${u(size)})`;
+  const blocks = shapeOf(scale)[g.axis]!;
+  return `(((i / ${u(size * inner)}) * ${u(blocks)} + ((i / ${u(inner)}) % ${u(size)}) / ${u(g.blockSize)}) * ${u(inner)} + i % ${u(inner)})`;
+}
+
+function zeroPoint(ctx: GpuEmitContext, zp: Value | null | undefined, param: string): { fn: string; read: string } {
+  if (!zp) return { fn: '', read: '0i' };
+  return { fn: loader(ctx, 'ld_zp', zp), read: `ld_zp(${product(shapeOf(zp)) > 1 ? param : '0u'})` };
+}
+
+function emitQuantize(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const [x, scale, zp] = node.inputs as [Value, Value, Value | null];
+  const y = node.outputs[0]!;
+  const total = product(shapeOf(y));
+  if (total === 0) return [];
+  const precision = ((getAttr<string>(node, 'precision') as DType | '') || scale.type.dtype) as DType;
+  const param = paramIndex(node) as string;
+  const z = zeroPoint(ctx, zp, 'p');
+  const fn = `${CAST_PRELUDE}${SATURATE}${DIV_RN}
+${floatLoader(ctx, 'ld_x', x)}
+${floatLoader(ctx, 'ld_s', scale)}
+${z.fn}
+fn element(i: u32) -> i32 {
+  let p = ${param};
+  let q = ${roundTo(precision, `div_rn(${roundTo(precision, 'ld_x(i)')}, ${roundTo(precision, 'ld_s(p)')})`)};
+  return ${saturateRound('q', z.read, y.type.dtype)};
+}`;
+  return [outputKernel(ctx, y, total, fn)];
+}
+
+function emitDequantize(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const [x, scale, zp] = node.inputs as [Value, Value, Value | null];
+  const y = node.outputs[0]!;
+  const total = product(shapeOf(y));
+  if (total === 0) return [];
+  const z = zeroPoint(ctx, zp, 'p');
+  const out = y.type.dtype;
+  const fn = `${CAST_PRELUDE}
+${loader(ctx, 'ld_x', x)}
+${floatLoader(ctx, 'ld_s', scale)}
+${z.fn}
+fn element(i: u32) -> ${out === 'f32' ? 'f32' : 'u32'} {
+  let p = ${paramIndex(node) as string};
+  return ${encodeFloat(out, `f32(ld_x(i) - ${z.read}) * ld_s(p)`)};
+}`;
+  return [outputKernel(ctx, y, total, fn)];
+}
+
+const THREADS = 64;
+
+/** Dispatch 1: the range of x by one workgroup, then scale and zero point; dispatch 2: quantize to u8. */
+function emitDynamicQuantize(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const x = node.inputs[0]!;
+  const [y, yScale, yZp] = node.outputs as [Value, Value, Value];
+  const n = product(shapeOf(x));
+  const [xl, sl, zl] = [ctx.locate(x), ctx.locate(yScale), ctx.locate(yZp)];
+  const range = `${bindings('u32')}${DIV_RN}
+var<workgroup> lows: array<f32, ${THREADS}>;
+var<workgroup> highs: array<f32, ${THREADS}>;
+@compute @workgroup_size(${THREADS})
+fn main(@builtin(local_invocation_index) lid: u32) {
+  // Comparisons are false for NaN, so NaN never moves the range (as in the reference).
+  var lo = 0.0;
+  var hi = 0.0;
+  for (var j = lid; j < ${u(n)}; j = j + ${u(THREADS)}) {
+    let v = bitcast<f32>(${at(xl, 'j')});
+    if (v > hi) { hi = v; }
+    if (v < lo) { lo = v; }
+  }
+  lows[lid] = lo;
+  highs[lid] = hi;
+  workgroupBarrier();
+  for (var s = ${u(THREADS / 2)}; s > 0u; s = s >> 1u) {
+    if (lid < s) { lows[lid] = min(lows[lid], lows[lid + s]); highs[lid] = max(highs[lid], highs[lid + s]); }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let scale = select(div_rn(highs[0] - lows[0], 255.0), 1.0, highs[0] == lows[0]);
+    ${at(sl, '0u')} = bitcast<u32>(scale);
+    ${at(zl, '0u')} = u32(round(clamp(0.0 - div_rn(lows[0], scale), 0.0, 255.0)));
+  }
+}
+`;
+  const quantize = `${SATURATE}${DIV_RN}
+fn element(i: u32) -> i32 {
+  let scale = bitcast<f32>(${at(sl, '0u')});
+  let zp = i32(${at(zl, '0u')} & 0xffu);
+  return ${saturateRound(`div_rn(bitcast<f32>(${at(xl, 'i')}), scale)`, 'zp', 'u8')};
+}`;
+  return [{ code: range, workgroups: [1, 1, 1] }, ...(n > 0 ? [outputKernel(ctx, y, n, quantize)] : [])];
+}
+
+export const onnxQuantizationKernels: GpuKernel = {
+  ops: ['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear'],
+  check(node) {
+    const x = node.inputs[0]!;
+    const out = node.outputs[0]!.type.dtype;
+    if (node.op === 'DynamicQuantizeLinear') return x.type.dtype === 'f32' ? null : `DynamicQuantizeLinear of ${x.type.dtype} is not supported (f32)`;
+    const scale = node.inputs[1]!;
+    if (!FLOAT_PARAMS.includes(scale.type.dtype)) return `a ${scale.type.dtype} scale is not supported (f32, f16, bf16)`;
+    if (node.op === 'QuantizeLinear') {
+      if (!INT_TYPES.includes(out) || out === 'i32') return `QuantizeLinear to ${out} is not supported (i8, u8, i16, u16)`;
+      if (!FLOAT_PARAMS.includes(x.type.dtype)) return `QuantizeLinear of ${x.type.dtype} is not supported (f32, f16, bf16)`;
+      const precision = (getAttr<string>(node, 'precision') as DType | '') || scale.type.dtype;
+      if (!FLOAT_PARAMS.includes(precision)) return `QuantizeLinear in ${precision} precision is not supported`;
+      return null;
+    }
+    if (!INT_TYPES.includes(x.type.dtype)) return `DequantizeLinear of ${x.type.dtype} is not supported (i8, u8, i16, u16, i32)`;
+    return FLOAT_PARAMS.includes(out) ? null : `DequantizeLinear to ${out} is not supported (f32, f16, bf16)`;
+  },
+  checkDims(node) {
+    if (node.op === 'DynamicQuantizeLinear') return null;
+    const p = paramIndex(node);
+    return typeof p === 'string' ? null : p.error;
+  },
+  emit(node, ctx) {
+    if (node.op === 'QuantizeLinear') return emitQuantize(node, ctx);
+    if (node.op === 'DequantizeLinear') return emitDequantize(node, ctx);
+    return emitDynamicQuantize(node, ctx);
+  },
+};
