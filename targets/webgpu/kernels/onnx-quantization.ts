@@ -1,7 +1,7 @@
-import { dtypeRange, getAttr, type DType, type Node, type Value } from '../../../ir/index.js';
-import { quantGranularity } from '../../../ir/ops/onnx-quantization.js';
+import { broadcastShapes, dtypeRange, getAttr, type DType, type Node, type Value } from '../../../ir/index.js';
+import { matmulParamShape, quantGranularity } from '../../../ir/ops/onnx-quantization.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
-import { bindings, f32Literal, u32Literal as u } from '../wgsl.js';
+import { bindings, broadcastIndex, f32Literal, u32Literal as u } from '../wgsl.js';
 import { CAST_PRELUDE } from './cast.js';
 import { loader, outputKernel } from './quantized-wgsl.js';
 
@@ -174,9 +174,107 @@ fn element(i: u32) -> i32 {
   return [{ code: range, workgroups: [1, 1, 1] }, ...(n > 0 ? [outputKernel(ctx, y, n, quantize)] : [])];
 }
 
+/** Operand positions of QLinearMatMul and MatMulInteger: a, b and their parameters (null where absent). */
+function matmulOperands(node: Node) {
+  const i = node.inputs;
+  if (node.op === 'QLinearMatMul') return { a: i[0]!, aScale: i[1], aZp: i[2], b: i[3]!, bScale: i[4], bZp: i[5], yScale: i[6], yZp: i[7] };
+  return { a: i[0]!, aScale: null, aZp: i[2] ?? null, b: i[1]!, bScale: null, bZp: i[3] ?? null, yScale: null, yZp: null };
+}
+
+interface MatmulLayout {
+  a: number[];
+  b: number[];
+  batch: number[];
+  m: number;
+  k: number;
+  n: number;
+}
+
+/** numpy.matmul's layout (1-D operands promoted), or why the shapes do not multiply. */
+function matmulLayout(node: Node): MatmulLayout | string {
+  const o = matmulOperands(node);
+  const [as, bs] = [shapeOf(o.a), shapeOf(o.b)];
+  const a = as.length === 1 ? [1, as[0]!] : as;
+  const b = bs.length === 1 ? [bs[0]!, 1] : bs;
+  const [m, k, n] = [a[a.length - 2]!, a[a.length - 1]!, b[b.length - 1]!];
+  if (b[b.length - 2] !== k) return `inner dims differ: [${as}] x [${bs}]`;
+  const batch = broadcastShapes([a.slice(0, -2), b.slice(0, -2)]) as number[] | null;
+  if (!batch) return 'batch dims do not broadcast';
+  for (const [p, side] of [[o.aZp, 'row'], [o.aScale, 'row'], [o.bZp, 'column'], [o.bScale, 'column']] as const) {
+    const shape = p ? matmulParamShape(shapeOf(p), side === 'row' ? a : b, side) : [];
+    if (typeof shape === 'string') return shape;
+  }
+  for (const v of [o.yScale, o.yZp]) if (v && product(shapeOf(v)) !== 1) return `%${v.name} must be a single value`;
+  return { a, b, batch, m, k, n };
+}
+
+/**
+ * QLinearMatMul / MatMulInteger: one invocation per output element sums k products of zero-point-shifted 8-bit
+ * operands in i32 (wrapping like the reference's Int32Array); QLinearMatMul then requantizes with
+ * multiplier = r(r(a_scale b_scale) / y_scale) and y = saturate(round_half_even(f32(acc) multiplier) + y_zp).
+ * Batch offsets and per-row / per-column parameters are broadcast indices with constant strides.
+ */
+function emitQuantMatmul(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const o = matmulOperands(node);
+  const y = node.outputs[0]!;
+  const l = matmulLayout(node) as MatmulLayout;
+  const total = product(l.batch) * l.m * l.n;
+  if (total === 0) return [];
+  const lines = [
+    `  let j = o % ${u(l.n)};`,
+    `  let i = (o / ${u(l.n)}) % ${u(l.m)};`,
+    `  let bi = o / ${u(l.m * l.n)};`,
+    `  ${broadcastIndex('ab', 'bi', l.a.slice(0, -2), l.batch)}`,
+    `  ${broadcastIndex('bb', 'bi', l.b.slice(0, -2), l.batch)}`,
+    `  let row = bi * ${u(l.m)} + i;`,
+    `  let col = bi * ${u(l.n)} + j;`,
+  ];
+  const functions = [loader(ctx, 'ld_a', o.a), loader(ctx, 'ld_b', o.b)];
+  /** The parameter's value for this row / column: a loader and a broadcast index of its normalized shape. */
+  const param = (v: Value | null | undefined, name: string, side: 'row' | 'column', float: boolean): string => {
+    if (!v) return float ? '1.0' : '0i';
+    functions.push(float ? floatLoader(ctx, `ld_${name}`, v) : loader(ctx, `ld_${name}`, v));
+    const shape = matmulParamShape(shapeOf(v), side === 'row' ? l.a : l.b, side) as number[];
+    if (shape.length === 0) return `ld_${name}(0u)`;
+    const target = side === 'row' ? [...l.batch, l.m, 1] : [...l.batch, 1, l.n];
+    lines.push(`  ${broadcastIndex(`p_${name}`, side === 'row' ? 'row' : 'col', shape, target)}`);
+    return `ld_${name}(p_${name})`;
+  };
+  lines.push(`  let za = ${param(o.aZp, 'za', 'row', false)};`, `  let zb = ${param(o.bZp, 'zb', 'column', false)};`);
+  lines.push('  var acc = 0i;');
+  lines.push(`  for (var p = 0u; p < ${u(l.k)}; p = p + 1u) {`);
+  lines.push(`    acc = acc + (ld_a(ab * ${u(l.m * l.k)} + i * ${u(l.k)} + p) - za) * (ld_b(bb * ${u(l.k * l.n)} + p * ${u(l.n)} + j) - zb);`);
+  lines.push('  }');
+  if (node.op === 'QLinearMatMul') {
+    const r = (v: string) => roundTo(o.aScale!.type.dtype, v);
+    const [sa, sb, sy] = [param(o.aScale, 'sa', 'row', true), param(o.bScale, 'sb', 'column', true), param(o.yScale, 'sy', 'row', true)];
+    const zy = o.yZp ? (functions.push(loader(ctx, 'ld_zy', o.yZp)), 'ld_zy(0u)') : '0i';
+    lines.push(`  let mult = ${r(`div_rn(${r(`${sa} * ${sb}`)}, ${sy})`)};`);
+    lines.push(`  return ${saturateRound('f32(acc) * mult', zy, y.type.dtype)};`);
+  } else {
+    lines.push('  return acc;');
+  }
+  const fn = `${CAST_PRELUDE}${SATURATE}${DIV_RN}
+${functions.join('\n')}
+fn element(o: u32) -> i32 {
+${lines.join('\n')}
+}`;
+  return [outputKernel(ctx, y, total, fn)];
+}
+
+const EIGHT_BIT: readonly DType[] = ['i8', 'u8'];
+
+function checkQuantMatmul(node: Node): string | null {
+  const o = matmulOperands(node);
+  if (!EIGHT_BIT.includes(o.a.type.dtype) || !EIGHT_BIT.includes(o.b.type.dtype)) return `${node.op} on ${o.a.type.dtype} x ${o.b.type.dtype} is not supported (8-bit)`;
+  for (const s of [o.aScale, o.bScale, o.yScale]) if (s && !FLOAT_PARAMS.includes(s.type.dtype)) return `a ${s.type.dtype} scale is not supported (f32, f16, bf16)`;
+  return null;
+}
+
 export const onnxQuantizationKernels: GpuKernel = {
-  ops: ['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear'],
+  ops: ['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'QLinearMatMul', 'MatMulInteger'],
   check(node) {
+    if (node.op === 'QLinearMatMul' || node.op === 'MatMulInteger') return checkQuantMatmul(node);
     const x = node.inputs[0]!;
     const out = node.outputs[0]!.type.dtype;
     if (node.op === 'DynamicQuantizeLinear') return x.type.dtype === 'f32' ? null : `DynamicQuantizeLinear of ${x.type.dtype} is not supported (f32)`;
@@ -194,12 +292,17 @@ export const onnxQuantizationKernels: GpuKernel = {
   },
   checkDims(node) {
     if (node.op === 'DynamicQuantizeLinear') return null;
+    if (node.op === 'QLinearMatMul' || node.op === 'MatMulInteger') {
+      const l = matmulLayout(node);
+      return typeof l === 'string' ? l : null;
+    }
     const p = paramIndex(node);
     return typeof p === 'string' ? null : p.error;
   },
   emit(node, ctx) {
     if (node.op === 'QuantizeLinear') return emitQuantize(node, ctx);
     if (node.op === 'DequantizeLinear') return emitDequantize(node, ctx);
+    if (node.op === 'QLinearMatMul' || node.op === 'MatMulInteger') return emitQuantMatmul(node, ctx);
     return emitDynamicQuantize(node, ctx);
   },
 };

@@ -98,7 +98,29 @@ function linearCase(name: string, op: 'QuantizeLinear' | 'DequantizeLinear', x: 
 
 const DQX = Array.from({ length: 24 }, (_, i) => ((i * 37) % 256) - 128);
 
+/** An ONNX QLinearMatMul / MatMulInteger case with seeded 8-bit operands (B constant) and the given parameters. */
+function onnxMatmul(name: string, op: 'QLinearMatMul' | 'MatMulInteger', a: [DType, number[]], b: [DType, number[]], params: Record<string, [DType, number[], number[]]>, seed: number): KernelCase {
+  const R = seededNumbers(seed);
+  const [x, w] = [randomInts(R, a[0], a[1]), randomInts(R, b[0], b[1])];
+  return {
+    name,
+    comparison: 'exact',
+    feeds: () => ({ a: x }),
+    build: (bl) => {
+      const p = (key: string) => (params[key] ? bl.constant(key, makeTensor(params[key][0], params[key][1], params[key][2])) : null);
+      const [A, B] = [bl.input('a', { dtype: a[0], shape: a[1] }), bl.constant('b', w)];
+      const inputs = op === 'QLinearMatMul' ? [A, p('as'), p('az'), B, p('bs'), p('bz'), p('ys'), p('yz')] : [A, B, p('az'), p('bz')];
+      bl.output(bl.op(op, inputs, {}, 'y'));
+    },
+  };
+}
+
 const ONNX_QUANTIZATION: KernelCase[] = [
+  onnxMatmul('QLinearMatMul u8 per tensor', 'QLinearMatMul', ['u8', [5, 19]], ['u8', [19, 7]], { as: ['f32', [], [0.02]], az: ['u8', [], [113]], bs: ['f32', [], [0.013]], bz: ['u8', [], [120]], ys: ['f32', [], [0.07]], yz: ['u8', [], [128]] }, 11),
+  onnxMatmul('QLinearMatMul i8 batched, per-column B, f16 scales', 'QLinearMatMul', ['i8', [2, 3, 4, 16]], ['i8', [3, 16, 6]], { as: ['f16', [], [0.031]], az: ['i8', [], [-3]], bs: ['f16', [6], [0.01, 0.02, 0.005, 0.1, 0.03, 0.0071]], bz: ['i8', [6], [0, 1, -1, 2, 0, 5]], ys: ['f16', [], [0.2]], yz: ['i8', [], [7]] }, 12),
+  onnxMatmul('QLinearMatMul u8 1-D A', 'QLinearMatMul', ['u8', [24]], ['i8', [24, 5]], { as: ['f32', [], [0.5]], az: ['u8', [], [100]], bs: ['f32', [], [0.25]], bz: ['i8', [], [0]], ys: ['f32', [], [3]], yz: ['u8', [], [10]] }, 13),
+  onnxMatmul('MatMulInteger u8 x i8 per-row A zero points', 'MatMulInteger', ['u8', [2, 4, 33]], ['i8', [33, 9]], { az: ['u8', [4], [1, 128, 255, 7]], bz: ['i8', [9], [0, -128, 127, 3, 1, 2, 3, 4, 5]] }, 14),
+  onnxMatmul('MatMulInteger i8 without zero points', 'MatMulInteger', ['i8', [7, 40]], ['i8', [40, 3]], {}, 15),
   linearCase('QuantizeLinear f32 -> u8 per tensor (ties, NaN, saturation)', 'QuantizeLinear', ['f32', QX], ['f32', [], [0.5]], ['u8', [128]]),
   linearCase('QuantizeLinear f32 -> i8 per axis 1', 'QuantizeLinear', ['f32', QX], ['f32', [3], [0.5, 0.1, 2]], ['i8', [-3, 0, 5]], { axis: 1 }),
   linearCase('QuantizeLinear f32 -> i16 blocked axis 2 block 3', 'QuantizeLinear', ['f32', QX], ['f32', [2, 3, 2], [0.5, 0.25, 0.1, 1, 3, 0.01, 0.5, 0.5, 2, 4, 0.125, 0.3]], null, { axis: 2, block_size: 3, output_dtype: 'i16' }),
