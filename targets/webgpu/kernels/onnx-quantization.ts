@@ -1,5 +1,5 @@
 import { broadcastShapes, dtypeRange, getAttr, type DType, type Node, type Value } from '../../../ir/index.js';
-import { matmulParamShape, quantGranularity } from '../../../ir/ops/onnx-quantization.js';
+import { convAttrsOf, convGeometry, matmulParamShape, quantGranularity, type ConvGeometry } from '../../../ir/ops/onnx-quantization.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, broadcastIndex, f32Literal, u32Literal as u } from '../wgsl.js';
 import { CAST_PRELUDE } from './cast.js';
@@ -254,6 +254,11 @@ function emitQuantMatmul(node: Node, ctx: GpuEmitContext): Dispatch[] {
   } else {
     lines.push('  return acc;');
   }
+  return accumulatorKernel(ctx, y, total, functions, lines);
+}
+
+/** The dispatch whose `element` runs `lines` (ending in a return of the i32 result) with the loaders in `functions`. */
+function accumulatorKernel(ctx: GpuEmitContext, y: Value, total: number, functions: string[], lines: string[]): Dispatch[] {
   const fn = `${CAST_PRELUDE}${SATURATE}${DIV_RN}
 ${functions.join('\n')}
 fn element(o: u32) -> i32 {
@@ -264,6 +269,103 @@ ${lines.join('\n')}
 
 const EIGHT_BIT: readonly DType[] = ['i8', 'u8'];
 
+/** Operand positions of QLinearConv and ConvInteger (null where absent). */
+function convOperands(node: Node) {
+  const i = node.inputs;
+  if (node.op === 'QLinearConv') return { x: i[0]!, xScale: i[1], xZp: i[2], w: i[3]!, wScale: i[4], wZp: i[5], yScale: i[6], yZp: i[7], bias: i[8] ?? null };
+  return { x: i[0]!, xScale: null, xZp: i[2] ?? null, w: i[1]!, wScale: null, wZp: i[3] ?? null, yScale: null, yZp: null, bias: null };
+}
+
+const geometryOf = (node: Node): ConvGeometry | string => {
+  const o = convOperands(node);
+  return convGeometry(o.x.type.shape, o.w.type.shape, convAttrsOf((name) => getAttr(node, name)));
+};
+
+const to3 = (values: readonly number[], fill: number): number[] => [...new Array<number>(3 - values.length).fill(fill), ...values];
+
+/**
+ * QLinearConv / ConvInteger over 1 to 3 spatial axes (seen as 3-D): one invocation per output element sums
+ * (x - x_zp)(w - w_zp) over its window in i32 (padding contributes nothing; QLinearConv's bias starts the sum),
+ * then QLinearConv requantizes per output channel with multiplier = r(r(x_scale w_scale[m]) / y_scale).
+ */
+function emitQuantConv(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const o = convOperands(node);
+  const y = node.outputs[0]!;
+  const g = geometryOf(node) as ConvGeometry;
+  const [xs, ws] = [shapeOf(o.x), shapeOf(o.w)];
+  const n = xs.length - 2;
+  const [C, M] = [xs[1]!, ws[0]!];
+  const group = getAttr<number>(node, 'group');
+  const [Cg, Mg] = [C / group, M / group];
+  const [D, O, K, S, L, P] = [to3(xs.slice(2), 1), to3(shapeOf(y).slice(2), 1), to3(g.kernel, 1), to3(g.strides, 1), to3(g.dilations, 1), to3(g.pads.slice(0, n), 0)];
+  const total = product(shapeOf(y));
+  if (total === 0) return [];
+  const outVol = O[0]! * O[1]! * O[2]!;
+  const functions = [loader(ctx, 'ld_x', o.x), loader(ctx, 'ld_w', o.w)];
+  const scalar = (v: Value | null | undefined, name: string, index: string, float = false) => {
+    if (!v) return float ? '1.0' : '0i';
+    functions.push(float ? floatLoader(ctx, `ld_${name}`, v) : loader(ctx, `ld_${name}`, v));
+    return `ld_${name}(${product(shapeOf(v)) > 1 ? index : '0u'})`;
+  };
+  const inRange = [0, 1, 2].map((a) => `u32(i${a}) < ${u(D[a]!)}`).join(' && ');
+  const lines = [
+    `  let o2 = o % ${u(O[2]!)};`,
+    `  let o1 = (o / ${u(O[2]!)}) % ${u(O[1]!)};`,
+    `  let o0 = (o / ${u(O[2]! * O[1]!)}) % ${u(O[0]!)};`,
+    `  let mo = (o / ${u(outVol)}) % ${u(M)};`,
+    `  let b = o / ${u(outVol * M)};`,
+    `  let zx = ${scalar(o.xZp, 'zx', '0u')};`,
+    `  let zw = ${scalar(o.wZp, 'zw', 'mo')};`,
+    `  var acc = ${o.bias ? scalar(o.bias, 'bias', 'mo') : '0i'};`,
+    `  for (var c = 0u; c < ${u(Cg)}; c = c + 1u) {`,
+    `    let plane = (b * ${u(C)} + (mo / ${u(Mg)}) * ${u(Cg)} + c) * ${u(D[0]! * D[1]! * D[2]!)};`,
+    `    let wbase = (mo * ${u(Cg)} + c) * ${u(K[0]! * K[1]! * K[2]!)};`,
+    `    for (var k0 = 0u; k0 < ${u(K[0]!)}; k0 = k0 + 1u) {`,
+    `      for (var k1 = 0u; k1 < ${u(K[1]!)}; k1 = k1 + 1u) {`,
+    `        for (var k2 = 0u; k2 < ${u(K[2]!)}; k2 = k2 + 1u) {`,
+    ...[0, 1, 2].map((a) => `          let i${a} = i32(o${a} * ${u(S[a]!)} + k${a} * ${u(L[a]!)}) - ${P[a]!}i;`),
+    `          if (${inRange}) {`,
+    `            acc = acc + (ld_x(plane + (u32(i0) * ${u(D[1]!)} + u32(i1)) * ${u(D[2]!)} + u32(i2)) - zx) * (ld_w(wbase + (k0 * ${u(K[1]!)} + k1) * ${u(K[2]!)} + k2) - zw);`,
+    '          }',
+    '        }',
+    '      }',
+    '    }',
+    '  }',
+  ];
+  if (node.op === 'QLinearConv') {
+    const r = (v: string) => roundTo(o.xScale!.type.dtype, v);
+    const [sx, sw, sy] = [scalar(o.xScale, 'sx', '0u', true), scalar(o.wScale, 'sw', 'mo', true), scalar(o.yScale, 'sy', '0u', true)];
+    lines.push(`  let mult = ${r(`div_rn(${r(`${sx} * ${sw}`)}, ${sy})`)};`);
+    lines.push(`  return ${saturateRound('f32(acc) * mult', scalar(o.yZp, 'zy', '0u'), y.type.dtype)};`);
+  } else {
+    lines.push('  return acc;');
+  }
+  return accumulatorKernel(ctx, y, total, functions, lines);
+}
+
+function checkQuantConv(node: Node): string | null {
+  const o = convOperands(node);
+  const rank = o.x.type.shape.length;
+  if (rank < 3 || rank > 5) return `${node.op} with ${rank - 2} spatial axes is not supported (1 to 3)`;
+  if (!EIGHT_BIT.includes(o.x.type.dtype) || !EIGHT_BIT.includes(o.w.type.dtype)) return `${node.op} on ${o.x.type.dtype} x ${o.w.type.dtype} is not supported (8-bit)`;
+  for (const s of [o.xScale, o.wScale, o.yScale]) if (s && !FLOAT_PARAMS.includes(s.type.dtype)) return `a ${s.type.dtype} scale is not supported (f32, f16, bf16)`;
+  if (o.bias && o.bias.type.dtype !== 'i32') return 'the bias must be i32';
+  return null;
+}
+
+function checkQuantConvDims(node: Node): string | null {
+  const o = convOperands(node);
+  const g = geometryOf(node);
+  if (typeof g === 'string') return g;
+  const M = shapeOf(o.w)[0]!;
+  for (const v of [o.xScale, o.xZp, o.yScale, o.yZp]) if (v && product(shapeOf(v)) !== 1) return `%${v.name} must be a single value`;
+  for (const v of [o.wScale, o.wZp]) {
+    const count = v ? product(shapeOf(v)) : 1;
+    if (count !== 1 && count !== M) return `%${v!.name} must hold one value or one per output channel`;
+  }
+  return null;
+}
+
 function checkQuantMatmul(node: Node): string | null {
   const o = matmulOperands(node);
   if (!EIGHT_BIT.includes(o.a.type.dtype) || !EIGHT_BIT.includes(o.b.type.dtype)) return `${node.op} on ${o.a.type.dtype} x ${o.b.type.dtype} is not supported (8-bit)`;
@@ -272,8 +374,9 @@ function checkQuantMatmul(node: Node): string | null {
 }
 
 export const onnxQuantizationKernels: GpuKernel = {
-  ops: ['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'QLinearMatMul', 'MatMulInteger'],
+  ops: ['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'QLinearMatMul', 'MatMulInteger', 'QLinearConv', 'ConvInteger'],
   check(node) {
+    if (node.op === 'QLinearConv' || node.op === 'ConvInteger') return checkQuantConv(node);
     if (node.op === 'QLinearMatMul' || node.op === 'MatMulInteger') return checkQuantMatmul(node);
     const x = node.inputs[0]!;
     const out = node.outputs[0]!.type.dtype;
@@ -292,6 +395,7 @@ export const onnxQuantizationKernels: GpuKernel = {
   },
   checkDims(node) {
     if (node.op === 'DynamicQuantizeLinear') return null;
+    if (node.op === 'QLinearConv' || node.op === 'ConvInteger') return checkQuantConvDims(node);
     if (node.op === 'QLinearMatMul' || node.op === 'MatMulInteger') {
       const l = matmulLayout(node);
       return typeof l === 'string' ? l : null;
@@ -303,6 +407,7 @@ export const onnxQuantizationKernels: GpuKernel = {
     if (node.op === 'QuantizeLinear') return emitQuantize(node, ctx);
     if (node.op === 'DequantizeLinear') return emitDequantize(node, ctx);
     if (node.op === 'QLinearMatMul' || node.op === 'MatMulInteger') return emitQuantMatmul(node, ctx);
+    if (node.op === 'QLinearConv' || node.op === 'ConvInteger') return emitQuantConv(node, ctx);
     return emitDynamicQuantize(node, ctx);
   },
 };

@@ -115,7 +115,27 @@ function onnxMatmul(name: string, op: 'QLinearMatMul' | 'MatMulInteger', a: [DTy
   };
 }
 
+/** An ONNX QLinearConv / ConvInteger case with seeded 8-bit operands (W constant) and the given parameters. */
+function onnxConv(name: string, op: 'QLinearConv' | 'ConvInteger', x: [DType, number[]], w: [DType, number[]], params: Record<string, [DType, number[], number[]]>, attrs: Attributes, seed: number): KernelCase {
+  const R = seededNumbers(seed);
+  const [xv, wv] = [randomInts(R, x[0], x[1]), randomInts(R, w[0], w[1])];
+  return {
+    name,
+    comparison: 'exact',
+    feeds: () => ({ x: xv }),
+    build: (b) => {
+      const p = (key: string) => (params[key] ? b.constant(key, makeTensor(params[key][0], params[key][1], params[key][2])) : null);
+      const [X, W] = [b.input('x', { dtype: x[0], shape: x[1] }), b.constant('w', wv)];
+      const inputs = op === 'QLinearConv' ? [X, p('xs'), p('xz'), W, p('ws'), p('wz'), p('ys'), p('yz'), p('bias')] : [X, W, p('xz'), p('wz')];
+      b.output(b.op(op, inputs, attrs, 'y'));
+    },
+  };
+}
+
 const ONNX_QUANTIZATION: KernelCase[] = [
+  onnxConv('QLinearConv u8 x i8 groups 2 stride 2 pads, per-channel scales and bias', 'QLinearConv', ['u8', [1, 4, 9, 8]], ['i8', [6, 2, 3, 3]], { xs: ['f32', [], [0.02]], xz: ['u8', [], [120]], ws: ['f32', [6], [0.01, 0.02, 0.005, 0.03, 0.011, 0.007]], wz: ['i8', [], [0]], ys: ['f32', [], [0.09]], yz: ['u8', [], [100]], bias: ['i32', [6], [100, -2000, 0, 7, 30000, -5]] }, { group: 2, strides: [2, 2], pads: [1, 0, 2, 1] }, 16),
+  onnxConv('ConvInteger u8 1-D dilated with zero points', 'ConvInteger', ['u8', [2, 3, 17]], ['u8', [4, 3, 3]], { xz: ['u8', [], [128]], wz: ['u8', [], [3]] }, { dilations: [2], pads: [1, 2] }, 17),
+  onnxConv('ConvInteger i8 3-D', 'ConvInteger', ['i8', [1, 2, 4, 5, 6]], ['i8', [3, 2, 2, 3, 2]], {}, { strides: [1, 2, 1] }, 18),
   onnxMatmul('QLinearMatMul u8 per tensor', 'QLinearMatMul', ['u8', [5, 19]], ['u8', [19, 7]], { as: ['f32', [], [0.02]], az: ['u8', [], [113]], bs: ['f32', [], [0.013]], bz: ['u8', [], [120]], ys: ['f32', [], [0.07]], yz: ['u8', [], [128]] }, 11),
   onnxMatmul('QLinearMatMul i8 batched, per-column B, f16 scales', 'QLinearMatMul', ['i8', [2, 3, 4, 16]], ['i8', [3, 16, 6]], { as: ['f16', [], [0.031]], az: ['i8', [], [-3]], bs: ['f16', [6], [0.01, 0.02, 0.005, 0.1, 0.03, 0.0071]], bz: ['i8', [6], [0, 1, -1, 2, 0, 5]], ys: ['f16', [], [0.2]], yz: ['i8', [], [7]] }, 12),
   onnxMatmul('QLinearMatMul u8 1-D A', 'QLinearMatMul', ['u8', [24]], ['i8', [24, 5]], { as: ['f32', [], [0.5]], az: ['u8', [], [100]], bs: ['f32', [], [0.25]], bz: ['i8', [], [0]], ys: ['f32', [], [3]], yz: ['u8', [], [10]] }, 13),
