@@ -1,14 +1,16 @@
 import { dtypeBytes, getAttr, opTraits, registeredOps, type Node, type Tensor, type Value } from '../../../ir/index.js';
+import { shapeWindow } from '../../../ir/ops/tensor-ops.js';
 import { viewProblem } from '../../shared/views.js';
 import { expandBox, sliceBox, tileBox, transposeBox, type Box as WasmBox } from '../../shared/box.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, i32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
+import { outputKernel } from './quantized-wgsl.js';
 
 /**
  * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words): Transpose,
  * Slice, Expand, Tile, Concat and Split as strided boxes, Gather and GatherElements (constant or run-time
- * indices), Pad (constant, edge, wrap, reflect),
+ * indices), Pad (constant, edge, wrap, reflect), Shape and Size (compile-time values),
  * and the views (Reshape, Flatten, Squeeze, Unsqueeze, Identity), which cost nothing when plan-memory placed
  * the result over the operand and are a copy otherwise (a graph input, say).
  */
@@ -231,9 +233,28 @@ function constantOperands(node: Node, indices: number[]): string | null {
   return null;
 }
 
+/** Shape and Size: their i64 values are known at compile time; one invocation per element writes its words. */
+function emitShapeValues(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const x = shapeOf(node.inputs[0]!);
+  let values = [product(x)];
+  if (node.op === 'Shape') {
+    const [start, end] = shapeWindow(x.length, getAttr<number>(node, 'start'), node.attrs.end !== undefined ? getAttr<number>(node, 'end') : undefined);
+    values = x.slice(start, Math.max(start, end));
+  }
+  if (values.length === 0) return [];
+  const fn = `const VALUES = array<u32, ${values.length}>(${values.map((v) => u(v)).join(', ')});
+fn element(o: u32) -> vec2<u32> { return vec2<u32>(VALUES[o], 0u); }`;
+  return [outputKernel(ctx, node.outputs[0]!, values.length, fn)];
+}
+
+/** Inference Dropout's mask: every element true. */
+const allTrue = (ctx: GpuEmitContext, mask: Value): Dispatch[] =>
+  product(shapeOf(mask)) === 0 ? [] : [outputKernel(ctx, mask, product(shapeOf(mask)), 'fn element(o: u32) -> i32 { return 1i; }')];
+
 export const movementKernels: GpuKernel = {
-  ops: [...VIEWS, ...Object.keys(BOX_BUILDERS), 'Concat', 'Split', 'Gather', 'GatherElements', 'Pad'],
+  ops: [...VIEWS, ...Object.keys(BOX_BUILDERS), 'Concat', 'Split', 'Gather', 'GatherElements', 'Pad', 'Shape', 'Size'],
   check(node) {
+    if (node.op === 'Shape' || node.op === 'Size') return null;
     for (const v of [node.inputs[0], ...node.outputs]) {
       if (v && ![1, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
       if (v && dtypeBytes(v.type.dtype) === 1 && !['i8', 'u8', 'bool'].includes(v.type.dtype)) return `1-byte element type ${v.type.dtype} is not supported`;
@@ -255,7 +276,7 @@ export const movementKernels: GpuKernel = {
     return null;
   },
   checkDims(node) {
-    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: false });
+    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: true });
     const mode = node.op === 'Pad' ? getAttr<string>(node, 'mode') : 'constant';
     const empty = mode !== 'constant' && product(shapeOf(node.inputs[0]!)) === 0 && product(shapeOf(node.outputs[0]!)) > 0;
     return empty ? `${mode} padding of an empty tensor` : null;
@@ -265,10 +286,12 @@ export const movementKernels: GpuKernel = {
     const x = node.inputs[0]!;
     const bytes = dtypeBytes(out.type.dtype) === 1;
     const copy = (box: Box) => (bytes ? byteBoxDispatch(ctx, x, out, box) : boxDispatch(ctx, x, out, box));
+    if (node.op === 'Shape' || node.op === 'Size') return emitShapeValues(node, ctx);
     if (VIEWS.includes(node.op)) {
       const [a, b] = [ctx.locate(x), ctx.locate(out)];
-      if (a.buffer === b.buffer && a.offset === b.offset) return [];
-      return copy(contiguous([product(shapeOf(out))]));
+      const mask = node.op === 'Dropout' && node.outputs[1] ? allTrue(ctx, node.outputs[1]) : [];
+      if (a.buffer === b.buffer && a.offset === b.offset) return mask;
+      return [...copy(contiguous([product(shapeOf(out))])), ...mask];
     }
     if (bytes && node.op === 'Concat') return byteConcatDispatch(node, ctx);
     if (node.op === 'Concat') return concatBoxes(node).flatMap(({ value, box }) => boxDispatch(ctx, value, out, box));

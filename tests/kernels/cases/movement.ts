@@ -46,6 +46,7 @@ export const MOVEMENT = family('movement', [
     feeds: () => ({ i: makeTensor('i32', [3, 6], Array.from({ length: 18 }, (_, k) => ((k * 3) % 9) - 4)) }),
     build: (b) => b.output(b.op('GatherElements', [b.input('x', [3, 5]), b.input('i', { dtype: 'i32', shape: [3, 6] })], { axis: -1 }, 'y')),
   },
+  { name: 'Shape with start and end, and Size', comparison: 'exact', build: (b) => { const x = b.input('x', [2, 3, 4, 5]); b.output(b.op('Shape', [x], { start: 1, end: -1 }, 's'), b.op('Size', [x], {}, 'n')); } },
   { name: 'Reshape of a graph input', build: (b) => b.output(b.op('Reshape', [b.input('x', [4, 6]), b.i64('s', [3, 8])], {}, 'y')) },
   { name: 'Reshape 3-D to 2-D', build: (b) => b.output(b.op('Reshape', [b.input('x', [2, 3, 4]), b.i64('s', [4, 6])], {}, 'y')) },
 ]);
