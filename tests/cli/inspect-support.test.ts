@@ -35,21 +35,21 @@ describe('edgec inspect: support per target', () => {
     const model = writeArgMax(dir);
     const { support } = JSON.parse((await cli('inspect', model, '--json')).out);
     const argmax = support.ops.find((o: { op: string }) => o.op === 'ArgMax');
-    expect(argmax).toEqual({ op: 'ArgMax', count: 1, targets: { reference: true, wasm: true, rvv: false, webgpu: false } });
+    expect(argmax).toEqual({ op: 'ArgMax', count: 1, targets: { reference: true, wasm: true, rvv: false, webgpu: true } });
     expect(support.ops.find((o: { op: string }) => o.op === 'Relu').targets).toEqual({ reference: true, wasm: true, rvv: true, webgpu: true });
     const rvv = support.targets.find((t: { target: string }) => t.target === 'rvv');
     expect(rvv).toEqual({ target: 'rvv', compiles: false, unsupported: [{ op: 'ArgMax', node: 'best', reason: expect.stringContaining('ArgMax') }] });
     const text = (await cli('inspect', model)).out;
-    expect(text).toMatch(/ArgMax\s+1\s+yes\s+yes\s+no\s+no/);
+    expect(text).toMatch(/ArgMax\s+1\s+yes\s+yes\s+no\s+yes/);
     expect(text).toContain("rvv cannot compile 1 node:\n    ArgMax (node 'best')");
-    expect(text).toContain('compiles on: reference, wasm');
+    expect(text).toContain('compiles on: reference, wasm, webgpu');
   });
 
-  it('decides per node, not per op name: an Add on i32 is not an Add on f32', () => {
+  it('decides per node, not per op name: an Add on f64 is not an Add on f32', () => {
     const support = inspectSupport(writeMixedAdds(dir));
     const webgpu = support.targets.find((t) => t.target === 'webgpu')!;
-    expect(webgpu.unsupported.map((u) => u.node)).toEqual(['int_sum']);
-    expect(webgpu.unsupported[0]!.reason).toMatch(/f32 only/);
+    expect(webgpu.unsupported.map((u) => u.node)).toEqual(['double_sum']);
+    expect(webgpu.unsupported[0]!.reason).toMatch(/no 64-bit floats/);
     expect(support.ops).toEqual([{ op: 'Add', count: 2, targets: { reference: true, wasm: true, rvv: expect.any(Boolean), webgpu: false } }]);
   });
 

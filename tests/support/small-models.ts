@@ -30,10 +30,10 @@ export function writeArgMax(dir: string): string {
 export function writeMixedAdds(dir: string): string {
   const b = new GraphBuilder('mixed_adds');
   const x = b.input('x', { dtype: 'f32', shape: [2, 3] });
-  const i = b.input('i', { dtype: 'i32', shape: [4] });
+  const d = b.input('d', { dtype: 'f64', shape: [4] });
   const one = b.constant('one', makeTensor('f32', [1], Float32Array.from([1])));
-  const step = b.constant('step', makeTensor('i32', [1], Int32Array.from([3])));
-  b.output(b.op('Add', [x, one], {}, 'float_sum'), b.op('Add', [i, step], {}, 'int_sum'));
+  const step = b.constant('step', makeTensor('f64', [1], Float64Array.from([3])));
+  b.output(b.op('Add', [x, one], {}, 'float_sum'), b.op('Add', [d, step], {}, 'double_sum'));
   const path = join(dir, 'mixed_adds.onnx');
   writeFileSync(path, exportOnnx(b.build()));
   return path;

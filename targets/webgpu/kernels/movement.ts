@@ -1,13 +1,16 @@
 import { dtypeBytes, getAttr, opTraits, registeredOps, type Node, type Tensor, type Value } from '../../../ir/index.js';
+import { shapeWindow } from '../../../ir/ops/tensor-ops.js';
 import { viewProblem } from '../../shared/views.js';
 import { expandBox, sliceBox, tileBox, transposeBox, type Box as WasmBox } from '../../shared/box.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, i32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
+import { outputKernel } from './quantized-wgsl.js';
 
 /**
  * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words): Transpose,
- * Slice, Expand, Tile and Concat as strided boxes, Gather (constant or run-time indices), constant-mode Pad,
+ * Slice, Expand, Tile, Concat and Split as strided boxes, Gather and GatherElements (constant or run-time
+ * indices), Pad (constant, edge, wrap, reflect), Shape and Size (compile-time values),
  * and the views (Reshape, Flatten, Squeeze, Unsqueeze, Identity), which cost nothing when plan-memory placed
  * the result over the operand and are a copy otherwise (a graph input, say).
  */
@@ -56,6 +59,21 @@ function concatBoxes(node: Node): { value: Value; box: Box }[] {
   return parts;
 }
 
+/** Split: output k is the box [outer, d_k * inner] of the operand starting at the sum of the earlier d's. */
+function splitBoxes(node: Node): { value: Value; box: Box }[] {
+  const shape = shapeOf(node.inputs[0]!);
+  const axis = axisOf(getAttr<number>(node, 'axis'), shape.length);
+  const outer = product(shape.slice(0, axis));
+  const inner = product(shape.slice(axis + 1));
+  let start = 0;
+  return node.outputs.map((value) => {
+    const d = shapeOf(value)[axis]!;
+    const box = { dims: [outer, d * inner], src: [shape[axis]! * inner, 1], dst: [d * inner, 1], srcBase: start * inner, dstBase: 0 };
+    start += d;
+    return { value, box };
+  });
+}
+
 /**
  * One invocation per element of the box copies its words. The source may be signed offsets (a stride-(-1)
  * Slice): strides and bases are then summed as i32.
@@ -93,33 +111,76 @@ function emitGather(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const count = product(shapeOf(indices));
   const total = product(shapeOf(out));
   if (total === 0) return [];
-  const w = wordsOf(out);
-  const [src, dst] = [ctx.locate(data), ctx.locate(out)];
   const lines = [
     `  let inner = i % ${u(inner)};`,
     `  let q = (i / ${u(inner)}) % ${u(count)};`,
     `  let outer = i / ${u(inner * count)};`,
   ];
-  let table = '';
-  if (indices.data) {
-    table = `const INDICES = array<i32, ${count}>(${intsOf(indices.data).map((x) => i32Literal(x)).join(', ')});\n`;
-    lines.push('  var raw = INDICES[q];');
-  } else {
-    // i64 indices: the low word holds every index a tensor of at most 2^31 elements can take.
-    const words = wordsOf(indices);
-    lines.push(`  var raw = bitcast<i32>(${at(ctx.locate(indices), words === 1 ? 'q' : `q * 2u`)});`);
-  }
-  // Negative indices count from the end; out-of-range ones are clamped (the reference rejects them).
-  lines.push(`  let idx = u32(clamp(select(raw, raw + ${i32Literal(dim)}, raw < 0i), 0i, ${i32Literal(dim - 1)}));`);
+  const { table, read } = indexRead(ctx, indices, 'q');
+  lines.push(read, clampedIndex(dim));
   lines.push(`  let s = (outer * ${u(dim)} + idx) * ${u(inner)} + inner;`);
+  return wordCopy(ctx, data, out, total, lines, table);
+}
+
+/** `let idx`: the index `raw` read; negative ones count from the end, out-of-range ones are clamped (the reference rejects them). */
+const clampedIndex = (dim: number) => `  let idx = u32(clamp(select(raw, raw + ${i32Literal(dim)}, raw < 0i), 0i, ${i32Literal(dim - 1)}));`;
+
+/** The dispatch running `lines` (which compute `let s`, the source element of output element i), then copying its words. */
+function wordCopy(ctx: GpuEmitContext, from: Value, to: Value, total: number, lines: string[], prelude = ''): Dispatch[] {
+  const w = wordsOf(to);
+  const [src, dst] = [ctx.locate(from), ctx.locate(to)];
   for (let k = 0; k < w; k++) {
     lines.push(`  ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${at(src, w === 1 ? 's' : `s * 2u + ${u(k)}`)};`);
   }
   const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, lines.join('\n'));
-  return [{ code: `${bindings('u32')}\n${table}${code}\n`, workgroups }];
+  return [{ code: `${bindings('u32')}\n${prelude}${code}\n`, workgroups }];
 }
 
-/** Constant-mode Pad with constant pads: out-of-range output elements take the constant value's words. */
+/**
+ * `var raw`: index element `q`, from a constant table in the shader for constant indices, else read from the
+ * i32 or i64 tensor (an i64's low word: any index of a tensor below 2^31 elements).
+ */
+function indexRead(ctx: GpuEmitContext, indices: Value, q: string, inShader = true): { table: string; read: string } {
+  if (indices.data && inShader) {
+    const values = intsOf(indices.data);
+    return { table: `const INDICES = array<i32, ${values.length}>(${values.map((x) => i32Literal(x)).join(', ')});\n`, read: `  var raw = INDICES[${q}];` };
+  }
+  return { table: '', read: `  var raw = bitcast<i32>(${at(ctx.locate(indices), wordsOf(indices) === 1 ? q : `${q} * 2u`)});` };
+}
+
+/** GatherElements: output element i (coordinates c over the indices' shape) reads data at c with c[axis] = indices[i]. */
+function emitGatherElements(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const [data, indices] = [node.inputs[0]!, node.inputs[1]!];
+  const out = node.outputs[0]!;
+  const shape = shapeOf(data);
+  const axis = axisOf(getAttr<number>(node, 'axis'), shape.length);
+  const dims = shapeOf(indices);
+  const total = product(dims);
+  if (total === 0) return [];
+  const dataStrides = rowMajorStrides(shape);
+  // Constant indices are read from the weights buffer: a shader-constant table indexed at run time is copied
+  // per invocation by some compilers (SwiftShader: 2x slower than ort-web on 4096 indices).
+  const { table, read } = indexRead(ctx, indices, 'i', false);
+  const lines = [read, clampedIndex(shape[axis]!)];
+  lines.push(`  ${stridedIndex('rest', 'i', dims, dataStrides.map((st, a) => (a === axis ? 0 : st)))}`);
+  lines.push(`  let s = rest + idx * ${u(dataStrides[axis]!)};`);
+  return wordCopy(ctx, data, out, total, lines, table);
+}
+
+/**
+ * WGSL for the source coordinate of coordinate `c` (relative to the data's start) of an axis of extent n, by
+ * ir's padSourceIndex: edge clamps, wrap is periodic with period n, reflect with period 2 (n - 1) mirrored.
+ * Each is the identity inside [0, n), so it applies to every coordinate.
+ */
+function padSource(mode: string, c: string, n: number): string {
+  if (mode === 'edge') return `clamp(${c}, 0i, ${i32Literal(n - 1)})`;
+  if (mode === 'wrap') return `(((${c} % ${i32Literal(n)}) + ${i32Literal(n)}) % ${i32Literal(n)})`;
+  if (n === 1) return '0i';
+  const p = i32Literal(2 * (n - 1));
+  return `select(${p} - (((${c} % ${p}) + ${p}) % ${p}), ((${c} % ${p}) + ${p}) % ${p}, ((${c} % ${p}) + ${p}) % ${p} < ${i32Literal(n)})`;
+}
+
+/** Pad with constant pads: out-of-range output elements take the constant value's words (constant mode) or their edge, wrapped or reflected source element. */
 function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const data = node.inputs[0]!;
   const out = node.outputs[0]!;
@@ -146,10 +207,12 @@ function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
   }
   const outStrides = rowMajorStrides(outShape);
   const inStrides = rowMajorStrides(shape);
+  const mode = getAttr<string>(node, 'mode');
   const lines = ['  var s = 0i;', '  var inside = true;'];
   outShape.forEach((d, a) => {
     lines.push(`  { let c = i32((i / ${u(outStrides[a]!)}) % ${u(d)}) - ${i32Literal(begin[a]!)};`);
-    lines.push(`    inside = inside && c >= 0i && c < ${i32Literal(shape[a]!)}; s = s + c * ${i32Literal(inStrides[a]!)}; }`);
+    if (mode === 'constant') lines.push(`    inside = inside && c >= 0i && c < ${i32Literal(shape[a]!)}; s = s + c * ${i32Literal(inStrides[a]!)}; }`);
+    else lines.push(`    s = s + ${padSource(mode, 'c', shape[a]!)} * ${i32Literal(inStrides[a]!)}; }`);
   });
   const [src, dst] = [ctx.locate(data), ctx.locate(out)];
   for (let k = 0; k < w; k++) {
@@ -170,13 +233,32 @@ function constantOperands(node: Node, indices: number[]): string | null {
   return null;
 }
 
+/** Shape and Size: their i64 values are known at compile time; one invocation per element writes its words. */
+function emitShapeValues(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const x = shapeOf(node.inputs[0]!);
+  let values = [product(x)];
+  if (node.op === 'Shape') {
+    const [start, end] = shapeWindow(x.length, getAttr<number>(node, 'start'), node.attrs.end !== undefined ? getAttr<number>(node, 'end') : undefined);
+    values = x.slice(start, Math.max(start, end));
+  }
+  if (values.length === 0) return [];
+  const fn = `const VALUES = array<u32, ${values.length}>(${values.map((v) => u(v)).join(', ')});
+fn element(o: u32) -> vec2<u32> { return vec2<u32>(VALUES[o], 0u); }`;
+  return [outputKernel(ctx, node.outputs[0]!, values.length, fn)];
+}
+
+/** Inference Dropout's mask: every element true. */
+const allTrue = (ctx: GpuEmitContext, mask: Value): Dispatch[] =>
+  product(shapeOf(mask)) === 0 ? [] : [outputKernel(ctx, mask, product(shapeOf(mask)), 'fn element(o: u32) -> i32 { return 1i; }')];
+
 export const movementKernels: GpuKernel = {
-  ops: [...VIEWS, ...Object.keys(BOX_BUILDERS), 'Concat', 'Gather', 'Pad'],
+  ops: [...VIEWS, ...Object.keys(BOX_BUILDERS), 'Concat', 'Split', 'Gather', 'GatherElements', 'Pad', 'Shape', 'Size'],
   check(node) {
+    if (node.op === 'Shape' || node.op === 'Size') return null;
     for (const v of [node.inputs[0], ...node.outputs]) {
       if (v && ![1, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
       if (v && dtypeBytes(v.type.dtype) === 1 && !['i8', 'u8', 'bool'].includes(v.type.dtype)) return `1-byte element type ${v.type.dtype} is not supported`;
-      if (v && dtypeBytes(v.type.dtype) === 1 && (node.op === 'Gather' || node.op === 'Pad')) return `${node.op} on 1-byte elements is not supported`;
+      if (v && dtypeBytes(v.type.dtype) === 1 && ['Gather', 'GatherElements', 'Pad'].includes(node.op)) return `${node.op} on 1-byte elements is not supported`;
     }
     if (node.op === 'Concat') {
       const v = node.inputs.find((x) => x && dtypeBytes(x.type.dtype) !== dtypeBytes(node.outputs[0]!.type.dtype));
@@ -184,30 +266,38 @@ export const movementKernels: GpuKernel = {
     }
     if (node.op === 'Slice') return constantOperands(node, [1, 2, 3, 4]);
     if (node.op === 'Pad') {
-      if (getAttr<string>(node, 'mode') !== 'constant') return `Pad mode '${getAttr<string>(node, 'mode')}' is not supported (constant only)`;
       return constantOperands(node, [1, 2, 3]);
     }
-    if (node.op === 'Gather') {
+    if (node.op === 'Gather' || node.op === 'GatherElements') {
       const idx = node.inputs[1]!;
-      if (!['i32', 'i64'].includes(idx.type.dtype)) return `Gather indices must be i32 or i64, got ${idx.type.dtype}`;
-      if (idx.data && idx.data.data.length > 4096) return `Gather with ${idx.data.data.length} constant indices is not supported (at most 4096)`;
+      if (!['i32', 'i64'].includes(idx.type.dtype)) return `${node.op} indices must be i32 or i64, got ${idx.type.dtype}`;
+      if (node.op === 'Gather' && idx.data && idx.data.data.length > 4096) return `Gather with ${idx.data.data.length} constant indices is not supported (at most 4096)`;
     }
     return null;
   },
-  checkDims: (node) => (VIEWS.includes(node.op) ? viewProblem(node, { fillsMask: false }) : null),
+  checkDims(node) {
+    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: true });
+    const mode = node.op === 'Pad' ? getAttr<string>(node, 'mode') : 'constant';
+    const empty = mode !== 'constant' && product(shapeOf(node.inputs[0]!)) === 0 && product(shapeOf(node.outputs[0]!)) > 0;
+    return empty ? `${mode} padding of an empty tensor` : null;
+  },
   emit(node, ctx) {
     const out = node.outputs[0]!;
     const x = node.inputs[0]!;
     const bytes = dtypeBytes(out.type.dtype) === 1;
     const copy = (box: Box) => (bytes ? byteBoxDispatch(ctx, x, out, box) : boxDispatch(ctx, x, out, box));
+    if (node.op === 'Shape' || node.op === 'Size') return emitShapeValues(node, ctx);
     if (VIEWS.includes(node.op)) {
       const [a, b] = [ctx.locate(x), ctx.locate(out)];
-      if (a.buffer === b.buffer && a.offset === b.offset) return [];
-      return copy(contiguous([product(shapeOf(out))]));
+      const mask = node.op === 'Dropout' && node.outputs[1] ? allTrue(ctx, node.outputs[1]) : [];
+      if (a.buffer === b.buffer && a.offset === b.offset) return mask;
+      return [...copy(contiguous([product(shapeOf(out))])), ...mask];
     }
     if (bytes && node.op === 'Concat') return byteConcatDispatch(node, ctx);
     if (node.op === 'Concat') return concatBoxes(node).flatMap(({ value, box }) => boxDispatch(ctx, value, out, box));
+    if (node.op === 'Split') return splitBoxes(node).flatMap(({ value, box }) => (bytes ? byteBoxDispatch(ctx, x, value, box) : boxDispatch(ctx, x, value, box)));
     if (node.op === 'Gather') return emitGather(node, ctx);
+    if (node.op === 'GatherElements') return emitGatherElements(node, ctx);
     if (node.op === 'Pad') return emitPad(node, ctx);
     return copy(BOX_BUILDERS[node.op]!(node));
   },

@@ -12,7 +12,8 @@ import { needsF32, onlyFirstOutput } from './common.js';
  * inside the padded input with count_include_pad, as the reference does.
  */
 
-function windowed(node: Node, p: PoolNdPlan, workgroupSize: number, x: string, y: (index: string) => string): { code: string; workgroups: [number, number, number] } {
+/** With `indices`, MaxPool also writes its Indices; the buffers are then u32 words (`x` reads bits as f32, results are stored as bits). */
+function windowed(node: Node, p: PoolNdPlan, workgroupSize: number, x: string, y: (index: string) => string, indices?: (index: string) => string): { code: string; workgroups: [number, number, number] } {
   const max = node.op === 'MaxPool';
   const includePad = node.op === 'AveragePool' && getAttr<number>(node, 'count_include_pad') !== 0;
   const [D, H, W] = p.dims as [number, number, number];
@@ -27,6 +28,7 @@ function windowed(node: Node, p: PoolNdPlan, workgroupSize: number, x: string, y
     `  var acc = ${max ? '-f32_inf()' : '0.0'};`,
     '  var found = false;',
     '  var count = 0u;',
+    indices ? '  var best_at = -1i;' : '',
   ];
   axes.forEach((a, k) => {
     lines.push(`  let ${a}0 = i32(o${a} * ${u(p.strides[k]!)}) - ${i(p.padBegin[k]!)};`);
@@ -46,14 +48,25 @@ function windowed(node: Node, p: PoolNdPlan, workgroupSize: number, x: string, y
     `    if (${valid}) {`,
     `      let at = u32((d0 + i32(kd * ${u(p.dilations[0]!)})) * ${i(H * W)} + (h0 + i32(kh * ${u(p.dilations[1]!)})) * ${i(W)} + w0 + i32(kw * ${u(p.dilations[2]!)}));`,
     `      let v = ${x.replace('INDEX', 'base + at')};`,
-    max ? '      if (!found || v > acc) { acc = v; }' : '      acc = acc + v;',
+    max ? `      if (!found || v > acc) { acc = v;${indices ? ` best_at = ${bestAt(node, p)};` : ''} }` : '      acc = acc + v;',
     includePad ? '' : '      count = count + 1u;',
     '      found = true;',
     '    }',
     '  }}}',
   );
-  lines.push(max ? `  ${y('i')} = acc;` : `  ${y('i')} = select(0.0, acc / f32(count), count > 0u);`);
+  lines.push(max ? `  ${y('i')} = ${indices ? 'bitcast<u32>(acc)' : 'acc'};` : `  ${y('i')} = select(0.0, acc / f32(count), count > 0u);`);
+  if (indices) {
+    // Flat positions in the whole input, batch and channel included (a window wholly in padding gives base - 1).
+    lines.push(`  let flat = i32(base) + best_at;`, `  ${indices('2u * i')} = bitcast<u32>(flat);`, `  ${indices('2u * i + 1u')} = select(0u, 0xffffffffu, flat < 0i);`);
+  }
   return elementKernel(p.planes * OD * OH * OW, workgroupSize, lines.filter(Boolean).join('\n'));
+}
+
+/** MaxPool's Indices position of the current tap within its plane: row-major, or column-major with storage_order 1. */
+function bestAt(node: Node, p: PoolNdPlan): string {
+  const [D, H] = p.dims as [number, number, number];
+  const tap = (a: string, k: number) => `(${a}0 + i32(k${a} * ${u(p.dilations[k]!)}))`;
+  return getAttr<number>(node, 'storage_order') === 1 ? `${tap('d', 0)} + ${tap('h', 1)} * ${i(D)} + ${tap('w', 2)} * ${i(D * H)}` : 'i32(at)';
 }
 
 /**
@@ -97,7 +110,11 @@ const isInt8MaxPool = (node: Node) => node.op === 'MaxPool' && ['u8', 'i8'].incl
 export const poolKernels: GpuKernel = {
   ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
   check(node) {
-    return isInt8MaxPool(node) ? onlyFirstOutput(node) : (needsF32(node) ?? onlyFirstOutput(node));
+    if (isInt8MaxPool(node)) return onlyFirstOutput(node);
+    // MaxPool's Indices (i64) are computed beside the values.
+    if (node.op !== 'MaxPool') return needsF32(node) ?? onlyFirstOutput(node);
+    const [x, y] = [node.inputs[0]!, node.outputs[0]!];
+    return x.type.dtype === 'f32' && y.type.dtype === 'f32' ? null : `the webgpu MaxPool kernel handles f32 only (%${x.name} is ${x.type.dtype})`;
   },
   checkDims(node) {
     if (isInt8MaxPool(node)) {
@@ -141,6 +158,12 @@ export const poolKernels: GpuKernel = {
     } else {
       const p = poolNdPlan(node);
       if (product(shapeOf(node.outputs[0]!)) === 0) return [];
+      const indices = node.op === 'MaxPool' ? node.outputs[1] : undefined;
+      if (indices) {
+        const iLoc = ctx.locate(indices);
+        kernel = windowed(node, p, ctx.options.workgroupSize, `bitcast<f32>(${at(x, 'INDEX')})`, (index) => at(yLoc, index), (index) => at(iLoc, index));
+        return [{ code: `${bindings('u32')}\n${kernel.code}\n`, workgroups: kernel.workgroups }];
+      }
       kernel = windowed(node, p, ctx.options.workgroupSize, at(x, 'INDEX'), (index) => at(yLoc, index));
     }
     return [{ code: `${bindings('f32')}\n${kernel.code}\n`, workgroups: kernel.workgroups }];

@@ -56,8 +56,8 @@ fn requantize(acc: i32, m: u32, s: u32) -> i32 {
 `;
 
 /**
- * A WGSL function `fn <name>(i: u32) -> i32` (f32 for f32 values) reading element i of a value in its dtype:
- * 8-bit elements sign- or zero-extended out of their word.
+ * A WGSL function `fn <name>(i: u32) -> i32` (f32 for f32 values, vec2<u32> (low, high) for 64-bit integers)
+ * reading element i of a value in its dtype: 8- and 16-bit elements sign- or zero-extended out of their word.
  */
 export function loader(ctx: GpuEmitContext, name: string, v: Value): string {
   const loc = ctx.locate(v);
@@ -69,9 +69,16 @@ export function loader(ctx: GpuEmitContext, name: string, v: Value): string {
     case 'u8':
     case 'bool':
       return `fn ${name}(i: u32) -> i32 { return i32((${word('(i >> 2u)')} >> (8u * (i & 3u))) & 0xffu); }`;
+    case 'i16':
+      return `fn ${name}(i: u32) -> i32 { return bitcast<i32>(${word('(i >> 1u)')} << (16u - 16u * (i & 1u))) >> 16u; }`;
+    case 'u16':
+      return `fn ${name}(i: u32) -> i32 { return i32((${word('(i >> 1u)')} >> (16u * (i & 1u))) & 0xffffu); }`;
     case 'i32':
     case 'u32':
       return `fn ${name}(i: u32) -> i32 { return bitcast<i32>(${word('i')}); }`;
+    case 'i64':
+    case 'u64':
+      return `fn ${name}(i: u32) -> vec2<u32> { return vec2<u32>(${word('2u * i')}, ${word('2u * i + 1u')}); }`;
     case 'f32':
       return `fn ${name}(i: u32) -> f32 { return bitcast<f32>(${word('i')}); }`;
     default:
@@ -80,22 +87,27 @@ export function loader(ctx: GpuEmitContext, name: string, v: Value): string {
 }
 
 /**
- * The dispatch computing `total` output elements with `fn element(o: u32) -> <i32|f32>` (given in `functions`):
- * one invocation per word for 8-bit outputs (four elements packed), per element for 32-bit ones.
+ * The dispatch computing `total` output elements with `fn element(o: u32) -> <i32|u32|f32|vec2<u32>>` (given in
+ * `functions`): one invocation per word for 8- and 16-bit outputs (four or two elements packed), per element for
+ * 32- and 64-bit ones (the latter a (low, high) pair).
  */
 export function outputKernel(ctx: GpuEmitContext, out: Value, total: number, functions: string): { code: string; workgroups: [number, number, number] } {
   const loc = ctx.locate(out);
   const dtype = out.type.dtype as DType;
   let kernel;
-  if (dtypeBytes(dtype) === 1) {
-    kernel = elementKernel(Math.ceil(total / 4), ctx.options.workgroupSize, [
+  const bytes = dtypeBytes(dtype);
+  if (bytes === 1 || bytes === 2) {
+    const [per, mask] = bytes === 1 ? [4, '0xffu'] : [2, '0xffffu'];
+    kernel = elementKernel(Math.ceil(total / per), ctx.options.workgroupSize, [
       '  var packed = 0u;',
-      '  for (var e = 0u; e < 4u; e = e + 1u) {',
-      '    let o = i * 4u + e;',
-      `    if (o < ${u(total)}) { packed = packed | ((bitcast<u32>(element(o)) & 0xffu) << (8u * e)); }`,
+      `  for (var e = 0u; e < ${u(per)}; e = e + 1u) {`,
+      `    let o = i * ${u(per)} + e;`,
+      `    if (o < ${u(total)}) { packed = packed | ((bitcast<u32>(element(o)) & ${mask}) << (${u(8 * bytes)} * e)); }`,
       '  }',
       `  ${at(loc, 'i')} = packed;`,
     ].join('\n'));
+  } else if (bytes === 8) {
+    kernel = elementKernel(total, ctx.options.workgroupSize, `  let v = element(i);\n  ${at(loc, '2u * i')} = v.x;\n  ${at(loc, '2u * i + 1u')} = v.y;`);
   } else {
     kernel = elementKernel(total, ctx.options.workgroupSize, `  ${at(loc, 'i')} = bitcast<u32>(element(i));`);
   }

@@ -1,11 +1,13 @@
-import { getAttr, type Node } from '../../../ir/index.js';
-import { at, product, shapeOf, type GpuKernel } from '../kernel.js';
+import { getAttr, normalizeAxis, type Node } from '../../../ir/index.js';
+import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { needsF32 } from './common.js';
 
 /**
  * ReduceSum / Mean / Max / Min / Prod / SumSquare / L1 / L2 / LogSum over constant axes: one invocation per
- * output element walks the reduced box (its offsets by constant strides).
+ * output element walks the reduced box (its offsets by constant strides). ArgMax / ArgMin likewise walk their
+ * axis keeping the first (or, with select_last_index, the last) extreme; 64-bit integers are compared as
+ * (high word, low word) pairs, and the i64 index is written as two words.
  */
 const KINDS: Record<string, { init: string; step: (acc: string, v: string) => string; done: (acc: string, count: number) => string }> = {
   ReduceSum: { init: '0.0', step: (a, v) => `${a} + ${v}`, done: (a) => a },
@@ -29,15 +31,69 @@ function reducedAxes(node: Node): number[] | string {
   return values.map((a) => (a < 0 ? a + rank : a));
 }
 
+/** Element types ArgMax / ArgMin read: WGSL type, load of element k, and the strict comparison `a < b`. */
+const ARG_TYPES: Record<string, { type: string; load: (word: (index: string) => string) => string; less: string }> = {
+  f32: { type: 'f32', load: (w) => `bitcast<f32>(${w('k')})`, less: 'a < b' },
+  i32: { type: 'i32', load: (w) => `bitcast<i32>(${w('k')})`, less: 'a < b' },
+  u32: { type: 'u32', load: (w) => w('k'), less: 'a < b' },
+  i8: { type: 'i32', load: (w) => `bitcast<i32>(${w('(k >> 2u)')} << (24u - 8u * (k & 3u))) >> 24u`, less: 'a < b' },
+  u8: { type: 'u32', load: (w) => `(${w('(k >> 2u)')} >> (8u * (k & 3u))) & 0xffu`, less: 'a < b' },
+  i64: { type: 'vec2<u32>', load: (w) => `vec2<u32>(${w('2u * k')}, ${w('2u * k + 1u')})`, less: 'bitcast<i32>(a.y) < bitcast<i32>(b.y) || (a.y == b.y && a.x < b.x)' },
+  u64: { type: 'vec2<u32>', load: (w) => `vec2<u32>(${w('2u * k')}, ${w('2u * k + 1u')})`, less: 'a.y < b.y || (a.y == b.y && a.x < b.x)' },
+};
+
+function emitArg(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const x = node.inputs[0]!;
+  const shape = shapeOf(x);
+  const axis = normalizeAxis(getAttr<number>(node, 'axis'), shape.length);
+  const dim = shape[axis]!;
+  const inner = product(shape.slice(axis + 1));
+  const total = product(shape) / dim;
+  if (total === 0) return [];
+  const t = ARG_TYPES[x.type.dtype]!;
+  const loc = ctx.locate(x);
+  const last = getAttr<number>(node, 'select_last_index') !== 0;
+  // ArgMax: e wins when best < e (or ties with select_last_index); ArgMin: when e < best.
+  const [a, b] = node.op === 'ArgMax' ? ['best', 'e'] : ['e', 'best'];
+  const equal = t.type === 'vec2<u32>' ? 'all(a == b)' : 'a == b';
+  const out = ctx.locate(node.outputs[0]!);
+  const functions = `fn ld(k: u32) -> ${t.type} { return ${t.load((index) => at(loc, index))}; }
+fn less(a: ${t.type}, b: ${t.type}) -> bool { return ${t.less}; }
+fn wins(a: ${t.type}, b: ${t.type}) -> bool { return less(a, b)${last ? ` || ${equal}` : ''}; }`;
+  const body = [
+    `  let base = (i / ${u(inner)}) * ${u(dim * inner)} + i % ${u(inner)};`,
+    '  var at_best = 0u;',
+    '  var best = ld(base);',
+    `  for (var j = 1u; j < ${u(dim)}; j = j + 1u) {`,
+    `    let e = ld(base + j * ${u(inner)});`,
+    `    if (wins(${a}, ${b})) { at_best = j; best = e; }`,
+    '  }',
+    `  ${at(out, '2u * i')} = at_best;`,
+    `  ${at(out, '2u * i + 1u')} = 0u;`,
+  ];
+  const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, body.join('\n'));
+  return [{ code: `${bindings('u32')}\n${functions}\n${code}\n`, workgroups }];
+}
+
+const ARG_OPS = ['ArgMax', 'ArgMin'];
+
 export const reduceKernels: GpuKernel = {
-  ops: Object.keys(KINDS),
+  ops: [...Object.keys(KINDS), ...ARG_OPS],
   check(node) {
+    if (ARG_OPS.includes(node.op)) {
+      const dtype = node.inputs[0]!.type.dtype;
+      return ARG_TYPES[dtype] ? null : `${node.op} on ${dtype} is not supported (${Object.keys(ARG_TYPES).join(', ')})`;
+    }
     const bad = needsF32(node, [0]);
     if (bad) return bad;
     const axes = reducedAxes(node);
     return typeof axes === 'string' ? axes : null;
   },
+  checkDims(node) {
+    return ARG_OPS.includes(node.op) && product(shapeOf(node.inputs[0]!)) === 0 ? 'empty tensors are not supported' : null;
+  },
   emit(node, ctx) {
+    if (ARG_OPS.includes(node.op)) return emitArg(node, ctx);
     const shape = shapeOf(node.inputs[0]!);
     const axes = reducedAxes(node) as number[];
     const strides = rowMajorStrides(shape);

@@ -1,13 +1,15 @@
 import { getAttr, type Node } from '../../../ir/index.js';
-import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
-import { bindings, broadcastIndex, f32Literal, grid1d, u32Literal as u } from '../wgsl.js';
+import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel, type ValueLocation } from '../kernel.js';
+import { bindings, broadcastIndex, elementKernel, f32Literal, grid1d, u32Literal as u } from '../wgsl.js';
 import { needsF32, onlyFirstOutput } from './common.js';
 
 /**
- * Row-wise ops with workgroup reductions: Softmax / LogSoftmax along one axis and LayerNormalization over the
- * trailing axes. One workgroup of 64 invocations per row: each reduces a strided part of the row, then a
- * tree reduction in workgroup memory combines the 64 partial results (max and sum for softmax, mean and
- * variance — two passes, as the reference computes them — for layernorm).
+ * Row-wise ops with workgroup reductions: Softmax / LogSoftmax along one axis, LayerNormalization over the
+ * trailing axes (and its Mean / InvStdDev results) and InstanceNormalization over each (n, c) plane. One
+ * workgroup of 64 invocations per row: each reduces a strided part of the row, then a tree reduction in
+ * workgroup memory combines the 64 partial results (max and sum for softmax, mean and variance — two passes,
+ * as the reference computes them — for the normalizations). BatchNormalization (inference) needs no
+ * reduction: y = x * a + (B - mean * a) with a = scale / sqrt(var + eps), one invocation per element.
  */
 const THREADS = 64;
 
@@ -92,8 +94,15 @@ function emitLayerNorm(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const scale = at(ctx.locate(node.inputs[1]!), blockIndex(node, 1, block, write));
   const biasTerm = node.inputs[2] ? ` + ${at(ctx.locate(node.inputs[2]), blockIndex(node, 2, block, write))}` : '';
   write.push(`    ${at(y, el)} = (${at(x, el)} - mean) * inv * ${scale}${biasTerm};`);
-  const body = [
-    `  let base = row * ${u(D)};`,
+  const body = [`  let base = row * ${u(D)};`, ...moments(x, el, D, epsilon), each(D, write.join('\n'))];
+  // Mean and InvStdDev (shape [rows, 1, ...]): one word per row, written by the first invocation.
+  const stats = node.outputs.slice(1).map((v, k) => `  if (lid == 0u) { ${at(ctx.locate(v), 'row')} = ${k === 0 ? 'mean' : 'inv'}; }`);
+  return [rowShader(rows, [...body, ...stats].join('\n'))];
+}
+
+/** WGSL computing `mean` and `inv` = 1 / sqrt(variance + epsilon) of the D elements `el` (over j) of a row. */
+function moments(x: ValueLocation, el: string, D: number, epsilon: number): string[] {
+  return [
     '  var s = 0.0;',
     each(D, `    s = s + ${at(x, el)};`),
     reduceBlock('total', 's', 'add'),
@@ -102,17 +111,62 @@ function emitLayerNorm(node: Node, ctx: GpuEmitContext): Dispatch[] {
     each(D, `    let d = ${at(x, el)} - mean;\n    q = q + d * d;`),
     reduceBlock('squares', 'q', 'add'),
     `  let inv = 1.0 / sqrt(squares / f32(${D}) + ${f32Literal(epsilon)});`,
-    each(D, write.join('\n')),
+  ];
+}
+
+/** InstanceNormalization: a row per (n, c) plane; Scale and B are read at channel row % C. */
+function emitInstanceNorm(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const shape = shapeOf(node.inputs[0]!);
+  const C = shape[1]!;
+  const D = product(shape.slice(2));
+  const rows = shape[0]! * C;
+  if (rows * D === 0) return [];
+  const [x, y] = [ctx.locate(node.inputs[0]!), ctx.locate(node.outputs[0]!)];
+  const [scale, bias] = [ctx.locate(node.inputs[1]!), ctx.locate(node.inputs[2]!)];
+  const el = 'base + j';
+  const body = [
+    `  let base = row * ${u(D)};`,
+    ...moments(x, el, D, getAttr<number>(node, 'epsilon')),
+    `  let c = row % ${u(C)};`,
+    `  let a = ${at(scale, 'c')} * inv;`,
+    `  let shift = ${at(bias, 'c')} - mean * a;`,
+    each(D, `    ${at(y, el)} = ${at(x, el)} * a + shift;`),
   ];
   return [rowShader(rows, body.join('\n'))];
 }
 
+/** BatchNormalization in inference mode: channel (i / spatial) % C of each element. */
+function emitBatchNorm(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const shape = shapeOf(node.inputs[0]!);
+  const total = product(shape);
+  if (total === 0) return [];
+  const C = shape[1] ?? 1;
+  const spatial = product(shape.slice(2));
+  const [x, scale, bias, mean, variance] = node.inputs.map((v) => ctx.locate(v!));
+  const body = [
+    `  let c = (i / ${u(spatial)}) % ${u(C)};`,
+    `  let a = ${at(scale!, 'c')} / sqrt(${at(variance!, 'c')} + ${f32Literal(getAttr<number>(node, 'epsilon'))});`,
+    `  ${at(ctx.locate(node.outputs[0]!), 'i')} = ${at(x!, 'i')} * a + (${at(bias!, 'c')} - ${at(mean!, 'c')} * a);`,
+  ];
+  const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, body.join('\n'));
+  return [{ code: `${bindings('f32')}\n${code}\n`, workgroups }];
+}
+
+const EMITTERS: Record<string, (node: Node, ctx: GpuEmitContext) => Dispatch[]> = {
+  Softmax: emitSoftmax,
+  LogSoftmax: emitSoftmax,
+  LayerNormalization: emitLayerNorm,
+  InstanceNormalization: emitInstanceNorm,
+  BatchNormalization: emitBatchNorm,
+};
+
 export const rowKernels: GpuKernel = {
-  ops: ['Softmax', 'LogSoftmax', 'LayerNormalization'],
+  ops: Object.keys(EMITTERS),
   check(node) {
-    return needsF32(node) ?? onlyFirstOutput(node);
+    // LayerNormalization's Mean / InvStdDev are computed too; BatchNormalization's training outputs the schema refuses.
+    return needsF32(node) ?? (node.op === 'LayerNormalization' ? null : onlyFirstOutput(node));
   },
   emit(node, ctx) {
-    return node.op === 'LayerNormalization' ? emitLayerNorm(node, ctx) : emitSoftmax(node, ctx);
+    return EMITTERS[node.op]!(node, ctx);
   },
 };

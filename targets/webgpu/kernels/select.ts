@@ -1,15 +1,28 @@
-import { dtypeBytes, type Value } from '../../../ir/index.js';
+import type { Value } from '../../../ir/index.js';
 import { product, shapeOf, type GpuKernel } from '../kernel.js';
 import { broadcastIndex } from '../wgsl.js';
+import { INT_PRELUDE } from './integer.js';
 import { loader, outputKernel } from './quantized-wgsl.js';
 
 /**
- * Comparisons (Equal, Less, Greater) of f32 or 32-bit integer operands into bool,
- * and Where choosing between 4-byte operands by a bool condition; all with ONNX broadcasting. Bool results are
- * bytes, so they are written a word (four elements) per invocation like the int8 results.
+ * Comparisons (Equal, Less, Greater) of f32 or integer operands (64-bit ones as (low, high) word pairs) into
+ * bool, and Where choosing between operands of any 1-, 2-, 4- or 8-byte type by a bool condition; all with ONNX
+ * broadcasting. Bool and other sub-word results are written a word (four or two elements) per invocation.
  */
 const COMPARISONS: Record<string, string> = { Equal: '==', Less: '<', Greater: '>' };
-const LOADABLE = new Set(['f32', 'i32', 'u32', 'i8', 'u8', 'bool']);
+const LOADABLE = new Set(['f32', 'i32', 'u32', 'i8', 'u8', 'i16', 'u16', 'i64', 'u64', 'bool']);
+
+/** `a OP b` on loaded operands: u32 compared as u32, 64-bit pairs by (high, low), signed for i64. */
+function comparison(op: string, dtype: string, a: string, b: string): string {
+  if (dtype === 'u32') return `bitcast<u32>(${a}) ${COMPARISONS[op]} bitcast<u32>(${b})`;
+  if (dtype !== 'i64' && dtype !== 'u64') return `${a} ${COMPARISONS[op]} ${b}`;
+  if (op === 'Equal') return `all(${a} == ${b})`;
+  const lt = dtype === 'i64' ? 'lt_i64' : 'lt_u64';
+  return op === 'Less' ? `${lt}(${a}, ${b})` : `${lt}(${b}, ${a})`;
+}
+
+/** The WGSL type the loader gives a dtype's elements. */
+const loadedType = (dtype: string) => (dtype === 'f32' ? 'f32' : dtype.endsWith('64') ? 'vec2<u32>' : 'i32');
 
 export const selectKernels: GpuKernel = {
   ops: [...Object.keys(COMPARISONS), 'Where'],
@@ -18,8 +31,6 @@ export const selectKernels: GpuKernel = {
       if (!v) continue;
       if (!LOADABLE.has(v.type.dtype)) return `the webgpu ${node.op} kernel does not handle ${v.type.dtype} (%${v.name})`;
     }
-    if (node.op === 'Where' && dtypeBytes(node.outputs[0]!.type.dtype) !== 4) return `Where on ${node.outputs[0]!.type.dtype} is not supported (4-byte elements only)`;
-    if (node.op !== 'Where' && node.inputs[0]!.type.dtype === 'u32') return 'u32 comparisons are not supported';
     return null;
   },
   emit(node, ctx) {
@@ -30,12 +41,13 @@ export const selectKernels: GpuKernel = {
     const names = node.op === 'Where' ? ['c', 'a', 'b'] : ['a', 'b'];
     const loads = node.inputs.map((v, k) => loader(ctx, `ld_${names[k]}`, v!)).join('\n');
     const indices = node.inputs.map((v, k) => `  ${broadcastIndex(`i${names[k]}`, 'o', shapeOf(v!), dims)}`).join('\n');
-    const result = out.type.dtype === 'f32' ? 'f32' : 'i32';
+    const result = loadedType(out.type.dtype);
     const value =
       node.op === 'Where'
         ? `select(${cast('ld_b(ib)', node.inputs[2]!, result)}, ${cast('ld_a(ia)', node.inputs[1]!, result)}, ld_c(ic) != 0i)`
-        : `select(0i, 1i, ld_a(ia) ${COMPARISONS[node.op]} ld_b(ib))`;
-    const fn = `${loads}
+        : `select(0i, 1i, ${comparison(node.op, node.inputs[0]!.type.dtype, 'ld_a(ia)', 'ld_b(ib)')})`;
+    const wide = node.inputs.some((v) => v!.type.dtype.endsWith('64'));
+    const fn = `${wide ? INT_PRELUDE : ''}${loads}
 fn element(o: u32) -> ${node.op === 'Where' ? result : 'i32'} {
 ${indices}
   return ${value};
@@ -44,8 +56,8 @@ ${indices}
   },
 };
 
-/** Where's operands are loaded as f32 or i32 by the loader; 32-bit integers keep their bits. */
-function cast(expr: string, v: Value, to: 'f32' | 'i32'): string {
-  const from = v.type.dtype === 'f32' ? 'f32' : 'i32';
+/** Where's operands as the loader gives them; 32-bit integers keep their bits. */
+function cast(expr: string, v: Value, to: string): string {
+  const from = loadedType(v.type.dtype);
   return from === to ? expr : `bitcast<${to}>(${expr})`;
 }

@@ -67,6 +67,133 @@ function integerEdges(): KernelCase[] {
   ];
 }
 
+/**
+ * Integer elements over their whole range: extremes (overflowing sums and products must wrap), zero (an
+ * integer Div by zero gives 0), negatives (Div truncates toward zero). 64-bit values reach past 2^32 (the high
+ * word) but keep results below 2^53, where the reference, which computes in doubles, is exact: large values
+ * in the first operand only, the others within +-12345.
+ */
+function integers(dtype: DType, n: number, salt: number): (number | bigint)[] {
+  const bits = Number(dtype.slice(1));
+  const [lo, hi] = dtype.startsWith('u') ? [0, 2 ** bits - 1] : [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1];
+  const picks = [0, 1, 2, 3, 7, -1, -2, -7, lo, hi, lo + 1, hi - 1, 100, -100, 12345, -12345];
+  return Array.from({ length: n }, (_, i) => {
+    const v = picks[(i * 5 + salt) % picks.length]!;
+    if (bits < 64) return Math.min(Math.max(v, lo), hi);
+    const small = BigInt(Math.max(-12345, Math.min(12345, dtype === 'u64' ? Math.abs(v) : v)));
+    if (salt !== 0 || i % 4 !== 0) return small;
+    const big = BigInt((i * 7919) % 100) * 4294967311n + BigInt(i % 3);
+    return dtype === 'i64' && i % 8 === 0 ? -big : big;
+  });
+}
+
+/** An integer op on given values of one dtype, compared exactly. */
+function integerCase(op: string, dtype: DType, shapes: number[][], attrs: Record<string, number> = {}): KernelCase {
+  const names = shapes.map((_, k) => `x${k}`);
+  return {
+    name: `${op} ${dtype} ${shapes.map((s) => `[${s}]`).join(' ')}`,
+    comparison: 'exact',
+    feeds: () => Object.fromEntries(shapes.map((shape, k) => [names[k], makeTensor(dtype, shape, integers(dtype, shape.reduce((a, b) => a * b, 1), 3 * k) as number[])])),
+    build: (b) => b.output(b.op(op, shapes.map((shape, k) => b.input(names[k]!, { dtype, shape })), attrs, 'y')),
+  };
+}
+
+function integerCases(): KernelCase[] {
+  const cases: KernelCase[] = [];
+  for (const dtype of ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64'] as DType[]) {
+    for (const op of ['Add', 'Sub', 'Mul', 'Div']) cases.push(integerCase(op, dtype, [[3, 16], [16]]));
+    cases.push(integerCase('Max', dtype, [[2, 8], [8], [2, 1]]));
+    cases.push(integerCase('Min', dtype, [[5, 7], [5, 1]]));
+  }
+  for (const dtype of ['i8', 'i32', 'i64'] as DType[]) {
+    cases.push(integerCase('Neg', dtype, [[20]]));
+    cases.push(integerCase('Abs', dtype, [[20]]));
+    cases.push(integerCase('Relu', dtype, [[20]]));
+  }
+  cases.push(integerCase('Sum', 'i16', [[4, 6], [6], [4, 1]]));
+  for (const dtype of ['i16', 'u16', 'u32', 'i64', 'u64'] as DType[]) {
+    for (const op of ['Equal', 'Less', 'Greater']) cases.push(integerCase(op, dtype, [[4, 8], [8]]));
+  }
+  for (const dtype of ['i8', 'u16', 'i64'] as DType[]) {
+    cases.push({
+      name: `Where on ${dtype} (broadcast)`,
+      comparison: 'exact',
+      feeds: () => ({ a: makeTensor(dtype, [3, 5], integers(dtype, 15, 0) as number[]), b: makeTensor(dtype, [5], integers(dtype, 5, 4) as number[]) }),
+      build: (b) => {
+        const [a, c] = [b.input('a', { dtype, shape: [3, 5] }), b.input('b', { dtype, shape: [5] })];
+        b.output(b.op('Where', [b.op('Less', [a, c], {}, 'lt'), a, c], {}, 'y'));
+      },
+    });
+  }
+  for (const dtype of ['i8', 'u16', 'i64'] as DType[]) {
+    cases.push({
+      name: `Clip ${dtype} with bounds, and with the upper bound only`,
+      comparison: 'exact',
+      feeds: () => ({ x: makeTensor(dtype, [24], integers(dtype, 24, 1) as number[]) }),
+      build: (b) => {
+        const x = b.input('x', { dtype, shape: [24] });
+        const bound = (name: string, v: number) => b.constant(name, makeTensor(dtype, [], dtype.endsWith('64') ? [BigInt(v)] : [v]));
+        b.output(b.op('Clip', [x, bound('lo', 2), bound('hi', 100)], {}, 'y'), b.op('Clip', [x, null, bound('hi2', 7)], {}, 'z'));
+      },
+    });
+  }
+  for (const dtype of ['i32', 'i64', 'u32'] as DType[]) {
+    const xs = [2, 3, -3, 0, 1, -1, 7, -2, 5, 10, 2, -1].map((x) => (dtype === 'u32' ? Math.abs(x) : x));
+    const ys = [0, 1, 2, 3, 5, 7, 4, 3, 13, 9, 31, 6].map((y, i) => (dtype === 'u32' || i % 5 !== 4 ? y : -y));
+    const vals = (v: number[]) => (dtype === 'i64' ? v.map(BigInt) : v) as number[];
+    cases.push({
+      name: `Pow ${dtype} ** ${dtype} (wrapping, negative exponents)`,
+      comparison: 'exact',
+      feeds: () => ({ x: makeTensor(dtype, [12], vals(xs)), y: makeTensor(dtype, [12], vals(ys)) }),
+      build: (b) => b.output(b.op('Pow', [b.input('x', { dtype, shape: [12] }), b.input('y', { dtype, shape: [12] })], {}, 'z')),
+    });
+  }
+  return cases;
+}
+
+/**
+ * Cast between every kind of element: floats with NaN, infinities, halfway and subnormal values, values beyond
+ * the 32-bit range (float-to-integer casts truncate and wrap), negatives into unsigned types; integers of every
+ * width into floats and each other (sign- or zero-extended), and into bool.
+ */
+const CAST_FLOATS = [0, -0, 1.5, -2.5, 0.1, 65504, 65520, 1e-7, 6e-8, -3e9, 3e9, 1e20, -1e20, 2 ** -140, NaN, Infinity, -Infinity, 255.9, -128.7, 33000.5];
+
+function castCase(from: DType, to: DType): KernelCase {
+  const values = from === 'bool' ? CAST_FLOATS.map((v) => (v ? 1 : 0)) : FLOAT_TYPES.has(from) ? CAST_FLOATS : integers(from, CAST_FLOATS.length, 1);
+  return {
+    name: `Cast ${from} to ${to}`,
+    comparison: 'exact',
+    feeds: () => ({ x: makeTensor(from, [CAST_FLOATS.length], values as number[]) }),
+    build: (b) => b.output(b.op('Cast', [b.input('x', { dtype: from, shape: [CAST_FLOATS.length] })], { to }, 'y')),
+  };
+}
+
+const FLOAT_TYPES = new Set<DType>(['f32', 'f16', 'bf16', 'f64']);
+
+function castCases(): KernelCase[] {
+  const all: DType[] = ['f16', 'bf16', 'f64', 'i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64', 'bool'];
+  return [
+    ...all.map((to) => castCase('f32', to)),
+    ...all.map((from) => castCase(from, 'f32')),
+    ...(
+      [
+        ['f64', 'f16'],
+        ['f16', 'f64'],
+        ['bf16', 'f16'],
+        ['i32', 'f64'],
+        ['u32', 'f64'],
+        ['i64', 'i8'],
+        ['i8', 'i64'],
+        ['u16', 'i64'],
+        ['i16', 'u32'],
+        ['u64', 'i16'],
+        ['bool', 'i64'],
+        ['i64', 'bool'],
+      ] as [DType, DType][]
+    ).map(([from, to]) => castCase(from, to)),
+  ];
+}
+
 /** Dropout in inference: x passes through (then Relu), the mask is all true. */
 function dropout(withRatio: boolean): KernelCase {
   return {
@@ -152,6 +279,8 @@ export const ELEMENTWISE = family('elementwise', [
   { name: 'Log of Abs', build: (b) => b.output(b.op('Log', [b.op('Abs', [b.input('x', [40])])], {}, 'y')) },
   unary('Floor', 'Floor', [37]),
   unary('Ceil', 'Ceil', [37]),
+  ...integerCases(),
+  ...castCases(),
   dropout(false),
   dropout(true),
 ]);

@@ -1,8 +1,8 @@
 import { makeTensor } from '../../../ir/index.js';
-import { family } from '../case.js';
+import { family, type CaseBuilder } from '../case.js';
 import { unary } from './shapes.js';
 
-/** Data movement: Transpose, Slice with steps, Concat, Gather (constant and run-time indices), GatherElements, Pad, Expand, Tile, Reshape views. */
+/** Data movement: Transpose, Slice with steps, Concat, Split, Gather (constant and run-time indices), GatherElements, Pad, Expand, Tile, Reshape views. */
 export const MOVEMENT = family('movement', [
   unary('Transpose 4-D', 'Transpose', [2, 3, 4, 5], { perm: [0, 2, 3, 1] }),
   { name: 'Slice with steps', build: (b) => b.output(b.op('Slice', [b.input('x', [6, 10]), b.i64('s', [1, 9]), b.i64('e', [5, 0]), b.i64('a', [0, 1]), b.i64('t', [2, -3])], {}, 'y')) },
@@ -20,6 +20,12 @@ export const MOVEMENT = family('movement', [
   { name: 'Tile 2x3', build: (b) => b.output(b.op('Tile', [b.input('x', [2, 3]), b.i64('r', [2, 3])], {}, 'y')) },
   { name: 'Pad constant -2.5', build: (b) => b.output(b.op('Pad', [b.input('x', [2, 3, 4]), b.i64('p', [0, 1, 2, 1, 0, 3]), b.scalar('v', -2.5)], {}, 'y')) },
   { name: 'Pad constant 1.5', build: (b) => b.output(b.op('Pad', [b.input('x', [2, 3, 4]), b.i64('p', [0, 1, 2, 0, 2, 1]), b.scalar('v', 1.5)], {}, 'y')) },
+  ...['edge', 'wrap', 'reflect'].map((mode) => ({
+    name: `Pad ${mode}`,
+    build: (b: CaseBuilder) => b.output(b.op('Pad', [b.input('x', [2, 3, 4]), b.i64('p', [0, 2, 3, 1, 2, 1])], { mode }, 'y')),
+  })),
+  { name: 'Pad reflect beyond one period, i64 elements', build: (b) => b.output(b.op('Pad', [b.input('x', { dtype: 'i64', shape: [3, 2] }), b.i64('p', [5, 1, 4, 3])], { mode: 'reflect' }, 'y')), comparison: 'exact' },
+  { name: 'Pad edge with axes and a crop', build: (b) => b.output(b.op('Pad', [b.input('x', [4, 5]), b.i64('p', [-1, 3]), null, b.i64('a', [1])], { mode: 'edge' }, 'y')) },
   { name: 'Gather constant 2-D indices axis 1', build: (b) => b.output(b.op('Gather', [b.input('x', [3, 5, 2]), b.constant('i', makeTensor('i64', [2, 2], [4n, -1n, 0n, 2n]))], { axis: 1 }, 'y')) },
   { name: 'Gather constant indices axis 0', build: (b) => b.output(b.op('Gather', [b.input('x', [5, 4]), b.i64('i', [4, -1, 0, 2])], { axis: 0 }, 'y')) },
   {
@@ -43,6 +49,25 @@ export const MOVEMENT = family('movement', [
     build: (b) => b.output(b.op('GatherElements', [b.input('x', { dtype: 'u8', shape: [3, 2, 50] }), b.input('i', { dtype: 'i32', shape: [3, 2, 45] })], { axis: -1 }, 'y')),
   },
   { name: 'Size', comparison: 'exact', build: (b) => b.output(b.op('Size', [b.input('x', [3, 4, 5])], {}, 'y')) },
+  { name: 'Split uneven axis 1', build: (b) => b.output(...b.node('Split', [b.input('x', [2, 7, 3]), b.i64('s', [2, 4, 1])], { axis: 1 }, ['y0', 'y1', 'y2'])) },
+  { name: 'Split i64 last axis', build: (b) => b.output(...b.node('Split', [b.input('x', { dtype: 'i64', shape: [3, 6] })], { axis: -1, num_outputs: 2 }, ['y0', 'y1'])) },
+  { name: 'Split u8 axis 0', build: (b) => b.output(...b.node('Split', [b.input('x', { dtype: 'u8', shape: [5, 3] }), b.i64('s', [3, 2])], { axis: 0 }, ['y0', 'y1'])) },
+  {
+    name: 'GatherElements constant indices axis 0',
+    build: (b) => b.output(b.op('GatherElements', [b.input('x', [3, 4]), b.constant('i', makeTensor('i64', [2, 4], [2n, 0n, -1n, 1n, 0n, 0n, 2n, -3n]))], { axis: 0 }, 'y')),
+  },
+  {
+    name: 'GatherElements run-time i64 indices axis 1 of i64 data',
+    feeds: () => ({ i: makeTensor('i64', [2, 3, 5], Array.from({ length: 30 }, (_, k) => BigInt(((k * 5) % 7) - 3))) }),
+    build: (b) => b.output(b.op('GatherElements', [b.input('x', { dtype: 'i64', shape: [2, 4, 5] }), b.input('i', { dtype: 'i64', shape: [2, 3, 5] })], { axis: 1 }, 'y')),
+    comparison: 'exact',
+  },
+  {
+    name: 'GatherElements run-time i32 indices last axis',
+    feeds: () => ({ i: makeTensor('i32', [3, 6], Array.from({ length: 18 }, (_, k) => ((k * 3) % 9) - 4)) }),
+    build: (b) => b.output(b.op('GatherElements', [b.input('x', [3, 5]), b.input('i', { dtype: 'i32', shape: [3, 6] })], { axis: -1 }, 'y')),
+  },
+  { name: 'Shape with start and end, and Size', comparison: 'exact', build: (b) => { const x = b.input('x', [2, 3, 4, 5]); b.output(b.op('Shape', [x], { start: 1, end: -1 }, 's'), b.op('Size', [x], {}, 'n')); } },
   { name: 'Reshape of a graph input', build: (b) => b.output(b.op('Reshape', [b.input('x', [4, 6]), b.i64('s', [3, 8])], {}, 'y')) },
   { name: 'Reshape 3-D to 2-D', build: (b) => b.output(b.op('Reshape', [b.input('x', [2, 3, 4]), b.i64('s', [4, 6])], {}, 'y')) },
 ]);

@@ -6,7 +6,8 @@ import { CaseBuilder, family, type KernelCase } from '../case.js';
  * Quantized IR ops, bit-exact with the reference on every target: QConv (groups, depthwise with and without a
  * channel multiplier, 1x1, 1-D, i32 out) and QMatMul with per-channel, per-tensor or no requantization (shifts
  * at the extremes 16 and 62 where there are channels enough), QuantizeF32 -> QRequantize -> DequantizeF32 on
- * ties, NaN, infinities and saturation, QAdd with broadcasting, QGlobalAveragePool. (8-bit MaxPool: pool.ts.)
+ * ties, NaN, infinities and saturation, QAdd with broadcasting, QGlobalAveragePool; the ONNX QuantizeLinear /
+ * DequantizeLinear (per tensor, per axis, blocked; f16 parameters) and DynamicQuantizeLinear. (8-bit MaxPool: pool.ts.)
  */
 
 export interface QDotSpec {
@@ -78,7 +79,89 @@ export const QDOT_PATH_CASES: [string, QDotSpec][] = [
 
 const R = seededNumbers(11);
 
+/** x for QuantizeLinear: halfway quotients for scale 0.5 (ties to even), NaN, infinities, saturating values. */
+const QX = [0, 0.25, 0.75, -0.25, -0.75, 1.25, 3.3, -7.9, 1e6, -1e6, NaN, Infinity, -Infinity, 63.75, -64.25, 12.1, 0.1, -0.3, 100.5, 2.0, -2.0, 5.5, -5.5, 0.5];
+
+/** An ONNX QuantizeLinear / DequantizeLinear case: x [2, 3, 4] and constant parameters of the given shape. */
+function linearCase(name: string, op: 'QuantizeLinear' | 'DequantizeLinear', x: [DType, (number | bigint)[]], scale: [DType, number[], number[]], zp: [DType, number[]] | null, attrs: Attributes = {}): KernelCase {
+  return {
+    name,
+    comparison: 'exact',
+    feeds: () => ({ x: makeTensor(x[0], [2, 3, 4], x[1] as number[]) }),
+    build: (b) => {
+      const s = b.constant('s', makeTensor(scale[0], scale[1], scale[2]));
+      const z = zp ? b.constant('z', makeTensor(zp[0], scale[1], zp[1])) : null;
+      b.output(b.op(op, [b.input('x', { dtype: x[0], shape: [2, 3, 4] }), s, z], attrs, 'y'));
+    },
+  };
+}
+
+const DQX = Array.from({ length: 24 }, (_, i) => ((i * 37) % 256) - 128);
+
+/** An ONNX QLinearMatMul / MatMulInteger case with seeded 8-bit operands (B constant) and the given parameters. */
+function onnxMatmul(name: string, op: 'QLinearMatMul' | 'MatMulInteger', a: [DType, number[]], b: [DType, number[]], params: Record<string, [DType, number[], number[]]>, seed: number): KernelCase {
+  const R = seededNumbers(seed);
+  const [x, w] = [randomInts(R, a[0], a[1]), randomInts(R, b[0], b[1])];
+  return {
+    name,
+    comparison: 'exact',
+    feeds: () => ({ a: x }),
+    build: (bl) => {
+      const p = (key: string) => (params[key] ? bl.constant(key, makeTensor(params[key][0], params[key][1], params[key][2])) : null);
+      const [A, B] = [bl.input('a', { dtype: a[0], shape: a[1] }), bl.constant('b', w)];
+      const inputs = op === 'QLinearMatMul' ? [A, p('as'), p('az'), B, p('bs'), p('bz'), p('ys'), p('yz')] : [A, B, p('az'), p('bz')];
+      bl.output(bl.op(op, inputs, {}, 'y'));
+    },
+  };
+}
+
+/** An ONNX QLinearConv / ConvInteger case with seeded 8-bit operands (W constant) and the given parameters. */
+function onnxConv(name: string, op: 'QLinearConv' | 'ConvInteger', x: [DType, number[]], w: [DType, number[]], params: Record<string, [DType, number[], number[]]>, attrs: Attributes, seed: number): KernelCase {
+  const R = seededNumbers(seed);
+  const [xv, wv] = [randomInts(R, x[0], x[1]), randomInts(R, w[0], w[1])];
+  return {
+    name,
+    comparison: 'exact',
+    feeds: () => ({ x: xv }),
+    build: (b) => {
+      const p = (key: string) => (params[key] ? b.constant(key, makeTensor(params[key][0], params[key][1], params[key][2])) : null);
+      const [X, W] = [b.input('x', { dtype: x[0], shape: x[1] }), b.constant('w', wv)];
+      const inputs = op === 'QLinearConv' ? [X, p('xs'), p('xz'), W, p('ws'), p('wz'), p('ys'), p('yz'), p('bias')] : [X, W, p('xz'), p('wz')];
+      b.output(b.op(op, inputs, attrs, 'y'));
+    },
+  };
+}
+
+const ONNX_QUANTIZATION: KernelCase[] = [
+  onnxConv('QLinearConv u8 x i8 groups 2 stride 2 pads, per-channel scales and bias', 'QLinearConv', ['u8', [1, 4, 9, 8]], ['i8', [6, 2, 3, 3]], { xs: ['f32', [], [0.02]], xz: ['u8', [], [120]], ws: ['f32', [6], [0.01, 0.02, 0.005, 0.03, 0.011, 0.007]], wz: ['i8', [], [0]], ys: ['f32', [], [0.09]], yz: ['u8', [], [100]], bias: ['i32', [6], [100, -2000, 0, 7, 30000, -5]] }, { group: 2, strides: [2, 2], pads: [1, 0, 2, 1] }, 16),
+  onnxConv('ConvInteger u8 1-D dilated with zero points', 'ConvInteger', ['u8', [2, 3, 17]], ['u8', [4, 3, 3]], { xz: ['u8', [], [128]], wz: ['u8', [], [3]] }, { dilations: [2], pads: [1, 2] }, 17),
+  onnxConv('ConvInteger i8 3-D', 'ConvInteger', ['i8', [1, 2, 4, 5, 6]], ['i8', [3, 2, 2, 3, 2]], {}, { strides: [1, 2, 1] }, 18),
+  onnxMatmul('QLinearMatMul u8 per tensor', 'QLinearMatMul', ['u8', [5, 19]], ['u8', [19, 7]], { as: ['f32', [], [0.02]], az: ['u8', [], [113]], bs: ['f32', [], [0.013]], bz: ['u8', [], [120]], ys: ['f32', [], [0.07]], yz: ['u8', [], [128]] }, 11),
+  onnxMatmul('QLinearMatMul i8 batched, per-column B, f16 scales', 'QLinearMatMul', ['i8', [2, 3, 4, 16]], ['i8', [3, 16, 6]], { as: ['f16', [], [0.031]], az: ['i8', [], [-3]], bs: ['f16', [6], [0.01, 0.02, 0.005, 0.1, 0.03, 0.0071]], bz: ['i8', [6], [0, 1, -1, 2, 0, 5]], ys: ['f16', [], [0.2]], yz: ['i8', [], [7]] }, 12),
+  onnxMatmul('QLinearMatMul u8 1-D A', 'QLinearMatMul', ['u8', [24]], ['i8', [24, 5]], { as: ['f32', [], [0.5]], az: ['u8', [], [100]], bs: ['f32', [], [0.25]], bz: ['i8', [], [0]], ys: ['f32', [], [3]], yz: ['u8', [], [10]] }, 13),
+  onnxMatmul('MatMulInteger u8 x i8 per-row A zero points', 'MatMulInteger', ['u8', [2, 4, 33]], ['i8', [33, 9]], { az: ['u8', [4], [1, 128, 255, 7]], bz: ['i8', [9], [0, -128, 127, 3, 1, 2, 3, 4, 5]] }, 14),
+  onnxMatmul('MatMulInteger i8 without zero points', 'MatMulInteger', ['i8', [7, 40]], ['i8', [40, 3]], {}, 15),
+  linearCase('QuantizeLinear f32 -> u8 per tensor (ties, NaN, saturation)', 'QuantizeLinear', ['f32', QX], ['f32', [], [0.5]], ['u8', [128]]),
+  linearCase('QuantizeLinear f32 -> i8 per axis 1', 'QuantizeLinear', ['f32', QX], ['f32', [3], [0.5, 0.1, 2]], ['i8', [-3, 0, 5]], { axis: 1 }),
+  linearCase('QuantizeLinear f32 -> i16 blocked axis 2 block 3', 'QuantizeLinear', ['f32', QX], ['f32', [2, 3, 2], [0.5, 0.25, 0.1, 1, 3, 0.01, 0.5, 0.5, 2, 4, 0.125, 0.3]], null, { axis: 2, block_size: 3, output_dtype: 'i16' }),
+  linearCase('QuantizeLinear f32 -> u16 with an f16 scale', 'QuantizeLinear', ['f32', QX], ['f16', [], [0.0999]], ['u16', [30000]]),
+  linearCase('DequantizeLinear u8 per axis 1', 'DequantizeLinear', ['u8', DQX.map((v) => v + 128)], ['f32', [3], [0.5, 0.1, 2]], ['u8', [128, 3, 250]], { axis: 1 }),
+  linearCase('DequantizeLinear i32 per tensor', 'DequantizeLinear', ['i32', DQX.map((v) => v * 100003)], ['f32', [], [0.0371]], ['i32', [-17]]),
+  linearCase('DequantizeLinear i16 blocked axis 0 to f16', 'DequantizeLinear', ['i16', DQX.map((v) => v * 211)], ['f16', [1, 3, 4], Array.from({ length: 12 }, (_, i) => 0.01 * (i + 1))], ['i16', Array.from({ length: 12 }, (_, i) => i * 7 - 40)], { axis: 0, block_size: 2 }),
+  ...[
+    ['with NaN', [0.5, NaN, -3, 2.25, 7, -0.1, 4, 1]],
+    ['of positive values', [0.5, 1, 3, 2.25, 7, 0.1, 4, 1]],
+    ['of a constant', [-2, -2, -2, -2, -2, -2, -2, -2]],
+  ].map(([what, values]) => ({
+    name: `DynamicQuantizeLinear ${what as string}`,
+    comparison: 'exact' as const,
+    feeds: () => ({ x: makeTensor('f32', [2, 4], values as number[]) }),
+    build: (b: CaseBuilder) => b.output(...b.node('DynamicQuantizeLinear', [b.input('x', [2, 4])], {}, ['y', 'scale', 'zp'])),
+  })),
+];
+
 export const QUANTIZED = family('quantized', [
+  ...ONNX_QUANTIZATION,
   qdot('QConv u8 x i8 3x3 pad 1 per-channel u8 out act_min', conv(['u8', [1, 5, 9, 9]], ['i8', [7, 5, 3, 3]], { pads: [1, 1, 1, 1], x_zero_point: 131, y_zero_point: 3, dtype: 'u8', act_min: 3 }, true, 'channel', 1)),
   qdot('QConv i8 groups 2 stride 2 dilation 2 per-tensor', conv(['i8', [2, 4, 11, 10]], ['i8', [6, 2, 3, 2]], { group: 2, strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 0], x_zero_point: -5, w_zero_point: 2, y_zero_point: -7 }, true, 'tensor', 2)),
   qdot('QConv u8 depthwise stride 2 per-channel u8 out', conv(['u8', [1, 9, 8, 8]], ['i8', [9, 1, 3, 3]], { group: 9, strides: [2, 2], pads: [1, 1, 1, 1], x_zero_point: 128, dtype: 'u8', y_zero_point: 128 }, true, 'channel', 3)),

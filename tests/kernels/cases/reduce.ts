@@ -1,5 +1,30 @@
-import { family } from '../case.js';
+import { makeTensor, type Attributes, type DType } from '../../../ir/index.js';
+import { family, type KernelCase } from '../case.js';
 import { unary } from './shapes.js';
+
+/**
+ * ArgMax / ArgMin over inner, middle and outer axes, with many ties (values from a few levels) so that
+ * select_last_index matters; i64 levels far apart in the high word, with the low word telling ties apart.
+ */
+function argCase(op: string, dtype: DType, shape: number[], attrs: Attributes): KernelCase {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const level = (i: number) => ((i * 7) % 5) - 2;
+  const data = dtype === 'i64' ? Array.from({ length: n }, (_, i) => (BigInt(level(i)) << 40n) + BigInt(i % 2)) : Array.from({ length: n }, (_, i) => level(i) * (dtype === 'f32' ? 0.5 : 1));
+  return {
+    name: `${op} ${dtype} [${shape}] ${JSON.stringify(attrs)}`,
+    comparison: 'exact',
+    feeds: () => ({ x: makeTensor(dtype, shape, data) }),
+    build: (b) => b.output(b.op(op, [b.input('x', { dtype, shape })], attrs, 'y')),
+  };
+}
+
+const ARG_CASES = ['ArgMax', 'ArgMin'].flatMap((op) => [
+  argCase(op, 'f32', [3, 4, 5], { axis: 1 }),
+  argCase(op, 'f32', [3, 4, 5], { axis: -1, keepdims: 0, select_last_index: 1 }),
+  argCase(op, 'i32', [6, 7], { axis: 0, select_last_index: 1 }),
+  argCase(op, 'i64', [4, 9], { axis: 1 }),
+  argCase(op, 'i64', [4, 9], { axis: 1, select_last_index: 1 }),
+]);
 
 /** Row reductions: Softmax / LogSoftmax (inner and outer axes), LayerNormalization, ReduceX over axes, ArgMax / ArgMin. */
 export const REDUCE = family('reduce', [
@@ -20,4 +45,5 @@ export const REDUCE = family('reduce', [
   { name: 'ArgMax i64 middle axis with ties', build: (b) => b.output(b.op('ArgMax', [b.input('x', { dtype: 'i64', shape: [2, 9, 11] })], { axis: 1, keepdims: 0 }, 'y')) },
   unary('ArgMin columns, last index', 'ArgMin', [7, 37], { axis: 0, select_last_index: 1 }),
   { name: 'ReduceL2 all', build: (b) => b.output(b.op('ReduceL2', [b.input('x', [3, 4, 5]), null], {}, 'y')) },
+  ...ARG_CASES,
 ]);
