@@ -1,4 +1,4 @@
-import { family } from '../case.js';
+import { family, type KernelCase } from '../case.js';
 import { unary } from './shapes.js';
 
 /** Row reductions: Softmax / LogSoftmax (inner and outer axes), LayerNormalization, ReduceX over axes. */
@@ -16,4 +16,12 @@ export const REDUCE = family('reduce', [
   { name: 'ReduceMax axis -1', build: (b) => b.output(b.op('ReduceMax', [b.input('x', [3, 4, 5]), b.i64('axes', [-1])], { keepdims: 0 }, 'y')) },
   unary('ReduceSum all', 'ReduceSum', [4, 9]),
   { name: 'ReduceL2 all', build: (b) => b.output(b.op('ReduceL2', [b.input('x', [3, 4, 5]), null], {}, 'y')) },
+  // A zero-size reduced axis: every output element is the reduction of the empty set (ONNX's identities).
+  ...(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp'] as const).map(
+    (op): KernelCase => ({ name: `${op} empty axis`, comparison: 'exact', build: (b) => b.output(b.op(op, [b.input('x', [2, 0, 5]), b.i64('axes', [1])], {}, 'y')) }),
+  ),
+  ...(['ReduceMax', 'ReduceMin', 'ReduceMean'] as const).map(
+    (op): KernelCase => ({ name: `${op} i64 empty axis`, comparison: 'exact', build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'i64', shape: [3, 0] }), b.i64('axes', [-1])], { keepdims: 0 }, 'y')) }),
+  ),
+  { name: 'ReduceSum empty kept axis', build: (b) => b.output(b.op('ReduceSum', [b.input('x', [0, 3]), b.i64('axes', [1])], {}, 'y')) },
 ]);

@@ -1,7 +1,8 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, numel, type DType, type Node } from '../../../../ir/index.js';
+import { arrayToBytes, dtypeBytes, dtypeRange, getAttr, isBigInt, isFloat, makeTensor, numel, type DType, type Node } from '../../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
+import { emitFill, uniformByteOf } from '../movement/movement-copy.js';
 import { expV, logV } from '../../vmath.js';
 import { addCombine, blockedLoop, horizontal, LANES, mapped, MAX, maxCombine, minCombine, mulCombine, nest, reduceRow, storePartial, loadPartial, type LoopDim, type VecReducer } from './reduce-simd.js';
 
@@ -13,6 +14,9 @@ import { addCombine, blockedLoop, horizontal, LANES, mapped, MAX, maxCombine, mi
  * is kept, four output elements per vector reduce in step (SIMD across the kept inner dim). f32 sums are
  * blocked (see reduce-simd.ts). i32/i64 run a scalar loop nest, with wrapping integer arithmetic as the
  * reference's (exact) results wrap on store.
+ *
+ * An empty input (a zero-size axis) makes no loops: every output element (if any) is the reduction of the empty
+ * set, one constant (emptyResult), written as a fill.
  *
  * ArgMax/ArgMin view the input as [outer, dim, inner]: with inner >= 4 (f32, i32) four columns are scanned at
  * once keeping the best value and index per lane; otherwise a scalar scan. Ties keep the first index (strict
@@ -55,7 +59,6 @@ function checkReduce(node: Node): string | null {
 function checkReduceDims(node: Node): string | null {
   const x = node.inputs[0]!;
   const kind = KINDS[node.op]!;
-  if (numel(x.type.shape as number[]) === 0) return 'empty tensors are not supported';
   const dtype = x.type.dtype;
   if (dtype === 'f32') return null;
   if (dtype === 'i32' || dtype === 'i64') return INT_KINDS.has(kind) ? null : `${node.op} on ${dtype} is not supported (only f32)`;
@@ -299,6 +302,46 @@ function buildReduceInt(fn: FunctionBuilder, kind: Kind, dtype: DType, shape: re
   return fn.block([inBase.set(fn.param(0)), outBase.set(fn.param(1)), body]);
 }
 
+/**
+ * The reduction of the empty set, as ONNX defines it: the identity of the fold (0 for the sums, 1 for Prod, the
+ * lowest value for Max and the highest for Min: -inf/+inf for floats), mapped by the final step (L2: sqrt(0) = 0,
+ * LogSum and LogSumExp: log(0) = -inf, float Mean: 0 / 0 = NaN; integer Mean skips the division: 0).
+ */
+export function emptyResult(kind: Kind, dtype: DType): number {
+  const float = isFloat(dtype);
+  const [lowest, highest] = float ? [-Infinity, Infinity] : dtypeRange(dtype);
+  switch (kind) {
+    case 'Max':
+      return lowest;
+    case 'Min':
+      return highest;
+    case 'Prod':
+      return 1;
+    case 'Mean':
+      return float ? NaN : 0;
+    case 'LogSum':
+    case 'LogSumExp':
+      return -Infinity;
+    default:
+      return 0;
+  }
+}
+
+/** Every output element set to the reduction of the empty set (nothing when the output is empty too). */
+function emitEmptyReduce(node: Node, ctx: EmitContext, kind: Kind): Expr {
+  const out = node.outputs[0]!;
+  const n = numel(out.type.shape as number[]);
+  if (n === 0) return ctx.m.nop();
+  const dtype = out.type.dtype;
+  const value = emptyResult(kind, dtype);
+  // i64's highest value is not a double (dtypeRange rounds it up to 2^63): saturate it as a bigint.
+  const element = isBigInt(dtype) ? (value >= 2 ** 63 ? 2n ** 63n - 1n : BigInt(value)) : value;
+  const bytes = arrayToBytes(dtype, makeTensor(dtype, [1], [element] as ArrayLike<number | bigint> as ArrayLike<number>).data);
+  const width = bytes.length;
+  const at = ctx.placeData(`reduce.empty:${dtype}:${Array.from(bytes).join(',')}`, bytes, width);
+  return emitFill(ctx, width, [n], [1], ctx.addressOf(out), at, uniformByteOf(bytes));
+}
+
 /** What a reduction function is specialized to (GlobalAveragePool and GlobalMaxPool share it: pool.ts). */
 export interface ReducePlan {
   kind: Kind;
@@ -324,6 +367,7 @@ function emitReduce(node: Node, ctx: EmitContext): Expr {
     return ctx.call(ctx.defineFunction('copy', { bytes }, 2, (fn, p) => fn.copy(fn.param(1), fn.param(0), fn.i32(p.bytes))), [src, dst]);
   }
   const kind = KINDS[node.op]!;
+  if (numel(shape) === 0) return emitEmptyReduce(node, ctx, kind);
   const dtype = x.type.dtype;
   const name = ctx.defineFunction('reduce', { kind, dtype, shape, axes }, 2, buildReduce);
   return ctx.call(name, [src, dst]);
