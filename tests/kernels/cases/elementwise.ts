@@ -53,7 +53,24 @@ function dropout(withRatio: boolean): KernelCase {
   };
 }
 
+/** f64 Exp or Log over values spanning the range: specials, subnormals, overflow and underflow. */
+function f64Math(op: 'Exp' | 'Log'): KernelCase {
+  const values =
+    op === 'Exp'
+      ? [0, -0, 1, -1, 0.5, 1e-10, 20.25, -20.25, 300, -300, 709.7, 710, -708, -740, -746, Infinity, -Infinity, NaN, 88.8, -103.5]
+      : [1, 2, 0.5, Math.E, 1e-300, 3e-320, 1e300, 1 + 1e-12, 0.999999, 0, -0, -1, Infinity, -Infinity, NaN, 7.25, 1e-10, 123456.789, 0.1, 1.5];
+  return {
+    name: `${op} f64 across the range`,
+    comparison: 'elementwise',
+    tolerance: { wasm: 1e-15 },
+    feeds: () => ({ x: makeTensor('f64', [4, 5], values) }),
+    build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'f64', shape: [4, 5] })], {}, 'y')),
+  };
+}
+
 export const ELEMENTWISE = family('elementwise', [
+  f64Math('Exp'),
+  f64Math('Log'),
   nary('Add broadcast [2,3,4,5] + [3,1,5]', 'Add', [[2, 3, 4, 5], [3, 1, 5]]),
   nary('Add broadcast [2,3,4] + [3,1]', 'Add', [[2, 3, 4], [3, 1]]),
   nary('Sub scalar', 'Sub', [[7, 3], [1]]),

@@ -23,5 +23,10 @@ export const REDUCE = family('reduce', [
   ...(['ReduceMax', 'ReduceMin', 'ReduceMean'] as const).map(
     (op): KernelCase => ({ name: `${op} i64 empty axis`, comparison: 'exact', build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'i64', shape: [3, 0] }), b.i64('axes', [-1])], { keepdims: 0 }, 'y')) }),
   ),
+  { name: 'ReduceLogSumExp f64 axis 1', build: (b) => b.output(b.op('ReduceLogSumExp', [b.input('x', { dtype: 'f64', shape: [3, 7, 4] }), b.i64('axes', [1])], {}, 'y')) },
+  { name: 'ReduceSum f64 axes 0,2', build: (b) => b.output(b.op('ReduceSum', [b.input('x', { dtype: 'f64', shape: [3, 7, 4] }), b.i64('axes', [0, 2])], { keepdims: 0 }, 'y')) },
+  ...(['ReduceMax', 'ReduceMin'] as const).map(
+    (op): KernelCase => ({ name: `${op} bool last axis`, comparison: 'exact', build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'bool', shape: [6, 3] }), b.i64('axes', [1])], { keepdims: 0 }, 'y')) }),
+  ),
   { name: 'ReduceSum empty kept axis', build: (b) => b.output(b.op('ReduceSum', [b.input('x', [0, 3]), b.i64('axes', [1])], {}, 'y')) },
 ]);

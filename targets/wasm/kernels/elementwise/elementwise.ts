@@ -2,6 +2,7 @@ import binaryen from 'binaryen';
 import { dtypeBytes, getAttr, getOpSchema, nodeExpression, opTraits, registeredOps, type DType, type Node, type Value } from '../../../../ir/index.js';
 import { expressionOperands, expressionOps, formatExpression, type Expr as Expression } from '../../../../ir/ops/expression.js';
 import type { FunctionBuilder } from '../../dsl.js';
+import { expF64, logF64 } from '../../math-f64.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { lowerExpression, powConstV, powV, splatF, SUPPORTED_EXPRESSION_OPS } from './elementwise-f32.js';
 import { collapseBroadcast, elementAddress, emitLoopNest, memoryOps } from './elementwise-loops.js';
@@ -188,9 +189,14 @@ function clipSpec(node: Node, code: (fn: FunctionBuilder, x: Getter, lo: Bound<G
 const FLOAT_ONLY = ['Reciprocal', 'Floor', 'Ceil', 'Sqrt', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Mean'];
 const TRANSCENDENTAL = ['Exp', 'Log', 'Erf', 'Tanh', 'Sigmoid', 'Gelu'];
 
+/** The transcendental ops with f64 code (math-f64.ts). */
+const F64_MATH: Record<string, (m: binaryen.Module, x: Expr) => Expr> = { Exp: expF64, Log: logF64 };
+
 function scalarSpec(node: Node, inputs: Value[], dtype: DType): Spec | string {
   const op = node.op;
-  if (TRANSCENDENTAL.includes(op)) return `${op} on ${dtype} is not supported (f32 only)`;
+  const f64Math = dtype === 'f64' ? F64_MATH[op] : undefined;
+  if (f64Math) return { operands: inputs, key: '', scalar: (fn, [x]) => f64Math(fn.m, x!()) };
+  if (TRANSCENDENTAL.includes(op)) return `${op} on ${dtype} is not supported (${dtype === 'f64' ? 'f32; of these f64 has Exp and Log' : 'f32 only'})`;
   if (op === 'FusedElementwise') return `FusedElementwise on ${dtype} is not supported (f32 only)`;
   const isF64 = dtype === 'f64';
   if (FLOAT_ONLY.includes(op) && !isF64) return `${op} on ${dtype} is not supported`;
