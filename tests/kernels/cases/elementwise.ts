@@ -68,7 +68,25 @@ function f64Math(op: 'Exp' | 'Log'): KernelCase {
   };
 }
 
+/** `op` on 2-byte floats: computed in f32 lanes, each result rounded once to the half type (vector body and tail). */
+function half(op: string, dtype: 'f16' | 'bf16', shapes: number[][], tolerance: number): KernelCase {
+  return {
+    name: `${op} ${dtype} ${shapes.map((s) => `[${s}]`).join(' ')}`,
+    comparison: 'elementwise',
+    tolerance: { wasm: tolerance },
+    build: (b) => b.output(b.op(op, shapes.map((shape, i) => b.input('abc'[i]!, { dtype, shape })), {}, 'y')),
+  };
+}
+
 export const ELEMENTWISE = family('elementwise', [
+  // Min, Max, Mul and Less of halves are exact in f32, so rounding once gives the reference's value.
+  half('Mul', 'f16', [[3, 7], [7]], 0),
+  half('Max', 'f16', [[2, 9], [2, 9], [9]], 0),
+  half('Min', 'bf16', [[11], [11]], 0),
+  half('Less', 'f16', [[5, 3], [5, 3]], 0),
+  // One f16 ulp is 2^-10 of the value: a result within it of the reference's.
+  half('Exp', 'f16', [[4, 5]], 2 ** -10),
+  half('Add', 'bf16', [[6], [2, 6]], 2 ** -7),
   f64Math('Exp'),
   f64Math('Log'),
   nary('Add broadcast [2,3,4,5] + [3,1,5]', 'Add', [[2, 3, 4, 5], [3, 1, 5]]),
