@@ -39,4 +39,9 @@ export const RESIZE = family('resize', [
   resize('tf_crop_and_resize extrapolation', [1, 2, 6, 8], { sizes: [1, 2, 5, 7], roi: [0, 0, -0.2, 0.1, 1, 1, 0.9, 1.3] }, { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: 3.5 }),
   resize('linear axes keep_aspect_ratio_policy not_larger', [1, 2, 6, 8], { sizes: [9, 10] }, { mode: 'linear', axes: [2, 3], keep_aspect_ratio_policy: 'not_larger' }),
   resize('nearest axes [-1]', [1, 2, 6, 8], { scales: [3] }, { mode: 'nearest', axes: [-1] }),
+  // N and C resized too (a second, separable step over whole planes).
+  resize('linear every axis', [2, 4, 5, 6], { scales: [2, 0.75, 1.6, 0.5] }, { mode: 'linear' }),
+  resize('linear pytorch_half_pixel sizes batch down', [3, 2, 4, 4], { sizes: [1, 3, 3, 2] }, { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }),
+  resize('nearest channels only', [1, 3, 4, 5], { scales: [1, 2, 1, 1] }, { mode: 'nearest' }, { tolerance: { wasm: 0 } }),
+  resize('tf_crop_and_resize channel outside the roi', [1, 3, 4, 5], { sizes: [1, 4, 3, 5], roi: [0, -0.5, 0, 0, 1, 1.2, 1, 1] }, { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: -2 }),
 ]);
