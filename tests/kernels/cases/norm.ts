@@ -113,4 +113,12 @@ export const NORM = family('norm', [
     tolerance: { wasm: 2 ** -10 },
     build: (b) => b.output(b.op('Softmax', [b.input('x', { dtype: 'f16', shape: [3, 37] })], { axis: -1 }, 'y')),
   },
+  ...(['Softmax', 'LogSoftmax'] as const).map(
+    (op): KernelCase => ({
+      name: `${op} f64 middle axis`,
+      comparison: 'elementwise',
+      tolerance: { wasm: 1e-14 },
+      build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'f64', shape: [2, 9, 3] })], { axis: 1 }, 'y')),
+    }),
+  ),
 ]);
