@@ -204,10 +204,15 @@ export function resizeConstantsProblem(node: Node): string | null {
 
 /**
  * A 4-D Resize seen as `planes` (N * C) planes of H x W resampled to OH x OW: the form the f32 kernels run,
- * separable into a row pass (rows taps) and a column pass (cols taps). A reason string when the node has
- * another rank, is empty, or resizes N or C.
+ * separable into a row pass (rows taps) and a column pass (cols taps). When N or C is resized too, `outer` holds
+ * their taps: output plane (n, c) is then sum over the batch and channel taps of weight * resampled input plane
+ * (a third pass over whole planes). A reason string when the node has another rank, is empty, or resizes N or C
+ * into more output planes than the caller takes (`maxOuterPlanes`, 0 unless given: a generator that has no
+ * plane pass).
  */
 export interface ResizePlanePlan {
+  /** N and C taps, only when either axis is resized (the plane index of (n, c) is n * C + c). */
+  outer?: { C: number; batch: AxisTaps; channels: AxisTaps };
   planes: number;
   H: number;
   W: number;
@@ -218,7 +223,7 @@ export interface ResizePlanePlan {
   extrapolation: number;
 }
 
-export function resizePlanePlan(node: Node): ResizePlanePlan | string {
+export function resizePlanePlan(node: Node, options: { maxOuterPlanes?: number } = {}): ResizePlanePlan | string {
   const shape = node.inputs[0]!.type.shape;
   if (shape.length !== 4) return `Resize of a rank-${shape.length} tensor is not supported (4-D NCHW)`;
   if (shape.some((d) => d === 0)) return 'empty tensors are not supported';
@@ -229,9 +234,13 @@ export function resizePlanePlan(node: Node): ResizePlanePlan | string {
     if (e instanceof EdgecError) return e.message;
     throw e;
   }
-  for (const a of [0, 1]) {
-    if (!isIdentityAxis(t.axes[a]!, t.inShape[a]!)) return `resizing the ${a === 0 ? 'batch' : 'channel'} axis is not supported (only H and W)`;
-  }
   const [N, C, H, W] = t.inShape as [number, number, number, number];
-  return { planes: N * C, H, W, OH: t.outShape[2]!, OW: t.outShape[3]!, rows: t.axes[2]!, cols: t.axes[3]!, extrapolation: t.extrapolation };
+  const plan: ResizePlanePlan = { planes: N * C, H, W, OH: t.outShape[2]!, OW: t.outShape[3]!, rows: t.axes[2]!, cols: t.axes[3]!, extrapolation: t.extrapolation };
+  const resized = [0, 1].filter((a) => !isIdentityAxis(t.axes[a]!, t.inShape[a]!));
+  if (resized.length === 0) return plan;
+  const maxOuterPlanes = options.maxOuterPlanes ?? 0;
+  if (maxOuterPlanes === 0) return `resizing the ${resized[0] === 0 ? 'batch' : 'channel'} axis is not supported (only H and W)`;
+  const outerPlanes = t.outShape[0]! * t.outShape[1]!;
+  if (outerPlanes > maxOuterPlanes) return `resizing the batch or channel axis into ${outerPlanes} planes is not supported (at most ${maxOuterPlanes}: the code is unrolled per plane)`;
+  return { ...plan, outer: { C, batch: t.axes[0]!, channels: t.axes[1]! } };
 }

@@ -200,3 +200,26 @@ export class FunctionBuilder {
     return this.m.i8x16.shuffle(a, b, lanes);
   }
 }
+
+const defined = new WeakMap<binaryen.Module, Set<string>>();
+
+/**
+ * A module-level helper of one parameter (`param`) returning `result`, added to the module once under `name`
+ * (later calls only return the name); `build` makes its body from the parameter. Kernels call it per element
+ * (f16 conversions, f64 exp and log); binaryen's optimizer inlines it where that pays.
+ */
+export function moduleFunction(m: binaryen.Module, name: string, param: binaryen.Type, result: binaryen.Type, build: (fn: FunctionBuilder, x: () => Expr) => Expr): string {
+  let names = defined.get(m);
+  if (!names) {
+    names = new Set();
+    defined.set(m, names);
+  }
+  if (!names.has(name)) {
+    names.add(name);
+    // Locals of a FunctionBuilder start after its parameters: one parameter, of `param` type.
+    const fn = new FunctionBuilder(m, 1);
+    const body = build(fn, () => m.local.get(0, param));
+    m.addFunction(name, param, result, [...fn.localTypes], body);
+  }
+  return name;
+}

@@ -18,7 +18,7 @@ export type CorpusTarget = (typeof CORPUS_TARGETS)[number];
  * How outputs are compared with the reference:
  * - relative: max |a - r| / max |r| over each output <= tolerance (exact for integer outputs at tolerance 0);
  * - exact: every element equal (NaN equal to NaN), as strings, so i64 compares as bigint;
- * - elementwise: |a - r| <= tolerance x max(1, |r|) at every element, NaN where the reference has NaN.
+ * - elementwise: a = r (infinities) or |a - r| <= tolerance x max(1, |r|) at every element, NaN where the reference has NaN.
  * Output dtypes and shapes must always equal the reference's.
  */
 export type Comparison = 'relative' | 'exact' | 'elementwise';

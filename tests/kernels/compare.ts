@@ -22,7 +22,7 @@ export function mismatch(actual: Record<string, Tensor>, expected: Record<string
     } else if (comparison === 'elementwise') {
       for (let i = 0; i < e.data.length; i++) {
         const [x, y] = [Number(a.data[i]), Number(e.data[i])];
-        if (Number.isNaN(y) ? !Number.isNaN(x) : !(Math.abs(x - y) <= tolerance * Math.max(1, Math.abs(y)))) return `${name}[${i}] = ${x}, the reference ${y}`;
+        if (Number.isNaN(y) ? !Number.isNaN(x) : !(x === y || Math.abs(x - y) <= tolerance * Math.max(1, Math.abs(y)))) return `${name}[${i}] = ${x}, the reference ${y}`;
       }
     }
   }

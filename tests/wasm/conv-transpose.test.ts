@@ -73,11 +73,11 @@ describe('wasm ConvTranspose', () => {
     expect(artifact.layout.scratchBytes).toBeLessThanOrEqual(256 * 1024);
   });
 
-  it('rejects non-f32 and 3-D convolutions with reasons', () => {
+  it('rejects non-f32 and 4-D convolutions with reasons', () => {
     const b = new GraphBuilder('g');
-    const x = b.input('x', { dtype: 'f32', shape: [1, 2, 3, 3, 3] });
-    b.output(b.op('ConvTranspose', [x, b.constant('w', weights([2, 2, 2, 2, 2], 3))], {}, 'y'));
-    expect(unsupportedByWasm(b.build()).map((p) => p.reason)).toEqual(['ConvTranspose with 3 spatial dims is not supported (1 or 2)']);
+    const x = b.input('x', { dtype: 'f32', shape: [1, 2, 3, 3, 3, 3] });
+    b.output(b.op('ConvTranspose', [x, b.constant('w', weights([2, 2, 2, 2, 2, 2], 3))], {}, 'y'));
+    expect(unsupportedByWasm(b.build()).map((p) => p.reason)).toEqual(['ConvTranspose with 4 spatial dims is not supported (1 to 3)']);
     const b2 = new GraphBuilder('g');
     const x2 = b2.input('x', { dtype: 'f64', shape: [1, 2, 3, 3] });
     b2.output(b2.op('ConvTranspose', [x2, b2.constant('w', makeTensor('f64', [2, 2, 2, 2]))], {}, 'y'));

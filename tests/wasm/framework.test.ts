@@ -47,7 +47,7 @@ describe('wasm target framework', () => {
     const x = b.input('x', { dtype: 'f32', shape: [1, 4, 6] });
     const scales = b.constant('scales', makeTensor('f32', [3], [1, 1, 2]));
     const up = b.node('Resize', [x, null, scales], { mode: 'nearest' }, { name: 'resize3d', outputNames: ['up'] })[0]!;
-    const h = b.input('h', { dtype: 'f16', shape: [2, 3] });
+    const h = b.input('h', { dtype: 'f64', shape: [2, 3] });
     const arg = b.node('ArgMax', [h], { axis: 1 }, { name: 'argmax_half', outputNames: ['arg'] })[0]!;
     b.output(up, arg);
     const g = b.build();

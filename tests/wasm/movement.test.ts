@@ -276,4 +276,14 @@ describe('wasm Shape, Size, ConstantOfShape, Range', () => {
     };
     expect(unsupportedByWasm(build())[0]!.reason).toBe('Range needs a constant limit operand, but %limit is computed at run time');
   });
+  it('names the run-time shape operand of Expand and Tile (the op schema says which operands decide the shape)', () => {
+    const b = new GraphBuilder('g');
+    const x = b.input('x', { dtype: 'f32', shape: [2, 3] });
+    b.output(b.op('Expand', [x, b.input('shape', { dtype: 'i64', shape: [2] })], {}, 'e'));
+    b.output(b.op('Tile', [x, b.input('repeats', { dtype: 'i64', shape: [2] })], {}, 't'));
+    expect(unsupportedByWasm(b.build()).map((p) => p.reason)).toEqual([
+      'Expand needs a constant shape operand, but %shape is computed at run time',
+      'Tile needs a constant repeats operand, but %repeats is computed at run time',
+    ]);
+  });
 });

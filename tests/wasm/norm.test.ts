@@ -9,12 +9,12 @@ describe('wasm normalization check()', () => {
     const x = b.input('x', { dtype: 'f32', shape: [2, 3, 4] });
     const s = b.input('s', { dtype: 'f32', shape: [4] });
     b.node('LayerNormalization', [x, s, null], { axis: 1 }, { outputNames: ['y'] }).forEach((v) => b.output(v));
-    const h = b.input('h', { dtype: 'f16', shape: [2, 4] });
-    const hs = b.input('hs', { dtype: 'f16', shape: [4] });
+    const h = b.input('h', { dtype: 'f64', shape: [2, 4] });
+    const hs = b.input('hs', { dtype: 'f64', shape: [4] });
     b.node('LayerNormalization', [h, hs, null], {}, { outputNames: ['z'] }).forEach((v) => b.output(v));
     expect(unsupportedByWasm(b.build()).map((p) => p.reason)).toEqual([
       '%s broadcasts to the normalized dims but is not a constant',
-      'LayerNormalization with f16 operand %h is not supported (only f32)',
+      'LayerNormalization with f64 operand %h is not supported (only f32)',
     ]);
   });
 });

@@ -16,23 +16,24 @@ import { castKernels } from './cast/cast.js';
 import { convTransposeKernels } from './conv/conv-transpose.js';
 import { quantKernels } from './onnx-quantization/onnx-quantization.js';
 import { qopsKernels } from './quantized/quantized.js';
+import { widenHalves } from './widen-halves.js';
 
-/** Every wasm kernel family by the ops it claims. */
+/** Every wasm kernel family by the ops it claims (the f32-only float families also run f16/bf16 in f32: widen-halves.ts). */
 export const WASM_KERNELS = new KernelTable<WasmKernel>('wasm', [
   viewKernels,
   elementwiseKernels,
-  reduceKernels,
-  poolKernels,
-  softmaxKernels,
-  normKernels,
-  lrnKernels,
-  resizeKernels,
-  convKernels,
-  gemmKernels,
-  matmulKernels,
+  widenHalves(reduceKernels),
+  widenHalves(poolKernels),
+  widenHalves(softmaxKernels),
+  widenHalves(normKernels),
+  widenHalves(lrnKernels),
+  widenHalves(resizeKernels),
+  widenHalves(convKernels),
+  widenHalves(gemmKernels),
+  widenHalves(matmulKernels),
   movementKernels,
   castKernels,
-  convTransposeKernels,
+  widenHalves(convTransposeKernels),
   quantKernels,
   qopsKernels,
 ]);

@@ -44,6 +44,10 @@ export const CONV_TRANSPOSE = family('conv-transpose', [
   convTranspose('1-D dilated, output_padding', [1, 4, 7], [4, 3, 3], { attrs: { strides: [3], dilations: [2], output_padding: [1] } }),
   convTranspose('3-D stride 2 pads', [1, 3, 3, 4, 3], [3, 2, 3, 2, 3], { attrs: { strides: [2, 1, 2], pads: [1, 0, 1, 0, 1, 1] }, bias: true }),
   convTranspose('3-D group 2 dilations', [1, 4, 2, 3, 3], [4, 3, 2, 2, 2], { attrs: { group: 2, dilations: [1, 2, 2] } }),
+  convTranspose('3-D depth stride 2, output_padding, 2 images, unit width stride', [2, 2, 3, 5, 9], [2, 3, 2, 3, 3], {
+    attrs: { strides: [2, 1, 1], output_padding: [1, 0, 0], pads: [0, 1, 1, 1, 0, 1] },
+    bias: true,
+  }),
   convTranspose('run-time weights', [1, 3, 4, 5], [3, 5, 3, 3], { attrs: { strides: [2, 1] }, wInput: true }),
   convTranspose('run-time weights, group 3', [1, 6, 3, 4], [6, 2, 2, 3], { attrs: { group: 3, strides: [1, 2] }, wInput: true, bias: true }),
   convTranspose('large layer, col buffer in channel blocks', [1, 8, 24, 24], [8, 64, 4, 4], { attrs: { strides: [2, 2], pads: [1, 1, 1, 1] }, bias: true }),

@@ -1,3 +1,4 @@
+import { randomTensor } from '../../../compiler/io/random.js';
 import { GraphBuilder, type Attributes } from '../../../ir/index.js';
 import { family, type KernelCase } from '../case.js';
 
@@ -132,4 +133,15 @@ export const CONV = family('conv', [
   conv('3-D 1x1x1 SAME_UPPER stride 2', [1, 3, 5, 5, 5], [4, 3, 1, 1, 1], { attrs: { strides: [2, 2, 2], auto_pad: 'SAME_UPPER' } }),
   conv('3-D run-time weights bias', [1, 2, 4, 4, 4], [3, 2, 2, 2, 2], { wInput: true, bias: true }),
   conv('3-D residual relu', [1, 2, 4, 5, 6], [3, 2, 3, 3, 3], { attrs: { pads: [1, 1, 1, 1, 1, 1] }, bias: true, z: true, activation: 'Relu' }),
+  {
+    name: 'Conv f16 3x3 pads bias (computed in f32)',
+    comparison: 'elementwise',
+    tolerance: { wasm: 2 ** -10 },
+    build: (b) => {
+      const x = b.input('x', { dtype: 'f16', shape: [1, 3, 7, 6] });
+      const w = b.constant('w', randomTensor('f16', [4, 3, 3, 3], b.random));
+      const bias = b.constant('bias', randomTensor('f16', [4], b.random));
+      b.output(b.op('Conv', [x, w, bias], { pads: [1, 1, 1, 1] }, 'y'));
+    },
+  },
 ]);

@@ -211,7 +211,42 @@ function dropout(withRatio: boolean): KernelCase {
   };
 }
 
+/** f64 Exp or Log over values spanning the range: specials, subnormals, overflow and underflow. */
+function f64Math(op: 'Exp' | 'Log'): KernelCase {
+  const values =
+    op === 'Exp'
+      ? [0, -0, 1, -1, 0.5, 1e-10, 20.25, -20.25, 300, -300, 709.7, 710, -708, -740, -746, Infinity, -Infinity, NaN, 88.8, -103.5]
+      : [1, 2, 0.5, Math.E, 1e-300, 3e-320, 1e300, 1 + 1e-12, 0.999999, 0, -0, -1, Infinity, -Infinity, NaN, 7.25, 1e-10, 123456.789, 0.1, 1.5];
+  return {
+    name: `${op} f64 across the range`,
+    comparison: 'elementwise',
+    tolerance: { wasm: 1e-15 },
+    feeds: () => ({ x: makeTensor('f64', [4, 5], values) }),
+    build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'f64', shape: [4, 5] })], {}, 'y')),
+  };
+}
+
+/** `op` on 2-byte floats: computed in f32 lanes, each result rounded once to the half type (vector body and tail). */
+function half(op: string, dtype: 'f16' | 'bf16', shapes: number[][], tolerance: number): KernelCase {
+  return {
+    name: `${op} ${dtype} ${shapes.map((s) => `[${s}]`).join(' ')}`,
+    comparison: 'elementwise',
+    tolerance: { wasm: tolerance },
+    build: (b) => b.output(b.op(op, shapes.map((shape, i) => b.input('abc'[i]!, { dtype, shape })), {}, 'y')),
+  };
+}
+
 export const ELEMENTWISE = family('elementwise', [
+  // Min, Max, Mul and Less of halves are exact in f32, so rounding once gives the reference's value.
+  half('Mul', 'f16', [[3, 7], [7]], 0),
+  half('Max', 'f16', [[2, 9], [2, 9], [9]], 0),
+  half('Min', 'bf16', [[11], [11]], 0),
+  half('Less', 'f16', [[5, 3], [5, 3]], 0),
+  // One f16 ulp is 2^-10 of the value: a result within it of the reference's.
+  half('Exp', 'f16', [[4, 5]], 2 ** -10),
+  half('Add', 'bf16', [[6], [2, 6]], 2 ** -7),
+  f64Math('Exp'),
+  f64Math('Log'),
   nary('Add broadcast [2,3,4,5] + [3,1,5]', 'Add', [[2, 3, 4, 5], [3, 1, 5]]),
   nary('Add broadcast [2,3,4] + [3,1]', 'Add', [[2, 3, 4], [3, 1]]),
   nary('Sub scalar', 'Sub', [[7, 3], [1]]),

@@ -1,3 +1,4 @@
+import { randomTensor } from '../../../compiler/io/random.js';
 import type { Attributes } from '../../../ir/index.js';
 import { family, type KernelCase } from '../case.js';
 import { nary } from './shapes.js';
@@ -98,4 +99,28 @@ export const GEMM = family('gemm', [
   nary('MatMul 1-D by 2-D', 'MatMul', [[7], [7, 3]]),
   nary('MatMul 1-D by 3-D', 'MatMul', [[7], [2, 7, 3]]),
   nary('MatMul 3-D by 2-D', 'MatMul', [[2, 9, 6], [6, 70]]),
+  // f64: k summed in order like the reference, no fused multiply-add, so bit for bit.
+  ...([
+    [[5, 7], [7, 9]],
+    [[2, 1, 3, 6], [3, 6, 4]],
+    [[7], [2, 7, 1]],
+  ] as [number[], number[]][]).map(([a, bShape]): KernelCase => ({
+    name: `MatMul f64 [${a}] x [${bShape}]`,
+    comparison: 'exact',
+    build: (b) => b.output(b.op('MatMul', [b.input('a', { dtype: 'f64', shape: a }), b.input('b', { dtype: 'f64', shape: bShape })], {}, 'y')),
+  })),
+  // Halves computed in f32 (widened on load, each result rounded once): within an ulp of the half type.
+  {
+    name: 'MatMul f16 batched [2,5,7] x [7,9]',
+    comparison: 'elementwise',
+    tolerance: { wasm: 2 ** -10 },
+    build: (b) => b.output(b.op('MatMul', [b.input('a', { dtype: 'f16', shape: [2, 5, 7] }), b.input('b', { dtype: 'f16', shape: [7, 9] })], {}, 'y')),
+  },
+  {
+    name: 'Gemm bf16 constant B and C transB',
+    comparison: 'elementwise',
+    tolerance: { wasm: 2 ** -7 },
+    build: (b) =>
+      b.output(b.op('Gemm', [b.input('a', { dtype: 'bf16', shape: [6, 20] }), b.constant('w', randomTensor('bf16', [9, 20], b.random)), b.constant('c', randomTensor('bf16', [9], b.random))], { transB: 1, alpha: 0.5 }, 'y')),
+  },
 ]);

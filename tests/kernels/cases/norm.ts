@@ -107,4 +107,18 @@ export const NORM = family('norm', [
   lrn([2, 5, 9], { size: 2, alpha: 1.5, beta: 1, bias: 1 }),
   lrn([1, 16, 13, 13], { size: 5, alpha: 1e-4, beta: 0.75, bias: 1 }),
   lrn([1, 32, 3, 1, 2], { size: 7, alpha: 0.8, beta: 0.9, bias: 1.1 }),
+  {
+    name: 'Softmax f16 [3,37] (computed in f32)',
+    comparison: 'elementwise',
+    tolerance: { wasm: 2 ** -10 },
+    build: (b) => b.output(b.op('Softmax', [b.input('x', { dtype: 'f16', shape: [3, 37] })], { axis: -1 }, 'y')),
+  },
+  ...(['Softmax', 'LogSoftmax'] as const).map(
+    (op): KernelCase => ({
+      name: `${op} f64 middle axis`,
+      comparison: 'elementwise',
+      tolerance: { wasm: 1e-14 },
+      build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'f64', shape: [2, 9, 3] })], { axis: 1 }, 'y')),
+    }),
+  ),
 ]);

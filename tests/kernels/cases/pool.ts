@@ -130,4 +130,9 @@ export const POOL = family('pool', [
   unary('GlobalAveragePool [2,5,6,7]', 'GlobalAveragePool', [2, 5, 6, 7]),
   unary('GlobalMaxPool [1,3,9,4]', 'GlobalMaxPool', [1, 3, 9, 4]),
   unary('GlobalMaxPool [2,5,6,7]', 'GlobalMaxPool', [2, 5, 6, 7]),
+  {
+    name: 'MaxPool bf16 3x3 stride 2 (computed in f32)',
+    comparison: 'exact',
+    build: (b) => b.output(b.op('MaxPool', [b.input('x', { dtype: 'bf16', shape: [1, 2, 9, 9] })], { kernel_shape: [3, 3], strides: [2, 2] }, 'y')),
+  },
 ]);

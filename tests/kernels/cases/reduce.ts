@@ -46,4 +46,17 @@ export const REDUCE = family('reduce', [
   unary('ArgMin columns, last index', 'ArgMin', [7, 37], { axis: 0, select_last_index: 1 }),
   { name: 'ReduceL2 all', build: (b) => b.output(b.op('ReduceL2', [b.input('x', [3, 4, 5]), null], {}, 'y')) },
   ...ARG_CASES,
+  // A zero-size reduced axis: every output element is the reduction of the empty set (ONNX's identities).
+  ...(['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp'] as const).map(
+    (op): KernelCase => ({ name: `${op} empty axis`, comparison: 'exact', build: (b) => b.output(b.op(op, [b.input('x', [2, 0, 5]), b.i64('axes', [1])], {}, 'y')) }),
+  ),
+  ...(['ReduceMax', 'ReduceMin', 'ReduceMean'] as const).map(
+    (op): KernelCase => ({ name: `${op} i64 empty axis`, comparison: 'exact', build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'i64', shape: [3, 0] }), b.i64('axes', [-1])], { keepdims: 0 }, 'y')) }),
+  ),
+  { name: 'ReduceLogSumExp f64 axis 1', build: (b) => b.output(b.op('ReduceLogSumExp', [b.input('x', { dtype: 'f64', shape: [3, 7, 4] }), b.i64('axes', [1])], {}, 'y')) },
+  { name: 'ReduceSum f64 axes 0,2', build: (b) => b.output(b.op('ReduceSum', [b.input('x', { dtype: 'f64', shape: [3, 7, 4] }), b.i64('axes', [0, 2])], { keepdims: 0 }, 'y')) },
+  ...(['ReduceMax', 'ReduceMin'] as const).map(
+    (op): KernelCase => ({ name: `${op} bool last axis`, comparison: 'exact', build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'bool', shape: [6, 3] }), b.i64('axes', [1])], { keepdims: 0 }, 'y')) }),
+  ),
+  { name: 'ReduceSum empty kept axis', build: (b) => b.output(b.op('ReduceSum', [b.input('x', [0, 3]), b.i64('axes', [1])], {}, 'y')) },
 ]);

@@ -58,4 +58,9 @@ export const RESIZE = family('resize', [
   // Rows longer than one vector at every VLEN (LMUL 4: 64 f32 lanes at VLEN 512).
   resize('linear half_pixel 2x wide', [1, 4, 9, 75], { scales: [1, 1, 2, 2] }, { mode: 'linear' }),
   resize('nearest 2x wide', [1, 2, 5, 83], { scales: [1, 1, 2, 2] }, { mode: 'nearest' }, { tolerance: { wasm: 0, rvv: 0, webgpu: 0 } }),
+  // N and C resized too (a second, separable step over whole planes).
+  resize('linear every axis', [2, 4, 5, 6], { scales: [2, 0.75, 1.6, 0.5] }, { mode: 'linear' }),
+  resize('linear pytorch_half_pixel sizes batch down', [3, 2, 4, 4], { sizes: [1, 3, 3, 2] }, { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }),
+  resize('nearest channels only', [1, 3, 4, 5], { scales: [1, 2, 1, 1] }, { mode: 'nearest' }, { tolerance: { wasm: 0 } }),
+  resize('tf_crop_and_resize channel outside the roi', [1, 3, 4, 5], { sizes: [1, 4, 3, 5], roi: [0, -0.5, 0, 0, 1, 1.2, 1, 1] }, { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize', extrapolation_value: -2 }),
 ]);

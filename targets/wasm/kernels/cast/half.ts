@@ -1,5 +1,5 @@
 import binaryen from 'binaryen';
-import { FunctionBuilder } from '../../dsl.js';
+import { moduleFunction } from '../../dsl.js';
 
 type Expr = binaryen.ExpressionRef;
 
@@ -12,27 +12,9 @@ type Expr = binaryen.ExpressionRef;
  * optimizer inlines it where that pays.
  */
 
-const defined = new WeakMap<binaryen.Module, Set<string>>();
-
-function ensure(m: binaryen.Module, name: string, param: binaryen.Type, result: binaryen.Type, build: (fn: FunctionBuilder, x: () => Expr) => Expr): string {
-  let names = defined.get(m);
-  if (!names) {
-    names = new Set();
-    defined.set(m, names);
-  }
-  if (!names.has(name)) {
-    names.add(name);
-    // Locals of a FunctionBuilder start after its parameters: one parameter, of `param` type.
-    const fn = new FunctionBuilder(m, 1);
-    const body = build(fn, () => m.local.get(0, param));
-    m.addFunction(name, param, result, [...fn.localTypes], body);
-  }
-  return name;
-}
-
 /** f32 -> f16 bits (i32 holding 0..0xffff), as floatToHalf. */
 export function f32ToHalfBits(m: binaryen.Module, x: Expr): Expr {
-  const name = ensure(m, 'edgec_f32_to_f16', binaryen.f32, binaryen.i32, (fn, arg) => {
+  const name = moduleFunction(m, 'edgec_f32_to_f16', binaryen.f32, binaryen.i32, (fn, arg) => {
     const i = m.i32;
     const [bits, sign, exp, mant, e, q, rest, shift, half] = Array.from({ length: 9 }, () => fn.i32Local());
     const ret = (v: Expr) => m.return(v);
@@ -79,7 +61,7 @@ export function f32ToHalfBits(m: binaryen.Module, x: Expr): Expr {
 
 /** f16 bits (low 16 bits of an i32) -> f32, as halfToFloat (NaN becomes the canonical quiet NaN). */
 export function halfBitsToF32(m: binaryen.Module, h: Expr): Expr {
-  const name = ensure(m, 'edgec_f16_to_f32', binaryen.i32, binaryen.f32, (fn, arg) => {
+  const name = moduleFunction(m, 'edgec_f16_to_f32', binaryen.i32, binaryen.f32, (fn, arg) => {
     const i = m.i32;
     const [sign, exp, frac] = [fn.i32Local(), fn.i32Local(), fn.i32Local()];
     return m.block(null, [
@@ -100,7 +82,7 @@ export function halfBitsToF32(m: binaryen.Module, h: Expr): Expr {
 
 /** f32 -> bf16 bits, as floatToBfloat16: NaN -> 0x7fc0, else round to nearest even on the high half. */
 export function f32ToBfloat16Bits(m: binaryen.Module, x: Expr): Expr {
-  const name = ensure(m, 'edgec_f32_to_bf16', binaryen.f32, binaryen.i32, (fn, arg) => {
+  const name = moduleFunction(m, 'edgec_f32_to_bf16', binaryen.f32, binaryen.i32, (fn, arg) => {
     const i = m.i32;
     const bits = fn.i32Local();
     const rounded = i.and(i.shr_u(i.add(bits.get(), i.add(fn.i32(0x7fff), i.and(i.shr_u(bits.get(), fn.i32(16)), fn.i32(1)))), fn.i32(16)), fn.i32(0xffff));

@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
-import { getAttr, type AttrValue, type Node } from '../../../../ir/index.js';
-import { convTransposeGeometry } from '../../../../ir/ops/nn.js';
+import type { Node } from '../../../../ir/index.js';
+import { convTransposePlan, tapsOf } from '../../../shared/conv-transpose-geometry.js';
 import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { WasmKernel, WasmOptions } from '../../kernel.js';
 import { fillRun, loopNest, type Get } from '../movement/movement-copy.js';
@@ -8,13 +8,13 @@ import { fillRun, loopNest, type Get } from '../movement/movement-copy.js';
 type Expr = binaryen.ExpressionRef;
 
 /**
- * ConvTranspose (NCHW f32, 1 or 2 spatial dims) as GEMM + col2im. For each image, group and block of MB
- * output channels:
- *   col[(m, kh, kw), (ih, iw)] = sum_c W[c, m, kh, kw] * X[c, ih, iw]      (W is [C, M/group, kh, kw]: already W^T)
- *   Y[m, ih*SH - PH + kh*DH, iw*SW - PW + kw*DW] += col[(m, kh, kw), (ih, iw)]
+ * ConvTranspose (NC[D]HW f32, 1 to 3 spatial dims, seen as 3-D by the shared geometry) as GEMM + col2im. For
+ * each image, group and block of MB output channels:
+ *   col[(m, kd, kh, kw), (id, ih, iw)] = sum_c W[c, m, kd, kh, kw] * X[c, id, ih, iw]   (W is [C, M/group, k...]: already W^T)
+ *   Y[m, id*SD - PD + kd*DD, ih*SH - PH + kh*DH, iw*SW - PW + kw*DW] += col[(m, kd, kh, kw), (id, ih, iw)]
  * The GEMM is register-tiled 4 rows x 8 columns (8 f32x4 accumulators); col2im is unrolled over the kernel taps
- * with the valid input ranges of each tap computed at compile time. The col buffer lives in scratch, sized
- * for MB channels at a time so large layers do not need megabytes of it.
+ * with the valid input ranges of each tap computed at compile time (a loop over the input depth for 3-D). The
+ * col buffer lives in scratch, sized for MB channels at a time so large layers do not need megabytes of it.
  */
 
 const COL_BUDGET = 256 * 1024;
@@ -22,6 +22,13 @@ const COL_BUDGET = 256 * 1024;
 interface Plan {
   N: number;
   C: number;
+  /** Depth axis (1 for 1-D and 2-D problems): extent, kernel, stride, dilation, leading pad, output extent. */
+  D: number;
+  KD: number;
+  SD: number;
+  DD: number;
+  PD: number;
+  OD: number;
   H: number;
   W: number;
   group: number;
@@ -41,39 +48,33 @@ interface Plan {
   bias: boolean;
 }
 
-function attrsOf(node: Node) {
-  return { attr: <T extends AttrValue>(name: string) => getAttr<T>(node, name) };
+/** The plan from the shared geometry; throws its reason (checkDims reports it first). */
+function planOf(node: Node): Plan {
+  const g = convTransposePlan(node);
+  if (typeof g === 'string') throw new Error(g);
+  const [D, H, W] = g.dims;
+  const [OD, OH, OW] = g.out;
+  const [KD, KH, KW] = g.kernel;
+  const [SD, SH, SW] = g.strides;
+  const [DD, DH, DW] = g.dilations;
+  const [PD, PH, PW] = g.padBegin;
+  const kk = tapsOf(g);
+  let MB = 1;
+  for (let d = 1; d <= g.Mg; d++) if (g.Mg % d === 0 && d * kk * D * H * W * 4 <= COL_BUDGET) MB = d;
+  return { N: g.batch, C: g.C, D, KD, SD, DD, PD, OD, H, W, group: g.group, Mg: g.Mg, KH, KW, SH, SW, DH, DW, PH, PW, OH, OW, MB, bias: node.inputs[2] != null };
 }
 
-function planOf(node: Node): Plan {
-  const x = node.inputs[0]!.type.shape as number[];
-  const w = node.inputs[1]!.type.shape as number[];
-  const fail = (m: string): never => {
-    throw new Error(m);
-  };
-  const g = convTransposeGeometry(attrsOf(node), x.slice(2), w.slice(2), fail);
-  const two = (v: readonly number[], fill: number): [number, number] => (v.length === 1 ? [fill, v[0]!] : [v[0]!, v[1]!]);
-  const [H, W] = two(x.slice(2), 1);
-  const [KH, KW] = two(g.kernel, 1);
-  const [SH, SW] = two(g.strides, 1);
-  const [DH, DW] = two(g.dilations, 1);
-  const n = x.length - 2;
-  const [PH, PW] = two(g.pads.slice(0, n), 0);
-  const [OH, OW] = two(g.output as number[], 1);
-  const Mg = w[1]!;
-  const kk = KH * KW;
-  let MB = 1;
-  for (let d = 1; d <= Mg; d++) if (Mg % d === 0 && d * kk * H * W * 4 <= COL_BUDGET) MB = d;
-  return { N: x[0]!, C: x[1]!, H, W, group: getAttr<number>(node, 'group'), Mg, KH, KW, SH, SW, DH, DW, PH, PW, OH, OW, MB, bias: node.inputs[2] != null };
-}
+/** Kernel taps and input positions per channel (all three spatial axes). */
+const taps = (p: Plan): number => p.KD * p.KH * p.KW;
+const inputSize = (p: Plan): number => p.D * p.H * p.W;
 
 /** The f32 accumulation of `rows` col rows by `vecs` f32x4 columns (or one scalar column when vecs is 0). */
 function gemmTile(fn: FunctionBuilder, p: Plan, rows: number, vecs: number, w: Get, x: Get, col: Get): Expr[] {
   const m = fn.m;
   const Cg = p.C / p.group;
-  const wStride = p.Mg * p.KH * p.KW * 4;
-  const xStride = p.H * p.W * 4;
-  const rowBytes = p.H * p.W * 4;
+  const wStride = p.Mg * taps(p) * 4;
+  const xStride = inputSize(p) * 4;
+  const rowBytes = inputSize(p) * 4;
   const wp = fn.i32Local();
   const xp = fn.i32Local();
   const c = fn.i32Local();
@@ -105,8 +106,8 @@ function gemmTile(fn: FunctionBuilder, p: Plan, rows: number, vecs: number, w: G
 
 /** col[r, :] for the block's R = MB*KH*KW rows, 4 rows at a time, then the leftover rows one by one. */
 function gemm(fn: FunctionBuilder, p: Plan, w: Get, x: Get, col: Get): Expr[] {
-  const HW = p.H * p.W;
-  const R = p.MB * p.KH * p.KW;
+  const HW = inputSize(p);
+  const R = p.MB * taps(p);
   const rowBytes = HW * 4;
   const rowsOf = (rows: number, wRow: Get, colRow: Get): Expr[] => {
     const out: Expr[] = [];
@@ -143,9 +144,9 @@ function validRange(size: number, S: number, P: number, D: number, k: number, O:
 /** Y[m] = bias[m] (or 0), then every tap's col row added at its output positions. */
 function col2im(fn: FunctionBuilder, p: Plan, out: Get, bias: Get, col: Get): Expr[] {
   const m = fn.m;
-  const HW = p.H * p.W;
-  const OHW = p.OH * p.OW;
-  const kk = p.KH * p.KW;
+  const HW = inputSize(p);
+  const OHW = p.OD * p.OH * p.OW;
+  const kk = taps(p);
   return loopNest(fn, [p.MB], [[OHW * 4], [4], [kk * HW * 4]], [out, bias, col], ([plane, b, c]) => {
     const code: Expr[] = [];
     if (p.bias) {
@@ -154,30 +155,54 @@ function col2im(fn: FunctionBuilder, p: Plan, out: Get, bias: Get, col: Get): Ex
     } else {
       code.push(fn.fill(plane!(), fn.i32(0), fn.i32(OHW * 4)));
     }
-    for (let kh = 0; kh < p.KH; kh++) {
-      const [ihLo, ihHi] = validRange(p.H, p.SH, p.PH, p.DH, kh, p.OH);
-      for (let kw = 0; kw < p.KW; kw++) {
-        const [iwLo, iwHi] = validRange(p.W, p.SW, p.PW, p.DW, kw, p.OW);
-        const count = iwHi - iwLo;
-        if (ihHi <= ihLo || count <= 0) continue;
-        const oh0 = ihLo * p.SH - p.PH + kh * p.DH;
-        const ow0 = iwLo * p.SW - p.PW + kw * p.DW;
-        const op = fn.i32Local();
-        const cp = fn.i32Local();
-        const ih = fn.i32Local();
-        const row: Expr[] = [];
-        if (p.SW === 1) {
-          let j = 0;
-          for (; j + 4 <= count; j += 4) row.push(fn.storeV(op.get(), m.f32x4.add(fn.loadV(op.get(), 4 * j), fn.loadV(cp.get(), 4 * j)), 4 * j));
-          for (; j < count; j++) row.push(fn.storeF(op.get(), m.f32.add(fn.loadF(op.get(), 4 * j), fn.loadF(cp.get(), 4 * j)), 4 * j));
-        } else {
-          for (let j = 0; j < count; j++) row.push(fn.storeF(op.get(), m.f32.add(fn.loadF(op.get(), 4 * j * p.SW), fn.loadF(cp.get(), 4 * j)), 4 * j * p.SW));
+    for (let kd = 0; kd < p.KD; kd++) {
+      const [idLo, idHi] = validRange(p.D, p.SD, p.PD, p.DD, kd, p.OD);
+      if (idHi <= idLo) continue;
+      const od0 = idLo * p.SD - p.PD + kd * p.DD;
+      for (let kh = 0; kh < p.KH; kh++) {
+        const [ihLo, ihHi] = validRange(p.H, p.SH, p.PH, p.DH, kh, p.OH);
+        for (let kw = 0; kw < p.KW; kw++) {
+          const [iwLo, iwHi] = validRange(p.W, p.SW, p.PW, p.DW, kw, p.OW);
+          const count = iwHi - iwLo;
+          if (ihHi <= ihLo || count <= 0) continue;
+          const oh0 = ihLo * p.SH - p.PH + kh * p.DH;
+          const ow0 = iwLo * p.SW - p.PW + kw * p.DW;
+          const op = fn.i32Local();
+          const cp = fn.i32Local();
+          const ih = fn.i32Local();
+          const row: Expr[] = [];
+          if (p.SW === 1) {
+            let j = 0;
+            for (; j + 4 <= count; j += 4) row.push(fn.storeV(op.get(), m.f32x4.add(fn.loadV(op.get(), 4 * j), fn.loadV(cp.get(), 4 * j)), 4 * j));
+            for (; j < count; j++) row.push(fn.storeF(op.get(), m.f32.add(fn.loadF(op.get(), 4 * j), fn.loadF(cp.get(), 4 * j)), 4 * j));
+          } else {
+            for (let j = 0; j < count; j++) row.push(fn.storeF(op.get(), m.f32.add(fn.loadF(op.get(), 4 * j * p.SW), fn.loadF(cp.get(), 4 * j)), 4 * j * p.SW));
+          }
+          /** The tap's rows of one input depth slice, from output and col addresses. */
+          const plane2d = (opStart: Expr, cpStart: Expr): Expr[] => [
+            op.set(opStart),
+            cp.set(cpStart),
+            fn.for(ih, ihLo, ihHi, 1, [...row, op.set(fn.addConst(op.get(), p.SH * p.OW * 4)), cp.set(fn.addConst(cp.get(), p.W * 4))]),
+          ];
+          const tap = (kd * p.KH + kh) * p.KW + kw;
+          const opAt = ((od0 * p.OH + oh0) * p.OW + ow0) * 4;
+          const cpAt = (tap * HW + (idLo * p.H + ihLo) * p.W + iwLo) * 4;
+          if (p.D === 1) {
+            code.push(...plane2d(fn.addConst(plane!(), opAt), fn.addConst(c!(), cpAt)));
+          } else {
+            // Input depth slices id in [idLo, idHi): output slices SD apart, col slices H*W apart.
+            const [opd, cpd, id] = [fn.i32Local(), fn.i32Local(), fn.i32Local()];
+            code.push(
+              opd.set(fn.addConst(plane!(), opAt)),
+              cpd.set(fn.addConst(c!(), cpAt)),
+              fn.for(id, idLo, idHi, 1, [
+                ...plane2d(opd.get(), cpd.get()),
+                opd.set(fn.addConst(opd.get(), p.SD * p.OH * p.OW * 4)),
+                cpd.set(fn.addConst(cpd.get(), p.H * p.W * 4)),
+              ]),
+            );
+          }
         }
-        code.push(
-          op.set(fn.addConst(plane!(), (oh0 * p.OW + ow0) * 4)),
-          cp.set(fn.addConst(c!(), ((kh * p.KW + kw) * HW + ihLo * p.W + iwLo) * 4)),
-          fn.for(ih, ihLo, ihHi, 1, [...row, op.set(fn.addConst(op.get(), p.SH * p.OW * 4)), cp.set(fn.addConst(cp.get(), p.W * 4))]),
-        );
       }
     }
     return code;
@@ -185,7 +210,7 @@ function col2im(fn: FunctionBuilder, p: Plan, out: Get, bias: Get, col: Get): Ex
 }
 
 /** Scratch for one block's col rows. */
-const colBytes = (p: Plan): number => p.MB * p.KH * p.KW * p.H * p.W * 4;
+const colBytes = (p: Plan): number => p.MB * taps(p) * inputSize(p) * 4;
 
 export const convTransposeKernels: WasmKernel = {
   ops: ['ConvTranspose'],
@@ -198,28 +223,17 @@ export const convTransposeKernels: WasmKernel = {
     return null;
   },
   checkDims(node) {
-    const rank = node.inputs[0]!.type.shape.length;
-    if (rank !== 3 && rank !== 4) return `ConvTranspose with ${rank - 2} spatial dims is not supported (1 or 2)`;
-    try {
-      planOf(node);
-    } catch (e) {
-      return `ConvTranspose geometry: ${(e as Error).message}`;
-    }
-    return null;
+    const g = convTransposePlan(node);
+    return typeof g === 'string' ? g : null;
   },
   scratchBytes(node: Node, _options: WasmOptions) {
     return colBytes(planOf(node));
   },
   emit(node, ctx) {
     const p = planOf(node);
-    const Cg = p.C / p.group;
-    const HW = p.H * p.W;
-    const kk = p.KH * p.KW;
-    const OHW = p.OH * p.OW;
-    const M = p.Mg * p.group;
     const col = ctx.scratch(colBytes(p));
     const name = ctx.defineFunction('conv-transpose', p, 5, (fn, p) => {
-      const [Cg, HW, kk, OHW, M] = [p.C / p.group, p.H * p.W, p.KH * p.KW, p.OH * p.OW, p.Mg * p.group];
+      const [Cg, HW, kk, OHW, M] = [p.C / p.group, inputSize(p), taps(p), p.OD * p.OH * p.OW, p.Mg * p.group];
       const body = loopNest(
         fn,
         [p.N, p.group, p.Mg / p.MB],

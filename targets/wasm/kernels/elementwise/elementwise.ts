@@ -1,7 +1,9 @@
 import binaryen from 'binaryen';
 import { dtypeBytes, getAttr, getOpSchema, nodeExpression, opTraits, registeredOps, type DType, type Node, type Value } from '../../../../ir/index.js';
 import { expressionOperands, expressionOps, formatExpression, type Expr as Expression } from '../../../../ir/ops/expression.js';
-import type { FunctionBuilder } from '../../dsl.js';
+import { MEMORY, type FunctionBuilder } from '../../dsl.js';
+import { f32ToHalf, halfToF32 } from '../cast/half.js';
+import { expF64, logF64 } from '../../math-f64.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { lowerExpression, powConstV, powV, splatF, SUPPORTED_EXPRESSION_OPS } from './elementwise-f32.js';
 import { collapseBroadcast, elementAddress, emitLoopNest, memoryOps } from './elementwise-loops.js';
@@ -14,9 +16,12 @@ import { classType, integerPow, loadScalar, scalarClass, scalarOps, storeScalar 
  *
  * f32 runs in SIMD: four elements per step along the innermost contiguous axis, broadcast operands splatted
  * once per row, and a scalar tail that runs the same f32x4 code on splats (so every element gets bit-identical
- * math). Bool operands (Where's condition) become lane masks; bool results are narrowed from masks.
- * i8/u8/i16/u16/i32/u32/i64/u64/f64/bool run one element at a time (elementwise-scalar.ts) for the ops ONNX
- * allows on them; f16/bf16 and the transcendental ops on f64/integers are reported by check().
+ * math). Bool operands (Where's condition) become lane masks; bool results are narrowed from masks. f16/bf16
+ * run the same f32 code: operands widened to f32 on load (exact), each result rounded to the half type on store
+ * (the reference rounds its f64 result once: the same for Min, Max, Mul, comparisons; within an ulp of the half
+ * type for the rest). i8/u8/i16/u16/i32/u32/i64/u64/f64/bool run one element at a time (elementwise-scalar.ts)
+ * for the ops ONNX allows on them; the transcendental ops other than Exp and Log on f64 and on integers are
+ * reported by check().
  *
  * Every kernel reads all operands of an element (or of a 4-lane chunk) before writing that element, so
  * plan-memory may place the result over a same-shaped operand.
@@ -40,6 +45,9 @@ interface Spec {
 const OPS = registeredOps().filter((op) => getOpSchema(op)!.expression || opTraits(op).elementwise === 'broadcast');
 
 const fround = Math.fround;
+
+/** The 2-byte floats, computed in f32 lanes: widened exactly on load, each result rounded once on store. */
+const isHalf = (d: DType): d is 'f16' | 'bf16' => d === 'f16' || d === 'bf16';
 
 /** Exponent dtypes an f32 Pow converts to f32 lanes. */
 const INT_EXPONENTS = new Set<DType>(['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64']);
@@ -121,7 +129,7 @@ function f32Spec(node: Node, inputs: Value[]): Spec | string {
       const c = uniformConstant(y);
       if (c !== undefined) return { operands: [x], key: `c${c}`, vector: (fn, [a]) => powConstV(fn, a!, fround(c)) };
       // Integer exponents arrive as f32 lanes (simdInner converts them on load), as the reference's Number(y).
-      if (y.type.dtype !== 'f32' && !INT_EXPONENTS.has(y.type.dtype)) return `Pow with a ${y.type.dtype} exponent is not supported by the wasm target`;
+      if (y.type.dtype !== 'f32' && !isHalf(y.type.dtype) && !INT_EXPONENTS.has(y.type.dtype)) return `Pow with a ${y.type.dtype} exponent is not supported by the wasm target`;
       return { operands: inputs, key: '', vector: (fn, [a, b]) => powV(fn, a!, b!) };
     }
     case 'Equal':
@@ -188,9 +196,14 @@ function clipSpec(node: Node, code: (fn: FunctionBuilder, x: Getter, lo: Bound<G
 const FLOAT_ONLY = ['Reciprocal', 'Floor', 'Ceil', 'Sqrt', 'LeakyRelu', 'HardSigmoid', 'HardSwish', 'Mean'];
 const TRANSCENDENTAL = ['Exp', 'Log', 'Erf', 'Tanh', 'Sigmoid', 'Gelu'];
 
+/** The transcendental ops with f64 code (math-f64.ts). */
+const F64_MATH: Record<string, (m: binaryen.Module, x: Expr) => Expr> = { Exp: expF64, Log: logF64 };
+
 function scalarSpec(node: Node, inputs: Value[], dtype: DType): Spec | string {
   const op = node.op;
-  if (TRANSCENDENTAL.includes(op)) return `${op} on ${dtype} is not supported (f32 only)`;
+  const f64Math = dtype === 'f64' ? F64_MATH[op] : undefined;
+  if (f64Math) return { operands: inputs, key: '', scalar: (fn, [x]) => f64Math(fn.m, x!()) };
+  if (TRANSCENDENTAL.includes(op)) return `${op} on ${dtype} is not supported (${dtype === 'f64' ? 'f32; of these f64 has Exp and Log' : 'f32 only'})`;
   if (op === 'FusedElementwise') return `FusedElementwise on ${dtype} is not supported (f32 only)`;
   const isF64 = dtype === 'f64';
   if (FLOAT_ONLY.includes(op) && !isF64) return `${op} on ${dtype} is not supported`;
@@ -326,7 +339,7 @@ function specFor(node: Node): Spec | string {
   if (node.op === 'Where' && inputs[0]!.type.dtype !== 'bool') return `Where needs a bool condition, got ${inputs[0]!.type.dtype}`;
   const sameDType = node.op === 'Pow' || node.op === 'Where' ? [] : inputs.filter((v) => v.type.dtype !== dtype);
   if (sameDType.length) return `mixed operand dtypes (${dtype} and ${sameDType[0]!.type.dtype})`;
-  if (dtype === 'f32') return f32Spec(node, inputs);
+  if (dtype === 'f32' || isHalf(dtype)) return f32Spec(node, inputs);
   if (scalarClass(dtype) === null) return `${node.op} on ${dtype} is not supported by the wasm target`;
   if (dtype === 'bool' && !['Equal', 'Where'].includes(node.op)) return `${node.op} on bool is not supported`;
   return scalarSpec(node, inputs, dtype);
@@ -343,18 +356,21 @@ function simdInner(fn: FunctionBuilder, spec: Spec, dtypes: DType[], outDType: D
   const bytes = [...dtypes, outDType].map(dtypeBytes);
   const zero = () => m.i32x4.splat(m.i32.const(0));
   const loadOne = (k: number, ptr: Expr): Expr => {
-    if (INT_EXPONENTS.has(dtypes[k]!)) return m.f32x4.splat(intToF32(fn, dtypes[k]!, ptr, 0));
+    const d = dtypes[k]!;
+    if (isHalf(d)) return m.f32x4.splat(halfToF32(m, d, mem.load16(ptr, false)));
+    if (INT_EXPONENTS.has(d)) return m.f32x4.splat(intToF32(fn, d, ptr, 0));
     return dtypes[k] === 'bool' ? m.i32x4.ne(mem.load8Splat(ptr), zero()) : fn.loadSplat(ptr);
   };
   const loadFour = (k: number, ptr: Expr): Expr => {
     const d = dtypes[k]!;
     if (d === 'i32') return m.f32x4.convert_i32x4_s(fn.loadV(ptr));
     if (d === 'u32') return m.f32x4.convert_i32x4_u(fn.loadV(ptr));
-    if (INT_EXPONENTS.has(d)) {
-      // Other integer widths lane by lane, from the address held in a local.
+    if (INT_EXPONENTS.has(d) || isHalf(d)) {
+      // Other integer widths and the halves lane by lane, from the address held in a local.
       const at = fn.i32Local();
-      let v = m.f32x4.splat(intToF32(fn, d, m.local.tee(at.index, ptr, binaryen.i32), 0));
-      for (let lane = 1; lane < 4; lane++) v = m.f32x4.replace_lane(v, lane, intToF32(fn, d, at.get(), lane * dtypeBytes(d)));
+      const one = (ptr: Expr, offset: number): Expr => (isHalf(d) ? halfToF32(m, d, m.i32.load16_u(offset, 2, ptr, MEMORY)) : intToF32(fn, d, ptr, offset));
+      let v = m.f32x4.splat(one(m.local.tee(at.index, ptr, binaryen.i32), 0));
+      for (let lane = 1; lane < 4; lane++) v = m.f32x4.replace_lane(v, lane, one(at.get(), lane * dtypeBytes(d)));
       return v;
     }
     return d === 'bool' ? m.i32x4.ne(m.i32x4.extend_low_i16x8_u(m.i16x8.extend_low_i8x16_u(mem.load32Zero(ptr))), zero()) : fn.loadV(ptr);
@@ -388,6 +404,12 @@ function simdInner(fn: FunctionBuilder, spec: Spec, dtypes: DType[], outDType: D
       } else {
         store = mem.store8Lane0(out, ones(value));
       }
+    } else if (isHalf(outDType)) {
+      // Each lane rounded to the half type on its own, as the reference rounds each element.
+      const v = fn.v128Local();
+      const at = fn.i32Local();
+      const lanes = Array.from({ length: width }, (_, lane) => m.i32.store16(2 * lane, 2, at.get(), f32ToHalf(m, outDType, m.f32x4.extract_lane(v.get(), lane)), MEMORY));
+      store = fn.block([v.set(value), at.set(out), ...lanes]);
     } else {
       store = width === 4 ? fn.storeV(out, value) : mem.store32Lane0(out, value);
     }

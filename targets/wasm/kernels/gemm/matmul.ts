@@ -1,6 +1,7 @@
 import type binaryen from 'binaryen';
 import { broadcastShapes, type Node } from '../../../../ir/index.js';
 import type { WasmKernel } from '../../kernel.js';
+import { buildMatmulF64 } from './matmul-f64.js';
 import { emitGemm, floatBytes, packB, packedBLayout, type GemmLayout } from './gemm-core.js';
 import { tileFor } from './gemm.js';
 
@@ -28,7 +29,7 @@ interface Plan {
 function operandProblem(node: Node): string | null {
   const [a, b] = node.inputs;
   if (!a || !b) return 'MatMul needs two operands';
-  return a.type.dtype !== 'f32' ? `only f32 MatMul is supported, got ${a.type.dtype}` : null;
+  return a.type.dtype !== 'f32' && a.type.dtype !== 'f64' ? `only f32 and f64 MatMul are supported, got ${a.type.dtype}` : null;
 }
 
 /** The plan of a node operandProblem accepts, from its (static) dims, or why there is none. */
@@ -89,9 +90,18 @@ export const matmulKernels: WasmKernel = {
     const p = planOf(node) as Plan;
     const [a, b] = node.inputs;
     if (p.M * p.N * p.batches === 0) return ctx.m.nop();
+    const f64 = a!.type.dtype === 'f64';
     if (p.K === 0) {
       const y = ctx.addressOf(node.outputs[0]!);
-      return ctx.m.memory.fill(ctx.m.i32.const(y), ctx.m.i32.const(0), ctx.m.i32.const(p.M * p.N * p.batches * 4), 'mem');
+      return ctx.m.memory.fill(ctx.m.i32.const(y), ctx.m.i32.const(0), ctx.m.i32.const(p.M * p.N * p.batches * (f64 ? 8 : 4)), 'mem');
+    }
+    if (f64) {
+      // The plan's offsets are in f32 bytes: twice as many for f64 elements.
+      const offsets = p.offsets?.flat().map((o) => 2 * o);
+      const table = offsets ? ctx.placeData(`matmul-f64-offsets:${offsets.join(',')}`, new Uint8Array(Int32Array.from(offsets).buffer), 4) : 0;
+      const plan = { M: p.offsets ? p.M : p.foldedM, N: p.N, K: p.K, batches: p.batches, hasTable: !!offsets };
+      const name = ctx.defineFunction('matmul-f64', plan, 4, buildMatmulF64);
+      return ctx.call(name, [ctx.addressOf(a!), ctx.addressOf(b!), ctx.addressOf(node.outputs[0]!), table]);
     }
     const M = p.offsets ? p.M : p.foldedM;
     const { mr, nr } = tileFor(M);

@@ -1,5 +1,5 @@
 import type binaryen from 'binaryen';
-import { arrayToBytes, dtypeBytes, getAttr, numel, type Node, type Tensor, type Value } from '../../../../ir/index.js';
+import { arrayToBytes, dtypeBytes, getAttr, getOpSchema, numel, shapeOperands, type Node, type Tensor, type Value } from '../../../../ir/index.js';
 import { padSourceIndex, rangeValues, shapeWindow } from '../../../../ir/ops/tensor-ops.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
 import { emitBox, emitConstantBytes, emitFill, rowMajorStrides, uniformByteOf, type Box } from './movement-copy.js';
@@ -30,10 +30,19 @@ function block(ctx: EmitContext, statements: Expr[]): Expr {
   return statements.length === 1 ? statements[0]! : ctx.m.block(null, statements);
 }
 
-const needsConstant = (node: Node, index: number, what: string): string | null => {
-  const v = node.inputs[index];
-  return v && !v.data ? `${node.op} needs a constant ${what} operand, but %${v.name} is computed at run time` : null;
-};
+/**
+ * The first operand whose values decide the output shape (the op schema's shapeOperands: Slice's starts..steps,
+ * Pad's pads and axes, Range's bounds, Expand's shape...) that is not a constant, named. The kernels read those
+ * values at compile time; and one computed at run time is what leaves a shape unknown, so it is the reason given.
+ */
+function computedShapeOperand(node: Node): string | null {
+  const specs = getOpSchema(node.op)!.inputs;
+  for (const i of shapeOperands(node.op)) {
+    const v = node.inputs[i];
+    if (v && !v.data) return `${node.op} needs a constant ${specs[Math.min(i, specs.length - 1)]!.name} operand, but %${v.name} is computed at run time`;
+  }
+  return null;
+}
 
 // --- Transpose, Expand, Tile, Slice: one box each ------------------------------------------------------------
 
@@ -245,19 +254,7 @@ function emitConstantOfShape(node: Node, ctx: EmitContext): Expr {
 export const movementKernels: WasmKernel = {
   ops: ['Transpose', 'Concat', 'Split', 'Slice', 'Gather', 'GatherElements', 'Expand', 'Tile', 'Pad', 'Shape', 'Size', 'ConstantOfShape', 'Range'],
 
-  check(node) {
-    // Operands that must be constants: they are the usual reason a shape is not static, so they come first.
-    const operands: Record<string, [number, string][]> = {
-      Slice: [[1, 'starts'], [2, 'ends'], [3, 'axes'], [4, 'steps']],
-      Pad: [[1, 'pads'], [3, 'axes']],
-      Range: [[0, 'start'], [1, 'limit'], [2, 'delta']],
-    };
-    for (const [i, what] of operands[node.op] ?? []) {
-      const reason = needsConstant(node, i, what);
-      if (reason) return reason;
-    }
-    return null;
-  },
+  check: computedShapeOperand,
 
   checkDims(node) {
     switch (node.op) {

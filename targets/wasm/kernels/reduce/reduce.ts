@@ -1,7 +1,9 @@
 import binaryen from 'binaryen';
-import { dtypeBytes, getAttr, numel, type DType, type Node } from '../../../../ir/index.js';
+import { arrayToBytes, dtypeBytes, dtypeRange, getAttr, isBigInt, isFloat, makeTensor, numel, type DType, type Node } from '../../../../ir/index.js';
 import { MEMORY, type FunctionBuilder, type Local } from '../../dsl.js';
 import type { EmitContext, WasmKernel } from '../../kernel.js';
+import { emitFill, uniformByteOf } from '../movement/movement-copy.js';
+import { expF64, logF64 } from '../../math-f64.js';
 import { expV, logV } from '../../vmath.js';
 import { addCombine, blockedLoop, horizontal, LANES, mapped, MAX, maxCombine, minCombine, mulCombine, nest, reduceRow, storePartial, loadPartial, type LoopDim, type VecReducer } from './reduce-simd.js';
 
@@ -12,7 +14,11 @@ import { addCombine, blockedLoop, horizontal, LANES, mapped, MAX, maxCombine, mi
  * reduced, each output element reduces contiguous rows (SIMD along the row, lanes folded at the end); when it
  * is kept, four output elements per vector reduce in step (SIMD across the kept inner dim). f32 sums are
  * blocked (see reduce-simd.ts). i32/i64 run a scalar loop nest, with wrapping integer arithmetic as the
- * reference's (exact) results wrap on store.
+ * reference's (exact) results wrap on store; bool Max/Min (any/all) the same loop on 0/1 bytes. f64 runs a scalar
+ * loop nest too, folding in input order as the reference does (exp and log from math-f64.ts).
+ *
+ * An empty input (a zero-size axis) makes no loops: every output element (if any) is the reduction of the empty
+ * set, one constant (emptyResult), written as a fill.
  *
  * ArgMax/ArgMin view the input as [outer, dim, inner]: with inner >= 4 (f32, i32) four columns are scanned at
  * once keeping the best value and index per lane; otherwise a scalar scan. Ties keep the first index (strict
@@ -55,11 +61,11 @@ function checkReduce(node: Node): string | null {
 function checkReduceDims(node: Node): string | null {
   const x = node.inputs[0]!;
   const kind = KINDS[node.op]!;
-  if (numel(x.type.shape as number[]) === 0) return 'empty tensors are not supported';
   const dtype = x.type.dtype;
-  if (dtype === 'f32') return null;
-  if (dtype === 'i32' || dtype === 'i64') return INT_KINDS.has(kind) ? null : `${node.op} on ${dtype} is not supported (only f32)`;
-  return `${node.op} on ${dtype} is not supported (f32; i32/i64 for Sum, Mean, Max, Min, Prod, L1, SumSquare)`;
+  if (dtype === 'f32' || dtype === 'f64') return null;
+  if (dtype === 'i32' || dtype === 'i64') return INT_KINDS.has(kind) ? null : `${node.op} on ${dtype} is not supported (only f32, f64)`;
+  if (dtype === 'bool') return kind === 'Max' || kind === 'Min' ? null : `${node.op} on bool is not supported (ONNX defines only ReduceMax and ReduceMin on bool)`;
+  return `${node.op} on ${dtype} is not supported (f32, f64; i32/i64 for Sum, Mean, Max, Min, Prod, L1, SumSquare; bool for Max, Min)`;
 }
 
 interface MergedDim {
@@ -255,10 +261,11 @@ export function buildReduceF32(fn: FunctionBuilder, kind: Kind, shape: readonly 
   return fn.block([...setup, body]);
 }
 
-/** Scalar integer reduction (i32 or i64) with wrapping arithmetic. */
+/** Scalar integer reduction (i32, i64, or bool held as i32 0/1: Max is any, Min all) with wrapping arithmetic. */
 function buildReduceInt(fn: FunctionBuilder, kind: Kind, dtype: DType, shape: readonly number[], axes: readonly number[]): Expr {
   const m = fn.m;
   const wide = dtype === 'i64';
+  const bool = dtype === 'bool';
   const bytes = dtypeBytes(dtype);
   const t = wide ? m.i64 : m.i32;
   const c = (v: number): Expr => (wide ? m.i64.const(BigInt(v)) : m.i32.const(v | 0));
@@ -267,6 +274,7 @@ function buildReduceInt(fn: FunctionBuilder, kind: Kind, dtype: DType, shape: re
   const inBase = fn.i32Local();
   const outBase = fn.i32Local();
   const identity = (): Expr => {
+    if (bool) return c(kind === 'Min' ? 1 : 0);
     if (kind === 'Max') return wide ? m.i64.const(-(2n ** 63n)) : m.i32.const(0x80000000 | 0);
     if (kind === 'Min') return wide ? m.i64.const(2n ** 63n - 1n) : m.i32.const(0x7fffffff);
     return c(kind === 'Prod' ? 1 : 0);
@@ -274,7 +282,7 @@ function buildReduceInt(fn: FunctionBuilder, kind: Kind, dtype: DType, shape: re
   const body = nest(fn, dims.filter((d) => !d.reduced).map((d) => toLoop(d, bytes, true)), [inBase, outBase], ([pi, po]) => {
     const acc = fn.local(wide ? binaryen.i64 : binaryen.i32);
     const x = fn.local(wide ? binaryen.i64 : binaryen.i32);
-    const load = (p: Local): Expr => (wide ? fn.loadI64(p.get()) : fn.loadI32(p.get()));
+    const load = (p: Local): Expr => (wide ? fn.loadI64(p.get()) : bool ? fn.loadU8(p.get()) : fn.loadI32(p.get()));
     const combine = (): Expr => {
       switch (kind) {
         case 'Max':
@@ -294,7 +302,113 @@ function buildReduceInt(fn: FunctionBuilder, kind: Kind, dtype: DType, shape: re
     const reduced = nest(fn, dims.filter((d) => d.reduced).map((d) => toLoop(d, bytes, false)), [pi!], ([pr]) => [x.set(load(pr!)), acc.set(combine())]);
     // Integer mean truncates toward zero, as the reference (and ONNX Runtime) do.
     const result = kind === 'Mean' ? t.div_s(acc.get(), c(count)) : acc.get();
-    return [acc.set(identity()), reduced, wide ? fn.storeI64(po!.get(), result) : fn.storeI32(po!.get(), result)];
+    const store = wide ? fn.storeI64(po!.get(), result) : bool ? fn.storeI8(po!.get(), result) : fn.storeI32(po!.get(), result);
+    return [acc.set(identity()), reduced, store];
+  });
+  return fn.block([inBase.set(fn.param(0)), outBase.set(fn.param(1)), body]);
+}
+
+/**
+ * The reduction of the empty set, as ONNX defines it: the identity of the fold (0 for the sums, 1 for Prod, the
+ * lowest value for Max and the highest for Min: -inf/+inf for floats), mapped by the final step (L2: sqrt(0) = 0,
+ * LogSum and LogSumExp: log(0) = -inf, float Mean: 0 / 0 = NaN; integer Mean skips the division: 0).
+ */
+export function emptyResult(kind: Kind, dtype: DType): number {
+  const float = isFloat(dtype);
+  const [lowest, highest] = float ? [-Infinity, Infinity] : dtypeRange(dtype);
+  switch (kind) {
+    case 'Max':
+      return lowest;
+    case 'Min':
+      return highest;
+    case 'Prod':
+      return 1;
+    case 'Mean':
+      return float ? NaN : 0;
+    case 'LogSum':
+    case 'LogSumExp':
+      return -Infinity;
+    default:
+      return 0;
+  }
+}
+
+/** Every output element set to the reduction of the empty set (nothing when the output is empty too). */
+function emitEmptyReduce(node: Node, ctx: EmitContext, kind: Kind): Expr {
+  const out = node.outputs[0]!;
+  const n = numel(out.type.shape as number[]);
+  if (n === 0) return ctx.m.nop();
+  const dtype = out.type.dtype;
+  const value = emptyResult(kind, dtype);
+  // i64's highest value is not a double (dtypeRange rounds it up to 2^63): saturate it as a bigint.
+  const element = isBigInt(dtype) ? (value >= 2 ** 63 ? 2n ** 63n - 1n : BigInt(value)) : value;
+  const bytes = arrayToBytes(dtype, makeTensor(dtype, [1], [element] as ArrayLike<number | bigint> as ArrayLike<number>).data);
+  const width = bytes.length;
+  const at = ctx.placeData(`reduce.empty:${dtype}:${Array.from(bytes).join(',')}`, bytes, width);
+  return emitFill(ctx, width, [n], [1], ctx.addressOf(out), at, uniformByteOf(bytes));
+}
+
+/**
+ * Scalar f64 reduction, each output element folding its inputs in order like the reference (which accumulates
+ * in f64): NaN-propagating Max/Min; LogSumExp as max + log(sum exp(x - max)), -inf when the max is.
+ */
+function buildReduceF64(fn: FunctionBuilder, kind: Kind, shape: readonly number[], axes: readonly number[]): Expr {
+  const m = fn.m;
+  const f = m.f64;
+  const dims = mergeForReduce(shape, axes);
+  const count = dims.filter((d) => d.reduced).reduce((a, d) => a * d.size, 1);
+  const reducedLoops = dims.filter((d) => d.reduced).map((d) => toLoop(d, 8, false));
+  const inBase = fn.i32Local();
+  const outBase = fn.i32Local();
+  const identity = kind === 'Max' ? -Infinity : kind === 'Min' ? Infinity : kind === 'Prod' ? 1 : 0;
+  const body = nest(fn, dims.filter((d) => !d.reduced).map((d) => toLoop(d, 8, true)), [inBase, outBase], ([pi, po]) => {
+    const acc = fn.local(binaryen.f64);
+    const max = fn.local(binaryen.f64);
+    const x = fn.local(binaryen.f64);
+    const fold = (a: Local, start: number, combine: () => Expr): Expr[] => [
+      a.set(f.const(start)),
+      nest(fn, reducedLoops, [pi!], ([pr]) => [x.set(f.load(0, 8, pr!.get(), MEMORY)), a.set(combine())]),
+    ];
+    const combine = (): Expr => {
+      switch (kind) {
+        case 'Max':
+          return f.max(acc.get(), x.get());
+        case 'Min':
+          return f.min(acc.get(), x.get());
+        case 'Prod':
+          return f.mul(acc.get(), x.get());
+        case 'L1':
+          return f.add(acc.get(), f.abs(x.get()));
+        case 'L2':
+        case 'SumSquare':
+          return f.add(acc.get(), f.mul(x.get(), x.get()));
+        case 'LogSumExp':
+          return f.add(acc.get(), expF64(m, f.sub(x.get(), max.get())));
+        default:
+          return f.add(acc.get(), x.get());
+      }
+    };
+    const out: Expr[] = [];
+    if (kind === 'LogSumExp') out.push(...fold(max, -Infinity, () => f.max(max.get(), x.get())));
+    out.push(...fold(acc, identity, combine));
+    let result: Expr;
+    switch (kind) {
+      case 'Mean':
+        result = f.div(acc.get(), f.const(count));
+        break;
+      case 'L2':
+        result = f.sqrt(acc.get());
+        break;
+      case 'LogSum':
+        result = logF64(m, acc.get());
+        break;
+      case 'LogSumExp':
+        result = m.select(f.eq(max.get(), f.const(-Infinity)), f.const(-Infinity), f.add(max.get(), logF64(m, acc.get())));
+        break;
+      default:
+        result = acc.get();
+    }
+    return [...out, f.store(0, 8, po!.get(), result, MEMORY)];
   });
   return fn.block([inBase.set(fn.param(0)), outBase.set(fn.param(1)), body]);
 }
@@ -308,7 +422,8 @@ export interface ReducePlan {
 }
 
 export function buildReduce(fn: FunctionBuilder, p: ReducePlan): Expr {
-  return p.dtype === 'f32' ? buildReduceF32(fn, p.kind, p.shape, p.axes) : buildReduceInt(fn, p.kind, p.dtype, p.shape, p.axes);
+  if (p.dtype === 'f32') return buildReduceF32(fn, p.kind, p.shape, p.axes);
+  return p.dtype === 'f64' ? buildReduceF64(fn, p.kind, p.shape, p.axes) : buildReduceInt(fn, p.kind, p.dtype, p.shape, p.axes);
 }
 
 function emitReduce(node: Node, ctx: EmitContext): Expr {
@@ -324,6 +439,7 @@ function emitReduce(node: Node, ctx: EmitContext): Expr {
     return ctx.call(ctx.defineFunction('copy', { bytes }, 2, (fn, p) => fn.copy(fn.param(1), fn.param(0), fn.i32(p.bytes))), [src, dst]);
   }
   const kind = KINDS[node.op]!;
+  if (numel(shape) === 0) return emitEmptyReduce(node, ctx, kind);
   const dtype = x.type.dtype;
   const name = ctx.defineFunction('reduce', { kind, dtype, shape, axes }, 2, buildReduce);
   return ctx.call(name, [src, dst]);

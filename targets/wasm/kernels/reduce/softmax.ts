@@ -4,6 +4,7 @@ import type { FunctionBuilder, Local } from '../../dsl.js';
 import type { WasmKernel } from '../../kernel.js';
 import { expV, logV } from '../../vmath.js';
 import { expShifted } from './reduce.js';
+import { buildSoftmaxF64 } from './softmax-f64.js';
 import { blockedLoop, horizontal, LANES, loadPartial, MAX, mapRow, nest, reduceRow, storePartial, SUM } from './reduce-simd.js';
 
 /**
@@ -13,6 +14,7 @@ import { blockedLoop, horizontal, LANES, loadPartial, MAX, mapRow, nest, reduceR
  * inner = 1 (the usual last axis): each row is contiguous; max, then exp(x - max) written to the output and
  * summed (blocked), then scaled by 1/sum (Softmax), or x - max - log(sum) (LogSoftmax).
  * inner > 1: SIMD across the inner dim, four columns per vector, each lane walking its column with stride inner.
+ * f64: softmax-f64.ts.
  */
 
 type Expr = binaryen.ExpressionRef;
@@ -118,7 +120,7 @@ export const softmaxKernels: WasmKernel = {
   ops: ['Softmax', 'LogSoftmax'],
   check(node: Node) {
     const x = node.inputs[0]!;
-    if (x.type.dtype !== 'f32') return `${node.op} on ${x.type.dtype} is not supported (only f32)`;
+    if (x.type.dtype !== 'f32' && x.type.dtype !== 'f64') return `${node.op} on ${x.type.dtype} is not supported (only f32, f64)`;
     return null;
   },
   checkDims(node: Node) {
@@ -132,6 +134,7 @@ export const softmaxKernels: WasmKernel = {
     const len = shape.length === 0 ? 1 : shape[axis]!;
     const outer = numel(shape.slice(0, axis));
     const inner = numel(shape.slice(axis + 1));
+    if (x.type.dtype === 'f64') return ctx.call(ctx.defineFunction('softmax-f64', { log, outer, len, inner }, 2, buildSoftmaxF64), [ctx.addressOf(x), ctx.addressOf(node.outputs[0]!)]);
     const name = ctx.defineFunction('softmax', { log, outer, len, inner }, 2, (fn, p) => (p.inner === 1 ? buildRows(fn, p.log, p.outer, p.len) : buildColumns(fn, p.log, p.outer, p.len, p.inner)));
     return ctx.call(name, [ctx.addressOf(x), ctx.addressOf(node.outputs[0]!)]);
   },

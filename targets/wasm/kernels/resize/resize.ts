@@ -7,7 +7,7 @@ import { LANES, mapRow, nest, storePartial } from '../reduce/reduce-simd.js';
 import { isSingleTapAxis, resizeConstantsProblem, resizePlanePlan, type ResizePlanePlan } from '../../../../ir/ops/resize-taps.js';
 
 /**
- * Resize of 4-D NCHW f32 with constant scales/sizes (and roi), over H and W (N and C must come out unchanged).
+ * Resize of 4-D NCHW f32 with constant scales/sizes (and roi), over H and W, and over N and C too.
  * Every mode is separable and all coordinates are static, so the taps (source indices and weights) of each
  * output row and column are computed at compile time exactly as the reference computes them, and placed as
  * tables: nearest, linear and cubic (and antialias, exclude_outside, tf_crop_and_resize) all run the same code.
@@ -15,11 +15,20 @@ import { isSingleTapAxis, resizeConstantsProblem, resizePlanePlan, type ResizePl
  * Per plane and output row: the row is first resampled along H into a scratch row (a weighted sum of whole
  * input rows, SIMD along W) — or used in place when it is a single input row (nearest) — then each group of
  * four output columns gathers its taps from that row and sums them with their weights.
+ *
+ * Resizing N or C (rare: a layer's batch or channels resampled) is a second, separable step: the H/W resize
+ * writes every input plane's result to scratch, then each output plane (n, c) is the weighted sum of the planes
+ * its N and C taps name (weights multiplied, SIMD along the plane), or the extrapolation value when its N or C
+ * coordinate is outside the roi. That code is unrolled per output plane, so their number is bounded.
  */
 
 type Expr = binaryen.ExpressionRef;
 
 type ResizePlan = ResizePlanePlan;
+type OuterTaps = NonNullable<ResizePlan['outer']>;
+
+/** Output planes whose summing code may be unrolled when N or C is resized. */
+const MAX_OUTER_PLANES = 256;
 
 /**
  * Reason the element type or an operand read at compile time rules the node out, or null; asked before the
@@ -31,7 +40,7 @@ function operandProblem(node: Node): string | null {
   return resizeConstantsProblem(node);
 }
 
-const planOf = resizePlanePlan;
+const planOf = (node: Node): ResizePlan | string => resizePlanePlan(node, { maxOuterPlanes: MAX_OUTER_PLANES });
 
 /**
  * Row table: per output row, `count` i32 byte offsets of input rows, then `count` f32 weights, then the f32
@@ -155,6 +164,46 @@ function buildResize(fn: FunctionBuilder, p: ResizePlan): Expr {
   return fn.block([...init, body]);
 }
 
+/** Params: the H/W-resized input planes (N*C of them), Y. Each output plane sums its N and C taps' planes. */
+function buildOuterResize(fn: FunctionBuilder, q: { outer: OuterTaps; planeFloats: number; extrapolation: number }): Expr {
+  const { C, batch, channels } = q.outer;
+  const f = fn.m.f32x4;
+  const [mid, y] = [fn.i32Local(), fn.i32Local()];
+  const code: Expr[] = [mid.set(fn.param(0)), y.set(fn.param(1))];
+  const dst = fn.i32Local();
+  for (let n = 0; n < batch.outLen; n++) {
+    for (let c = 0; c < channels.outLen; c++) {
+      code.push(dst.set(fn.addConst(y.get(), (n * channels.outLen + c) * q.planeFloats * 4)));
+      if (batch.outside[n] || channels.outside[c]) {
+        code.push(...mapRow(fn, dst, [], q.planeFloats, () => fn.splat(q.extrapolation)));
+        continue;
+      }
+      const terms: { plane: number; weight: number }[] = [];
+      for (let kn = 0; kn < batch.count; kn++) {
+        for (let kc = 0; kc < channels.count; kc++) {
+          const weight = Math.fround(batch.weight[n * batch.count + kn]! * channels.weight[c * channels.count + kc]!);
+          if (weight !== 0) terms.push({ plane: batch.index[n * batch.count + kn]! * C + channels.index[c * channels.count + kc]!, weight });
+        }
+      }
+      const srcs = terms.map(() => fn.i32Local());
+      code.push(...srcs.map((l, k) => l.set(fn.addConst(mid.get(), terms[k]!.plane * q.planeFloats * 4))));
+      code.push(
+        ...mapRow(fn, dst, srcs, q.planeFloats, (xs) => {
+          if (xs.length === 0) return fn.splat(0);
+          let acc = terms[0]!.weight === 1 ? xs[0]! : f.mul(xs[0]!, fn.splat(terms[0]!.weight));
+          for (let k = 1; k < xs.length; k++) acc = f.add(acc, terms[k]!.weight === 1 ? xs[k]! : f.mul(xs[k]!, fn.splat(terms[k]!.weight)));
+          return acc;
+        }),
+      );
+    }
+  }
+  return fn.block(code);
+}
+
+/** Scratch: the H/W step's row, then (when N or C is resized) its result for every input plane. */
+const rowScratch = (p: ResizePlan): number => Math.ceil((p.W * 4) / 16) * 16;
+const scratchOf = (p: ResizePlan): number => rowScratch(p) + (p.outer ? p.planes * p.OH * p.OW * 4 : 0);
+
 export const resizeKernels: WasmKernel = {
   ops: ['Resize'],
   check: operandProblem,
@@ -164,13 +213,17 @@ export const resizeKernels: WasmKernel = {
   },
   scratchBytes(node) {
     const p = planOf(node);
-    return typeof p === 'string' ? 0 : p.W * 4;
+    return typeof p === 'string' ? 0 : p.outer ? scratchOf(p) : p.W * 4;
   },
   emit(node, ctx: EmitContext) {
-    const p = planOf(node) as ResizePlan;
+    const { outer, ...p } = planOf(node) as ResizePlan;
     const rows = ctx.placeData(planKey('resize-rows', p), rowTable(p));
     const cols = ctx.placeData(planKey('resize-cols', p), columnTable(p));
     const name = ctx.defineFunction('resize', p, 5, buildResize);
-    return ctx.call(name, [ctx.addressOf(node.inputs[0]!), ctx.addressOf(node.outputs[0]!), rows, cols, ctx.scratch(p.W * 4)]);
+    const scratch = ctx.scratch(outer ? scratchOf(p) : p.W * 4);
+    if (!outer) return ctx.call(name, [ctx.addressOf(node.inputs[0]!), ctx.addressOf(node.outputs[0]!), rows, cols, scratch]);
+    const mid = scratch + rowScratch(p);
+    const combine = ctx.defineFunction('resize-outer', { outer, planeFloats: p.OH * p.OW, extrapolation: p.extrapolation }, 2, buildOuterResize);
+    return ctx.m.block(null, [ctx.call(name, [ctx.addressOf(node.inputs[0]!), mid, rows, cols, scratch]), ctx.call(combine, [mid, ctx.addressOf(node.outputs[0]!)])]);
   },
 };
