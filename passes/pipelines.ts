@@ -16,9 +16,11 @@ const CLEANUP = [
   'fold-constants',
   // Control flow decided at compile time: an If on a constant condition becomes its branch, a Loop or Scan
   // with a static trip count becomes straight-line code (within a budget); the code they expose (copies of
-  // Identity outputs, constant iteration numbers) is cleaned up and folded again.
+  // Identity outputs, constant iteration numbers) is cleaned up and folded again. An If still standing has a
+  // run-time condition: both branches run and a Where picks each output.
   'fold-if',
   'unroll-loops',
+  'select-if',
   'remove-identity',
   'fold-constants',
   'eliminate-common-subexpressions',
@@ -41,7 +43,7 @@ const FUSION = [
  * What -O0 still runs: rewrites of ops that no code-generating target has a kernel for into ops they all run, so a
  * model compiles at every level (the reference interpreter runs the original ops too; lowering them is harmless).
  */
-const LOWERING = ['lower-recurrent'];
+const LOWERING = ['lower-recurrent', 'select-if'];
 
 export const STANDARD_PIPELINES: Readonly<Record<OptLevel, string>> = {
   0: LOWERING.join(','),

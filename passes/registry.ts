@@ -17,6 +17,7 @@ import { quantizePass } from './quantize.js';
 import { lowerQdqPass } from './lower-qdq.js';
 import { lowerRecurrentPass } from './lower-recurrent.js';
 import { foldIfPass } from './fold-if.js';
+import { selectIfPass } from './select-if.js';
 import { unrollLoopsPass } from './unroll-loops.js';
 
 /**
@@ -43,6 +44,7 @@ const ALL_PASSES: Pass[] = [
   lowerRecurrentPass,
   foldIfPass,
   unrollLoopsPass,
+  selectIfPass,
 ];
 
 export const PASSES: ReadonlyMap<string, Pass> = new Map(ALL_PASSES.map((p) => [p.name, p]));

@@ -111,6 +111,8 @@ registerOp(
     inputs: [optional('M'), optional('cond'), variadic('v_initial', { optional: true })],
     outputs: [variadic('outputs')],
     attrs: { body: { type: 'graph', required: true } },
+    // The trip count (M, and cond, which can stop it at 0) sets the length of every scan output.
+    shapeOperands: [0, 1],
     infer(ctx) {
       const body = ctx.attr<Graph>('body');
       const carried = own(ctx.node, body) - 2;
