@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../compiler/onnx/export.js';
 import type { Graph, Tensor } from '../../ir/index.js';
-import { runPipeline } from '../../passes/manager.js';
-import { PASSES } from '../../passes/registry.js';
 import { transposeTensor } from '../../passes/util-tensors.js';
 import { TARGETS } from '../../targets/index.js';
-import { referenceEvaluate, runGraph } from '../../targets/reference/index.js';
+import { runGraph } from '../../targets/reference/index.js';
 import { VLENS } from '../../targets/rvv/qemu.js';
-import { unsupportedBy } from '../../targets/shared/compilable.js';
 import { missingFor } from '../kernels/targets.js';
 import { LOWERING_CASES, recurrentCase, type RecurrentCase } from '../passes/recurrent-models.js';
 import { buildForRvv, runBuild } from '../rvv/harness.js';
@@ -117,19 +114,6 @@ const MODELS: RecurrentCase[] = [
   },
 ];
 
-/**
- * Kernels the lowered graphs need that a target does not have yet, by target: these cases report the gap instead
- * of running there (and fail once the kernel exists, so this list shrinks with the targets).
- */
-const KNOWN_GAPS: Readonly<Record<string, Readonly<Record<string, RegExp>>>> = {
-  rvv: {
-    // sequence_lens at run time: the per-step masks are Where(Less(t, sequence_lens)).
-    rnn_sequence_lens_at_run_time: /^no rvv kernel for Less; no rvv kernel for Where$/,
-    // Softplus is max(x, 0) + log(1 + e^-|x|).
-    rnn_softplus: /^expression op log has no rvv lowering$/,
-  },
-};
-
 type Runner = (graph: Graph, feeds: Record<string, Tensor>, pipeline: string) => Promise<Record<string, Tensor>[]>;
 
 const RUNNERS: Record<string, Runner> = {
@@ -154,17 +138,6 @@ describe('recurrent models match onnxruntime-node on every target', () => {
       it.skipIf(missing !== null)(`${c.name} on ${target}`, async () => {
         const { graph, feeds } = recurrentCase(c);
         const pipeline = TARGETS.get(target)!.pipeline(2);
-        // A target without a kernel the lowering needs says which; the test records it instead of failing.
-        const probe = recurrentCase(c).graph;
-        runPipeline(probe, pipeline, PASSES, { evaluate: referenceEvaluate });
-        const gaps = unsupportedBy(probe, (node) => TARGETS.get(target)!.check(node));
-        const known = KNOWN_GAPS[target]?.[c.name];
-        if (gaps.length > 0 || known) {
-          const reasons = [...new Set(gaps.map((g) => g.reason.replace(/^\w+: /, '')))].join('; ');
-          console.log(`parity ${target} ${c.name}: not run, ${reasons}`);
-          expect(reasons, `${target} on the lowered ${c.name}`).toMatch(known ?? /^$/);
-          return;
-        }
         const expected = await ortOutputs(c);
         for (const outputs of await run(graph, feeds, pipeline)) {
           const worst = deviation(outputs, expected);

@@ -26,7 +26,7 @@ export function writeArgMax(dir: string): string {
   return path;
 }
 
-/** Two Adds, one on f32 and one on i32: targets whose Add kernel is float-only reject the second node only. */
+/** Two Adds, one on f32 and one on f64: a target without 64-bit floats (webgpu) rejects the second node only. */
 export function writeMixedAdds(dir: string): string {
   const b = new GraphBuilder('mixed_adds');
   const x = b.input('x', { dtype: 'f32', shape: [2, 3] });
