@@ -1,17 +1,19 @@
 import { getAttr, type Node } from '../../../ir/index.js';
+import { windowGeometry, type WindowGeometry } from '../../../ir/ops/nn.js';
 import { convGeometry, type ConvGeometry } from '../../shared/conv-geometry.js';
 import { activationProblem, applyActivation, EXPRESSION_PRELUDE } from '../expression.js';
-import { at, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
+import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, i32Literal, u32Literal as u } from '../wgsl.js';
 import { gemmDispatch } from './gemm-core.js';
 import { needsF32 } from './common.js';
 
 /**
- * Conv and FusedConv (1-D and 2-D, any stride, dilation, padding and groups). Groups with enough output
+ * Conv and FusedConv (1-D, 2-D and 3-D, any stride, dilation, padding and groups). Groups with enough output
  * channels run as an implicit GEMM per (image, group) on the tiled GEMM: A is the weights, [Mg, Cg*KH*KW] as
  * stored, and B's elements are gathered from the input on the fly (no im2col buffer; 1x1 stride-1 unpadded
  * convolutions read the input directly). Depthwise and other narrow groups run directly, one output per
- * invocation. The epilogue adds the bias and the residual and applies the activation.
+ * invocation, as do 3-D convolutions (NCDHW). The epilogue adds the bias and the residual and applies the
+ * activation.
  */
 
 /** Output channels per group from which the tiled GEMM beats the direct loop (a 32-row tile is mostly idle below). */
@@ -119,15 +121,87 @@ ${tapIndex(g).join('\n')}
   return { code: `${bindings('f32')}\n${EXPRESSION_PRELUDE}\n${helper}\n${code}\n`, workgroups };
 }
 
+/** The window (kernel, strides, dilations, pads) of a 3-D convolution, or why it has none. */
+function window3d(node: Node): WindowGeometry | string {
+  let problem = '';
+  const fail = (m: string): never => {
+    problem = m;
+    throw new Error(m);
+  };
+  try {
+    const reader = { attr: <T,>(name: string) => getAttr(node, name) as T };
+    return windowGeometry(reader as never, shapeOf(node.inputs[0]!).slice(2), fail, shapeOf(node.inputs[1]!).slice(2));
+  } catch (e) {
+    return problem || (e as Error).message;
+  }
+}
+
+/**
+ * 3-D convolution, one invocation per output element (n, oc, od, oh, ow): the sum over the group's input
+ * channels and the taps (kd, kh, kw) of W[oc, c, kd, kh, kw] * X[n, g*Cg + c, id, ih, iw] with
+ *   i = o * stride + k * dilation - padBegin  per axis, taps outside the input read as 0.
+ */
+function conv3d(node: Node, ctx: GpuEmitContext, g: WindowGeometry): Dispatch {
+  const x = ctx.locate(node.inputs[0]!);
+  const w = ctx.locate(node.inputs[1]!);
+  const [batch, C, D, H, W] = shapeOf(node.inputs[0]!);
+  const [, M, OD, OH, OW] = shapeOf(node.outputs[0]!);
+  const [KD, KH, KW] = g.kernel as [number, number, number];
+  const Mg = shapeOf(node.inputs[1]!)[0]! / getAttr<number>(node, 'group');
+  const Cg = shapeOf(node.inputs[1]!)[1]!;
+  const axes = [
+    ['d', 0, D!],
+    ['h', 1, H!],
+    ['w', 2, W!],
+  ] as const;
+  const body = [
+    `  let ow = i % ${u(OW!)};`,
+    `  let oh = (i / ${u(OW!)}) % ${u(OH!)};`,
+    `  let od = (i / ${u(OW! * OH!)}) % ${u(OD!)};`,
+    `  let oc = (i / ${u(OW! * OH! * OD!)}) % ${u(M!)};`,
+    `  let img = i / ${u(OW! * OH! * OD! * M!)};`,
+    `  let xbase = (img * ${u(C!)} + (oc / ${u(Mg)}) * ${u(Cg)}) * ${u(D! * H! * W!)};`,
+    `  let wbase = oc * ${u(Cg * KD * KH * KW)};`,
+    '  var acc = 0.0;',
+  ];
+  for (const [a, k, size] of axes) {
+    body.push(
+      `  for (var k${a} = 0u; k${a} < ${u(g.kernel[k]!)}; k${a} = k${a} + 1u) {`,
+      `  let i${a} = i32(o${a} * ${u(g.strides[k]!)} + k${a} * ${u(g.dilations[k]!)}) - ${i32Literal(g.pads[k]!)};`,
+      `  if (i${a} < 0i || i${a} >= ${i32Literal(size)}) { continue; }`,
+    );
+  }
+  body.push(
+    `    let xat = xbase + (u32(id) * ${u(H!)} + u32(ih)) * ${u(W!)} + u32(iw);`,
+    `    let wat = wbase + (kd * ${u(KH)} + kh) * ${u(KW)} + kw;`,
+    `    for (var c = 0u; c < ${u(Cg)}; c = c + 1u) {`,
+    `      acc = fma(${at(x, `xat + c * ${u(D! * H! * W!)}`)}, ${at(w, `wat + c * ${u(KD * KH * KW)}`)}, acc);`,
+    '    }',
+    '  }}}',
+    ...epilogue(node, ctx, 'acc', 'oc', 'i'),
+  );
+  const total = product(shapeOf(node.outputs[0]!));
+  const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, body.join('\n'));
+  return { code: `${bindings('f32')}\n${EXPRESSION_PRELUDE}\n${code}\n`, workgroups };
+}
+
+const is3d = (node: Node) => node.inputs[0]!.type.shape.length === 5;
+
 export const convKernels: GpuKernel = {
   ops: ['Conv', 'FusedConv'],
   check: (node) => needsF32(node),
   checkDims(node) {
+    if (is3d(node)) {
+      const g = window3d(node);
+      if (typeof g === 'string') return g;
+      return activationProblem(node, () => activationOf(node));
+    }
     const g = convGeometry(node);
     if (typeof g === 'string') return g;
     return activationProblem(node, () => activationOf(node));
   },
   emit(node, ctx) {
+    if (is3d(node)) return product(shapeOf(node.outputs[0]!)) === 0 ? [] : [conv3d(node, ctx, window3d(node) as WindowGeometry)];
     const g = convGeometry(node) as ConvGeometry;
     if (g.batch * g.M * g.OH * g.OW === 0) return [];
     return [g.Mg >= GEMM_MIN_CHANNELS ? gemmConv(node, ctx, g) : directConv(node, ctx, g)];
