@@ -180,7 +180,11 @@ function padSource(mode: string, c: string, n: number): string {
   return `select(${p} - (((${c} % ${p}) + ${p}) % ${p}), ((${c} % ${p}) + ${p}) % ${p}, ((${c} % ${p}) + ${p}) % ${p} < ${i32Literal(n)})`;
 }
 
-/** Pad with constant pads: out-of-range output elements take the constant value's words (constant mode) or their edge, wrapped or reflected source element. */
+/**
+ * Pad with constant pads: out-of-range output elements take the constant value's words (constant mode; a
+ * compile-time value is inlined, a run-time one read from its buffer) or their edge, wrapped or reflected
+ * source element.
+ */
 function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const data = node.inputs[0]!;
   const out = node.outputs[0]!;
@@ -217,7 +221,9 @@ function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const [src, dst] = [ctx.locate(data), ctx.locate(out)];
   for (let k = 0; k < w; k++) {
     const sIndex = w === 1 ? 'u32(s)' : `u32(s) * 2u + ${u(k)}`;
-    lines.push(`  if (inside) { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${at(src, sIndex)}; } else { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${u(fill[k]!)}; }`);
+    // A run-time constant_value is read from its own words (element 0 of the scalar).
+    const filler = cv && !cv.data ? at(ctx.locate(cv), u(k)) : u(fill[k]!);
+    lines.push(`  if (inside) { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${at(src, sIndex)}; } else { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${filler}; }`);
   }
   const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, lines.join('\n'));
   return [{ code: `${bindings('u32')}\n${code}\n`, workgroups }];
@@ -266,7 +272,7 @@ export const movementKernels: GpuKernel = {
     }
     if (node.op === 'Slice') return constantOperands(node, [1, 2, 3, 4]);
     if (node.op === 'Pad') {
-      return constantOperands(node, [1, 2, 3]);
+      return constantOperands(node, [1, 3]);
     }
     if (node.op === 'Gather' || node.op === 'GatherElements') {
       const idx = node.inputs[1]!;

@@ -70,4 +70,16 @@ export const MOVEMENT = family('movement', [
   { name: 'Shape with start and end, and Size', comparison: 'exact', build: (b) => { const x = b.input('x', [2, 3, 4, 5]); b.output(b.op('Shape', [x], { start: 1, end: -1 }, 's'), b.op('Size', [x], {}, 'n')); } },
   { name: 'Reshape of a graph input', build: (b) => b.output(b.op('Reshape', [b.input('x', [4, 6]), b.i64('s', [3, 8])], {}, 'y')) },
   { name: 'Reshape 3-D to 2-D', build: (b) => b.output(b.op('Reshape', [b.input('x', [2, 3, 4]), b.i64('s', [4, 6])], {}, 'y')) },
+  // Pad whose constant_value is a graph input (read at run time).
+  {
+    name: 'Pad run-time constant_value with axes',
+    feeds: () => ({ v: makeTensor('f32', [], [-7.25]) }),
+    build: (b) => b.output(b.op('Pad', [b.input('x', [3, 4, 5]), b.i64('p', [1, -1, 2, 2]), b.input('v', []), b.i64('a', [0, 2])], {}, 'y')),
+  },
+  {
+    name: 'Pad run-time i64 constant_value',
+    comparison: 'exact',
+    feeds: () => ({ v: makeTensor('i64', [], [-(2n ** 40n) - 3n]) }),
+    build: (b) => b.output(b.op('Pad', [b.input('x', { dtype: 'i64', shape: [2, 3] }), b.i64('p', [1, 0, 0, 2]), b.input('v', { dtype: 'i64', shape: [] })], {}, 'y')),
+  },
 ]);
