@@ -8,7 +8,8 @@ import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
 import { outputKernel } from './quantized-wgsl.js';
 
 /**
- * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words): Transpose,
+ * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words; 1- and 2-byte ones
+ * a packed word at a time through movement-bytes.ts): Transpose,
  * Slice, Expand, Tile, Concat and Split as strided boxes, Gather and GatherElements (constant or run-time
  * indices), Pad (constant, edge, wrap, reflect), Shape and Size (compile-time values),
  * and the views (Reshape, Flatten, Squeeze, Unsqueeze, Identity), which cost nothing when plan-memory placed
@@ -262,9 +263,9 @@ export const movementKernels: GpuKernel = {
   check(node) {
     if (node.op === 'Shape' || node.op === 'Size') return null;
     for (const v of [node.inputs[0], ...node.outputs]) {
-      if (v && ![1, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
+      if (v && ![1, 2, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 2-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
       if (v && dtypeBytes(v.type.dtype) === 1 && !['i8', 'u8', 'bool'].includes(v.type.dtype)) return `1-byte element type ${v.type.dtype} is not supported`;
-      if (v && dtypeBytes(v.type.dtype) === 1 && ['Gather', 'GatherElements', 'Pad'].includes(node.op)) return `${node.op} on 1-byte elements is not supported`;
+      if (v && dtypeBytes(v.type.dtype) < 4 && ['Gather', 'GatherElements', 'Pad'].includes(node.op)) return `${node.op} on ${dtypeBytes(v.type.dtype)}-byte elements is not supported`;
     }
     if (node.op === 'Concat') {
       const v = node.inputs.find((x) => x && dtypeBytes(x.type.dtype) !== dtypeBytes(node.outputs[0]!.type.dtype));
@@ -290,7 +291,8 @@ export const movementKernels: GpuKernel = {
   emit(node, ctx) {
     const out = node.outputs[0]!;
     const x = node.inputs[0]!;
-    const bytes = dtypeBytes(out.type.dtype) === 1;
+    // 1- and 2-byte elements share words: one invocation assembles an output word (movement-bytes.ts).
+    const bytes = dtypeBytes(out.type.dtype) < 4;
     const copy = (box: Box) => (bytes ? byteBoxDispatch(ctx, x, out, box) : boxDispatch(ctx, x, out, box));
     if (node.op === 'Shape' || node.op === 'Size') return emitShapeValues(node, ctx);
     if (VIEWS.includes(node.op)) {

@@ -150,7 +150,7 @@ export const reduceKernels: GpuKernel = {
       : [
           base,
           '  var m = -f32_inf();',
-          ...walk('if (v > m || v != v) { m = v; }'),
+          ...walk("if (v > m || f32_is_nan(v)) { m = v; }"),
           '  var acc = 0.0;',
           ...walk('acc = acc + exp(v - m);'),
           `  ${y} = select(m + log(acc), m, m == -f32_inf());`,

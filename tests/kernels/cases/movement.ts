@@ -82,4 +82,13 @@ export const MOVEMENT = family('movement', [
     feeds: () => ({ v: makeTensor('i64', [], [-(2n ** 40n) - 3n]) }),
     build: (b) => b.output(b.op('Pad', [b.input('x', { dtype: 'i64', shape: [2, 3] }), b.i64('p', [1, 0, 0, 2]), b.input('v', { dtype: 'i64', shape: [] })], {}, 'y')),
   },
+  // 2-byte elements (f16 / bf16): odd sizes, so output words straddle rows.
+  { name: 'Transpose f16 [3,5,7] perm 2,0,1', comparison: 'exact', build: (b) => b.output(b.op('Transpose', [b.input('x', { dtype: 'f16', shape: [3, 5, 7] })], { perm: [2, 0, 1] }, 'y')) },
+  {
+    name: 'Concat f16 axis 1 odd parts',
+    comparison: 'exact',
+    build: (b) => b.output(b.op('Concat', [b.input('a', { dtype: 'f16', shape: [3, 1, 5] }), b.input('b', { dtype: 'f16', shape: [3, 3, 5] })], { axis: 1 }, 'y')),
+  },
+  { name: 'Slice bf16 with steps', comparison: 'exact', build: (b) => b.output(b.op('Slice', [b.input('x', { dtype: 'bf16', shape: [5, 9] }), b.i64('s', [4, 1]), b.i64('e', [-10, 8]), b.i64('a', [0, 1]), b.i64('st', [-2, 3])], {}, 'y')) },
+  { name: 'Unsqueeze and Reshape of an f16 graph input', comparison: 'exact', build: (b) => b.output(b.op('Reshape', [b.op('Unsqueeze', [b.input('x', { dtype: 'f16', shape: [3, 5] }), b.i64('a', [1])], {}, 'u'), b.i64('s', [5, 3])], {}, 'y')) },
 ]);
