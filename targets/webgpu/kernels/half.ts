@@ -15,11 +15,18 @@ const HALVES = new Set(['f16', 'bf16']);
 const FLOATS = new Set(['f16', 'bf16', 'f32']);
 export const involvesHalf = (node: Node): boolean => [...node.inputs, ...node.outputs].some((v) => v && HALVES.has(v.type.dtype));
 
-/** Why the f16/bf16 elementwise path cannot run a node (operands and result f16, bf16 or f32), or null. */
-export function halfElementwiseProblem(node: Node): string | null {
+/** Why a node's operands and results are not all f16, bf16 or f32 (a kernel widening halves to f32), or null. */
+export function halfOperandsProblem(node: Node): string | null {
   for (const v of [...node.inputs, ...node.outputs]) {
     if (v && !FLOATS.has(v.type.dtype)) return `the webgpu ${node.op} kernel mixes halves only with f16, bf16 and f32 (%${v.name} is ${v.type.dtype})`;
   }
+  return null;
+}
+
+/** Why the f16/bf16 elementwise path cannot run a node, or null. */
+export function halfElementwiseProblem(node: Node): string | null {
+  const bad = halfOperandsProblem(node);
+  if (bad) return bad;
   const expr = nodeExpression(node);
   if (!expr) return `${node.op} has no expression form`;
   const op = unsupportedExpressionOp(expr);
@@ -27,7 +34,7 @@ export function halfElementwiseProblem(node: Node): string | null {
 }
 
 /** `fn <name>(i: u32) -> f32`: element i of a f16, bf16 or f32 value, widened to f32. */
-function widening(ctx: GpuEmitContext, name: string, v: Value): string {
+export function widening(ctx: GpuEmitContext, name: string, v: Value): string {
   const loc = ctx.locate(v);
   const half = `((${at(loc, '(i >> 1u)')} >> (16u * (i & 1u))) & 0xffffu)`;
   if (v.type.dtype === 'f16') return `fn ${name}(i: u32) -> f32 { return f16_to_f32(${half}); }`;
@@ -36,6 +43,8 @@ function widening(ctx: GpuEmitContext, name: string, v: Value): string {
 }
 
 const NARROW: Record<string, (v: string) => string> = { f16: (v) => `f32_to_f16(${v})`, bf16: (v) => `f32_to_bf16(${v})`, f32: (v) => v };
+/** WGSL of an f32 value `v` stored as `dtype` (the bits of a half, rounded to nearest even). */
+export const narrowing = (dtype: string, v: string): string => NARROW[dtype]!(v);
 
 export function emitHalfElementwise(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const out = node.outputs[0]!;
@@ -55,7 +64,7 @@ ${CAST_PRELUDE}
 ${loads.join('\n')}
 fn element(o: u32) -> ${out.type.dtype === 'f32' ? 'f32' : 'u32'} {
 ${lines.join('\n')}
-  return ${NARROW[out.type.dtype]!(value)};
+  return ${narrowing(out.type.dtype, value)};
 }`;
   return [outputKernel(ctx, out, total, fn)];
 }
