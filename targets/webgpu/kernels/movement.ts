@@ -5,7 +5,7 @@ import { expandBox, sliceBox, tileBox, transposeBox, type Box as WasmBox } from 
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, i32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
-import { outputKernel } from './quantized-wgsl.js';
+import { loader, outputKernel } from './quantized-wgsl.js';
 
 /**
  * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words; 1- and 2-byte ones
@@ -128,6 +128,11 @@ const clampedIndex = (dim: number) => `  let idx = u32(clamp(select(raw, raw + $
 
 /** The dispatch running `lines` (which compute `let s`, the source element of output element i), then copying its words. */
 function wordCopy(ctx: GpuEmitContext, from: Value, to: Value, total: number, lines: string[], prelude = ''): Dispatch[] {
+  if (dtypeBytes(to.type.dtype) < 4) {
+    // Sub-word elements: an invocation per output word, each element's source read out of its word.
+    const fn = `${prelude}${loader(ctx, 'ld_x', from)}\nfn element(o: u32) -> i32 {\n  let i = o;\n${lines.join('\n')}\n  return ld_x(s);\n}`;
+    return [outputKernel(ctx, to, total, fn)];
+  }
   const w = wordsOf(to);
   const [src, dst] = [ctx.locate(from), ctx.locate(to)];
   for (let k = 0; k < w; k++) {
@@ -265,7 +270,7 @@ export const movementKernels: GpuKernel = {
     for (const v of [node.inputs[0], ...node.outputs]) {
       if (v && ![1, 2, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 2-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
       if (v && dtypeBytes(v.type.dtype) === 1 && !['i8', 'u8', 'bool'].includes(v.type.dtype)) return `1-byte element type ${v.type.dtype} is not supported`;
-      if (v && dtypeBytes(v.type.dtype) < 4 && ['Gather', 'GatherElements', 'Pad'].includes(node.op)) return `${node.op} on ${dtypeBytes(v.type.dtype)}-byte elements is not supported`;
+      if (v && dtypeBytes(v.type.dtype) < 4 && node.op === 'Pad') return `${node.op} on ${dtypeBytes(v.type.dtype)}-byte elements is not supported`;
     }
     if (node.op === 'Concat') {
       const v = node.inputs.find((x) => x && dtypeBytes(x.type.dtype) !== dtypeBytes(node.outputs[0]!.type.dtype));

@@ -90,5 +90,13 @@ export const MOVEMENT = family('movement', [
     build: (b) => b.output(b.op('Concat', [b.input('a', { dtype: 'f16', shape: [3, 1, 5] }), b.input('b', { dtype: 'f16', shape: [3, 3, 5] })], { axis: 1 }, 'y')),
   },
   { name: 'Slice bf16 with steps', comparison: 'exact', build: (b) => b.output(b.op('Slice', [b.input('x', { dtype: 'bf16', shape: [5, 9] }), b.i64('s', [4, 1]), b.i64('e', [-10, 8]), b.i64('a', [0, 1]), b.i64('st', [-2, 3])], {}, 'y')) },
+  { name: 'Gather f16 axis 1 constant indices', comparison: 'exact', build: (b) => b.output(b.op('Gather', [b.input('x', { dtype: 'f16', shape: [3, 5, 3] }), b.i64('i', [4, -1, 0])], { axis: 1 }, 'y')) },
+  {
+    name: 'GatherElements i8 run-time i32 indices axis 0',
+    comparison: 'exact',
+    feeds: () => ({ i: makeTensor('i32', [3, 7], Array.from({ length: 21 }, (_, k) => ((k * 5) % 9) - 4)) }),
+    build: (b) => b.output(b.op('GatherElements', [b.input('x', { dtype: 'i8', shape: [5, 7] }), b.input('i', { dtype: 'i32', shape: [3, 7] })], { axis: 0 }, 'y')),
+  },
+  { name: 'Gather bool rows', comparison: 'exact', build: (b) => b.output(b.op('Gather', [b.input('x', { dtype: 'bool', shape: [4, 3] }), b.i64('i', [3, 0, 3, 1, 2])], { axis: 0 }, 'y')) },
   { name: 'Unsqueeze and Reshape of an f16 graph input', comparison: 'exact', build: (b) => b.output(b.op('Reshape', [b.op('Unsqueeze', [b.input('x', { dtype: 'f16', shape: [3, 5] }), b.i64('a', [1])], {}, 'u'), b.i64('s', [5, 3])], {}, 'y')) },
 ]);
