@@ -3,11 +3,12 @@ import { EXPRESSION_PRELUDE, lowerExpression, unsupportedExpressionOp } from '..
 import { at, product, shapeOf, type GpuKernel, type ValueLocation } from '../kernel.js';
 import { bindings, broadcastIndex, elementKernel } from '../wgsl.js';
 import { needsF32 } from './common.js';
+import { emitHalfElementwise, halfElementwiseProblem, involvesHalf } from './half.js';
 import { emitIntegerElementwise, INT_CLASS, integerProblem } from './integer.js';
 
 /**
  * Elementwise ops and FusedElementwise: every op whose schema gives its expression (ir/ops/expression.ts), on
- * f32 here and on integers through integer.ts.
+ * f32 here, on integers through integer.ts and on f16 / bf16 (computed in f32) through half.ts.
  * One invocation per output element evaluates the expression tree, each operand read through its own broadcast
  * index (constant strides; same-shaped operands read index i).
  */
@@ -20,6 +21,7 @@ export const elementwiseKernels: GpuKernel = {
   ops: OPS,
   check(node) {
     if (isInteger(node)) return integerProblem(node);
+    if (involvesHalf(node)) return halfElementwiseProblem(node);
     // An f32 Pow may take an integer exponent (read as f32).
     const bad = node.op === 'Pow' && INT_CLASS[node.inputs[1]!.type.dtype] ? needsF32(node, [0]) : needsF32(node);
     if (bad) return bad;
@@ -30,6 +32,7 @@ export const elementwiseKernels: GpuKernel = {
   },
   emit(node, ctx) {
     if (isInteger(node)) return emitIntegerElementwise(node, ctx);
+    if (involvesHalf(node)) return emitHalfElementwise(node, ctx);
     const out = node.outputs[0]!;
     const dims = shapeOf(out);
     const expr = nodeExpression(node)!;

@@ -1,13 +1,17 @@
 import { getAttr, type Node, type Value } from '../../../ir/index.js';
 import { activationProblem, applyActivation, EXPRESSION_PRELUDE } from '../expression.js';
-import { at, product, shapeOf, type GpuEmitContext, type GpuKernel } from '../kernel.js';
+import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, f32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { gemmDispatch } from './gemm-core.js';
 import { needsF32 } from './common.js';
+import { CAST_PRELUDE } from './cast.js';
+import { halfOperandsProblem, involvesHalf, narrowing, widening } from './half.js';
+import { outputKernel } from './quantized-wgsl.js';
 
 /**
  * MatMul (numpy semantics: 1-D operands, broadcast batch dims) and Gemm / FusedGemm (transposes, alpha,
- * beta, a bias broadcast to [M, N], an activation), both on the tiled GEMM.
+ * beta, a bias broadcast to [M, N], an activation), both on the tiled GEMM; f16 / bf16 MatMul by a direct
+ * dot product per element, in f32.
  */
 
 /** A WGSL statement `let <name> = ...` giving the element offset of batch `b` of an operand with these batch dims. */
@@ -16,6 +20,41 @@ function batchBase(name: string, outBatch: readonly number[], operandBatch: read
   const strides = rowMajorStrides(operandBatch);
   const src = outBatch.map((_, a) => (a < lead || operandBatch[a - lead] === 1 ? 0 : strides[a - lead]! * matrix));
   return stridedIndex(name, 'b', outBatch, src);
+}
+
+/** MatMul's problem: batch dims of the result and each operand, and the matrix sizes (1-D operands as matrices). */
+function matMulShape(node: Node) {
+  const [a, b] = [node.inputs[0]!, node.inputs[1]!];
+  const [aShape, bShape] = [shapeOf(a), shapeOf(b)];
+  const [M, K] = (aShape.length === 1 ? [1, aShape[0]!] : aShape.slice(-2)) as [number, number];
+  const N = bShape.length === 1 ? 1 : bShape[bShape.length - 1]!;
+  const [aBatch, bBatch] = [aShape.slice(0, -2), bShape.slice(0, -2)];
+  return { M, K, N, aBatch, bBatch, outBatch: shapeOf(node.outputs[0]!).slice(0, Math.max(aBatch.length, bBatch.length)) };
+}
+
+/**
+ * f16 / bf16 MatMul as the reference computes it: operands widened to f32, the f32 dot product, the result
+ * rounded once (half.ts); one invocation per output word (two halves), each element a dot product over K.
+ */
+function emitHalfMatMul(node: Node, ctx: GpuEmitContext): Dispatch {
+  const { M, K, N, aBatch, bBatch, outBatch } = matMulShape(node);
+  const out = node.outputs[0]!;
+  const fn = `${CAST_PRELUDE}
+${widening(ctx, 'ld_a', node.inputs[0]!)}
+${widening(ctx, 'ld_b', node.inputs[1]!)}
+fn element(o: u32) -> ${out.type.dtype === 'f32' ? 'f32' : 'u32'} {
+  let n = o % ${u(N)};
+  let m = (o / ${u(N)}) % ${u(M)};
+  let b = o / ${u(M * N)};
+  ${batchBase('abase', outBatch, aBatch, M * K)}
+  ${batchBase('bbase', outBatch, bBatch, K * N)}
+  var acc = 0.0;
+  for (var k = 0u; k < ${u(K)}; k = k + 1u) {
+    acc = fma(ld_a(abase + m * ${u(K)} + k), ld_b(bbase + k * ${u(N)} + n), acc);
+  }
+  return ${narrowing(out.type.dtype, 'acc')};
+}`;
+  return outputKernel(ctx, out, product(shapeOf(out)), fn);
 }
 
 function emitMatMul(node: Node, ctx: GpuEmitContext) {
@@ -99,12 +138,14 @@ function emitGemm(node: Node, ctx: GpuEmitContext) {
 export const matmulKernels: GpuKernel = {
   ops: ['MatMul', 'Gemm', 'FusedGemm'],
   check(node) {
+    if (node.op === 'MatMul' && involvesHalf(node)) return halfOperandsProblem(node);
     const bad = needsF32(node);
     if (bad) return bad;
     return node.op === 'MatMul' ? null : activationProblem(node, () => gemmActivation(node));
   },
   emit(node, ctx) {
     if (product(shapeOf(node.outputs[0]!)) === 0) return [];
+    if (node.op === 'MatMul' && involvesHalf(node)) return [emitHalfMatMul(node, ctx)];
     return [node.op === 'MatMul' ? emitMatMul(node, ctx) : emitGemm(node, ctx)];
   },
 };

@@ -4,8 +4,9 @@ import { rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { loader, outputKernel } from './quantized-wgsl.js';
 
 /**
- * Data movement of 1-byte elements (the int8 graphs' i8 / u8 tensors): words are the smallest unit a shader
- * can store, so one invocation assembles a whole output word from four source bytes. Every op is a source
+ * Data movement of 1- and 2-byte elements (the int8 graphs' i8 / u8 tensors, bool, f16 / bf16): words are the
+ * smallest unit a shader can store, so one invocation assembles a whole output word from four (two) source
+ * elements. Every op is a source
  * index per output element: a strided box (views, Transpose, Slice, Expand, Tile) or, for Concat, the part
  * the element's coordinate along the axis falls in.
  */

@@ -5,10 +5,11 @@ import { expandBox, sliceBox, tileBox, transposeBox, type Box as WasmBox } from 
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, i32Literal, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { byteBoxDispatch, byteConcatDispatch } from './movement-bytes.js';
-import { outputKernel } from './quantized-wgsl.js';
+import { loader, outputKernel } from './quantized-wgsl.js';
 
 /**
- * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words): Transpose,
+ * Data movement, dtype-agnostic over 4- and 8-byte elements (moved as one or two u32 words; 1- and 2-byte ones
+ * a packed word at a time through movement-bytes.ts): Transpose,
  * Slice, Expand, Tile, Concat and Split as strided boxes, Gather and GatherElements (constant or run-time
  * indices), Pad (constant, edge, wrap, reflect), Shape and Size (compile-time values),
  * and the views (Reshape, Flatten, Squeeze, Unsqueeze, Identity), which cost nothing when plan-memory placed
@@ -127,6 +128,11 @@ const clampedIndex = (dim: number) => `  let idx = u32(clamp(select(raw, raw + $
 
 /** The dispatch running `lines` (which compute `let s`, the source element of output element i), then copying its words. */
 function wordCopy(ctx: GpuEmitContext, from: Value, to: Value, total: number, lines: string[], prelude = ''): Dispatch[] {
+  if (dtypeBytes(to.type.dtype) < 4) {
+    // Sub-word elements: an invocation per output word, each element's source read out of its word.
+    const fn = `${prelude}${loader(ctx, 'ld_x', from)}\nfn element(o: u32) -> i32 {\n  let i = o;\n${lines.join('\n')}\n  return ld_x(s);\n}`;
+    return [outputKernel(ctx, to, total, fn)];
+  }
   const w = wordsOf(to);
   const [src, dst] = [ctx.locate(from), ctx.locate(to)];
   for (let k = 0; k < w; k++) {
@@ -180,7 +186,11 @@ function padSource(mode: string, c: string, n: number): string {
   return `select(${p} - (((${c} % ${p}) + ${p}) % ${p}), ((${c} % ${p}) + ${p}) % ${p}, ((${c} % ${p}) + ${p}) % ${p} < ${i32Literal(n)})`;
 }
 
-/** Pad with constant pads: out-of-range output elements take the constant value's words (constant mode) or their edge, wrapped or reflected source element. */
+/**
+ * Pad with constant pads: out-of-range output elements take the constant value's words (constant mode; a
+ * compile-time value is inlined, a run-time one read from its buffer) or their edge, wrapped or reflected
+ * source element.
+ */
 function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const data = node.inputs[0]!;
   const out = node.outputs[0]!;
@@ -217,7 +227,9 @@ function emitPad(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const [src, dst] = [ctx.locate(data), ctx.locate(out)];
   for (let k = 0; k < w; k++) {
     const sIndex = w === 1 ? 'u32(s)' : `u32(s) * 2u + ${u(k)}`;
-    lines.push(`  if (inside) { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${at(src, sIndex)}; } else { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${u(fill[k]!)}; }`);
+    // A run-time constant_value is read from its own words (element 0 of the scalar).
+    const filler = cv && !cv.data ? at(ctx.locate(cv), u(k)) : u(fill[k]!);
+    lines.push(`  if (inside) { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${at(src, sIndex)}; } else { ${at(dst, w === 1 ? 'i' : `i * 2u + ${u(k)}`)} = ${filler}; }`);
   }
   const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, lines.join('\n'));
   return [{ code: `${bindings('u32')}\n${code}\n`, workgroups }];
@@ -256,9 +268,9 @@ export const movementKernels: GpuKernel = {
   check(node) {
     if (node.op === 'Shape' || node.op === 'Size') return null;
     for (const v of [node.inputs[0], ...node.outputs]) {
-      if (v && ![1, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
+      if (v && ![1, 2, 4, 8].includes(dtypeBytes(v.type.dtype))) return `the webgpu target moves 1-, 2-, 4- and 8-byte elements only (%${v.name} is ${v.type.dtype})`;
       if (v && dtypeBytes(v.type.dtype) === 1 && !['i8', 'u8', 'bool'].includes(v.type.dtype)) return `1-byte element type ${v.type.dtype} is not supported`;
-      if (v && dtypeBytes(v.type.dtype) === 1 && ['Gather', 'GatherElements', 'Pad'].includes(node.op)) return `${node.op} on 1-byte elements is not supported`;
+      if (v && dtypeBytes(v.type.dtype) < 4 && node.op === 'Pad') return `${node.op} on ${dtypeBytes(v.type.dtype)}-byte elements is not supported`;
     }
     if (node.op === 'Concat') {
       const v = node.inputs.find((x) => x && dtypeBytes(x.type.dtype) !== dtypeBytes(node.outputs[0]!.type.dtype));
@@ -266,7 +278,7 @@ export const movementKernels: GpuKernel = {
     }
     if (node.op === 'Slice') return constantOperands(node, [1, 2, 3, 4]);
     if (node.op === 'Pad') {
-      return constantOperands(node, [1, 2, 3]);
+      return constantOperands(node, [1, 3]);
     }
     if (node.op === 'Gather' || node.op === 'GatherElements') {
       const idx = node.inputs[1]!;
@@ -284,7 +296,8 @@ export const movementKernels: GpuKernel = {
   emit(node, ctx) {
     const out = node.outputs[0]!;
     const x = node.inputs[0]!;
-    const bytes = dtypeBytes(out.type.dtype) === 1;
+    // 1- and 2-byte elements share words: one invocation assembles an output word (movement-bytes.ts).
+    const bytes = dtypeBytes(out.type.dtype) < 4;
     const copy = (box: Box) => (bytes ? byteBoxDispatch(ctx, x, out, box) : boxDispatch(ctx, x, out, box));
     if (node.op === 'Shape' || node.op === 'Size') return emitShapeValues(node, ctx);
     if (VIEWS.includes(node.op)) {

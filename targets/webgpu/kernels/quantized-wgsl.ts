@@ -57,7 +57,8 @@ fn requantize(acc: i32, m: u32, s: u32) -> i32 {
 
 /**
  * A WGSL function `fn <name>(i: u32) -> i32` (f32 for f32 values, vec2<u32> (low, high) for 64-bit integers)
- * reading element i of a value in its dtype: 8- and 16-bit elements sign- or zero-extended out of their word.
+ * reading element i of a value in its dtype: 8- and 16-bit elements sign- or zero-extended out of their word
+ * (f16 / bf16 as their zero-extended bits).
  */
 export function loader(ctx: GpuEmitContext, name: string, v: Value): string {
   const loc = ctx.locate(v);
@@ -72,6 +73,8 @@ export function loader(ctx: GpuEmitContext, name: string, v: Value): string {
     case 'i16':
       return `fn ${name}(i: u32) -> i32 { return bitcast<i32>(${word('(i >> 1u)')} << (16u - 16u * (i & 1u))) >> 16u; }`;
     case 'u16':
+    case 'f16':
+    case 'bf16':
       return `fn ${name}(i: u32) -> i32 { return i32((${word('(i >> 1u)')} >> (16u * (i & 1u))) & 0xffffu); }`;
     case 'i32':
     case 'u32':

@@ -2,10 +2,14 @@ import { getAttr, normalizeAxis, type Node } from '../../../ir/index.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, elementKernel, rowMajorStrides, stridedIndex, u32Literal as u } from '../wgsl.js';
 import { needsF32 } from './common.js';
+import { loader, outputKernel } from './quantized-wgsl.js';
 
 /**
  * ReduceSum / Mean / Max / Min / Prod / SumSquare / L1 / L2 / LogSum over constant axes: one invocation per
- * output element walks the reduced box (its offsets by constant strides). ArgMax / ArgMin likewise walk their
+ * output element walks the reduced box (its offsets by constant strides). ReduceLogSumExp walks it twice:
+ * m = max x (NaN wins), then m + log(sum exp(x - m)), so no exp overflows; m = -inf (all -inf, or an empty
+ * box) gives -inf, as in the reference. Bool ReduceMax / ReduceMin are any / all: the max (min) of 0/1 bytes
+ * from 0 (1), so an empty box gives false (true). ArgMax / ArgMin likewise walk their
  * axis keeping the first (or, with select_last_index, the last) extreme; 64-bit integers are compared as
  * (high word, low word) pairs, and the i64 index is written as two words.
  */
@@ -76,15 +80,48 @@ fn wins(a: ${t.type}, b: ${t.type}) -> bool { return less(a, b)${last ? ` || ${e
 }
 
 const ARG_OPS = ['ArgMax', 'ArgMin'];
+const BOOL_OPS: Record<string, { init: string; fold: string }> = { ReduceMax: { init: '0i', fold: 'max' }, ReduceMin: { init: '1i', fold: 'min' } };
+const isBoolReduce = (node: Node) => node.inputs[0]!.type.dtype === 'bool' && node.op in BOOL_OPS;
+
+/** The reduced box of an output element i: `base` (its first element) and, per reduced r, `off`. */
+function reduceBox(shape: readonly number[], axes: readonly number[]) {
+  const strides = rowMajorStrides(shape);
+  const kept = shape.map((_, a) => a).filter((a) => !axes.includes(a));
+  const reduced = axes.slice().sort((a, b) => a - b);
+  return {
+    total: product(kept.map((a) => shape[a]!)),
+    count: product(reduced.map((a) => shape[a]!)),
+    base: `  ${stridedIndex('base', 'i', kept.map((a) => shape[a]!), kept.map((a) => strides[a]!))}`,
+    offset: `${stridedIndex('off', 'r', reduced.map((a) => shape[a]!), reduced.map((a) => strides[a]!))}`,
+  };
+}
+
+function emitBool(node: Node, ctx: GpuEmitContext): Dispatch[] {
+  const box = reduceBox(shapeOf(node.inputs[0]!), reducedAxes(node) as number[]);
+  if (box.total === 0) return [];
+  const { init, fold } = BOOL_OPS[node.op]!;
+  const fn = `${loader(ctx, 'ld_x', node.inputs[0]!)}
+fn element(o: u32) -> i32 {
+  let i = o;
+${box.base}
+  var acc = ${init};
+  for (var r = 0u; r < ${u(box.count)}; r = r + 1u) {
+    ${box.offset}
+    acc = ${fold}(acc, select(0i, 1i, ld_x(base + off) != 0i));
+  }
+  return acc;
+}`;
+  return [outputKernel(ctx, node.outputs[0]!, box.total, fn)];
+}
 
 export const reduceKernels: GpuKernel = {
-  ops: [...Object.keys(KINDS), ...ARG_OPS],
+  ops: [...Object.keys(KINDS), 'ReduceLogSumExp', ...ARG_OPS],
   check(node) {
     if (ARG_OPS.includes(node.op)) {
       const dtype = node.inputs[0]!.type.dtype;
       return ARG_TYPES[dtype] ? null : `${node.op} on ${dtype} is not supported (${Object.keys(ARG_TYPES).join(', ')})`;
     }
-    const bad = needsF32(node, [0]);
+    const bad = isBoolReduce(node) ? null : needsF32(node, [0]);
     if (bad) return bad;
     const axes = reducedAxes(node);
     return typeof axes === 'string' ? axes : null;
@@ -94,26 +131,30 @@ export const reduceKernels: GpuKernel = {
   },
   emit(node, ctx) {
     if (ARG_OPS.includes(node.op)) return emitArg(node, ctx);
-    const shape = shapeOf(node.inputs[0]!);
-    const axes = reducedAxes(node) as number[];
-    const strides = rowMajorStrides(shape);
-    const kept = shape.map((_, a) => a).filter((a) => !axes.includes(a));
-    const reduced = axes.slice().sort((a, b) => a - b);
-    const total = product(kept.map((a) => shape[a]!));
-    const count = product(reduced.map((a) => shape[a]!));
+    if (isBoolReduce(node)) return emitBool(node, ctx);
+    const { total, count, base, offset } = reduceBox(shapeOf(node.inputs[0]!), reducedAxes(node) as number[]);
     if (total === 0) return [];
-    const kind = KINDS[node.op]!;
     const x = ctx.locate(node.inputs[0]!);
-    const body = [
-      `  ${stridedIndex('base', 'i', kept.map((a) => shape[a]!), kept.map((a) => strides[a]!))}`,
-      `  var acc = ${kind.init};`,
+    /** A loop over the reduced box with v the element, running `step`. */
+    const walk = (step: string): string[] => [
       `  for (var r = 0u; r < ${u(count)}; r = r + 1u) {`,
-      `    ${stridedIndex('off', 'r', reduced.map((a) => shape[a]!), reduced.map((a) => strides[a]!))}`,
+      `    ${offset}`,
       `    let v = ${at(x, 'base + off')};`,
-      `    acc = ${kind.step('acc', 'v')};`,
+      `    ${step}`,
       '  }',
-      `  ${at(ctx.locate(node.outputs[0]!), 'i')} = ${kind.done('acc', count)};`,
     ];
+    const y = at(ctx.locate(node.outputs[0]!), 'i');
+    const kind = KINDS[node.op];
+    const body = kind
+      ? [base, `  var acc = ${kind.init};`, ...walk(`acc = ${kind.step('acc', 'v')};`), `  ${y} = ${kind.done('acc', count)};`]
+      : [
+          base,
+          '  var m = -f32_inf();',
+          ...walk("if (v > m || f32_is_nan(v)) { m = v; }"),
+          '  var acc = 0.0;',
+          ...walk('acc = acc + exp(v - m);'),
+          `  ${y} = select(m + log(acc), m, m == -f32_inf());`,
+        ];
     const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, body.join('\n'));
     return [{ code: `${bindings('f32')}\n${code}\n`, workgroups }];
   },

@@ -14,7 +14,9 @@ import { needsF32 } from './common.js';
  *
  * the reference's row pass then column pass, per element. An index tf_crop_and_resize maps outside the input
  * has weights 0 and takes extrapolation_value instead (a row: for its inner sum; a column: for the element).
- * A single tap of weight 1 (nearest) reads without multiplying.
+ * A single tap of weight 1 (nearest) reads without multiplying. When N or C is resized too, output plane
+ * (n, c) is the sum over its batch and channel taps of weight * (the above on input plane (n', c')): the terms
+ * are in the table too (plane offset, weight), with extrapolation_value for planes tf_crop_and_resize maps outside.
  *
  * The table is a constant of the node, placed in the weights buffer like any other (indices as u32 bits):
  * constant arrays in the shader would do too, but WGSL compilers copy a constant array into each invocation's
@@ -47,21 +49,50 @@ function appendAxis(words: number[], kinds: ('u32' | 'f32')[], t: AxisTaps, unit
 }
 
 /** The node's tap table as a constant value: f32 words, u32 entries stored by their bits. */
-function tapTable(node: Node, p: ResizePlanePlan): { value: Value; rows: AxisLayout; cols: AxisLayout } {
+function tapTable(node: Node, p: ResizePlanePlan): { value: Value; rows: AxisLayout; cols: AxisLayout; planes: AxisLayout | null } {
   const words: number[] = [];
   const kinds: ('u32' | 'f32')[] = [];
   const rows = appendAxis(words, kinds, p.rows, p.W);
   const cols = appendAxis(words, kinds, p.cols, 1);
+  const planes = p.outer ? appendAxis(words, kinds, planeTaps(p.outer), p.H * p.W) : null;
   const bits = new Uint32Array(words.length);
   const floats = new Float32Array(bits.buffer);
   words.forEach((w, i) => (kinds[i] === 'u32' ? (bits[i] = w) : (floats[i] = w)));
   const value = new Value(`${node.label}:resize_taps`, { dtype: 'f32', shape: [words.length] }, makeTensor('f32', [words.length], floats));
-  return { value, rows, cols };
+  return { value, rows, cols, planes };
 }
 
+/**
+ * The N and C taps as one axis over output planes (n * outC + c): per plane, every (batch tap, channel tap)
+ * pair's input plane and weight product (f32, as the wasm kernel rounds it); outside when either axis is.
+ */
+function planeTaps(outer: NonNullable<ResizePlanePlan['outer']>): AxisTaps {
+  const { C, batch, channels } = outer;
+  const outLen = batch.outLen * channels.outLen;
+  const count = batch.count * channels.count;
+  const t: AxisTaps = { outLen, count, index: new Int32Array(outLen * count), weight: new Float64Array(outLen * count), outside: new Uint8Array(outLen) };
+  for (let n = 0; n < batch.outLen; n++) {
+    for (let c = 0; c < channels.outLen; c++) {
+      const o = n * channels.outLen + c;
+      t.outside[o] = batch.outside[n]! | channels.outside[c]!;
+      for (let kn = 0; kn < batch.count; kn++) {
+        for (let kc = 0; kc < channels.count; kc++) {
+          const k = o * count + kn * channels.count + kc;
+          t.index[k] = batch.index[n * batch.count + kn]! * C + channels.index[c * channels.count + kc]!;
+          t.weight[k] = Math.fround(batch.weight[n * batch.count + kn]! * channels.weight[c * channels.count + kc]!);
+        }
+      }
+    }
+  }
+  return t;
+}
+
+/** N and C taps come from the table, so the number of output planes is not limited by code size. */
+const PLAN_OPTIONS = { maxOuterPlanes: 1 << 20 };
+
 function emitResize(node: Node, ctx: GpuEmitContext): Dispatch[] {
-  const p = resizePlanePlan(node) as ResizePlanePlan;
-  const total = p.planes * p.OH * p.OW;
+  const p = resizePlanePlan(node, PLAN_OPTIONS) as ResizePlanePlan;
+  const total = (p.outer ? p.outer.batch.outLen * p.outer.channels.outLen : p.planes) * p.OH * p.OW;
   const x = ctx.locate(node.inputs[0]!);
   const y = ctx.locate(node.outputs[0]!);
   const table = tapTable(node, p);
@@ -73,10 +104,11 @@ function emitResize(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const weighted = (a: AxisLayout, o: string, count: number, k: string, v: string) => (a.weight === null ? v : `${word(a.weight, entry(o, count, k))} * ${v}`);
   const outside = (a: AxisLayout, o: string) => `bitcast<u32>(${word(a.outside!, o)}) != 0u`;
   const extrapolation = f32Literal(p.extrapolation);
+  const planes = table.planes;
   const lines = [
     `  let ow = i % ${u(p.OW)};`,
     `  let oh = (i / ${u(p.OW)}) % ${u(p.OH)};`,
-    `  let base = (i / ${u(p.OW * p.OH)}) * ${u(p.H * p.W)};`,
+    planes ? `  let po = i / ${u(p.OW * p.OH)};` : `  let base = (i / ${u(p.OW * p.OH)}) * ${u(p.H * p.W)};`,
     '  var acc = 0.0;',
   ];
   // Taps unrolled when few (2 for linear, 4 for cubic), WGSL loops for wide antialiasing filters.
@@ -90,9 +122,20 @@ function emitResize(node: Node, ctx: GpuEmitContext): Dispatch[] {
     ...(table.rows.outside !== null ? [`if (${outside(table.rows, 'oh')}) { r = ${extrapolation}; }`] : []),
     `acc = acc + ${weighted(table.cols, 'ow', cc, kc, 'r')};`,
   ];
-  lines.push(...taps(cc, 'kc', column).map((l) => `  ${l}`));
-  if (table.cols.outside !== null) lines.push(`  if (${outside(table.cols, 'ow')}) { acc = ${extrapolation}; }`);
-  lines.push(`  ${at(y, 'i')} = acc;`);
+  const plane = [...taps(cc, 'kc', column)];
+  if (table.cols.outside !== null) plane.push(`if (${outside(table.cols, 'ow')}) { acc = ${extrapolation}; }`);
+  if (planes) {
+    // acc is one input plane's value; the plane terms' weighted sum goes to sum.
+    const pc = p.outer!.batch.count * p.outer!.channels.count;
+    lines.push('  var sum = 0.0;');
+    lines.push(`  for (var kp = 0u; kp < ${u(pc)}; kp = kp + 1u) {`, `  let base = ${src(planes, 'po', pc, 'kp')};`, '  acc = 0.0;');
+    lines.push(...plane.map((l) => `  ${l}`), `  sum = sum + ${weighted(planes, 'po', pc, 'kp', 'acc')};`, '  }');
+    if (planes.outside !== null) lines.push(`  if (${outside(planes, 'po')}) { sum = ${extrapolation}; }`);
+    lines.push(`  ${at(y, 'i')} = sum;`);
+  } else {
+    lines.push(...plane.map((l) => `  ${l}`));
+    lines.push(`  ${at(y, 'i')} = acc;`);
+  }
   const { code, workgroups } = elementKernel(total, ctx.options.workgroupSize, lines.join('\n'));
   return [{ code: `${bindings('f32')}\n${code}\n`, workgroups }];
 }
@@ -101,7 +144,7 @@ export const resizeKernels: GpuKernel = {
   ops: ['Resize'],
   check: (node) => needsF32(node, [0]) ?? resizeConstantsProblem(node),
   checkDims(node) {
-    const p = resizePlanePlan(node);
+    const p = resizePlanePlan(node, PLAN_OPTIONS);
     return typeof p === 'string' ? p : null;
   },
   emit: emitResize,

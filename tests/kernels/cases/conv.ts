@@ -144,4 +144,26 @@ export const CONV = family('conv', [
       b.output(b.op('Conv', [x, w, bias], { pads: [1, 1, 1, 1] }, 'y'));
     },
   },
+  // Half convolutions of other ranks: a depthwise causal 1-D f16 one, a grouped strided 3-D bf16 one (rounded once).
+  {
+    name: 'Conv f16 1-D depthwise causal pads',
+    comparison: 'elementwise',
+    tolerance: { wasm: 2 ** -10, webgpu: 2 ** -10 },
+    build: (b) => {
+      const x = b.input('x', { dtype: 'f16', shape: [2, 4, 9] });
+      const w = b.constant('w', randomTensor('f16', [4, 1, 3], b.random));
+      b.output(b.op('Conv', [x, w], { group: 4, pads: [2, 0] }, 'y'));
+    },
+  },
+  {
+    name: 'Conv bf16 3-D group 2 stride 2 bias',
+    comparison: 'elementwise',
+    tolerance: { wasm: 2 ** -7, webgpu: 2 ** -7 },
+    build: (b) => {
+      const x = b.input('x', { dtype: 'bf16', shape: [1, 4, 5, 6, 5] });
+      const w = b.constant('w', randomTensor('bf16', [4, 2, 2, 3, 2], b.random));
+      const bias = b.constant('bias', randomTensor('bf16', [4], b.random));
+      b.output(b.op('Conv', [x, w, bias], { group: 2, strides: [2, 2, 1], pads: [0, 1, 1, 1, 1, 0] }, 'y'));
+    },
+  },
 ]);

@@ -123,4 +123,17 @@ export const GEMM = family('gemm', [
     build: (b) =>
       b.output(b.op('Gemm', [b.input('a', { dtype: 'bf16', shape: [6, 20] }), b.constant('w', randomTensor('bf16', [9, 20], b.random)), b.constant('c', randomTensor('bf16', [9], b.random))], { transB: 1, alpha: 0.5 }, 'y')),
   },
+  // Half MatMul with broadcast batch dims and a 1-D operand (computed in f32, rounded once).
+  {
+    name: 'MatMul f16 broadcast batch [3,1,4,6] x [2,6,5]',
+    comparison: 'elementwise',
+    tolerance: { wasm: 2 ** -10, webgpu: 2 ** -10 },
+    build: (b) => b.output(b.op('MatMul', [b.input('a', { dtype: 'f16', shape: [3, 1, 4, 6] }), b.input('b', { dtype: 'f16', shape: [2, 6, 5] })], {}, 'y')),
+  },
+  {
+    name: 'MatMul bf16 1-D by 3-D',
+    comparison: 'elementwise',
+    tolerance: { wasm: 2 ** -7, webgpu: 2 ** -7 },
+    build: (b) => b.output(b.op('MatMul', [b.input('a', { dtype: 'bf16', shape: [7] }), b.input('b', { dtype: 'bf16', shape: [2, 7, 3] })], {}, 'y')),
+  },
 ]);

@@ -70,4 +70,33 @@ export const MOVEMENT = family('movement', [
   { name: 'Shape with start and end, and Size', comparison: 'exact', build: (b) => { const x = b.input('x', [2, 3, 4, 5]); b.output(b.op('Shape', [x], { start: 1, end: -1 }, 's'), b.op('Size', [x], {}, 'n')); } },
   { name: 'Reshape of a graph input', build: (b) => b.output(b.op('Reshape', [b.input('x', [4, 6]), b.i64('s', [3, 8])], {}, 'y')) },
   { name: 'Reshape 3-D to 2-D', build: (b) => b.output(b.op('Reshape', [b.input('x', [2, 3, 4]), b.i64('s', [4, 6])], {}, 'y')) },
+  // Pad whose constant_value is a graph input (read at run time).
+  {
+    name: 'Pad run-time constant_value with axes',
+    feeds: () => ({ v: makeTensor('f32', [], [-7.25]) }),
+    build: (b) => b.output(b.op('Pad', [b.input('x', [3, 4, 5]), b.i64('p', [1, -1, 2, 2]), b.input('v', []), b.i64('a', [0, 2])], {}, 'y')),
+  },
+  {
+    name: 'Pad run-time i64 constant_value',
+    comparison: 'exact',
+    feeds: () => ({ v: makeTensor('i64', [], [-(2n ** 40n) - 3n]) }),
+    build: (b) => b.output(b.op('Pad', [b.input('x', { dtype: 'i64', shape: [2, 3] }), b.i64('p', [1, 0, 0, 2]), b.input('v', { dtype: 'i64', shape: [] })], {}, 'y')),
+  },
+  // 2-byte elements (f16 / bf16): odd sizes, so output words straddle rows.
+  { name: 'Transpose f16 [3,5,7] perm 2,0,1', comparison: 'exact', build: (b) => b.output(b.op('Transpose', [b.input('x', { dtype: 'f16', shape: [3, 5, 7] })], { perm: [2, 0, 1] }, 'y')) },
+  {
+    name: 'Concat f16 axis 1 odd parts',
+    comparison: 'exact',
+    build: (b) => b.output(b.op('Concat', [b.input('a', { dtype: 'f16', shape: [3, 1, 5] }), b.input('b', { dtype: 'f16', shape: [3, 3, 5] })], { axis: 1 }, 'y')),
+  },
+  { name: 'Slice bf16 with steps', comparison: 'exact', build: (b) => b.output(b.op('Slice', [b.input('x', { dtype: 'bf16', shape: [5, 9] }), b.i64('s', [4, 1]), b.i64('e', [-10, 8]), b.i64('a', [0, 1]), b.i64('st', [-2, 3])], {}, 'y')) },
+  { name: 'Gather f16 axis 1 constant indices', comparison: 'exact', build: (b) => b.output(b.op('Gather', [b.input('x', { dtype: 'f16', shape: [3, 5, 3] }), b.i64('i', [4, -1, 0])], { axis: 1 }, 'y')) },
+  {
+    name: 'GatherElements i8 run-time i32 indices axis 0',
+    comparison: 'exact',
+    feeds: () => ({ i: makeTensor('i32', [3, 7], Array.from({ length: 21 }, (_, k) => ((k * 5) % 9) - 4)) }),
+    build: (b) => b.output(b.op('GatherElements', [b.input('x', { dtype: 'i8', shape: [5, 7] }), b.input('i', { dtype: 'i32', shape: [3, 7] })], { axis: 0 }, 'y')),
+  },
+  { name: 'Gather bool rows', comparison: 'exact', build: (b) => b.output(b.op('Gather', [b.input('x', { dtype: 'bool', shape: [4, 3] }), b.i64('i', [3, 0, 3, 1, 2])], { axis: 0 }, 'y')) },
+  { name: 'Unsqueeze and Reshape of an f16 graph input', comparison: 'exact', build: (b) => b.output(b.op('Reshape', [b.op('Unsqueeze', [b.input('x', { dtype: 'f16', shape: [3, 5] }), b.i64('a', [1])], {}, 'u'), b.i64('s', [5, 3])], {}, 'y')) },
 ]);

@@ -59,4 +59,13 @@ export const REDUCE = family('reduce', [
     (op): KernelCase => ({ name: `${op} bool last axis`, comparison: 'exact', build: (b) => b.output(b.op(op, [b.input('x', { dtype: 'bool', shape: [6, 3] }), b.i64('axes', [1])], { keepdims: 0 }, 'y')) }),
   ),
   { name: 'ReduceSum empty kept axis', build: (b) => b.output(b.op('ReduceSum', [b.input('x', [0, 3]), b.i64('axes', [1])], {}, 'y')) },
+  // LogSumExp of values whose exp overflows f32 (the maximum is subtracted first), a row of -inf, and two axes.
+  {
+    name: 'ReduceLogSumExp large values, -inf row, axes 0,2',
+    comparison: 'elementwise',
+    feeds: () => ({ x: makeTensor('f32', [3, 4, 5], Array.from({ length: 60 }, (_, i) => (i % 20 < 5 ? -Infinity : ((i * 37) % 23) * 9 - 60))) }),
+    build: (b) => b.output(b.op('ReduceLogSumExp', [b.input('x', [3, 4, 5]), b.i64('axes', [0, 2])], { keepdims: 0 }, 'y')),
+  },
+  { name: 'ReduceLogSumExp last axis 70', build: (b) => b.output(b.op('ReduceLogSumExp', [b.input('x', [3, 70]), b.i64('axes', [-1])], {}, 'y')) },
+  { name: 'ReduceMin bool axes 0,2 keepdims', comparison: 'exact', build: (b) => b.output(b.op('ReduceMin', [b.input('x', { dtype: 'bool', shape: [3, 5, 7] }), b.i64('axes', [0, 2])], { keepdims: 1 }, 'y')) },
 ]);
