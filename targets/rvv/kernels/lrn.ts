@@ -1,6 +1,8 @@
 import { getAttr, type Node } from '../../../ir/index.js';
 import { lrnWindow } from '../../../ir/ops/nn.js';
 import { cFloat, checkF32, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { exprCall, exprOperand } from '../../../ir/ops/expression.js';
+import { defineExpressionHelpers } from '../expression.js';
 
 /**
  * LRN (f32), vectorized across the spatial positions of a channel plane:
@@ -10,7 +12,7 @@ import { cFloat, checkF32, product, shapeOf, type CEmitContext, type RvvKernel }
  * from the first and last channels, by a loop of constant trip count the compiler unrolls); then one fused multiply-add makes the
  * base and the power is taken per lane. The common exponents are exact forms: beta = 1 a reciprocal, 1/2 a
  * reciprocal square root, 3/4 (AlexNet, GoogLeNet) 1 / (sqrt(b) sqrt(sqrt(b))); any other beta is
- * exp(-beta ln b) with a Cephes logf (the base is positive and normal whenever bias > 0).
+ * exp(-beta ln b), ln by the expression lowering's edgec_vlog (a Cephes logf).
  */
 
 type PowForm = 'recip' | 'rsqrt' | 'r34' | 'exp-log';
@@ -34,37 +36,9 @@ function powCode(form: PowForm): string {
       return `__riscv_vfrdiv_vf_f32m4(__riscv_vfmul_vv_f32m4(${root}, __riscv_vfsqrt_v_f32m4(${root}, vl), vl), 1.0f, vl)`;
     }
     case 'exp-log':
-      return 'edgec_vexp(__riscv_vfmul_vf_f32m4(edgec_lrn_vlog(b, vl), nbeta, vl), vl)';
+      return 'edgec_vexp(__riscv_vfmul_vf_f32m4(edgec_vlog(b, vl), nbeta, vl), vl)';
   }
 }
-
-/** ln x for positive normal x: x = m 2^e, m in [sqrt(1/2), sqrt 2), ln(1 + t) = t - t^2/2 + t^3 P(t) (Cephes logf). */
-const VLOG = `
-static inline vf edgec_lrn_vlog(vf x, size_t vl) {
-  vint32m4_t bits = __riscv_vreinterpret_v_f32m4_i32m4(x);
-  vint32m4_t e = __riscv_vsub_vx_i32m4(__riscv_vsra_vx_i32m4(bits, 23, vl), 126, vl);
-  vf m = __riscv_vreinterpret_v_i32m4_f32m4(__riscv_vor_vx_i32m4(__riscv_vand_vx_i32m4(bits, 0x007fffff, vl), 0x3f000000, vl));
-  vbool8_t low = __riscv_vmflt_vf_f32m4_b8(m, 0.70710678118654752f, vl);
-  e = __riscv_vmerge_vvm_i32m4(e, __riscv_vsub_vx_i32m4(e, 1, vl), low, vl);
-  m = __riscv_vmerge_vvm_f32m4(m, __riscv_vfadd_vv_f32m4(m, m, vl), low, vl);
-  vf t = __riscv_vfsub_vf_f32m4(m, 1.0f, vl);
-  vf z = __riscv_vfmul_vv_f32m4(t, t, vl);
-  vf p = VSPLAT(7.0376836292e-2f, vl);
-  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(-1.1514610310e-1f, vl), vl);
-  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(1.1676998740e-1f, vl), vl);
-  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(-1.2420140846e-1f, vl), vl);
-  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(1.4249322787e-1f, vl), vl);
-  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(-1.6668057665e-1f, vl), vl);
-  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(2.0000714765e-1f, vl), vl);
-  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(-2.4999993993e-1f, vl), vl);
-  p = __riscv_vfmadd_vv_f32m4(p, t, VSPLAT(3.3333331174e-1f, vl), vl);
-  vf y = __riscv_vfmul_vv_f32m4(__riscv_vfmul_vv_f32m4(p, t, vl), z, vl);
-  vf ef = __riscv_vfcvt_f_x_v_f32m4(e, vl);
-  y = __riscv_vfmacc_vf_f32m4(y, -2.12194440e-4f, ef, vl);
-  y = __riscv_vfnmsac_vf_f32m4(y, 0.5f, z, vl);
-  return __riscv_vfmacc_vf_f32m4(__riscv_vfadd_vv_f32m4(t, y, vl), 0.693359375f, ef, vl);
-}
-`;
 
 function lrnSource(name: string, form: PowForm, size: number): string {
   return `
@@ -105,7 +79,8 @@ function emitLrn(node: Node, ctx: CEmitContext): string {
   const size = getAttr<number>(node, 'size');
   const beta = getAttr<number>(node, 'beta');
   const form = powForm(beta);
-  if (form === 'exp-log') ctx.helper('edgec_lrn_vlog', () => VLOG);
+  // edgec_vlog, the lowering of the expression language's log.
+  if (form === 'exp-log') defineExpressionHelpers(exprCall('log', exprOperand(0)), ctx.helper);
   const name = ctx.planHelper('lrn', { form, size }, (p) => `edgec_lrn_${p.form.replace('-', '_')}_${p.size}`, (name, p) => lrnSource(name, p.form, p.size));
   const { before, after } = lrnWindow(size);
   const scale = cFloat(getAttr<number>(node, 'alpha') / size);
