@@ -70,4 +70,10 @@ export const MOVEMENT = family('movement', [
   { name: 'Shape with start and end, and Size', comparison: 'exact', build: (b) => { const x = b.input('x', [2, 3, 4, 5]); b.output(b.op('Shape', [x], { start: 1, end: -1 }, 's'), b.op('Size', [x], {}, 'n')); } },
   { name: 'Reshape of a graph input', build: (b) => b.output(b.op('Reshape', [b.input('x', [4, 6]), b.i64('s', [3, 8])], {}, 'y')) },
   { name: 'Reshape 3-D to 2-D', build: (b) => b.output(b.op('Reshape', [b.input('x', [2, 3, 4]), b.i64('s', [4, 6])], {}, 'y')) },
+  // Pad with the constant read at run time, and border modes padding every axis of a 3-D tensor (corners).
+  { name: 'Pad constant value at run time', build: (b) => b.output(b.op('Pad', [b.input('x', [3, 5]), b.i64('p', [1, 2, 2, 1]), b.input('v', { dtype: 'f32', shape: [] })], {}, 'y')) },
+  ...['reflect', 'edge', 'wrap'].map((mode) => ({
+    name: `Pad ${mode} every axis of 3-D`,
+    build: (b: CaseBuilder) => b.output(b.op('Pad', [b.input('x', [3, 4, 37]), b.i64('p', [1, 2, 2, 2, 1, 3])], { mode }, 'y')),
+  })),
 ]);
