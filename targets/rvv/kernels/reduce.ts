@@ -13,8 +13,8 @@ import { emitRowReduce, reduceExtents } from './rows.js';
  * across the inner columns otherwise. Axes that form several runs reduce run by run, innermost first, through
  * two scratch buffers: each pass folds one run, the first applies map and the last post, which is exact
  * algebra for every kind but LogSumExp (needs the max of the whole set first: one run only).
- * bool ReduceMax / ReduceMin (any / all) fold 0/1 bytes with vmaxu / vminu. f64 folds in input order in a
- * scalar loop nest (accumulating in f64 as the reference does; wasm's f64 path is scalar too).
+ * bool ReduceMax / ReduceMin (any / all) fold 0/1 bytes with vmaxu / vminu (one run). f64 folds each run in
+ * input order in a scalar loop nest (accumulating in f64 as the reference does; wasm's f64 path is scalar too).
  * An empty input (a zero-size axis) reduces the empty set: every output element is one constant (emptyResult)
  * broadcast with a stride-0 copy.
  * f32 Sum / Mean / Max / Min over one run keep rows.ts's edgec_reduce_mid (the shared models use it).
@@ -116,14 +116,15 @@ function laneFold(fold: string): string {
   return `float s = __riscv_vfmv_f_s_f32m1_f32(__riscv_${red}_vs_${V}_f32m1(acc, __riscv_vfmv_s_f_f32m1(${identityOf(fold)}, 1), vlmax));`;
 }
 
-/** edgec_fold_<kind>: one pass over [outer, R, inner]; `first` applies map, `last` post (Mean: * scale). */
+/** edgec_fold_<kind>: one pass over [outer, R, inner]; `first` applies map, `last` post (Mean: / count). */
 function foldHelper(kind: Kind): string {
   const fold = foldOf(kind);
   const op = COMBINE[fold]!;
   const id = identityOf(fold);
   return `
 /* ${kind}: one pass folding R of [outer, R, inner] (map when first, post when last) */
-static void edgec_fold_${kind.toLowerCase()}(const float *X, float *Y, long outer, long R, long inner, int first, int last, float scale) {
+static void edgec_fold_${kind.toLowerCase()}(const float *X, float *Y, long outer, long R, long inner, int first, int last, long count) {
+  float scale = 1.0f / (float)count;
   (void)scale;
   for (long o = 0; o < outer; o++) {
     const float *x = X + o * R * inner;
@@ -199,8 +200,8 @@ static void edgec_fold_logsumexp(const float *X, float *Y, long outer, long R, l
 }
 `;
 
-/** Float elements of the scratch the passes need: two buffers of the largest intermediate. */
-function scratchFloats(node: Node): number {
+/** Elements of the scratch the passes need: two buffers of the largest intermediate. */
+function scratchElements(node: Node): number {
   const axes = reducedAxes(node);
   if (typeof axes === 'string') return 0;
   const passes = passesOf(shapeOf(node.inputs[0]!), axes);
@@ -208,30 +209,39 @@ function scratchFloats(node: Node): number {
   return 2 * Math.max(...passes.slice(0, -1).map((p) => p.outer * p.inner));
 }
 
-function emitF32(node: Node, kind: Kind, axes: number[] | null, ctx: CEmitContext): string {
+/**
+ * The calls of helper `name` (X, Y, outer, R, inner, first, last, count), one per pass, ping-ponging between two
+ * scratch buffers of `c`-typed elements; count is the number of reduced elements (Mean's divisor).
+ */
+function emitPasses(node: Node, name: string, c: 'float' | 'double', axes: number[] | null, ctx: CEmitContext): string {
   const shape = shapeOf(node.inputs[0]!);
   const passes = passesOf(shape, axes);
   const [x, y] = [ctx.ptr(node.inputs[0]!), ctx.ptr(node.outputs[0]!)];
-  defineExpressionHelpers(exprCall('log', exprOperand(0)), ctx.helper);
-  if (kind === 'LogSumExp') {
-    ctx.helper('edgec_fold_logsumexp', () => LOG_SUM_EXP);
-    const p = passes[0]!;
-    return `edgec_fold_logsumexp(${x}, ${y}, ${p.outer}, ${p.R}, ${p.inner});`;
-  }
-  const name = `edgec_fold_${kind.toLowerCase()}`;
-  ctx.helper(name, () => foldHelper(kind));
   const count = axes === null ? 1 : product(axes.map((a) => shape[a]!));
-  const half = scratchFloats(node) / 2;
-  const buffers = passes.length > 1 ? [ctx.scratch(scratchFloats(node) * 4), `(${ctx.scratch(scratchFloats(node) * 4)} + ${half})`] : [];
+  const elements = scratchElements(node);
+  const base = passes.length > 1 ? `((${c} *)${ctx.scratch(elements * (c === 'float' ? 4 : 8))})` : '';
+  const buffers = [base, `(${base} + ${elements / 2})`];
   const first = axes === null ? 0 : 1;
   return passes
     .map((p, k) => {
       const src = k === 0 ? x : buffers[(k - 1) % 2]!;
       const dst = k === passes.length - 1 ? y : buffers[k % 2]!;
       const last = axes !== null && k === passes.length - 1 ? 1 : 0;
-      return `${name}(${src}, ${dst}, ${p.outer}, ${p.R}, ${p.inner}, ${k === 0 ? first : 0}, ${last}, ${kind === 'Mean' ? `1.0f / ${count}.0f` : '1.0f'});`;
+      return `${name}(${src}, ${dst}, ${p.outer}, ${p.R}, ${p.inner}, ${k === 0 ? first : 0}, ${last}, ${count});`;
     })
     .join('\n');
+}
+
+function emitF32(node: Node, kind: Kind, axes: number[] | null, ctx: CEmitContext): string {
+  defineExpressionHelpers(exprCall('log', exprOperand(0)), ctx.helper);
+  if (kind === 'LogSumExp') {
+    ctx.helper('edgec_fold_logsumexp', () => LOG_SUM_EXP);
+    const p = passesOf(shapeOf(node.inputs[0]!), axes)[0]!;
+    return `edgec_fold_logsumexp(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${p.outer}, ${p.R}, ${p.inner});`;
+  }
+  const name = `edgec_fold_${kind.toLowerCase()}`;
+  ctx.helper(name, () => foldHelper(kind));
+  return emitPasses(node, name, 'float', axes, ctx);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -285,18 +295,19 @@ function f64Helper(kind: Kind): string {
   const map = kind === 'L1' ? 'v = fabs(v);' : kind === 'L2' || kind === 'SumSquare' ? 'v = v * v;' : kind === 'LogSumExp' ? 'v = exp(v - m);' : '';
   const combine = fold === 'mul' ? 's *= v;' : fold === 'max' ? 's = v > s || isnan(v) ? v : s;' : fold === 'min' ? 's = v < s || isnan(v) ? v : s;' : 's += v;';
   const post =
-    kind === 'Mean' ? 's /= (double)R;' : kind === 'L2' ? 's = sqrt(s);' : kind === 'LogSum' ? 's = log(s);' : kind === 'LogSumExp' ? 's = isinf(m) ? m : m + log(s);' : '';
+    kind === 'Mean' ? 's /= (double)count;' : kind === 'L2' ? 's = sqrt(s);' : kind === 'LogSum' ? 's = log(s);' : kind === 'LogSumExp' ? 's = isinf(m) ? m : m + log(s);' : '';
   const max = kind === 'LogSumExp' ? 'double m = -INFINITY; for (long r = 0; r < R; r++) { double v = x[r * inner]; if (v > m) m = v; }' : '';
   return `
-/* f64 ${kind} over R of [outer, R, inner], in input order */
-static void edgec_fold_${kind.toLowerCase()}_f64(const double *X, double *Y, long outer, long R, long inner) {
+/* f64 ${kind}: one pass folding R of [outer, R, inner] in input order (map when first, post when last) */
+static void edgec_fold_${kind.toLowerCase()}_f64(const double *X, double *Y, long outer, long R, long inner, int first, int last, long count) {
+  (void)first; (void)last; (void)count;
   for (long o = 0; o < outer; o++)
     for (long i = 0; i < inner; i++) {
       const double *x = X + o * R * inner + i;
       ${max}
       double s = ${id};
-      for (long r = 0; r < R; r++) { double v = x[r * inner]; ${map} ${combine} }
-      ${post}
+      for (long r = 0; r < R; r++) { double v = x[r * inner]; ${map ? `if (first) { ${map} }` : ''} ${combine} }
+      ${post ? `if (last) { ${post} }` : ''}
       Y[o * inner + i] = s;
     }
 }
@@ -306,8 +317,7 @@ static void edgec_fold_${kind.toLowerCase()}_f64(const double *X, double *Y, lon
 function emitF64(node: Node, kind: Kind, axes: number[] | null, ctx: CEmitContext): string {
   const name = `edgec_fold_${kind.toLowerCase()}_f64`;
   ctx.helper(name, () => f64Helper(kind));
-  const p = passesOf(shapeOf(node.inputs[0]!), axes)[0]!;
-  return `${name}(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${p.outer}, ${p.R}, ${p.inner});`;
+  return emitPasses(node, name, 'double', axes, ctx);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -344,7 +354,7 @@ function checkReduceDims(node: Node): string | null {
   if (dtype === 'bool' && kind !== 'Max' && kind !== 'Min') return `${node.op} on bool is not supported on rvv (only ReduceMax / ReduceMin)`;
   const axes = reducedAxes(node) as number[] | null;
   const several = passesOf(shape, axes).length > 1;
-  if (several && (dtype !== 'f32' || kindOf(node) === 'LogSumExp')) return `${node.op} on ${dtype} over reduced axes that are not one contiguous run is not supported on rvv`;
+  if (several && (dtype === 'bool' || kindOf(node) === 'LogSumExp')) return `${node.op} on ${dtype} over reduced axes that are not one contiguous run is not supported on rvv`;
   return null;
 }
 
@@ -368,6 +378,6 @@ export const reduceKernels: RvvKernel = {
   ops: REDUCE_OPS,
   check: checkReduce,
   checkDims: checkReduceDims,
-  scratchBytes: (node) => scratchFloats(node) * 4,
+  scratchBytes: (node) => scratchElements(node) * (node.inputs[0]!.type.dtype === 'f64' ? 8 : 4),
   emit: emitReduce,
 };
