@@ -66,7 +66,10 @@ function emitView(node: Node, ctx: CEmitContext): string {
   const [x, y] = [node.inputs[0]!, node.outputs[0]!];
   const bytes = product(shapeOf(y)) * dtypeBytes(y.type.dtype);
   if (bytes === 0) return '';
-  return `if ((const void *)${bytePtr(ctx, y)} != (const void *)${bytePtr(ctx, x)}) memmove(${bytePtr(ctx, y)}, ${bytePtr(ctx, x)}, ${bytes});`;
+  const move = `if ((const void *)${bytePtr(ctx, y)} != (const void *)${bytePtr(ctx, x)}) memmove(${bytePtr(ctx, y)}, ${bytePtr(ctx, x)}, ${bytes});`;
+  // An inference Dropout's mask output: all true (one byte per bool).
+  const mask = node.op === 'Dropout' ? node.outputs[1] : undefined;
+  return mask ? `${move}\nmemset(${bytePtr(ctx, mask)}, 1, ${product(shapeOf(mask))});` : move;
 }
 
 const intsOf = (v: Value): number[] => Array.from(v.data!.data as ArrayLike<number | bigint>, Number);
@@ -196,7 +199,7 @@ export const movementKernels: RvvKernel = {
     return null;
   },
   checkDims(node) {
-    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: false });
+    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: true });
     return node.op === 'Pad' || node.op === 'Gather' ? checkPadOrGather(node) : null;
   },
   emit: emitMovement,
