@@ -23,12 +23,13 @@ describe('rvv target checks', () => {
     const b = new GraphBuilder('g');
     const x = b.input('x', { dtype: 'f32', shape: [2, 4, 4] });
     const r = b.op('Resize', [x, null, b.constant('scales', { dtype: 'f32', shape: [3], data: new Float32Array([1, 2, 2]) })], { mode: 'nearest' }, 'r');
-    const s = b.op('ReduceProd', [b.op('Relu', [r])], { keepdims: 1 }, 's');
+    b.output(b.op('Relu', [r]));
+    const s = b.op('ReduceProd', [b.input('k', { dtype: 'i32', shape: [3, 5] })], { keepdims: 1 }, 's');
     b.output(s);
     const problems = unsupportedByRvv(b.build());
     expect(problems.map((p) => [p.node.op, p.reason])).toEqual([
       ['Resize', 'Resize of a rank-3 tensor is not supported (4-D NCHW)'],
-      ['ReduceProd', 'no rvv kernel for ReduceProd'],
+      ['ReduceProd', 'ReduceProd on i32 is not supported on rvv (f32, f64, bool Max/Min)'],
     ]);
   });
 

@@ -138,9 +138,68 @@ function lowerCall(ctx: CEmitContext, l: Lane, op: string, args: string[]): stri
       return l.kind === 'i' ? `${laneHelper(ctx, l, 'leaky')}(${x}, ${y}, vl)` : null;
     case 'pow':
       return f ? null : `${laneHelper(ctx, l, 'pow')}(${x}, ${y}, vl)`;
+    case 'exp':
+    case 'log':
+      return f && l.sew === 64 ? `${defineF64Math(ctx, op)}(${x}, vl)` : null;
     default:
       return null;
   }
+}
+
+/*
+ * f64 e^x and ln x on vfloat64m4_t, to about 1e-15 relative (the reference computes in double):
+ *   e^x = 2^n e^r, n = round(x / ln 2), r = x - n ln 2 (ln 2 split hi + lo), |r| <= ln 2 / 2, e^r by its Taylor
+ *   series to r^12 / 12! (Horner); 2^n = 2^(n/2) 2^(n - n/2), two factors built in the exponent field, so
+ *   subnormal results come out; x < -745 gives 0, x > 709.78 inf, NaN itself.
+ *   ln x = e ln 2 + 2 atanh(s), x = m 2^e with m in [sqrt(1/2), sqrt(2)), s = (m - 1) / (m + 1), |s| <= 0.172,
+ *   atanh's odd series to s^21; a subnormal x is scaled by 2^54 first; ln 0 = -inf, ln of a negative or
+ *   NaN = NaN, ln inf = inf.
+ */
+const F64_MATH: Readonly<Record<string, string>> = {
+  exp: `static inline vfloat64m4_t edgec_vexp_f64(vfloat64m4_t x, size_t vl) {
+  vbool16_t under = __riscv_vmflt_vf_f64m4_b16(x, -745.0, vl);
+  vbool16_t over = __riscv_vmfgt_vf_f64m4_b16(x, 709.78, vl);
+  vfloat64m4_t xc = __riscv_vfmax_vf_f64m4(__riscv_vfmin_vf_f64m4(x, 709.78, vl), -745.0, vl);
+  vint64m4_t n = __riscv_vfcvt_x_f_v_i64m4(__riscv_vfmul_vf_f64m4(xc, 1.4426950408889634, vl), vl);
+  vfloat64m4_t nf = __riscv_vfcvt_f_x_v_f64m4(n, vl);
+  vfloat64m4_t r = __riscv_vfnmsac_vf_f64m4(xc, 6.93147180369123816490e-01, nf, vl);
+  r = __riscv_vfnmsac_vf_f64m4(r, 1.90821492927058770002e-10, nf, vl);
+  static const double c[13] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0};
+  vfloat64m4_t p = __riscv_vfmv_v_f_f64m4(c[0], vl);
+  for (int k = 1; k < 13; k++) p = __riscv_vfmadd_vv_f64m4(p, r, __riscv_vfmv_v_f_f64m4(c[k], vl), vl);
+  vint64m4_t n1 = __riscv_vsra_vx_i64m4(n, 1, vl);
+  vint64m4_t n2 = __riscv_vsub_vv_i64m4(n, n1, vl);
+  vfloat64m4_t y = __riscv_vfmul_vv_f64m4(p, __riscv_vreinterpret_v_i64m4_f64m4(__riscv_vsll_vx_i64m4(__riscv_vadd_vx_i64m4(n1, 1023, vl), 52, vl)), vl);
+  y = __riscv_vfmul_vv_f64m4(y, __riscv_vreinterpret_v_i64m4_f64m4(__riscv_vsll_vx_i64m4(__riscv_vadd_vx_i64m4(n2, 1023, vl), 52, vl)), vl);
+  y = __riscv_vfmerge_vfm_f64m4(y, 0.0, under, vl);
+  y = __riscv_vfmerge_vfm_f64m4(y, INFINITY, over, vl);
+  return __riscv_vmerge_vvm_f64m4(y, x, __riscv_vmfne_vv_f64m4_b16(x, x, vl), vl);
+}`,
+  log: `static inline vfloat64m4_t edgec_vlog_f64(vfloat64m4_t x, size_t vl) {
+  vbool16_t tiny = __riscv_vmand_mm_b16(__riscv_vmflt_vf_f64m4_b16(x, 2.2250738585072014e-308, vl), __riscv_vmfgt_vf_f64m4_b16(x, 0.0, vl), vl);
+  vuint64m4_t bits = __riscv_vreinterpret_v_f64m4_u64m4(__riscv_vfmul_vf_f64m4_mu(tiny, x, x, 18014398509481984.0, vl));
+  vint64m4_t e = __riscv_vsub_vx_i64m4(__riscv_vreinterpret_v_u64m4_i64m4(__riscv_vsrl_vx_u64m4(bits, 52, vl)), 1023, vl);
+  e = __riscv_vsub_vx_i64m4_mu(tiny, e, e, 54, vl);
+  vfloat64m4_t m = __riscv_vreinterpret_v_u64m4_f64m4(__riscv_vor_vx_u64m4(__riscv_vand_vx_u64m4(bits, 0x000FFFFFFFFFFFFFull, vl), 0x3FF0000000000000ull, vl));
+  vbool16_t big = __riscv_vmfgt_vf_f64m4_b16(m, 1.4142135623730951, vl);
+  m = __riscv_vmerge_vvm_f64m4(m, __riscv_vfmul_vf_f64m4(m, 0.5, vl), big, vl);
+  e = __riscv_vadd_vx_i64m4_mu(big, e, e, 1, vl);
+  vfloat64m4_t s = __riscv_vfdiv_vv_f64m4(__riscv_vfsub_vf_f64m4(m, 1.0, vl), __riscv_vfadd_vf_f64m4(m, 1.0, vl), vl);
+  vfloat64m4_t s2 = __riscv_vfmul_vv_f64m4(s, s, vl);
+  vfloat64m4_t p = __riscv_vfmv_v_f_f64m4(1.0 / 21.0, vl);
+  for (int k = 19; k >= 1; k -= 2) p = __riscv_vfmadd_vv_f64m4(p, s2, __riscv_vfmv_v_f_f64m4(1.0 / k, vl), vl);
+  vfloat64m4_t y = __riscv_vfmacc_vf_f64m4(__riscv_vfmul_vf_f64m4(__riscv_vfmul_vv_f64m4(p, s, vl), 2.0, vl), 6.93147180559945309417e-01, __riscv_vfcvt_f_x_v_f64m4(e, vl), vl);
+  y = __riscv_vfmerge_vfm_f64m4(y, -INFINITY, __riscv_vmfeq_vf_f64m4_b16(x, 0.0, vl), vl);
+  y = __riscv_vfmerge_vfm_f64m4(y, INFINITY, __riscv_vmfeq_vf_f64m4_b16(x, INFINITY, vl), vl);
+  return __riscv_vfmerge_vfm_f64m4(y, NAN, __riscv_vmnot_m_b16(__riscv_vmfge_vf_f64m4_b16(x, 0.0, vl), vl), vl);
+}`,
+};
+
+/** Defines the f64 vector helper of `op` (exp, log) once and returns its C name. */
+function defineF64Math(ctx: CEmitContext, op: string): string {
+  const name = `edgec_v${op}_f64`;
+  ctx.helper(name, () => F64_MATH[op]!);
+  return name;
 }
 
 type Lowered = { code: string } | { error: string };

@@ -1,12 +1,14 @@
 import { getAttr, type Node, type Value } from '../../../ir/index.js';
 import { rowMajorStrides } from '../../shared/box.js';
-import { checkF32, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
+import { cFloat, checkF32, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { activationArgs, checkActivation, defineGemm, MAX_MR } from './gemm-core.js';
 
 /**
  * Gemm / FusedGemm and MatMul on the GEMM microkernel with the activations (A) strided at run time and the
- * weights (B) as row-major K x N: a constant B is transposed (transB) and scaled by alpha at compile time;
- * a constant C is scaled by beta and broadcast to one bias vector per column, or to a full residual.
+ * weights (B) as row-major K x N: a constant B is transposed (transB) and scaled by alpha at compile time,
+ * a run-time one at run time into scratch (only when transB or alpha != 1); a constant C is scaled by beta and
+ * broadcast to one bias vector per column, or to a full residual; a run-time C is used as is when it is a row
+ * or M x N with beta = 1, and otherwise scaled and broadcast to M x N in scratch.
  * MatMul broadcasts its batch dims; a 2-D right operand turns the whole batch into one taller GEMM.
  */
 
@@ -18,7 +20,7 @@ function gemmShape(node: Node): { M: number; K: number; N: number; transA: boole
 }
 
 /** How a Gemm's C operand enters the microkernel. */
-type BiasPlan = { kind: 'none' } | { kind: 'columns'; data?: Float32Array; value?: Value } | { kind: 'full'; data?: Float32Array; value?: Value };
+type BiasPlan = { kind: 'none' } | { kind: 'columns'; data?: Float32Array; value?: Value } | { kind: 'full'; data?: Float32Array; value?: Value; packed?: boolean };
 
 function biasPlan(node: Node, M: number, N: number): BiasPlan | string {
   const c = node.inputs[2];
@@ -33,17 +35,42 @@ function biasPlan(node: Node, M: number, N: number): BiasPlan | string {
     if (rows === 1) return { kind: 'columns', data: Float32Array.from({ length: N }, (_, n) => at(0, n)) };
     return { kind: 'full', data: Float32Array.from({ length: M * N }, (_, i) => at(Math.floor(i / N), i % N)) };
   }
-  if (beta !== 1) return 'a run-time C operand needs beta = 1 on rvv';
-  if (rows === 1 && cols === N) return { kind: 'columns', value: c };
-  if (rows === M && cols === N) return { kind: 'full', value: c };
-  return `a run-time C operand of shape [${shape.join(',')}] is not supported on rvv`;
+  if (beta === 1 && rows === 1 && cols === N) return { kind: 'columns', value: c };
+  if (beta === 1 && rows === M && cols === N) return { kind: 'full', value: c };
+  // Any other run-time C (beta != 1, a scalar, a column): beta * C broadcast to M x N in scratch at run time.
+  return { kind: 'full', value: c, packed: true };
 }
+
+/** Whether a run-time B is repacked at run time (transposed and/or scaled by alpha) before the GEMM. */
+const packsB = (node: Node): boolean => !node.inputs[1]!.data && (gemmShape(node).transB || getAttr<number>(node, 'alpha') !== 1);
+
+/** Scratch floats of a Gemm: a repacked run-time B (K x N), then a broadcast run-time C (M x N). */
+function gemmScratchFloats(node: Node): number {
+  if (node.op === 'MatMul') return 0;
+  const { M, K, N } = gemmShape(node);
+  const plan = biasPlan(node, M, N);
+  return (packsB(node) ? K * N : 0) + (typeof plan !== 'string' && plan.kind === 'full' && plan.packed ? M * N : 0);
+}
+
+/**
+ * Run-time repacking, vectorized along N: B' = alpha * op(B) as K x N (a strided load down B's columns when
+ * transB), and C' = beta * C broadcast to M x N (stride-0 loads along a broadcast dim).
+ */
+const PACK_HELPER = `
+/* Y[r][n] = s * X[r * rs + n * ns] for r < R, n < N */
+static void edgec_pack_scaled(const float *X, long rs, long ns, float s, float *Y, long R, long N) {
+  for (long r = 0; r < R; r++)
+    for (long n = 0; n < N;) {
+      size_t vl = VSET((size_t)(N - n));
+      VST(Y + r * N + n, __riscv_vfmul_vf_f32m4(edgec_vload(X + r * rs + n * ns, ns, vl), s, vl), vl);
+      n += (long)vl;
+    }
+}
+`;
 
 /** Gemm's reasons read from the (static) dims, the attributes and the C operand. */
 function checkGemmDims(node: Node): string | null {
-  const b = node.inputs[1]!;
-  const { M, N, transB } = gemmShape(node);
-  if (!b.data && (transB || getAttr<number>(node, 'alpha') !== 1)) return 'a run-time B operand needs transB = 0 and alpha = 1 on rvv';
+  const { M, N } = gemmShape(node);
   const plan = biasPlan(node, M, N);
   return typeof plan === 'string' ? plan : checkActivation(node);
 }
@@ -52,7 +79,14 @@ function emitGemm(node: Node, ctx: CEmitContext): string {
   const [a, b] = node.inputs;
   const { M, K, N, transA, transB } = gemmShape(node);
   let B: string;
-  if (!b!.data) B = ctx.ptr(b!);
+  const pre: string[] = [];
+  const scratch = gemmScratchFloats(node) > 0 ? ctx.scratch(gemmScratchFloats(node) * 4) : '';
+  if (packsB(node)) {
+    ctx.helper('edgec_pack_scaled', () => PACK_HELPER);
+    B = scratch;
+    const [rs, ns] = transB ? [1, K] : [N, 1];
+    pre.push(`edgec_pack_scaled(${ctx.ptr(b!)}, ${rs}, ${ns}, ${cFloat(getAttr<number>(node, 'alpha'))}, ${B}, ${K}, ${N});`);
+  } else if (!b!.data) B = ctx.ptr(b!);
   else {
     const alpha = getAttr<number>(node, 'alpha');
     const src = b!.data.data as ArrayLike<number>;
@@ -63,11 +97,20 @@ function emitGemm(node: Node, ctx: CEmitContext): string {
     B = ctx.weightsF32(`gemm-b:${b!.name}:${transB}:${alpha}`, packed);
   }
   const plan = biasPlan(node, M, N) as BiasPlan;
-  const biasPtr = plan.kind === 'none' ? 'NULL' : plan.data ? ctx.weightsF32(`gemm-c:${node.inputs[2]!.name}:${plan.kind}:${getAttr<number>(node, 'beta')}`, plan.data) : ctx.ptr(plan.value!);
+  let biasPtr = plan.kind === 'none' ? 'NULL' : plan.data ? ctx.weightsF32(`gemm-c:${node.inputs[2]!.name}:${plan.kind}:${getAttr<number>(node, 'beta')}`, plan.data) : ctx.ptr(plan.value!);
+  if (plan.kind === 'full' && plan.packed) {
+    ctx.helper('edgec_pack_scaled', () => PACK_HELPER);
+    const shape = shapeOf(plan.value!);
+    const [rows, cols] = [shape.length === 2 ? shape[0]! : 1, shape.length === 0 ? 1 : shape[shape.length - 1]!];
+    const packed = `(${scratch} + ${packsB(node) ? K * N : 0})`;
+    pre.push(`edgec_pack_scaled(${biasPtr}, ${rows === 1 ? 0 : cols}, ${cols === 1 ? 0 : 1}, ${cFloat(getAttr<number>(node, 'beta'))}, ${packed}, ${M}, ${N});`);
+    biasPtr = packed;
+  }
   const gemm = defineGemm(ctx, 'strided', Math.min(MAX_MR, M));
   const [aRs, aKs] = transA ? [1, M] : [K, 1];
   const bias = plan.kind === 'columns' ? `${biasPtr}, 2, NULL` : plan.kind === 'full' ? `NULL, 0, ${biasPtr}` : 'NULL, 0, NULL';
-  return `${gemm}(${M}, ${N}, ${K}, ${ctx.ptr(a!)}, ${aRs}, ${aKs}, ${B}, ${N}, ${ctx.ptr(node.outputs[0]!)}, ${N}, ${bias}, ${activationArgs(node)});`;
+  const call = `${gemm}(${M}, ${N}, ${K}, ${ctx.ptr(a!)}, ${aRs}, ${aKs}, ${B}, ${N}, ${ctx.ptr(node.outputs[0]!)}, ${N}, ${bias}, ${activationArgs(node)});`;
+  return pre.length > 0 ? [...pre, call].join('\n') : call;
 }
 
 /** Batch offsets (in elements) of A, B and C for each output batch index, with numpy broadcasting. */
@@ -129,5 +172,6 @@ export const gemmKernels: RvvKernel = {
   ops: ['Gemm', 'FusedGemm', 'MatMul'],
   check: (node) => checkF32(node) ?? (node.op === 'MatMul' && node.inputs[1]!.type.dtype !== 'f32' ? 'MatMul operands must be f32 on rvv' : null),
   checkDims: (node) => (node.op === 'MatMul' ? null : checkGemmDims(node)),
+  scratchBytes: (node) => gemmScratchFloats(node) * 4,
   emit: (node, ctx) => (node.op === 'MatMul' ? emitMatMul(node, ctx) : emitGemm(node, ctx)),
 };

@@ -6,7 +6,8 @@ import { emitRuntimeGather } from './gather.js';
 
 /**
  * Data movement as strided box copies (targets/shared/box.ts), dtype-agnostic by element width: Transpose,
- * Slice, Expand, Tile, Concat and Split are one box per operand or result, Pad (constant mode) a fill and a box,
+ * Slice, Expand, Tile, Concat and Split are one box per operand or result, Pad a box into the interior and a fill
+ * (constant mode, the value constant or read at run time) or a box per border slab (reflect, edge, wrap),
  * Gather with constant indices a box per index (with run-time indices, gather.ts); Size stores its constant.
  * The innermost box axis is one vector copy (unit-stride or strided loads and stores, LMUL=8); outer axes are
  * counted loops. Reshaping ops
@@ -65,7 +66,10 @@ function emitView(node: Node, ctx: CEmitContext): string {
   const [x, y] = [node.inputs[0]!, node.outputs[0]!];
   const bytes = product(shapeOf(y)) * dtypeBytes(y.type.dtype);
   if (bytes === 0) return '';
-  return `if ((const void *)${bytePtr(ctx, y)} != (const void *)${bytePtr(ctx, x)}) memmove(${bytePtr(ctx, y)}, ${bytePtr(ctx, x)}, ${bytes});`;
+  const move = `if ((const void *)${bytePtr(ctx, y)} != (const void *)${bytePtr(ctx, x)}) memmove(${bytePtr(ctx, y)}, ${bytePtr(ctx, x)}, ${bytes});`;
+  // An inference Dropout's mask output: all true (one byte per bool).
+  const mask = node.op === 'Dropout' ? node.outputs[1] : undefined;
+  return mask ? `${move}\nmemset(${bytePtr(ctx, mask)}, 1, ${product(shapeOf(mask))});` : move;
 }
 
 const intsOf = (v: Value): number[] => Array.from(v.data!.data as ArrayLike<number | bigint>, Number);
@@ -87,10 +91,44 @@ function emitPad(node: Node, ctx: CEmitContext): string {
   const fill = value?.data ? new DataView(arrayToBytes(value.data.dtype, value.data.data).buffer) : null;
   const pattern = fill ? (w === 8 ? `${fill.getBigUint64(0, true)}ULL` : `${[0, fill.getUint8(0), fill.getUint16(0, true), 0, fill.getUint32(0, true)][w]}u`) : '0';
   const offset = begin.reduce((sum, b, a) => sum + b * outStrides[a]!, 0);
-  return [
-    `{ uint${bits}_t *d = (uint${bits}_t *)${bytePtr(ctx, y)}; for (long i = 0; i < ${product(outShape)}; i++) d[i] = ${pattern}; }`,
-    emitBox({ dims: inShape, src: rowMajorStrides(inShape), dst: outStrides }, w, `${bytePtr(ctx, y)} + ${offset * w}`, bytePtr(ctx, x!)),
-  ].join('\n');
+  const mode = getAttr<string>(node, 'mode');
+  const interior = emitBox({ dims: inShape, src: rowMajorStrides(inShape), dst: outStrides }, w, `${bytePtr(ctx, y)} + ${offset * w}`, bytePtr(ctx, x!));
+  if (mode !== 'constant') return [interior, ...padBorders(mode, inShape, outShape, begin).map(([dims, to, from]) => emitBox({ dims, src: outStrides, dst: outStrides }, w, `${bytePtr(ctx, y)} + ${to * w}`, `${bytePtr(ctx, y)} + ${from * w}`))].join('\n');
+  // A run-time constant_value: the fill reads its one element.
+  const filler = value && !value.data ? `*(const uint${bits}_t *)${bytePtr(ctx, value)}` : pattern;
+  return [`{ uint${bits}_t *d = (uint${bits}_t *)${bytePtr(ctx, y)}; for (long i = 0; i < ${product(outShape)}; i++) d[i] = ${filler}; }`, interior].join('\n');
+}
+
+/** The interior index (0 <= . < n) an output position i (relative to the interior's start) copies in `mode`. */
+function padSource(mode: string, i: number, n: number): number {
+  if (mode === 'edge') return Math.min(Math.max(i, 0), n - 1);
+  if (mode === 'wrap') return ((i % n) + n) % n;
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  const m = ((i % period) + period) % period;
+  return m < n ? m : period - m;
+}
+
+/**
+ * Pad modes reflect / edge / wrap, after the input is copied into the interior: axis by axis, each border
+ * slab (one position j of axis a) is copied from the interior slab padSource(j) names, within the output. A
+ * slab spans the whole output along the axes already done (b < a) and the interior along the others, so
+ * corners come out right. Returns [dims, destination offset, source offset] boxes (output strides).
+ */
+function padBorders(mode: string, inShape: number[], outShape: number[], begin: number[]): [number[], number, number][] {
+  const strides = rowMajorStrides(outShape);
+  const boxes: [number[], number, number][] = [];
+  inShape.forEach((n, a) => {
+    const dims = outShape.map((o, b) => (b < a ? o : inShape[b]!));
+    dims[a] = 1;
+    const base = begin.reduce((sum, s, b) => sum + (b > a ? s * strides[b]! : 0), 0);
+    for (let j = 0; j < outShape[a]!; j++) {
+      if (j >= begin[a]! && j < begin[a]! + n) continue;
+      const from = begin[a]! + padSource(mode, j - begin[a]!, n);
+      boxes.push([dims, base + j * strides[a]!, base + from * strides[a]!]);
+    }
+  });
+  return boxes;
 }
 
 /** Gather with constant indices: one box (outer x inner) per index. */
@@ -110,8 +148,8 @@ function emitGather(node: Node, ctx: CEmitContext): string {
 
 function checkPadOrGather(node: Node): string | null {
   if (node.op === 'Pad') {
-    if (getAttr<string>(node, 'mode') !== 'constant') return `Pad mode ${getAttr<string>(node, 'mode')} is not supported on rvv (only constant)`;
     if (intsOf(node.inputs[1]!).some((p) => p < 0)) return 'Pad with negative pads (cropping) is not supported on rvv';
+    if (getAttr<string>(node, 'mode') !== 'constant' && shapeOf(node.inputs[0]!).some((n) => n === 0)) return `Pad mode ${getAttr<string>(node, 'mode')} of an empty tensor is not supported on rvv`;
     return null;
   }
   if (!node.inputs[1]!.data) return null;
@@ -147,7 +185,7 @@ function emitMovement(node: Node, ctx: CEmitContext): string {
 }
 
 /** Operands that must be constant for the box to be known at compile time. */
-const CONSTANT_OPERANDS: Readonly<Record<string, number[]>> = { Slice: [1, 2, 3, 4], Expand: [1], Tile: [1], Split: [1], Pad: [1, 2, 3] };
+const CONSTANT_OPERANDS: Readonly<Record<string, number[]>> = { Slice: [1, 2, 3, 4], Expand: [1], Tile: [1], Split: [1], Pad: [1, 3] };
 
 export const movementKernels: RvvKernel = {
   ops: [...VIEWS, 'Transpose', 'Slice', 'Expand', 'Tile', 'Concat', 'Split', 'Pad', 'Gather', 'Size'],
@@ -161,7 +199,7 @@ export const movementKernels: RvvKernel = {
     return null;
   },
   checkDims(node) {
-    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: false });
+    if (VIEWS.includes(node.op)) return viewProblem(node, { fillsMask: true });
     return node.op === 'Pad' || node.op === 'Gather' ? checkPadOrGather(node) : null;
   },
   emit: emitMovement,

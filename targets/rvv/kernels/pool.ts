@@ -215,6 +215,60 @@ static void edgec_window_pool(const float *X, float *Y, long planes, long H, lon
 }
 `;
 
+/*
+ * MaxPool with its Indices output (2-D, f32): the padded-plane max of edgec_window_pool, plus per lane the flat
+ * input index of the tap holding it, as the reference picks it (taps in kh, kw order: the first tap inside the
+ * input whatever its value, then any strictly greater; a window wholly in padding gives -inf at index c H W - 1):
+ * c H W + ih W + iw, or c H W + ih + iw H with storage_order = 1; iw = ow SW - PL + kw DW is affine in the lane
+ * (vid), so each tap's candidate index is one vector multiply-add on i64 lanes (LMUL=8 beside f32 LMUL=4).
+ */
+const MAXPOOL_INDICES = `
+static void edgec_maxpool_indices(const float *X, float *Y, int64_t *I, long planes, long H, long W, long OH, long OW, long KH, long KW,
+                                  long SH, long SW, long DH, long DW, long PT, long PL, long PH, long PW, float *plane, int column_major) {
+  long hs = column_major ? 1 : W, ws = column_major ? H : 1;
+  for (long c = 0; c < planes; c++) {
+    edgec_pad_planes(plane, X + c * H * W, 1, H, W, PT, PL, PH, PW, -INFINITY);
+    for (long oh = 0; oh < OH; oh++) {
+      const float *row = plane + oh * SH * PW;
+      float *out = Y + (c * OH + oh) * OW;
+      int64_t *idx_out = I + (c * OH + oh) * OW;
+      for (long ow = 0; ow < OW;) {
+        size_t vl = VSET((size_t)(OW - ow));
+        vf acc = VSPLAT(-INFINITY, vl);
+        vint64m8_t idx = __riscv_vmv_v_x_i64m8(c * H * W - 1, vl);
+        vint64m8_t lane = __riscv_vmul_vx_i64m8(__riscv_vreinterpret_v_u64m8_i64m8(__riscv_vid_v_u64m8(vl)), SW * ws, vl);
+        vuint32m4_t lane_w = __riscv_vmul_vx_u32m4(__riscv_vid_v_u32m4(vl), (uint32_t)SW, vl);
+        vbool8_t unset = __riscv_vmset_m_b8(vl);
+        for (long kh = 0; kh < KH; kh++) {
+          long ih = oh * SH - PT + kh * DH;
+          for (long kw = 0; kw < KW; kw++) {
+            vf v = edgec_vload(row + kh * DH * PW + ow * SW + kw * DW, SW, vl);
+            long iw = ow * SW - PL + kw * DW;
+            /* the first tap inside the input is taken whatever its value (NaN included), later ones when greater */
+            vbool8_t inside = ih >= 0 && ih < H ? __riscv_vmsltu_vx_u32m4_b8(__riscv_vadd_vx_u32m4(lane_w, (uint32_t)iw, vl), (uint32_t)W, vl) : __riscv_vmclr_m_b8(vl);
+            vbool8_t taken = __riscv_vmor_mm_b8(__riscv_vmfgt_vv_f32m4_b8(v, acc, vl), __riscv_vmand_mm_b8(unset, inside, vl), vl);
+            acc = __riscv_vmerge_vvm_f32m4(acc, v, taken, vl);
+            idx = __riscv_vmerge_vvm_i64m8(idx, __riscv_vadd_vx_i64m8(lane, c * H * W + ih * hs + iw * ws, vl), taken, vl);
+            unset = __riscv_vmandn_mm_b8(unset, taken, vl);
+          }
+        }
+        VST(out + ow, acc, vl);
+        __riscv_vse64_v_i64m8(idx_out + ow, idx, vl);
+        ow += (long)vl;
+      }
+    }
+  }
+}
+`;
+
+function emitMaxPoolIndices(node: Node, ctx: CEmitContext): string {
+  const g = poolGeometry(node) as PoolGeometry;
+  ctx.helper('edgec_window_pool', () => WINDOW_POOL);
+  ctx.helper('edgec_maxpool_indices', () => MAXPOOL_INDICES);
+  const [y, indices] = node.outputs;
+  return `edgec_maxpool_indices(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(y!)}, ${ctx.ptr(indices!)}, ${g.planes}, ${g.H}, ${g.W}, ${g.OH}, ${g.OW}, ${g.KH}, ${g.KW}, ${g.SH}, ${g.SW}, ${g.DH}, ${g.DW}, ${g.PH}, ${g.PW}, ${g.paddedH}, ${g.paddedW}, ${ctx.scratch(g.paddedH * g.paddedW * 4)}, ${getAttr<number>(node, 'storage_order') ? 1 : 0});`;
+}
+
 function emitGlobalPool(node: Node, ctx: CEmitContext): string {
   const x = shapeOf(node.inputs[0]!);
   useRowHelpers(ctx);
@@ -231,11 +285,13 @@ export const poolKernels: RvvKernel = {
   ops: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
   check(node) {
     const int8 = node.op === 'MaxPool' && ['u8', 'i8'].includes(node.inputs[0]!.type.dtype);
-    return int8 ? null : checkF32(node);
+    if (int8 || !node.outputs[1]) return int8 ? null : checkF32(node);
+    // MaxPool with Indices: f32 values, i64 indices.
+    return [node.inputs[0]!, node.outputs[0]!].some((v) => v.type.dtype !== 'f32') ? `only f32 is supported for MaxPool with Indices on rvv` : null;
   },
   checkDims(node) {
     if (node.op.startsWith('Global')) return shapeOf(node.inputs[0]!).length < 3 ? 'global pooling needs an N x C x ... input' : null;
-    if (node.outputs.length > 1) return 'MaxPool Indices output is not supported on rvv';
+    if (node.outputs[1] && (is3d(node) || node.inputs[0]!.type.dtype !== 'f32')) return 'MaxPool Indices output is supported on rvv for 2-D f32 only';
     const g = is3d(node) && node.inputs[0]!.type.dtype === 'f32' ? pool3dGeometry(node) : poolGeometry(node);
     return typeof g === 'string' ? g : null;
   },
@@ -245,5 +301,5 @@ export const poolKernels: RvvKernel = {
     const g = poolGeometry(node) as PoolGeometry;
     return g.paddedH * g.paddedW * 4;
   },
-  emit: (node, ctx) => (node.op.startsWith('Global') ? emitGlobalPool(node, ctx) : emitWindowPool(node, ctx)),
+  emit: (node, ctx) => (node.op.startsWith('Global') ? emitGlobalPool(node, ctx) : node.outputs[1] ? emitMaxPoolIndices(node, ctx) : emitWindowPool(node, ctx)),
 };

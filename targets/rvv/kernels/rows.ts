@@ -5,8 +5,8 @@ import { cFloat, checkF32, product, shapeOf, type CEmitContext, type RvvKernel }
 
 /**
  * Row-wise kernels over a contiguous innermost extent: Softmax / LogSoftmax (one axis: the last extent by rows,
- * another across the inner columns), LayerNormalization (normalizing dims [axis, rank) with Scale and B of that shape), and the reductions
- * ReduceMean / ReduceSum / ReduceMax / ReduceMin over one contiguous run of axes. Each row is reduced with
+ * another across the inner columns), LayerNormalization (normalizing dims [axis, rank) with Scale and B of that shape), and the f32
+ * reductions ReduceMean / ReduceSum / ReduceMax / ReduceMin over one contiguous run of axes (reduce.ts owns the ops). Each row is reduced with
  * LMUL=4 partial vectors and one vfred at the end; reductions over a non-innermost run vectorize across the
  * inner extent instead.
  */
@@ -193,7 +193,7 @@ function reducedAxes(node: Node): number[] | string {
 }
 
 /** [outer, reduced, inner] when the reduced axes (ignoring size-1 ones) form one contiguous run. */
-function reduceExtents(node: Node): [number, number, number] | string {
+export function reduceExtents(node: Node): [number, number, number] | string {
   const shape = shapeOf(node.inputs[0]!);
   const axes = reducedAxes(node);
   if (typeof axes === 'string') return axes;
@@ -206,25 +206,20 @@ function reduceExtents(node: Node): [number, number, number] | string {
 
 const REDUCE_OPS: Readonly<Record<string, number>> = { ReduceSum: 0, ReduceMean: 0, ReduceMax: 1, ReduceMin: 2 };
 
-function emitReduce(node: Node, ctx: CEmitContext): string {
+/** f32 ReduceSum / ReduceMean / ReduceMax / ReduceMin over one contiguous run of axes (reduce.ts dispatches here). */
+export function emitRowReduce(node: Node, ctx: CEmitContext): string {
   useRowHelpers(ctx);
   const [outer, R, inner] = reduceExtents(node) as [number, number, number];
   return `edgec_reduce_mid(${ctx.ptr(node.inputs[0]!)}, ${ctx.ptr(node.outputs[0]!)}, ${outer}, ${R}, ${inner}, ${REDUCE_OPS[node.op]!}, ${node.op === 'ReduceMean' ? 1 : 0});`;
 }
 
 export const rowKernels: RvvKernel = {
-  ops: ['Softmax', 'LogSoftmax', 'LayerNormalization', ...Object.keys(REDUCE_OPS)],
+  ops: ['Softmax', 'LogSoftmax', 'LayerNormalization'],
   check: checkF32,
   checkDims(node) {
-    if (node.op === 'Softmax' || node.op === 'LogSoftmax') return null;
-    if (node.op === 'LayerNormalization') return checkLayerNorm(node);
-    if (product(shapeOf(node.inputs[0]!)) === 0) return 'empty reductions are not supported on rvv';
-    const e = reduceExtents(node);
-    return typeof e === 'string' ? e : null;
+    return node.op === 'LayerNormalization' ? checkLayerNorm(node) : null;
   },
   emit(node, ctx) {
-    if (node.op === 'Softmax' || node.op === 'LogSoftmax') return emitSoftmax(node, ctx);
-    if (node.op === 'LayerNormalization') return emitLayerNorm(node, ctx);
-    return emitReduce(node, ctx);
+    return node.op === 'LayerNormalization' ? emitLayerNorm(node, ctx) : emitSoftmax(node, ctx);
   },
 };

@@ -99,4 +99,10 @@ export const MOVEMENT = family('movement', [
   },
   { name: 'Gather bool rows', comparison: 'exact', build: (b) => b.output(b.op('Gather', [b.input('x', { dtype: 'bool', shape: [4, 3] }), b.i64('i', [3, 0, 3, 1, 2])], { axis: 0 }, 'y')) },
   { name: 'Unsqueeze and Reshape of an f16 graph input', comparison: 'exact', build: (b) => b.output(b.op('Reshape', [b.op('Unsqueeze', [b.input('x', { dtype: 'f16', shape: [3, 5] }), b.i64('a', [1])], {}, 'u'), b.i64('s', [5, 3])], {}, 'y')) },
+  // Pad with the constant read at run time, and border modes padding every axis of a 3-D tensor (corners).
+  { name: 'Pad constant value at run time', build: (b) => b.output(b.op('Pad', [b.input('x', [3, 5]), b.i64('p', [1, 2, 2, 1]), b.input('v', { dtype: 'f32', shape: [] })], {}, 'y')) },
+  ...['reflect', 'edge', 'wrap'].map((mode) => ({
+    name: `Pad ${mode} every axis of 3-D`,
+    build: (b: CaseBuilder) => b.output(b.op('Pad', [b.input('x', [3, 4, 37]), b.i64('p', [1, 2, 2, 2, 1, 3])], { mode }, 'y')),
+  })),
 ]);

@@ -1,5 +1,5 @@
-import { makeTensor, type Attributes, type DType } from '../../../ir/index.js';
-import { family, type KernelCase } from '../case.js';
+import { makeTensor, type Attributes, type DType, type Value } from '../../../ir/index.js';
+import { family, type CaseBuilder, type KernelCase } from '../case.js';
 import { unary } from './shapes.js';
 
 /**
@@ -25,6 +25,9 @@ const ARG_CASES = ['ArgMax', 'ArgMin'].flatMap((op) => [
   argCase(op, 'i64', [4, 9], { axis: 1 }),
   argCase(op, 'i64', [4, 9], { axis: 1, select_last_index: 1 }),
 ]);
+
+/** ReduceLogSum's operand made positive (|x|), so the log is of a positive sum. */
+const positive = (b: CaseBuilder, op: string, x: Value): Value => (op === 'ReduceLogSum' ? b.op('Abs', [x], {}, 'abs_x') : x);
 
 /** Row reductions: Softmax / LogSoftmax (inner and outer axes), LayerNormalization, ReduceX over axes, ArgMax / ArgMin. */
 export const REDUCE = family('reduce', [
@@ -68,4 +71,15 @@ export const REDUCE = family('reduce', [
   },
   { name: 'ReduceLogSumExp last axis 70', build: (b) => b.output(b.op('ReduceLogSumExp', [b.input('x', [3, 70]), b.i64('axes', [-1])], {}, 'y')) },
   { name: 'ReduceMin bool axes 0,2 keepdims', comparison: 'exact', build: (b) => b.output(b.op('ReduceMin', [b.input('x', { dtype: 'bool', shape: [3, 5, 7] }), b.i64('axes', [0, 2])], { keepdims: 1 }, 'y')) },
+  // Every ReduceX along rows longer than a vector (inner = 1), across inner columns (a middle axis), and over
+  // axes that are not one contiguous run (folded run by run).
+  ...(['ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare', 'ReduceProd'] as const).flatMap((op): KernelCase[] => [
+    { name: `${op} rows 3x67`, build: (b) => b.output(b.op(op, [positive(b, op, b.input('x', [3, op === 'ReduceProd' ? 13 : 67])), b.i64('axes', [1])], {}, 'y')) },
+    { name: `${op} middle axis`, build: (b) => b.output(b.op(op, [positive(b, op, b.input('x', [2, 9, 37])), b.i64('axes', [1])], { keepdims: 0 }, 'y')) },
+  ]),
+  ...(['ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceProd', 'ReduceMean', 'ReduceMax'] as const).map(
+    (op): KernelCase => ({ name: `${op} axes 0,2,3`, build: (b) => b.output(b.op(op, [b.input('x', [2, 3, 4, 5]), b.i64('axes', [0, 2, 3])], {}, 'y')) }),
+  ),
+  { name: 'ReduceMax bool middle axis', comparison: 'exact', build: (b) => b.output(b.op('ReduceMax', [b.input('x', { dtype: 'bool', shape: [2, 5, 33] }), b.i64('axes', [1])], {}, 'y')) },
+  { name: 'ReduceL1 f64 rows', build: (b) => b.output(b.op('ReduceL1', [b.input('x', { dtype: 'f64', shape: [4, 9] }), b.i64('axes', [1])], {}, 'y')) },
 ]);
