@@ -85,6 +85,32 @@ unary('HardSwish', 'y = x * max(0, min(1, x / 6 + 1 / 2))', FLOAT_TYPES, { expre
 unary('Softsign', 'y = x / (1 + |x|)', FLOAT_TYPES, {
   expression: (_, [x]) => exprCall('div', x!, exprCall('add', exprLiteral(1), exprCall('abs', x!))),
 });
+// The exponential family, each from exp and the max/min split of its two halves: for x >= 0 the min term is 0,
+// for x < 0 relu is 0 (NaN passes through both).
+const negativeExpTerm = (x: Expr, alpha: number, scaled: Expr = x): Expr =>
+  exprCall('min', exprLiteral(0), exprCall('mul', exprLiteral(alpha), exprCall('sub', exprCall('exp', scaled), exprLiteral(1))));
+const softplus = (x: Expr): Expr => exprCall('log', exprCall('add', exprCall('exp', x), exprLiteral(1)));
+unary('Elu', 'y = x < 0 ? alpha * (e^x - 1) : x', FLOAT_TYPES, {
+  attrs: { alpha: { type: 'float', default: 1 } },
+  expression: (node, [x]) => exprCall('add', exprCall('relu', x!), negativeExpTerm(x!, getAttr<number>(node, 'alpha'))),
+});
+unary('Celu', 'y = max(0, x) + min(0, alpha * (e^(x / alpha) - 1))', FLOAT_TYPES, {
+  attrs: { alpha: { type: 'float', default: 1 } },
+  expression: (node, [x]) => {
+    const alpha = getAttr<number>(node, 'alpha');
+    return exprCall('add', exprCall('relu', x!), negativeExpTerm(x!, alpha, exprCall('div', x!, exprLiteral(alpha))));
+  },
+});
+unary('Selu', 'y = gamma * (x <= 0 ? alpha * (e^x - 1) : x)', FLOAT_TYPES, {
+  attrs: { alpha: { type: 'float', default: 1.67326319217681884765625 }, gamma: { type: 'float', default: 1.05070102214813232421875 } },
+  expression: (node, [x]) =>
+    exprCall('mul', exprLiteral(getAttr<number>(node, 'gamma')), exprCall('add', exprCall('relu', x!), negativeExpTerm(x!, getAttr<number>(node, 'alpha')))),
+});
+unary('Softplus', 'y = ln(e^x + 1)', FLOAT_TYPES, { expression: (_, [x]) => softplus(x!) });
+unary('Swish', 'y = x * sigmoid(alpha * x)', FLOAT_TYPES, {
+  attrs: { alpha: { type: 'float', default: 1 } },
+  expression: (node, [x]) => exprCall('mul', x!, exprCall('sigmoid', exprCall('mul', exprLiteral(getAttr<number>(node, 'alpha')), x!))),
+});
 /** Gelu's form: 'gelu' (erf) or 'gelu_tanh', or undefined for an `approximate` ONNX does not define. */
 const geluForm = (node: Parameters<ExpressionOf>[0]) => ({ none: 'gelu', tanh: 'gelu_tanh' })[getAttr<string>(node, 'approximate')] as string | undefined;
 unary('Gelu', "y = x * Phi(x); approximate = 'tanh' uses the tanh formula", FLOAT_TYPES, {
