@@ -89,7 +89,6 @@ unary('Softsign', 'y = x / (1 + |x|)', FLOAT_TYPES, {
 // for x < 0 relu is 0 (NaN passes through both).
 const negativeExpTerm = (x: Expr, alpha: number, scaled: Expr = x): Expr =>
   exprCall('min', exprLiteral(0), exprCall('mul', exprLiteral(alpha), exprCall('sub', exprCall('exp', scaled), exprLiteral(1))));
-const softplus = (x: Expr): Expr => exprCall('log', exprCall('add', exprCall('exp', x), exprLiteral(1)));
 unary('Elu', 'y = x < 0 ? alpha * (e^x - 1) : x', FLOAT_TYPES, {
   attrs: { alpha: { type: 'float', default: 1 } },
   expression: (node, [x]) => exprCall('add', exprCall('relu', x!), negativeExpTerm(x!, getAttr<number>(node, 'alpha'))),
@@ -106,7 +105,6 @@ unary('Selu', 'y = gamma * (x <= 0 ? alpha * (e^x - 1) : x)', FLOAT_TYPES, {
   expression: (node, [x]) =>
     exprCall('mul', exprLiteral(getAttr<number>(node, 'gamma')), exprCall('add', exprCall('relu', x!), negativeExpTerm(x!, getAttr<number>(node, 'alpha')))),
 });
-unary('Softplus', 'y = ln(e^x + 1)', FLOAT_TYPES, { expression: (_, [x]) => softplus(x!) });
 unary('Swish', 'y = x * sigmoid(alpha * x)', FLOAT_TYPES, {
   attrs: { alpha: { type: 'float', default: 1 } },
   expression: (node, [x]) => exprCall('mul', x!, exprCall('sigmoid', exprCall('mul', exprLiteral(getAttr<number>(node, 'alpha')), x!))),

@@ -62,7 +62,6 @@ registerKernels({
   Elu: unary((x, ctx) => (x < 0 ? ctx.attr<number>('alpha') * (Math.exp(x) - 1) : x)),
   Celu: unary((x, ctx) => Math.max(0, x) + Math.min(0, ctx.attr<number>('alpha') * (Math.exp(x / ctx.attr<number>('alpha')) - 1))),
   Selu: unary((x, ctx) => ctx.attr<number>('gamma') * (x <= 0 ? ctx.attr<number>('alpha') * (Math.exp(x) - 1) : x)),
-  Softplus: unary((x) => Math.log(Math.exp(x) + 1)),
   Swish: unary((x, ctx) => x / (1 + Math.exp(-ctx.attr<number>('alpha') * x))),
   Gelu: unary(gelu),
   Identity: ([x]) => [x!],
