@@ -379,6 +379,36 @@ function matmulShape(ctx: InferContext, a: readonly Dim[], b: readonly Dim[]): D
 }
 
 /**
+ * numpy.matmul's layout of QLinearMatMul / MatMulInteger operands, as every target's kernel walks it: 1-D operands
+ * promoted to matrices ([K] -> [1, K] for A, [K, 1] for B), the batch dims broadcast, and the result shape numpy
+ * gives (promoted dims dropped). A reason string when the shapes do not multiply.
+ */
+export interface MatmulLayout {
+  /** Operand shapes promoted to rank >= 2. */
+  a: number[];
+  b: number[];
+  /** Broadcast batch dims. */
+  batch: number[];
+  m: number;
+  k: number;
+  n: number;
+  outShape: number[];
+}
+
+export function matmulLayout(aShape: readonly number[], bShape: readonly number[]): MatmulLayout | string {
+  const a = aShape.length === 1 ? [1, aShape[0]!] : [...aShape];
+  const b = bShape.length === 1 ? [bShape[0]!, 1] : [...bShape];
+  const [m, k, n] = [a[a.length - 2]!, a[a.length - 1]!, b[b.length - 1]!];
+  if (b[b.length - 2] !== k) return `inner dims differ: [${aShape.join(',')}] x [${bShape.join(',')}]`;
+  const batch = broadcastShapes([a.slice(0, -2), b.slice(0, -2)]) as number[] | undefined;
+  if (!batch) return 'batch dims do not broadcast';
+  const outShape = [...batch];
+  if (aShape.length > 1) outShape.push(m);
+  if (bShape.length > 1) outShape.push(n);
+  return { a, b, batch, m, k, n, outShape };
+}
+
+/**
  * A per-row (side 'row', for A) or per-column (side 'column', for B) parameter: a scalar, a vector over the rows
  * (columns), or an N-D tensor [..., M, 1] ([..., 1, N]) that broadcasts over the batch dims.
  */

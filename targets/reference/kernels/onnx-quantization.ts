@@ -2,7 +2,7 @@ import { allocArray, type DType, type Tensor, type TypedArray } from '../../../i
 import { registerKernels, type KernelContext } from './registry.js';
 import { convGeometryOf, integerConv, shiftedInput, shiftedWeight } from './onnx-quantization/conv.js';
 import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from './onnx-quantization/linear.js';
-import { integerMatmul, matmulLayout, matmulParamIndex, shiftedOperand } from './onnx-quantization/matmul.js';
+import { integerMatmul, matmulLayoutOrThrow, matmulParamIndex, shiftedOperand } from './onnx-quantization/matmul.js';
 import { quantRange, roundFloat, saturateRound, toFloat64, toInt32 } from './onnx-quantization/numeric.js';
 
 /**
@@ -60,7 +60,7 @@ function convInteger([x, w, xZeroPoint, wZeroPoint]: readonly (Tensor | null)[],
 
 function qlinearMatmul(inputs: readonly (Tensor | null)[]): Tensor[] {
   const [a, aScale, aZeroPoint, b, bScale, bZeroPoint, yScale, yZeroPoint] = inputs;
-  const layout = matmulLayout(a!.shape, b!.shape);
+  const layout = matmulLayoutOrThrow(a!.shape, b!.shape);
   const acc = integerMatmul(shiftedOperand(a!, aZeroPoint!, layout, 'row'), shiftedOperand(b!, bZeroPoint!, layout, 'column'), layout);
   const aScales = toFloat64(aScale!);
   const bScales = toFloat64(bScale!);
@@ -86,7 +86,7 @@ function qlinearMatmul(inputs: readonly (Tensor | null)[]): Tensor[] {
 }
 
 function matmulInteger([a, b, aZeroPoint, bZeroPoint]: readonly (Tensor | null)[]): Tensor[] {
-  const layout = matmulLayout(a!.shape, b!.shape);
+  const layout = matmulLayoutOrThrow(a!.shape, b!.shape);
   const acc = integerMatmul(shiftedOperand(a!, aZeroPoint ?? null, layout, 'row'), shiftedOperand(b!, bZeroPoint ?? null, layout, 'column'), layout);
   return [{ dtype: 'i32', shape: layout.outShape, data: acc }];
 }

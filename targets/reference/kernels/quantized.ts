@@ -9,7 +9,7 @@ import {
 } from '../../../ir/ops/quantized.js';
 import { registerKernels, type KernelContext } from './registry.js';
 import { convKernel } from './nn/conv.js';
-import { integerMatmul, matmulLayout } from './onnx-quantization/matmul.js';
+import { integerMatmul, matmulLayoutOrThrow } from './onnx-quantization/matmul.js';
 import { toInt32 } from './onnx-quantization/numeric.js';
 import { broadcastIndexers } from './util.js';
 
@@ -149,7 +149,7 @@ function qConv([x, w, bias, multiplier, shift]: readonly (Tensor | null)[], ctx:
 }
 
 function qMatMul([a, b, bias, multiplier, shift]: readonly (Tensor | null)[], ctx: KernelContext): Tensor[] {
-  const layout = matmulLayout(a!.shape, b!.shape);
+  const layout = matmulLayoutOrThrow(a!.shape, b!.shape);
   const acc = integerMatmul(shifted(a!, ctx.attr<number>('a_zero_point')), shifted(b!, ctx.attr<number>('b_zero_point')), layout);
   if (bias) {
     const bs = toInt32(bias);

@@ -1,4 +1,5 @@
 import type { Node, Value } from '../../../ir/index.js';
+import { matmulLayout } from '../../../ir/ops/onnx-quantization.js';
 import { C_TYPES, product, shapeOf, type CEmitContext, type RvvKernel } from '../kernel.js';
 import { useCastHelpers } from './cast.js';
 
@@ -25,16 +26,12 @@ interface Layout {
 }
 
 function layoutOf(aShape: readonly number[], bShape: readonly number[]): Layout | string {
-  const a = aShape.length === 1 ? [1, aShape[0]!] : [...aShape];
-  const b = bShape.length === 1 ? [bShape[0]!, 1] : [...bShape];
-  const [m, k, n] = [a[a.length - 2]!, a[a.length - 1]!, b[b.length - 1]!];
-  if (b[b.length - 2] !== k) return `inner dims differ: [${aShape.join(',')}] x [${bShape.join(',')}]`;
-  const [ab, bb] = [a.slice(0, -2), b.slice(0, -2)];
-  const rank = Math.max(ab.length, bb.length);
+  const layout = matmulLayout(aShape, bShape);
+  if (typeof layout === 'string') return layout;
+  const { a, b, batch, m, k, n } = layout;
+  const rank = batch.length;
   const pad = (s: number[]) => [...new Array<number>(rank - s.length).fill(1), ...s];
-  const [pa, pb] = [pad(ab), pad(bb)];
-  const batch = pa.map((d, i) => (d === 1 ? pb[i]! : d));
-  if (pa.some((d, i) => d !== 1 && pb[i] !== 1 && d !== pb[i])) return 'batch dims do not broadcast';
+  const [pa, pb] = [pad(a.slice(0, -2)), pad(b.slice(0, -2))];
   const batches = product(batch);
   const aOffsets: number[] = [];
   const bOffsets: number[] = [];

@@ -1,5 +1,5 @@
-import { broadcastShapes, dtypeRange, getAttr, type DType, type Node, type Value } from '../../../ir/index.js';
-import { convAttrsOf, convGeometry, matmulParamShape, quantGranularity, type ConvGeometry } from '../../../ir/ops/onnx-quantization.js';
+import { dtypeRange, getAttr, type DType, type Node, type Value } from '../../../ir/index.js';
+import { convAttrsOf, convGeometry, matmulLayout, matmulParamShape, quantGranularity, type ConvGeometry, type MatmulLayout } from '../../../ir/ops/onnx-quantization.js';
 import { at, product, shapeOf, type Dispatch, type GpuEmitContext, type GpuKernel } from '../kernel.js';
 import { bindings, broadcastIndex, f32Literal, u32Literal as u } from '../wgsl.js';
 import { CAST_PRELUDE } from './cast.js';
@@ -181,31 +181,18 @@ function matmulOperands(node: Node) {
   return { a: i[0]!, aScale: null, aZp: i[2] ?? null, b: i[1]!, bScale: null, bZp: i[3] ?? null, yScale: null, yZp: null };
 }
 
-interface MatmulLayout {
-  a: number[];
-  b: number[];
-  batch: number[];
-  m: number;
-  k: number;
-  n: number;
-}
-
-/** numpy.matmul's layout (1-D operands promoted), or why the shapes do not multiply. */
-function matmulLayout(node: Node): MatmulLayout | string {
+/** numpy.matmul's layout (ir's matmulLayout) with the parameters checked, or why the node cannot run. */
+function checkedMatmulLayout(node: Node): MatmulLayout | string {
   const o = matmulOperands(node);
-  const [as, bs] = [shapeOf(o.a), shapeOf(o.b)];
-  const a = as.length === 1 ? [1, as[0]!] : as;
-  const b = bs.length === 1 ? [bs[0]!, 1] : bs;
-  const [m, k, n] = [a[a.length - 2]!, a[a.length - 1]!, b[b.length - 1]!];
-  if (b[b.length - 2] !== k) return `inner dims differ: [${as}] x [${bs}]`;
-  const batch = broadcastShapes([a.slice(0, -2), b.slice(0, -2)]) as number[] | null;
-  if (!batch) return 'batch dims do not broadcast';
+  const layout = matmulLayout(shapeOf(o.a), shapeOf(o.b));
+  if (typeof layout === 'string') return layout;
+  const { a, b } = layout;
   for (const [p, side] of [[o.aZp, 'row'], [o.aScale, 'row'], [o.bZp, 'column'], [o.bScale, 'column']] as const) {
     const shape = p ? matmulParamShape(shapeOf(p), side === 'row' ? a : b, side) : [];
     if (typeof shape === 'string') return shape;
   }
   for (const v of [o.yScale, o.yZp]) if (v && product(shapeOf(v)) !== 1) return `%${v.name} must be a single value`;
-  return { a, b, batch, m, k, n };
+  return layout;
 }
 
 /**
@@ -217,7 +204,7 @@ function matmulLayout(node: Node): MatmulLayout | string {
 function emitQuantMatmul(node: Node, ctx: GpuEmitContext): Dispatch[] {
   const o = matmulOperands(node);
   const y = node.outputs[0]!;
-  const l = matmulLayout(node) as MatmulLayout;
+  const l = checkedMatmulLayout(node) as MatmulLayout;
   const total = product(l.batch) * l.m * l.n;
   if (total === 0) return [];
   const lines = [
@@ -397,7 +384,7 @@ export const onnxQuantizationKernels: GpuKernel = {
     if (node.op === 'DynamicQuantizeLinear') return null;
     if (node.op === 'QLinearConv' || node.op === 'ConvInteger') return checkQuantConvDims(node);
     if (node.op === 'QLinearMatMul' || node.op === 'MatMulInteger') {
-      const l = matmulLayout(node);
+      const l = checkedMatmulLayout(node);
       return typeof l === 'string' ? l : null;
     }
     const p = paramIndex(node);

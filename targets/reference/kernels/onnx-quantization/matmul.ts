@@ -1,5 +1,5 @@
 import { EdgecError, numel, type Tensor } from '../../../../ir/index.js';
-import { matmulParamShape } from '../../../../ir/ops/onnx-quantization.js';
+import { matmulLayout, matmulParamShape, type MatmulLayout } from '../../../../ir/ops/onnx-quantization.js';
 import { broadcastIndexers } from '../util.js';
 import { toInt32 } from './numeric.js';
 
@@ -8,29 +8,11 @@ import { toInt32 } from './numeric.js';
  * 1-D operands are promoted to matrices ([K] -> [1, K] for A, [K, 1] for B) and the promoted dim is dropped.
  */
 
-export interface MatmulLayout {
-  /** Operand shapes promoted to rank >= 2. */
-  a: number[];
-  b: number[];
-  /** Broadcast batch dims. */
-  batch: number[];
-  m: number;
-  k: number;
-  n: number;
-  /** The result shape numpy gives (promoted dims dropped). */
-  outShape: number[];
-}
-
-export function matmulLayout(aShape: readonly number[], bShape: readonly number[]): MatmulLayout {
-  const a = aShape.length === 1 ? [1, aShape[0]!] : [...aShape];
-  const b = bShape.length === 1 ? [bShape[0]!, 1] : [...bShape];
-  const [m, k, n] = [a[a.length - 2]!, a[a.length - 1]!, b[b.length - 1]!];
-  if (b[b.length - 2] !== k) throw new EdgecError('RUNTIME', `matmul inner dims differ: [${aShape.join(',')}] x [${bShape.join(',')}]`);
-  const { shape: batch } = broadcastIndexers([a.slice(0, -2), b.slice(0, -2)]);
-  const outShape = [...batch];
-  if (aShape.length > 1) outShape.push(m);
-  if (bShape.length > 1) outShape.push(n);
-  return { a, b, batch, m, k, n, outShape };
+/** The layout, or a RUNTIME error naming why the shapes do not multiply. */
+export function matmulLayoutOrThrow(aShape: readonly number[], bShape: readonly number[]): MatmulLayout {
+  const layout = matmulLayout(aShape, bShape);
+  if (typeof layout === 'string') throw new EdgecError('RUNTIME', `matmul ${layout}`);
+  return layout;
 }
 
 /**

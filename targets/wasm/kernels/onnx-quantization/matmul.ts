@@ -1,6 +1,6 @@
 import binaryen from 'binaryen';
 import { broadcastShapes, dtypeBytes, numel, type DType, type Node, type Value } from '../../../../ir/index.js';
-import { matmulParamShape } from '../../../../ir/ops/onnx-quantization.js';
+import { matmulLayout, matmulParamShape, type MatmulLayout as Layout } from '../../../../ir/ops/onnx-quantization.js';
 import type { FunctionBuilder } from '../../dsl.js';
 import type { EmitContext } from '../../kernel.js';
 import { FLOAT_PARAM_TYPES, loadFloat, loadInt, roundTo, saturateRound, storeInt } from './numeric.js';
@@ -17,25 +17,6 @@ type Expr = binaryen.ExpressionRef;
  * static index tables placed with the code, as are the per-batch operand offsets. Scalar loops: correctness
  * first.
  */
-
-interface Layout {
-  a: number[];
-  b: number[];
-  batch: number[];
-  m: number;
-  k: number;
-  n: number;
-}
-
-function layoutOf(aShape: readonly number[], bShape: readonly number[]): Layout | string {
-  const a = aShape.length === 1 ? [1, aShape[0]!] : [...aShape];
-  const b = bShape.length === 1 ? [bShape[0]!, 1] : [...bShape];
-  const [m, k, n] = [a[a.length - 2]!, a[a.length - 1]!, b[b.length - 1]!];
-  if (b[b.length - 2] !== k) return `inner dims differ: [${aShape.join(',')}] x [${bShape.join(',')}]`;
-  const batch = broadcastShapes([a.slice(0, -2), b.slice(0, -2)]);
-  if (!batch) return 'batch dims do not broadcast';
-  return { a, b, batch: batch as number[], m, k, n };
-}
 
 /** For each flat index of `full`, the flat index of `shape` broadcast to it (numpy rules, right-aligned). */
 export function broadcastIndex(full: readonly number[], shape: readonly number[]): Int32Array {
@@ -80,7 +61,7 @@ function operands(node: Node) {
 export function checkQuantMatmul(node: Node): string | null {
   const o = operands(node);
   if (!EIGHT_BIT.includes(o.a.type.dtype) || !EIGHT_BIT.includes(o.b.type.dtype)) return `${node.op} on ${o.a.type.dtype} x ${o.b.type.dtype} is not supported (8-bit)`;
-  const l = layoutOf(o.a.type.shape as number[], o.b.type.shape as number[]);
+  const l = matmulLayout(o.a.type.shape as number[], o.b.type.shape as number[]);
   if (typeof l === 'string') return l;
   for (const [p, side] of [[o.aZp, 'row'], [o.aScale, 'row'], [o.bZp, 'column'], [o.bScale, 'column']] as const) {
     if (!p) continue;
@@ -98,7 +79,7 @@ const int32Bytes = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.b
 export function emitQuantMatmul(node: Node, ctx: EmitContext): Expr {
   const o = operands(node);
   const y = node.outputs[0]!;
-  const l = layoutOf(o.a.type.shape as number[], o.b.type.shape as number[]) as Layout;
+  const l = matmulLayout(o.a.type.shape as number[], o.b.type.shape as number[]) as Layout;
   const batches = numel(l.batch);
   const aBatch = broadcastIndex(l.batch, l.a.slice(0, -2));
   const bBatch = broadcastIndex(l.batch, l.b.slice(0, -2));
